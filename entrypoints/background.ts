@@ -1,0 +1,37 @@
+import { BackgroundHub } from '@/lib/background-hub';
+import { openFrameStore, type InspectorDatabase } from '@/lib/frame-store';
+import { PORT_CAPTURE, PORT_PANEL } from '@/lib/protocol';
+
+export default defineBackground(() => {
+  let database: Promise<InspectorDatabase> | undefined;
+  const db = () => (database ??= openFrameStore());
+
+  const hub = new BackgroundHub({
+    db,
+    loadPaused: async () => {
+      const stored = await browser.storage.session.get('pausedTabs');
+      return Array.isArray(stored.pausedTabs) ? (stored.pausedTabs as number[]) : [];
+    },
+    savePaused: (tabIds) => browser.storage.session.set({ pausedTabs: tabIds }),
+    log: (error) => console.error('[websocket-inspector]', error),
+  });
+
+  browser.runtime.onConnect.addListener((port) => {
+    // Only our own contexts can connect (no externally_connectable); the tab comes from the browser, never
+    // from a message, so a page can only ever write into its own tab's session.
+    if (port.name === PORT_CAPTURE) {
+      const tabId = port.sender?.tab?.id;
+      if (typeof tabId !== 'number' || tabId < 0) {
+        port.disconnect();
+        return;
+      }
+      hub.addCapturePort(port, tabId);
+    } else if (port.name === PORT_PANEL) {
+      if (port.sender?.tab && !port.sender.url?.startsWith(browser.runtime.getURL('/'))) {
+        port.disconnect(); // a content script may not pose as a panel
+        return;
+      }
+      hub.addPanelPort(port);
+    }
+  });
+});

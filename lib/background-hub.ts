@@ -1,0 +1,187 @@
+/**
+ * The background's router, keyed by tab: capture ports (relays, one per frame) and panel ports (one per open
+ * panel). Panels are told what was stored and read IndexedDB themselves; panel commands go to the relays of
+ * the panel's tab only, and a relay's results go back to the panel that asked.
+ */
+import type { BackgroundToPanelMessage, PanelToBackgroundMessage } from './protocol';
+import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
+import { attachCapturePort, type CaptureConnection, type CapturePort } from './capture-router';
+import { clearAll, deleteSession, enforceRetention, getRetention, type InspectorDatabase } from './frame-store';
+
+export interface PanelPort {
+  postMessage(message: BackgroundToPanelMessage): void;
+  onMessage: { addListener(listener: (message: unknown) => void): void };
+  onDisconnect: { addListener(listener: () => void): void };
+}
+
+export interface HubDeps {
+  db(): Promise<InspectorDatabase>;
+  /** Persists paused tabs across worker restarts (storage.session in the extension). */
+  loadPaused(): Promise<number[]>;
+  savePaused(tabIds: number[]): Promise<void>;
+  log(error: unknown): void;
+}
+
+/** How long a panel command waits for the page to answer before it is reported as failed. */
+export const COMMAND_TIMEOUT_MS = 5000;
+const RETENTION_DELAY_MS = 10_000;
+
+export class BackgroundHub {
+  private readonly deps: HubDeps;
+  private readonly captures = new Map<number, Set<CaptureConnection>>();
+  private readonly panels = new Map<number, Set<PanelPort>>();
+  private paused = new Set<number>();
+  private readonly pausedLoaded: Promise<void>;
+  private readonly pendingCommands = new Map<string, { panel: PanelPort; timer: ReturnType<typeof setTimeout> }>();
+  private retentionTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(deps: HubDeps) {
+    this.deps = deps;
+    this.pausedLoaded = deps.loadPaused().then(
+      (ids) => {
+        for (const id of ids) this.paused.add(id);
+      },
+      (error: unknown) => deps.log(error),
+    );
+  }
+
+  /** A relay connected from a frame of `tabId`. */
+  addCapturePort(port: CapturePort, tabId: number): void {
+    const connection = attachCapturePort(port, tabId, {
+      db: async () => {
+        await this.pausedLoaded;
+        return this.deps.db();
+      },
+      isPaused: (id) => this.paused.has(id),
+      onSessionStarted: (id, sessionId) => this.toPanels(id, message({ type: 'session-started', sessionId })),
+      onStored: (id, sessionId, connectionIds) => {
+        this.toPanels(id, message({ type: 'stored', sessionId, connectionIds }));
+        this.scheduleRetention();
+      },
+      onCommandResult: (requestId, ok, error) => this.finishCommand(requestId, ok, error),
+      onError: (error) => this.deps.log(error),
+    });
+    const set = this.captures.get(tabId) ?? new Set();
+    set.add(connection);
+    this.captures.set(tabId, set);
+    port.onDisconnect.addListener(() => {
+      set.delete(connection);
+      if (set.size === 0) this.captures.delete(tabId);
+    });
+  }
+
+  /** A panel (DevTools or tab) connected. It names its tab in its hello. */
+  addPanelPort(port: PanelPort): void {
+    let tabId: number | undefined;
+    port.onMessage.addListener((data) => {
+      if (!isProtocolMessage(data)) return;
+      const msg = data as PanelToBackgroundMessage;
+      void this.onPanelMessage(port, msg, tabId, (id) => (tabId = id)).catch((error: unknown) => this.deps.log(error));
+    });
+    port.onDisconnect.addListener(() => {
+      if (tabId !== undefined) this.panels.get(tabId)?.delete(port);
+      for (const [requestId, pending] of this.pendingCommands) {
+        if (pending.panel === port) {
+          clearTimeout(pending.timer);
+          this.pendingCommands.delete(requestId);
+        }
+      }
+    });
+  }
+
+  private async onPanelMessage(port: PanelPort, msg: PanelToBackgroundMessage, tabId: number | undefined, setTab: (id: number) => void): Promise<void> {
+    switch (msg.type) {
+      case 'panel-hello': {
+        if (!Number.isInteger(msg.tabId)) return;
+        setTab(msg.tabId);
+        const set = this.panels.get(msg.tabId) ?? new Set();
+        set.add(port);
+        this.panels.set(msg.tabId, set);
+        await this.pausedLoaded;
+        safePost(port, message({ type: 'panel-welcome', protocolVersion: PROTOCOL_VERSION, tabId: msg.tabId, paused: this.paused.has(msg.tabId) }));
+        return;
+      }
+      case 'set-paused': {
+        if (msg.paused) this.paused.add(msg.tabId);
+        else this.paused.delete(msg.tabId);
+        await this.deps.savePaused([...this.paused]);
+        this.toPanels(msg.tabId, message({ type: 'capture-state', tabId: msg.tabId, paused: msg.paused }));
+        return;
+      }
+      case 'clear': {
+        const db = await this.deps.db();
+        if (msg.scope === 'all') await clearAll(db);
+        else await deleteSession(db, msg.sessionId);
+        const note = message<BackgroundToPanelMessage>(
+          msg.scope === 'all' ? { type: 'cleared', scope: 'all' } : { type: 'cleared', scope: 'session', sessionId: msg.sessionId },
+        );
+        for (const set of this.panels.values()) for (const panel of set) safePost(panel, note);
+        return;
+      }
+      case 'page-command': {
+        if (tabId === undefined || msg.tabId !== tabId) {
+          safePost(port, message({ type: 'command-result', requestId: msg.requestId, ok: false, error: 'This panel is not attached to that tab.' }));
+          return;
+        }
+        const relays = this.captures.get(tabId);
+        if (!relays || relays.size === 0) {
+          safePost(port, message({ type: 'command-result', requestId: msg.requestId, ok: false, error: 'The page is not connected (closed, navigated away, or not captured).' }));
+          return;
+        }
+        const timer = setTimeout(
+          () => this.finishCommand(msg.requestId, false, 'The page did not answer: the connection is no longer in the page.'),
+          COMMAND_TIMEOUT_MS,
+        );
+        this.pendingCommands.set(msg.requestId, { panel: port, timer });
+        // Each relay knows its own frame's sockets and ignores the rest.
+        for (const relay of relays) relay.post(message({ type: 'command', requestId: msg.requestId, command: msg.command }));
+        return;
+      }
+    }
+  }
+
+  private finishCommand(requestId: string, ok: boolean, error?: string): void {
+    const pending = this.pendingCommands.get(requestId);
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    this.pendingCommands.delete(requestId);
+    safePost(pending.panel, message({ type: 'command-result', requestId, ok, error }));
+  }
+
+  private toPanels(tabId: number, msg: BackgroundToPanelMessage): void {
+    const set = this.panels.get(tabId);
+    if (set) for (const panel of set) safePost(panel, msg);
+  }
+
+  /** Sessions being captured right now are never evicted. */
+  liveSessions(): Set<string> {
+    const live = new Set<string>();
+    for (const set of this.captures.values()) for (const c of set) {
+      const id = c.sessionId();
+      if (id) live.add(id);
+    }
+    return live;
+  }
+
+  private scheduleRetention(): void {
+    if (this.retentionTimer !== undefined) return;
+    this.retentionTimer = setTimeout(() => {
+      this.retentionTimer = undefined;
+      void (async () => {
+        const db = await this.deps.db();
+        const evicted = await enforceRetention(db, await getRetention(db), this.liveSessions());
+        for (const sessionId of evicted) {
+          for (const set of this.panels.values()) for (const panel of set) safePost(panel, message({ type: 'cleared', scope: 'session', sessionId }));
+        }
+      })().catch((error: unknown) => this.deps.log(error));
+    }, RETENTION_DELAY_MS);
+  }
+}
+
+function safePost(port: PanelPort, msg: BackgroundToPanelMessage): void {
+  try {
+    port.postMessage(msg);
+  } catch {
+    // the panel closed
+  }
+}

@@ -1,0 +1,305 @@
+/**
+ * The relay (isolated content script): takes page events from the page hook's private port, encodes them for
+ * the JSON runtime port, and delivers them to the background in numbered batches that it keeps until the
+ * background acknowledges them as stored. When the port drops (worker stopped, restarted) it reconnects and
+ * resends what was not acknowledged; when the extension context is gone it stops quietly.
+ *
+ * It runs on the page's main thread, so its per-frame work is the page's cost: events are converted as they come
+ * and sent at most every FLUSH_INTERVAL_MS in batches of up to MAX_BATCH_WEIGHT characters.
+ */
+import type {
+  BackgroundToRelayMessage,
+  PageCommand,
+  PageEvent,
+  PageToRelayMessage,
+  RelayToBackgroundMessage,
+  RelayToPageMessage,
+  WireCommand,
+  WireEvent,
+} from './protocol';
+import { NAMESPACE, PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
+import { base64ToBytes, toArrayBuffer, toWireEvents, wireEventWeight } from './wire';
+
+export const FLUSH_INTERVAL_MS = 50;
+export const MAX_BATCH_WEIGHT = 1 << 20;
+const RECONNECT_DELAYS_MS = [0, 50, 200, 500, 1000, 2000];
+
+/** The runtime port as the relay uses it: the real `browser.runtime.Port`, or a fake in unit tests. */
+export interface RelayPort {
+  postMessage(message: RelayToBackgroundMessage): void;
+  onMessage: { addListener(listener: (message: unknown) => void): void };
+  onDisconnect: { addListener(listener: () => void): void };
+  disconnect(): void;
+}
+
+export interface RelayEnvironment {
+  /** Opens a port to the background; throws when the extension context is invalidated. */
+  connect(): RelayPort;
+  /** False once the extension was reloaded or removed: old content scripts must stop. */
+  contextValid(): boolean;
+  /** Posts to the page hook over the private port. */
+  postToPage(message: RelayToPageMessage, transfer?: Transferable[]): void;
+  setTimer(callback: () => void, ms: number): unknown;
+  topLevel: boolean;
+  pageUrl: string;
+  title: string;
+  /** The top frame's session id (one per tab and page load); subframes get theirs from the background. */
+  sessionId?: string;
+}
+
+interface Batch {
+  batchSeq: number;
+  events: WireEvent[];
+}
+
+export class CaptureRelay {
+  private readonly env: RelayEnvironment;
+  private port: RelayPort | undefined;
+  private welcomed = false;
+  private sessionId: string | undefined;
+  private stopped = false;
+  private reconnectAttempt = 0;
+
+  /** Batches sent (or waiting to be) and not yet acknowledged, oldest first. */
+  private unacked: Batch[] = [];
+  private nextBatchSeq = 1;
+  private building: WireEvent[] = [];
+  private buildingWeight = 0;
+  private flushTimer = false;
+
+  /** Page events waiting on an earlier Blob read, so order is kept. */
+  private pageQueue: PageEvent[] = [];
+  private readingBlob = false;
+  /** Connections this frame's page hook owns: commands for other connections are for other frames. */
+  private readonly knownConnections = new Set<string>();
+
+  constructor(env: RelayEnvironment) {
+    this.env = env;
+    this.sessionId = env.sessionId;
+    this.openPort();
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** Batches not yet acknowledged (for tests). */
+  get unackedCount(): number {
+    return this.unacked.length + (this.building.length > 0 ? 1 : 0);
+  }
+
+  /** A message from the page hook's port. */
+  acceptPageMessage(data: unknown): void {
+    if (this.stopped || !isProtocolMessage(data)) return;
+    const msg = data as PageToRelayMessage;
+    if (msg.type === 'page-events') {
+      for (const event of msg.events) this.pageQueue.push(event);
+      this.drainPageQueue();
+    } else if (msg.type === 'command-result') {
+      this.send(message({ type: 'command-result', requestId: msg.requestId, ok: msg.ok, error: msg.error }));
+    }
+  }
+
+  private drainPageQueue(): void {
+    if (this.readingBlob) return;
+    while (this.pageQueue.length > 0) {
+      const event = this.pageQueue[0];
+      if (event.k === 'frame' && typeof event.data !== 'string' && !(event.data instanceof ArrayBuffer)) {
+        // A Blob: read its bytes, then carry on in order.
+        this.readingBlob = true;
+        const blob = event.data;
+        blob.arrayBuffer().then(
+          (buffer) => {
+            event.data = buffer;
+            this.readingBlob = false;
+            this.drainPageQueue();
+          },
+          (error: unknown) => {
+            event.data = new ArrayBuffer(0);
+            event.note = `Blob could not be read: ${String(error)}`;
+            this.readingBlob = false;
+            this.drainPageQueue();
+          },
+        );
+        return;
+      }
+      this.pageQueue.shift();
+      if (event.k === 'connect') this.knownConnections.add(event.socketId);
+      for (const wire of toWireEvents(event, event.socketId)) this.addWireEvent(wire);
+    }
+  }
+
+  private addWireEvent(event: WireEvent): void {
+    const weight = wireEventWeight(event);
+    if (this.building.length > 0 && this.buildingWeight + weight > MAX_BATCH_WEIGHT) this.sealBatch();
+    this.building.push(event);
+    this.buildingWeight += weight;
+    if (this.buildingWeight >= MAX_BATCH_WEIGHT) this.sealBatch();
+    this.scheduleFlush();
+  }
+
+  private sealBatch(): void {
+    if (this.building.length === 0) return;
+    const batch: Batch = { batchSeq: this.nextBatchSeq++, events: this.building };
+    this.building = [];
+    this.buildingWeight = 0;
+    this.unacked.push(batch);
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushTimer) return;
+    this.flushTimer = true;
+    this.env.setTimer(() => {
+      this.flushTimer = false;
+      this.flush();
+    }, FLUSH_INTERVAL_MS);
+  }
+
+  /** Seals what is being built and sends every batch not yet sent on this port. */
+  flush(): void {
+    this.sealBatch();
+    this.sendPending();
+  }
+
+  private sentUpTo = 0; // highest batchSeq posted on the current port
+
+  private sendPending(): void {
+    if (!this.port || !this.welcomed) return;
+    // One large batch per task keeps each of the page's tasks short; the rest follows on the next timer.
+    let sentWeight = 0;
+    for (const batch of this.unacked) {
+      if (batch.batchSeq <= this.sentUpTo) continue;
+      if (sentWeight > 0 && sentWeight + batchWeight(batch) > MAX_BATCH_WEIGHT) {
+        this.scheduleFlush();
+        return;
+      }
+      if (!this.send(message({ type: 'batch', batchSeq: batch.batchSeq, events: batch.events }))) return;
+      this.sentUpTo = batch.batchSeq;
+      sentWeight += batchWeight(batch);
+    }
+  }
+
+  private send(msg: RelayToBackgroundMessage): boolean {
+    if (!this.port) return false;
+    try {
+      this.port.postMessage(msg);
+      return true;
+    } catch {
+      this.onDisconnect();
+      return false;
+    }
+  }
+
+  private openPort(): void {
+    if (this.stopped) return;
+    if (!this.env.contextValid()) {
+      this.stop();
+      return;
+    }
+    let port: RelayPort;
+    try {
+      port = this.env.connect();
+    } catch {
+      // "Extension context invalidated" and the like: this script belongs to an extension that is gone.
+      this.stop();
+      return;
+    }
+    this.port = port;
+    this.welcomed = false;
+    this.sentUpTo = 0;
+    port.onMessage.addListener((data) => this.onBackgroundMessage(port, data));
+    port.onDisconnect.addListener(() => {
+      if (this.port === port) this.onDisconnect();
+    });
+    this.send(
+      message({
+        type: 'hello',
+        protocolVersion: PROTOCOL_VERSION,
+        sessionId: this.sessionId,
+        topLevel: this.env.topLevel,
+        pageUrl: this.env.pageUrl,
+        title: this.env.title,
+      }),
+    );
+  }
+
+  private onDisconnect(): void {
+    const old = this.port;
+    this.port = undefined;
+    this.welcomed = false;
+    try {
+      old?.disconnect();
+    } catch {
+      // already gone
+    }
+    if (this.stopped) return;
+    if (!this.env.contextValid()) {
+      this.stop();
+      return;
+    }
+    const delay = RECONNECT_DELAYS_MS[Math.min(this.reconnectAttempt, RECONNECT_DELAYS_MS.length - 1)];
+    this.reconnectAttempt++;
+    this.env.setTimer(() => this.openPort(), delay);
+  }
+
+  private onBackgroundMessage(port: RelayPort, data: unknown): void {
+    if (port !== this.port || !isProtocolMessage(data)) return;
+    const msg = data as BackgroundToRelayMessage;
+    switch (msg.type) {
+      case 'welcome':
+        this.welcomed = true;
+        this.reconnectAttempt = 0;
+        this.sessionId = msg.sessionId;
+        this.flush();
+        break;
+      case 'ack': {
+        let drop = 0;
+        while (drop < this.unacked.length && this.unacked[drop].batchSeq <= msg.batchSeq) drop++;
+        if (drop > 0) this.unacked.splice(0, drop);
+        break;
+      }
+      case 'command':
+        this.forwardCommand(msg.requestId, msg.command);
+        break;
+    }
+  }
+
+  private forwardCommand(requestId: string, command: WireCommand): void {
+    if (!this.knownConnections.has(command.connectionId)) return; // another frame's socket
+    let data: string | ArrayBuffer;
+    try {
+      data = command.encoding === 'text' ? command.payload : toArrayBuffer(base64ToBytes(command.payload));
+    } catch {
+      this.send(message({ type: 'command-result', requestId, ok: false, error: 'The payload is not valid base64.' }));
+      return;
+    }
+    const pageCommand: PageCommand = { kind: command.kind, socketId: command.connectionId, data };
+    this.env.postToPage({ ns: NAMESPACE, type: 'command', requestId, command: pageCommand }, typeof data === 'string' ? [] : [data]);
+  }
+
+  /** Stops for good: tells the page hook to stop recording and drops everything. Never throws. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.pageQueue = [];
+    this.unacked = [];
+    this.building = [];
+    try {
+      this.env.postToPage({ ns: NAMESPACE, type: 'stop' });
+    } catch {
+      // page port gone
+    }
+    try {
+      this.port?.disconnect();
+    } catch {
+      // already gone
+    }
+    this.port = undefined;
+  }
+}
+
+function batchWeight(batch: Batch): number {
+  let weight = 0;
+  for (const event of batch.events) weight += wireEventWeight(event);
+  return weight;
+}

@@ -1,0 +1,124 @@
+/**
+ * The background side of capture: one handler per relay port. It names the session (the top frame's, or the
+ * tab's newest for subframes), joins frame parts, writes each batch to IndexedDB in one transaction, and only
+ * then acknowledges it, so a batch is either stored or still held by the relay. Writes are serialised per port
+ * to keep order.
+ */
+import type { BackgroundToRelayMessage, RelayToBackgroundMessage, WireEvent, WireFramePartEvent } from './protocol';
+import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
+import { ensureSession, latestSessionForTab, newSession, writeEvents, type InspectorDatabase } from './frame-store';
+import { joinFrameParts } from './wire';
+
+export interface CapturePort {
+  postMessage(message: BackgroundToRelayMessage): void;
+  onMessage: { addListener(listener: (message: unknown) => void): void };
+  onDisconnect: { addListener(listener: () => void): void };
+}
+
+export interface CaptureRouterDeps {
+  db(): Promise<InspectorDatabase>;
+  isPaused(tabId: number): boolean;
+  onSessionStarted(tabId: number, sessionId: string): void;
+  onStored(tabId: number, sessionId: string, connectionIds: string[]): void;
+  onCommandResult(requestId: string, ok: boolean, error?: string): void;
+  onError(error: unknown): void;
+}
+
+export interface CaptureConnection {
+  readonly tabId: number;
+  sessionId(): string | undefined;
+  post(message: BackgroundToRelayMessage): boolean;
+}
+
+export function attachCapturePort(port: CapturePort, tabId: number, deps: CaptureRouterDeps): CaptureConnection {
+  let sessionId: string | undefined;
+  let pageUrl = '';
+  let chain: Promise<void> = Promise.resolve();
+  let closed = false;
+  /** Parts of a frame still arriving, keyed connectionId#seq. */
+  const partial = new Map<string, WireFramePartEvent[]>();
+
+  const post = (msg: BackgroundToRelayMessage): boolean => {
+    if (closed) return false;
+    try {
+      port.postMessage(msg);
+      return true;
+    } catch {
+      closed = true;
+      return false;
+    }
+  };
+
+  async function hello(msg: Extract<RelayToBackgroundMessage, { type: 'hello' }>): Promise<void> {
+    if (msg.protocolVersion !== PROTOCOL_VERSION) {
+      deps.onError(new Error(`relay speaks protocol ${msg.protocolVersion}, expected ${PROTOCOL_VERSION}`));
+      return;
+    }
+    const db = await deps.db();
+    pageUrl = String(msg.pageUrl);
+    let session;
+    if (msg.topLevel && typeof msg.sessionId === 'string' && msg.sessionId.length > 0 && msg.sessionId.length <= 64) {
+      const id = msg.sessionId;
+      session = await ensureSession(db, newSession({ id, tabId, pageUrl, title: String(msg.title ?? ''), startedAt: Date.now() }));
+      if (session.tabId !== tabId) session = undefined; // an id from another tab: never write into its session
+      else if (session.connectionCount === 0 && session.frameCount === 0) deps.onSessionStarted(tabId, session.id);
+    }
+    if (!session) {
+      session = await latestSessionForTab(db, tabId);
+      if (!session) {
+        session = await ensureSession(db, newSession({ id: crypto.randomUUID(), tabId, pageUrl, startedAt: Date.now() }));
+        deps.onSessionStarted(tabId, session.id);
+      }
+    }
+    sessionId = session.id;
+    post(message({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId }));
+  }
+
+  async function batch(batchSeq: number, events: WireEvent[]): Promise<void> {
+    if (!sessionId) return; // no hello yet: the relay resends after welcome
+    const ready: WireEvent[] = [];
+    for (const event of events) {
+      if (event.k !== 'frame-part') {
+        ready.push(event);
+        continue;
+      }
+      const key = `${event.connectionId}#${event.seq}`;
+      const parts = partial.get(key) ?? [];
+      if (event.index === 0) parts.length = 0; // a resend starts the frame over
+      parts.push(event);
+      partial.set(key, parts);
+      if (event.index === event.count - 1) {
+        partial.delete(key);
+        ready.push(joinFrameParts(parts));
+      }
+    }
+    if (ready.length > 0) {
+      const db = await deps.db();
+      const result = await writeEvents(db, sessionId, pageUrl, ready, { skipFrames: deps.isPaused(tabId) });
+      if (result.connectionIds.length > 0) deps.onStored(tabId, sessionId, result.connectionIds);
+    }
+    // A frame still arriving in parts holds the ack back: if the worker dies now, the relay resends all of it.
+    if (partial.size === 0) post(message({ type: 'ack', batchSeq }));
+  }
+
+  port.onMessage.addListener((data) => {
+    if (!isProtocolMessage(data)) return;
+    const msg = data as RelayToBackgroundMessage;
+    if (msg.type === 'command-result') {
+      deps.onCommandResult(String(msg.requestId), msg.ok === true, msg.error === undefined ? undefined : String(msg.error));
+      return;
+    }
+    chain = chain
+      .then(() => {
+        if (msg.type === 'hello') return hello(msg);
+        if (msg.type === 'batch' && Array.isArray(msg.events) && Number.isInteger(msg.batchSeq)) return batch(msg.batchSeq, msg.events);
+        return undefined;
+      })
+      .catch((error: unknown) => deps.onError(error));
+  });
+  port.onDisconnect.addListener(() => {
+    closed = true;
+  });
+
+  return { tabId, sessionId: () => sessionId, post };
+}

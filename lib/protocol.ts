@@ -1,0 +1,254 @@
+/**
+ * The one message protocol every context speaks: the page hook (MAIN world), the relay (isolated content
+ * script), the background service worker and the panel. Each hop has its own union; every message carries the
+ * namespace tag so stray messages are ignored, and the two runtime-port hellos carry PROTOCOL_VERSION.
+ *
+ * Hops and their transports:
+ *   page hook  ⇄ relay       private MessagePort (structured clone: ArrayBuffer/Blob travel as they are)
+ *   relay      ⇄ background  runtime port "capture" (JSON-like: binary travels as base64, see lib/wire.ts)
+ *   panel      ⇄ background  runtime port "panel"
+ * The panel reads stored data straight from IndexedDB (lib/frame-store.ts); the background only tells it what
+ * changed.
+ *
+ * This module holds types and a few constants only, so the page hook can import it without weight.
+ */
+
+export const NAMESPACE = 'websocket-inspector';
+export const PROTOCOL_VERSION = 1;
+
+export const PORT_CAPTURE = 'wsi-capture';
+export const PORT_PANEL = 'wsi-panel';
+
+export type Direction = 'send' | 'receive';
+/** WebSocket opcodes we record: 1 text, 2 binary. */
+export type Opcode = 1 | 2;
+
+/**
+ * Where a frame came from:
+ * - `page`: the page sent it or the server sent it (a real frame);
+ * - `inspector`: the user sent it from the panel on the page's live socket;
+ * - `simulated`: the user delivered it to the page as if the server had sent it (no network frame).
+ */
+export type FrameOrigin = 'page' | 'inspector' | 'simulated';
+
+/**
+ * What happened to a frame the page tried to send:
+ * - `sent`: handed to the browser's socket;
+ * - `dropped`: the socket was CLOSING or CLOSED, so the browser discarded it silently (as the spec says);
+ * - `refused`: `send` threw (e.g. while CONNECTING); `note` holds the error message.
+ * Received frames are always `sent`.
+ */
+export type FrameStatus = 'sent' | 'dropped' | 'refused';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Page hook → relay (MessagePort). Short keys: these are built on the page's thread for every frame.
+
+export interface PageConnectEvent {
+  k: 'connect';
+  socketId: string;
+  url: string;
+  protocols: string[];
+  frameUrl: string;
+  time: number;
+}
+export interface PageOpenEvent {
+  k: 'open';
+  socketId: string;
+  seq: number;
+  time: number;
+  protocol: string;
+  extensions: string;
+}
+export interface PageFrameEvent {
+  k: 'frame';
+  socketId: string;
+  seq: number;
+  time: number;
+  dir: Direction;
+  /** Text as a string; binary copied at the moment of send/receive (ArrayBuffer) or the immutable Blob. */
+  data: string | ArrayBuffer | Blob;
+  origin: FrameOrigin;
+  status: FrameStatus;
+  note?: string;
+}
+export interface PageErrorEvent {
+  k: 'error';
+  socketId: string;
+  seq: number;
+  time: number;
+}
+export interface PageCloseEvent {
+  k: 'close';
+  socketId: string;
+  seq: number;
+  time: number;
+  code: number;
+  reason: string;
+  wasClean: boolean;
+}
+export type PageEvent = PageConnectEvent | PageOpenEvent | PageFrameEvent | PageErrorEvent | PageCloseEvent;
+
+export interface PageEventsMessage {
+  ns: typeof NAMESPACE;
+  type: 'page-events';
+  events: PageEvent[];
+}
+export interface PageCommandResultMessage {
+  ns: typeof NAMESPACE;
+  type: 'command-result';
+  requestId: string;
+  ok: boolean;
+  error?: string;
+}
+export type PageToRelayMessage = PageEventsMessage | PageCommandResultMessage;
+
+/** Commands the relay hands to the page hook (act on live sockets). */
+export type PageCommand =
+  | { kind: 'send'; socketId: string; data: string | ArrayBuffer }
+  | { kind: 'simulate-receive'; socketId: string; data: string | ArrayBuffer };
+
+export type RelayToPageMessage =
+  | { ns: typeof NAMESPACE; type: 'command'; requestId: string; command: PageCommand }
+  | { ns: typeof NAMESPACE; type: 'stop' };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Relay ⇄ background (runtime port, JSON): wire events. Binary payloads are base64 strings here.
+
+export type PayloadEncoding = 'text' | 'base64';
+
+export interface WireConnectEvent {
+  k: 'connect';
+  connectionId: string;
+  url: string;
+  protocols: string[];
+  frameUrl: string;
+  time: number;
+}
+export interface WireOpenEvent {
+  k: 'open';
+  connectionId: string;
+  seq: number;
+  time: number;
+  protocol: string;
+  extensions: string;
+}
+export interface WireFrameEvent {
+  k: 'frame';
+  connectionId: string;
+  seq: number;
+  time: number;
+  dir: Direction;
+  opcode: Opcode;
+  encoding: PayloadEncoding;
+  payload: string;
+  /** Size of the payload in bytes on the wire (UTF-8 bytes for text). */
+  size: number;
+  origin: FrameOrigin;
+  status: FrameStatus;
+  note?: string;
+}
+/**
+ * A part of a frame too large for one port message (Chrome caps a message at 64 MiB, and one huge message is
+ * one long task on the page's thread). Parts of one frame travel in order, each in its own batch; the last part
+ * (index === count - 1) carries the frame's metadata in `frame` with an empty payload.
+ */
+export interface WireFramePartEvent {
+  k: 'frame-part';
+  connectionId: string;
+  seq: number;
+  index: number;
+  count: number;
+  payload: string;
+  frame?: WireFrameEvent;
+}
+export interface WireErrorEvent {
+  k: 'error';
+  connectionId: string;
+  seq: number;
+  time: number;
+}
+export interface WireCloseEvent {
+  k: 'close';
+  connectionId: string;
+  seq: number;
+  time: number;
+  code: number;
+  reason: string;
+  wasClean: boolean;
+}
+export type WireEvent =
+  | WireConnectEvent
+  | WireOpenEvent
+  | WireFrameEvent
+  | WireFramePartEvent
+  | WireErrorEvent
+  | WireCloseEvent;
+
+export type RelayToBackgroundMessage =
+  | {
+      ns: typeof NAMESPACE;
+      type: 'hello';
+      protocolVersion: number;
+      /** Set by the top frame's relay: one session per tab and page load. Subframes leave it out. */
+      sessionId?: string;
+      topLevel: boolean;
+      pageUrl: string;
+      title: string;
+    }
+  | { ns: typeof NAMESPACE; type: 'batch'; batchSeq: number; events: WireEvent[] }
+  | { ns: typeof NAMESPACE; type: 'command-result'; requestId: string; ok: boolean; error?: string };
+
+export type BackgroundToRelayMessage =
+  | { ns: typeof NAMESPACE; type: 'welcome'; protocolVersion: number; sessionId: string }
+  /** Every batch up to and including `batchSeq` is durably stored: the relay may forget them. */
+  | { ns: typeof NAMESPACE; type: 'ack'; batchSeq: number }
+  | { ns: typeof NAMESPACE; type: 'command'; requestId: string; command: WireCommand };
+
+/** A page command as it crosses the JSON port. */
+export type WireCommand =
+  | { kind: 'send'; connectionId: string; encoding: PayloadEncoding; payload: string }
+  | { kind: 'simulate-receive'; connectionId: string; encoding: PayloadEncoding; payload: string };
+
+// ---------------------------------------------------------------------------------------------------------------
+// Panel ⇄ background (runtime port).
+
+export type PanelToBackgroundMessage =
+  | { ns: typeof NAMESPACE; type: 'panel-hello'; protocolVersion: number; tabId: number }
+  | { ns: typeof NAMESPACE; type: 'set-paused'; tabId: number; paused: boolean }
+  | { ns: typeof NAMESPACE; type: 'clear'; scope: 'session'; sessionId: string }
+  | { ns: typeof NAMESPACE; type: 'clear'; scope: 'all' }
+  | { ns: typeof NAMESPACE; type: 'page-command'; tabId: number; requestId: string; command: WireCommand };
+
+export type BackgroundToPanelMessage =
+  | { ns: typeof NAMESPACE; type: 'panel-welcome'; protocolVersion: number; tabId: number; paused: boolean }
+  /** New rows were stored for a session of the watched tab: re-read what is on screen. */
+  | { ns: typeof NAMESPACE; type: 'stored'; sessionId: string; connectionIds: string[] }
+  | { ns: typeof NAMESPACE; type: 'session-started'; sessionId: string }
+  | { ns: typeof NAMESPACE; type: 'capture-state'; tabId: number; paused: boolean }
+  | { ns: typeof NAMESPACE; type: 'cleared'; scope: 'session' | 'all'; sessionId?: string }
+  | { ns: typeof NAMESPACE; type: 'command-result'; requestId: string; ok: boolean; error?: string };
+
+// ---------------------------------------------------------------------------------------------------------------
+
+type AnyMessage =
+  | PageToRelayMessage
+  | RelayToPageMessage
+  | RelayToBackgroundMessage
+  | BackgroundToRelayMessage
+  | PanelToBackgroundMessage
+  | BackgroundToPanelMessage;
+
+/** Builds a message with the namespace tag, so no context writes the tag by hand. */
+export function message<M extends AnyMessage>(body: Omit<M, 'ns'>): M {
+  return { ns: NAMESPACE, ...body } as M;
+}
+
+/** True for a plain object carrying our namespace tag and a string `type`. Validate fields at the receiver. */
+export function isProtocolMessage(value: unknown): value is { ns: typeof NAMESPACE; type: string } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { ns?: unknown }).ns === NAMESPACE &&
+    typeof (value as { type?: unknown }).type === 'string'
+  );
+}

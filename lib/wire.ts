@@ -1,0 +1,131 @@
+/**
+ * Payload encoding for the JSON-serialised runtime port: text stays text, binary becomes base64, and frames
+ * larger than one port message are cut into parts (see WireFramePartEvent).
+ */
+import type { PageEvent, WireEvent, WireFrameEvent, WireFramePartEvent } from './protocol';
+
+/** Largest payload string put in one port message. Chrome's limit is 64 MiB; smaller parts keep tasks short. */
+export const MAX_PART_CHARS = 1 << 20;
+
+type Uint8ArrayWithBase64 = Uint8Array & { toBase64?: () => string };
+type Uint8ArrayCtorWithBase64 = typeof Uint8Array & { fromBase64?: (s: string) => Uint8Array };
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  const native = (bytes as Uint8ArrayWithBase64).toBase64;
+  if (typeof native === 'function') return native.call(bytes);
+  let binary = '';
+  const chunk = 0x8000;
+  for (let i = 0; i < bytes.length; i += chunk) {
+    binary += String.fromCharCode.apply(null, bytes.subarray(i, i + chunk) as unknown as number[]);
+  }
+  return btoa(binary);
+}
+
+export function base64ToBytes(base64: string): Uint8Array {
+  const native = (Uint8Array as Uint8ArrayCtorWithBase64).fromBase64;
+  if (typeof native === 'function') return native(base64);
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Copies a Uint8Array's bytes into an ArrayBuffer of exactly that length. */
+export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
+    return bytes.buffer;
+  }
+  return bytes.slice().buffer as ArrayBuffer;
+}
+
+/** UTF-8 length of a string without allocating its encoding (lone surrogates count as U+FFFD: 3 bytes). */
+export function utf8ByteLength(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        bytes += 4;
+        i++;
+      } else bytes += 3;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * Turns one page event into wire events. Binary data must already be an ArrayBuffer (Blobs are read by the
+ * caller, asynchronously, in order). A large payload becomes several `frame-part` events.
+ */
+export function toWireEvents(event: PageEvent, connectionId: string, maxPartChars = MAX_PART_CHARS): WireEvent[] {
+  switch (event.k) {
+    case 'connect':
+      return [{ k: 'connect', connectionId, url: event.url, protocols: event.protocols, frameUrl: event.frameUrl, time: event.time }];
+    case 'open':
+      return [{ k: 'open', connectionId, seq: event.seq, time: event.time, protocol: event.protocol, extensions: event.extensions }];
+    case 'error':
+      return [{ k: 'error', connectionId, seq: event.seq, time: event.time }];
+    case 'close':
+      return [{ k: 'close', connectionId, seq: event.seq, time: event.time, code: event.code, reason: event.reason, wasClean: event.wasClean }];
+    case 'frame': {
+      let payload: string;
+      let frame: WireFrameEvent;
+      const base = { k: 'frame' as const, connectionId, seq: event.seq, time: event.time, dir: event.dir, origin: event.origin, status: event.status };
+      if (typeof event.data === 'string') {
+        payload = event.data;
+        frame = { ...base, opcode: 1, encoding: 'text', payload, size: utf8ByteLength(payload) };
+      } else if (event.data instanceof ArrayBuffer) {
+        payload = bytesToBase64(new Uint8Array(event.data));
+        frame = { ...base, opcode: 2, encoding: 'base64', payload, size: event.data.byteLength };
+      } else {
+        throw new TypeError('toWireEvents: read Blob data into an ArrayBuffer first');
+      }
+      if (event.note !== undefined) frame.note = event.note;
+      return splitFrame(frame, maxPartChars);
+    }
+  }
+}
+
+/** Cuts a frame whose payload is over `maxPartChars` into parts; base64 is cut on 4-character boundaries. */
+export function splitFrame(frame: WireFrameEvent, maxPartChars = MAX_PART_CHARS): WireEvent[] {
+  const text = frame.payload;
+  if (text.length <= maxPartChars) return [frame];
+  const step = frame.encoding === 'base64' ? Math.max(4, maxPartChars - (maxPartChars % 4)) : maxPartChars;
+  const chunks: string[] = [];
+  for (let i = 0; i < text.length; ) {
+    let end = Math.min(i + step, text.length);
+    // Never split a surrogate pair: each part must survive JSON on its own.
+    if (frame.encoding === 'text' && end < text.length && end - i > 1) {
+      const c = text.charCodeAt(end - 1);
+      if (c >= 0xd800 && c <= 0xdbff) end -= 1;
+    }
+    chunks.push(text.slice(i, end));
+    i = end;
+  }
+  const count = chunks.length + 1; // the closing part carries the metadata
+  const parts: WireEvent[] = chunks.map((payload, index) => ({
+    k: 'frame-part', connectionId: frame.connectionId, seq: frame.seq, index, count, payload,
+  }));
+  parts.push({ k: 'frame-part', connectionId: frame.connectionId, seq: frame.seq, index: count - 1, count, payload: '', frame: { ...frame, payload: '' } });
+  return parts;
+}
+
+/** Joins the parts of one frame back into the frame. Throws when parts are missing or out of order. */
+export function joinFrameParts(parts: WireFramePartEvent[]): WireFrameEvent {
+  const last = parts[parts.length - 1];
+  if (!last?.frame || last.index !== last.count - 1 || parts.length !== last.count) {
+    throw new Error(`frame ${last?.connectionId}#${last?.seq}: expected ${last?.count} parts, got ${parts.length}`);
+  }
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i].index !== i) throw new Error(`frame ${last.connectionId}#${last.seq}: part ${i} out of order`);
+  }
+  return { ...last.frame, payload: parts.map((p) => p.payload).join('') };
+}
+
+/** Approximate JSON size of a wire event, for batching by bytes. */
+export function wireEventWeight(event: WireEvent): number {
+  return 'payload' in event ? event.payload.length + 160 : 200;
+}

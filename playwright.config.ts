@@ -1,0 +1,12 @@
+import { defineConfig } from '@playwright/test';
+
+// One worker: each test launches its own Chromium with the extension, and the machine has two cores.
+export default defineConfig({
+  testDir: 'tests/e2e',
+  timeout: 90_000,
+  expect: { timeout: 15_000 },
+  workers: 1,
+  retries: 0,
+  reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
+  use: { trace: 'off' },
+});

@@ -1,0 +1,247 @@
+/**
+ * Test harness: a real Debian Chromium with the built extension loaded (headless), a real HTTP server and a
+ * real `ws` server on 127.0.0.1, and helpers that read the extension's IndexedDB from its service worker.
+ */
+import { test as base, chromium, type BrowserContext, type Page, type Worker } from '@playwright/test';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
+
+export const EXTENSION_DIR = resolve('.output/chrome-mv3');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function chromiumArgs(extensionDir?: string): string[] {
+  const args = ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic'];
+  if (extensionDir) args.push(`--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`);
+  return args;
+}
+
+export async function launchWithExtension(extensionDir: string | undefined = EXTENSION_DIR, extraArgs: string[] = []) {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'wsi-profile-'));
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...chromiumArgs(extensionDir), ...extraArgs],
+  });
+  let sw: Worker | undefined;
+  if (extensionDir) sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  const close = async () => {
+    await context.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+  };
+  return { context, sw, userDataDir, close, extensionId: sw ? new URL(sw.url()).host : '' };
+}
+
+/** A received server-side message, as the test server saw it. */
+export interface ServerMessage {
+  path: string;
+  data: Buffer;
+  isBinary: boolean;
+  origin?: string;
+}
+
+export interface TestServer {
+  http: Server;
+  wss: WebSocketServer;
+  port: number;
+  origin: string;
+  wsOrigin: string;
+  /** Messages the ws server received, in order. */
+  received: ServerMessage[];
+  /** Serves `html` at `path` on the HTTP server. */
+  page(path: string, html: string): string;
+  sockets: Set<ServerSocket>;
+  close(): Promise<void>;
+}
+
+/**
+ * The ws server's behaviour is chosen by path:
+ * - /echo: echoes every message with its type (text stays text, binary stays binary);
+ * - /close?code=&reason=: closes from the server after the first message;
+ * - /burst?n=&size=&binary=1: sends n messages on open;
+ * - /silent: never answers;
+ * Subprotocols: the first one offered that the client asked for is accepted unless it starts with "reject".
+ */
+export async function startTestServer(): Promise<TestServer> {
+  const pages = new Map<string, string>();
+  const http = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const html = pages.get(path);
+    if (html === undefined) {
+      const file = resolve('tests/e2e/pages', '.' + path);
+      try {
+        const body = readFileSync(file);
+        res.writeHead(200, { 'content-type': path.endsWith('.js') ? 'text/javascript' : 'text/html' });
+        res.end(body);
+      } catch {
+        res.writeHead(404).end('not found');
+      }
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    res.end(html);
+  });
+  const wss = new WebSocketServer({
+    server: http,
+    handleProtocols: (protocols) => {
+      for (const p of protocols) if (!p.startsWith('reject')) return p;
+      return false;
+    },
+  });
+  const received: ServerMessage[] = [];
+  const sockets = new Set<ServerSocket>();
+  wss.on('connection', (socket, req: IncomingMessage) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    const url = new URL(req.url ?? '/', 'http://x');
+    const path = url.pathname;
+    socket.on('message', (data, isBinary) => {
+      const buffer = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      received.push({ path, data: buffer, isBinary, origin: req.headers.origin });
+      if (path === '/echo') socket.send(buffer, { binary: isBinary });
+      if (path === '/close') socket.close(Number(url.searchParams.get('code') ?? 1000), url.searchParams.get('reason') ?? '');
+    });
+    if (path === '/burst') {
+      const n = Number(url.searchParams.get('n') ?? 10);
+      const size = Number(url.searchParams.get('size') ?? 16);
+      const binary = url.searchParams.get('binary') === '1';
+      for (let i = 0; i < n; i++) {
+        if (binary) {
+          const b = Buffer.alloc(size, i & 0xff);
+          b.writeUInt32BE(i, 0);
+          socket.send(b, { binary: true });
+        } else socket.send(`m${i}:`.padEnd(size, 'x'));
+      }
+    }
+  });
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const port = (http.address() as { port: number }).port;
+  return {
+    http,
+    wss,
+    port,
+    origin: `http://127.0.0.1:${port}`,
+    wsOrigin: `ws://127.0.0.1:${port}`,
+    received,
+    sockets,
+    page(path, html) {
+      pages.set(path, html);
+      return `http://127.0.0.1:${port}${path}`;
+    },
+    async close() {
+      for (const s of sockets) s.terminate();
+      wss.close();
+      http.closeAllConnections();
+      await new Promise<void>((r) => http.close(() => r()));
+    },
+  };
+}
+
+/** What the store holds, read in the service worker; binary payloads come back as base64. */
+export interface StoredSnapshot {
+  sessions: Array<Record<string, unknown> & { id: string; tabId: number | null; frameCount: number }>;
+  connections: Array<Record<string, unknown> & { id: string; url: string; sessionId: string; state: string }>;
+  frames: Array<{
+    sessionId: string;
+    connectionId: string;
+    seq: number;
+    time: number;
+    kind: string;
+    dir?: string;
+    opcode?: number;
+    text?: string;
+    base64?: string;
+    size: number;
+    origin?: string;
+    status?: string;
+    note?: string;
+    code?: number;
+    reason?: string;
+    wasClean?: boolean;
+    protocol?: string;
+  }>;
+}
+
+export async function readStore(sw: Worker, options: { withPayload?: boolean } = {}): Promise<StoredSnapshot> {
+  return sw.evaluate(async ({ withPayload }) => {
+    const open = indexedDB.open('websocket-inspector');
+    const db: IDBDatabase = await new Promise((res, rej) => {
+      open.onsuccess = () => res(open.result);
+      open.onerror = () => rej(open.error);
+    });
+    const all = (store: string): Promise<unknown[]> =>
+      new Promise((res, rej) => {
+        const req = db.transaction(store).objectStore(store).getAll();
+        req.onsuccess = () => res(req.result);
+        req.onerror = () => rej(req.error);
+      });
+    const toBase64 = (buf: ArrayBuffer) => {
+      const bytes = new Uint8Array(buf);
+      let s = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(s);
+    };
+    const frames = ((await all('frames')) as Array<Record<string, unknown>>).map((f) => {
+      const { data, ...rest } = f;
+      if (typeof data === 'string') return withPayload === false ? rest : { ...rest, text: data };
+      if (data instanceof ArrayBuffer) return withPayload === false ? rest : { ...rest, base64: toBase64(data) };
+      return rest;
+    });
+    const result = { sessions: await all('sessions'), connections: await all('connections'), frames };
+    db.close();
+    return result;
+  }, { withPayload: options.withPayload ?? true }) as Promise<StoredSnapshot>;
+}
+
+/** Polls the store until `predicate` holds (capture is asynchronous by design); returns the last snapshot. */
+export async function waitForStore(sw: Worker, predicate: (s: StoredSnapshot) => boolean, timeoutMs = 20_000, options: { withPayload?: boolean } = {}): Promise<StoredSnapshot> {
+  const deadline = Date.now() + timeoutMs;
+  let last: StoredSnapshot | undefined;
+  while (Date.now() < deadline) {
+    try {
+      last = await readStore(sw, options);
+      if (predicate(last)) return last;
+    } catch {
+      // the database may not exist yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`store did not reach the expected state in ${timeoutMs} ms; last: ${JSON.stringify(summary(last))}`);
+}
+
+function summary(s: StoredSnapshot | undefined) {
+  if (!s) return s;
+  return { sessions: s.sessions.length, connections: s.connections.map((c) => [c.url, c.state]), frames: s.frames.length };
+}
+
+/** Frames (kind 'frame') of one connection, in seq order. */
+export function framesOf(s: StoredSnapshot, connectionId: string) {
+  return s.frames.filter((f) => f.connectionId === connectionId && f.kind === 'frame').sort((a, b) => a.seq - b.seq);
+}
+
+type Fixtures = { ext: Awaited<ReturnType<typeof launchWithExtension>>; server: TestServer; page: Page; context: BrowserContext; sw: Worker };
+
+export const test = base.extend<Fixtures>({
+  // eslint-disable-next-line no-empty-pattern
+  ext: async ({}, use) => {
+    const ext = await launchWithExtension();
+    await use(ext);
+    await ext.close();
+  },
+  // eslint-disable-next-line no-empty-pattern
+  server: async ({}, use) => {
+    const server = await startTestServer();
+    await use(server);
+    await server.close();
+  },
+  context: async ({ ext }, use) => use(ext.context),
+  sw: async ({ ext }, use) => use(ext.sw!),
+  page: async ({ ext }, use) => {
+    const page = ext.context.pages()[0] ?? (await ext.context.newPage());
+    await use(page);
+  },
+});
+
+export const expect = test.expect;
