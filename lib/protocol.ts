@@ -238,8 +238,10 @@ type AnyMessage =
   | PanelToBackgroundMessage
   | BackgroundToPanelMessage;
 
+type WithoutNamespace<M> = M extends unknown ? Omit<M, 'ns'> : never;
+
 /** Builds a message with the namespace tag, so no context writes the tag by hand. */
-export function message<M extends AnyMessage>(body: Omit<M, 'ns'>): M {
+export function message<M extends AnyMessage>(body: WithoutNamespace<M>): M {
   return { ns: NAMESPACE, ...body } as M;
 }
 

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
 
-export const EXTENSION_DIR = resolve('.output/chrome-mv3');
+export const EXTENSION_DIR = resolve(process.env.WXT_OUT_DIR ?? '.output', 'chrome-mv3');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export function chromiumArgs(extensionDir?: string): string[] {
@@ -224,13 +224,11 @@ export function framesOf(s: StoredSnapshot, connectionId: string) {
 type Fixtures = { ext: Awaited<ReturnType<typeof launchWithExtension>>; server: TestServer; page: Page; context: BrowserContext; sw: Worker };
 
 export const test = base.extend<Fixtures>({
-  // eslint-disable-next-line no-empty-pattern
   ext: async ({}, use) => {
     const ext = await launchWithExtension();
     await use(ext);
     await ext.close();
   },
-  // eslint-disable-next-line no-empty-pattern
   server: async ({}, use) => {
     const server = await startTestServer();
     await use(server);

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['tests/unit/**/*.test.ts'],
+    environment: 'node',
+    reporters: ['default', ['json', { outputFile: 'test-results/unit.json' }]],
+  },
+  resolve: { alias: { '@': new URL('.', import.meta.url).pathname.replace(/\/$/, '') } },
+});
