@@ -1,0 +1,130 @@
+/**
+ * How the panel writes rows and connections as text: one-line previews, sizes, times, durations and the words
+ * for control rows. Pure, so every column reads the same and is unit-tested.
+ */
+import type { ConnectionRecord, FrameRecord } from './frame-store';
+
+export const PREVIEW_CHARS = 200;
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** The grid's one-line preview: control rows described, text flattened, binary as its first bytes in hex. */
+export function rowPreview(row: FrameRecord): string {
+  switch (row.kind) {
+    case 'open':
+      return row.protocol ? `Connection opened (protocol ${row.protocol})` : 'Connection opened';
+    case 'close':
+      return `Connection closed: ${closeText(row.code, row.reason, row.wasClean)}`;
+    case 'error':
+      return 'Connection error';
+    case 'frame': {
+      if (typeof row.data === 'string') {
+        const head = row.data.length > PREVIEW_CHARS ? row.data.slice(0, PREVIEW_CHARS) + '…' : row.data;
+        return head.replace(/[\r\n\t]+/g, ' ');
+      }
+      if (row.data instanceof ArrayBuffer) {
+        const bytes = new Uint8Array(row.data, 0, Math.min(row.data.byteLength, 24));
+        let hex = '';
+        for (let i = 0; i < bytes.length; i++) hex += (i ? ' ' : '') + HEX[bytes[i]];
+        return `Binary ${formatBytes(row.data.byteLength)}: ${hex}${row.data.byteLength > bytes.length ? ' …' : ''}`;
+      }
+      return '';
+    }
+  }
+}
+
+export function closeText(code: number | undefined, reason: string | undefined, wasClean?: boolean): string {
+  const parts = [`code ${code ?? '?'}`];
+  if (reason) parts.push(`reason "${reason}"`);
+  if (wasClean === false) parts.push('not clean');
+  return parts.join(', ');
+}
+
+/** The grid's type column. */
+export function rowType(row: FrameRecord): string {
+  if (row.kind !== 'frame') return row.kind;
+  return row.opcode === 2 ? 'binary' : 'text';
+}
+
+/** Direction arrow and its accessible word. */
+export function rowDirection(row: FrameRecord): { symbol: string; label: string } {
+  if (row.kind !== 'frame') return { symbol: '•', label: 'event' };
+  return row.dir === 'send' ? { symbol: '↑', label: 'sent' } : { symbol: '↓', label: 'received' };
+}
+
+/** Markers for rows that are not plain page traffic (inspector-sent, simulated, dropped, refused). */
+export function rowMarks(row: FrameRecord): string[] {
+  const marks: string[] = [];
+  if (row.origin === 'inspector') marks.push('sent by inspector');
+  if (row.origin === 'simulated') marks.push('simulated');
+  if (row.status === 'dropped') marks.push('dropped');
+  if (row.status === 'refused') marks.push('refused');
+  return marks;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${trim(bytes / 1024)} KB`;
+  if (bytes < 1024 * 1024 * 1024) return `${trim(bytes / (1024 * 1024))} MB`;
+  return `${trim(bytes / (1024 * 1024 * 1024))} GB`;
+}
+
+function trim(n: number): string {
+  return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
+}
+
+export type TimeMode = 'absolute' | 'relative';
+
+/** Wall-clock time of day with milliseconds, local time: 14:03:07.123. */
+export function formatClock(time: number): string {
+  const d = new Date(time);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/** Offset from a start, in seconds with millisecond precision: +1.234 s. */
+export function formatRelative(time: number, start: number): string {
+  const seconds = (time - start) / 1000;
+  return `${seconds < 0 ? '−' : '+'}${Math.abs(seconds).toFixed(3)} s`;
+}
+
+export function formatRowTime(time: number, mode: TimeMode, start: number | undefined): string {
+  return mode === 'relative' && start !== undefined ? formatRelative(time, start) : formatClock(time);
+}
+
+/** Exact timestamp for the detail pane: ISO date with microseconds from the sub-millisecond time. */
+export function formatExactTime(time: number): string {
+  const whole = Math.floor(time);
+  const micros = Math.round((time - whole) * 1000);
+  const iso = new Date(whole).toISOString(); // 2026-11-25T20:30:00.123Z
+  return `${iso.slice(0, 23)}${String(micros).padStart(3, '0')}Z`;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s.toFixed(1)} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ${Math.round(s - m * 60)} s`;
+  const h = Math.floor(m / 60);
+  return `${h} h ${m - h * 60} min`;
+}
+
+/** The state column of the connections list. */
+export function connectionStateText(c: ConnectionRecord): string {
+  switch (c.state) {
+    case 'connecting':
+      return 'connecting';
+    case 'open':
+      return 'open';
+    case 'error':
+      return 'error';
+    case 'closed':
+      return `closed ${c.closeCode ?? ''}${c.closeReason ? ` "${c.closeReason}"` : ''}${c.errored ? ' after error' : ''}`.trim();
+  }
+}
+
+/** How long a connection lasted (or has lasted so far, measured against `now`). */
+export function connectionDuration(c: ConnectionRecord, now: number): number {
+  return (c.closedAt ?? now) - c.startedAt;
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { ConnectionRecord } from '@/lib/frame-store';
+import { BYTES_PER_LINE, hexDumpLines, hexDumpText, lineCount, toHex } from '@/lib/hexdump';
+import { jsonEntries, jsonSummary, parseJsonPayload, prettyJson } from '@/lib/json-view';
+import {
+  closeText, connectionStateText, formatBytes, formatDuration, formatExactTime, formatRelative, formatRowTime, rowDirection, rowMarks, rowPreview, rowType,
+} from '@/lib/message-format';
+
+describe('hexdump', () => {
+  const bytes = new Uint8Array([0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00, 0xff, 0x7f, 0x20, 1, 2, 3, 4, 5, 6, 7, 0x41]);
+  it('lays out offset, hex with a gap after 8 bytes, and printable ASCII', () => {
+    const lines = hexDumpLines(bytes);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toEqual({ offset: '00000000', hex: '48 65 6c 6c 6f 00 ff 7f  20 01 02 03 04 05 06 07', ascii: 'Hello... .......' });
+    expect(lines[1].offset).toBe('00000010');
+    expect(lines[1].hex.trimEnd()).toBe('41');
+    expect(lines[1].hex.length).toBe(lines[0].hex.length);
+    expect(lines[1].ascii).toBe('A');
+  });
+  it('computes one window of lines', () => {
+    const big = new Uint8Array(BYTES_PER_LINE * 100);
+    expect(lineCount(big.length)).toBe(100);
+    expect(hexDumpLines(big, 98, 10).map((l) => l.offset)).toEqual(['00000620', '00000630']);
+    expect(hexDumpText(new Uint8Array([0x41]))).toBe('00000000  41' + ' '.repeat(46) + '  A');
+  });
+  it('writes contiguous hex', () => {
+    expect(toHex(new Uint8Array([0, 15, 16, 255]))).toBe('000f10ff');
+  });
+});
+
+describe('json-view', () => {
+  it('parses only objects and arrays', () => {
+    expect(parseJsonPayload('{"a":1}')).toEqual({ ok: true, value: { a: 1 } });
+    expect(parseJsonPayload('  [1,2]')).toEqual({ ok: true, value: [1, 2] });
+    expect(parseJsonPayload('42').ok).toBe(false);
+    expect(parseJsonPayload('{broken').ok).toBe(false);
+  });
+  it('lists children and summarises containers', () => {
+    expect(jsonEntries({ b: 1, a: [true] })).toEqual([{ key: 'b', value: 1 }, { key: 'a', value: [true] }]);
+    expect(jsonEntries(['x'])).toEqual([{ key: '0', value: 'x' }]);
+    expect(jsonSummary([1, 2, 3])).toBe('Array(3)');
+    expect(jsonSummary({ a: 1, b: 2, c: 3, d: 4, e: 5 })).toBe('{a, b, c, d, …}');
+    expect(jsonSummary('<img>')).toBe('"<img>"');
+    expect(prettyJson({ a: 1 })).toBe('{\n  "a": 1\n}');
+  });
+});
+
+describe('message-format', () => {
+  const base = { sessionId: 's', connectionId: 'c', seq: 1, time: 0, size: 0 };
+  it('previews rows on one line', () => {
+    expect(rowPreview({ ...base, kind: 'frame', opcode: 1, data: 'a\nb\tc' })).toBe('a b c');
+    expect(rowPreview({ ...base, kind: 'frame', opcode: 1, data: 'x'.repeat(300) })).toBe('x'.repeat(200) + '…');
+    expect(rowPreview({ ...base, kind: 'frame', opcode: 2, data: new Uint8Array([1, 2, 255]).buffer as ArrayBuffer })).toBe('Binary 3 B: 01 02 ff');
+    expect(rowPreview({ ...base, kind: 'close', code: 1000, reason: 'bye', wasClean: true })).toBe('Connection closed: code 1000, reason "bye"');
+    expect(rowPreview({ ...base, kind: 'open', protocol: 'chat' })).toBe('Connection opened (protocol chat)');
+    expect(closeText(1006, '', false)).toBe('code 1006, not clean');
+  });
+  it('names type, direction and marks', () => {
+    expect(rowType({ ...base, kind: 'frame', opcode: 2 })).toBe('binary');
+    expect(rowType({ ...base, kind: 'error' })).toBe('error');
+    expect(rowDirection({ ...base, kind: 'frame', dir: 'send' }).label).toBe('sent');
+    expect(rowMarks({ ...base, kind: 'frame', origin: 'inspector', status: 'dropped' })).toEqual(['sent by inspector', 'dropped']);
+    expect(rowMarks({ ...base, kind: 'frame', origin: 'simulated', status: 'refused' })).toEqual(['simulated', 'refused']);
+  });
+  it('formats sizes, times and durations', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(1536)).toBe('1.50 KB');
+    expect(formatBytes(5 * 1024 * 1024)).toBe('5.00 MB');
+    expect(formatRelative(2234.6, 1000)).toBe('+1.235 s');
+    expect(formatRowTime(2000, 'relative', undefined)).toMatch(/^\d\d:\d\d:\d\d\.\d{3}$/);
+    expect(formatExactTime(Date.UTC(2026, 0, 2, 3, 4, 5, 6) + 0.789)).toBe('2026-01-02T03:04:05.006789Z');
+    expect(formatDuration(250)).toBe('250 ms');
+    expect(formatDuration(61_000)).toBe('1 min 1 s');
+  });
+  it('describes connection state', () => {
+    const c = { state: 'closed', closeCode: 4000, closeReason: 'x', errored: true } as ConnectionRecord;
+    expect(connectionStateText(c)).toBe('closed 4000 "x" after error');
+    expect(connectionStateText({ ...c, state: 'open' })).toBe('open');
+  });
+});
+
