@@ -9,6 +9,8 @@ export default defineContentScript({
   allFrames: true,
   matchAboutBlank: true,
   matchOriginAsFallback: true,
+  // WXT would otherwise announce each content script with window.postMessage, which page listeners can see.
+  noScriptStartedPostMessage: true,
   main() {
     let pagePort: MessagePort | undefined;
     const topLevel = window === window.top;
@@ -36,7 +38,10 @@ export default defineContentScript({
       event.stopImmediatePropagation();
       window.removeEventListener(PORT_EVENT, onPort, true);
       pagePort = ports[0];
-      pagePort.onmessage = (e) => relay.acceptPageMessage(e.data);
+      // Firefox: the port belongs to the page, so `e.data` lives in the page's compartment and its ArrayBuffers
+      // fail `instanceof ArrayBuffer` here (Xray wrappers); binary frames would stall the relay. A structured
+      // clone brings the message into this realm. Chrome shares one realm for JS objects and needs no copy.
+      pagePort.onmessage = (e) => relay.acceptPageMessage(import.meta.env.FIREFOX ? structuredClone(e.data) : e.data);
     };
     window.addEventListener(PORT_EVENT, onPort, true);
     window.dispatchEvent(new CustomEvent(RELAY_READY_EVENT));

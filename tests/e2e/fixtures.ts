@@ -18,12 +18,13 @@ export function chromiumArgs(extensionDir?: string): string[] {
   return args;
 }
 
-export async function launchWithExtension(extensionDir: string | undefined = EXTENSION_DIR, extraArgs: string[] = []) {
+/** Launches Chromium with `extensionDir` loaded, or with no extension at all when it is null. */
+export async function launchWithExtension(extensionDir: string | null = EXTENSION_DIR, extraArgs: string[] = []) {
   const userDataDir = mkdtempSync(join(tmpdir(), 'wsi-profile-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [...chromiumArgs(extensionDir), ...extraArgs],
+    args: [...chromiumArgs(extensionDir ?? undefined), ...extraArgs],
   });
   let sw: Worker | undefined;
   if (extensionDir) sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
@@ -243,3 +244,82 @@ export const test = base.extend<Fixtures>({
 });
 
 export const expect = test.expect;
+
+/** A stored frame without its payload: the payload's SHA-256 (of its UTF-8 bytes for text) and byte length. */
+export interface FrameDigest {
+  connectionId: string;
+  seq: number;
+  kind: string;
+  dir?: string;
+  opcode?: number;
+  size: number;
+  /** 'string' or 'ArrayBuffer': the type the payload is stored as. */
+  storedAs?: string;
+  byteLength: number;
+  sha256: string;
+}
+
+/** Digests of every stored frame row, computed in the service worker (large payloads never cross to Node). */
+export async function frameDigests(sw: Worker): Promise<FrameDigest[]> {
+  return sw.evaluate(async () => {
+    const open = indexedDB.open('websocket-inspector');
+    const db: IDBDatabase = await new Promise((res, rej) => {
+      open.onsuccess = () => res(open.result);
+      open.onerror = () => rej(open.error);
+    });
+    const rows: Array<Record<string, unknown>> = await new Promise((res, rej) => {
+      const req = db.transaction('frames').objectStore('frames').getAll();
+      req.onsuccess = () => res(req.result);
+      req.onerror = () => rej(req.error);
+    });
+    db.close();
+    const out = [];
+    for (const row of rows) {
+      const data = row.data;
+      const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(0);
+      const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+      out.push({
+        connectionId: row.connectionId as string,
+        seq: row.seq as number,
+        kind: row.kind as string,
+        dir: row.dir as string | undefined,
+        opcode: row.opcode as number | undefined,
+        size: row.size as number,
+        storedAs: typeof data === 'string' ? 'string' : data instanceof ArrayBuffer ? 'ArrayBuffer' : undefined,
+        byteLength: bytes.byteLength,
+        sha256: Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join(''),
+      });
+    }
+    return out;
+  });
+}
+
+/**
+ * Stops the extension's service worker for real (CDP ServiceWorker.stopAllWorkers from a page session reaches
+ * extension workers once the domain is enabled) and resolves when it reported `stopped`. A marker set in the old
+ * global scope lets the caller prove that a new worker instance answers afterwards (see workerWasRestarted).
+ */
+export async function stopExtensionWorker(context: BrowserContext, page: Page, sw: Worker): Promise<void> {
+  await sw.evaluate(() => {
+    (self as unknown as { wsiTestMarker: number }).wsiTestMarker = 1;
+  });
+  const cdp = await context.newCDPSession(page);
+  try {
+    const scriptUrl = sw.url();
+    const stopped = new Promise<void>((resolve) => {
+      cdp.on('ServiceWorker.workerVersionUpdated', (event) => {
+        if (event.versions.some((v) => v.scriptURL === scriptUrl && v.runningStatus === 'stopped')) resolve();
+      });
+    });
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    await stopped;
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}
+
+/** True when the worker answering now is not the one stopExtensionWorker marked (it was restarted). */
+export async function workerWasRestarted(sw: Worker): Promise<boolean> {
+  return sw.evaluate(() => (self as unknown as { wsiTestMarker?: number }).wsiTestMarker === undefined);
+}
