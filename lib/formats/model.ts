@@ -1,0 +1,68 @@
+/**
+ * The portable shape every file format is read into (and the store is read out of): a session with its
+ * connections and their rows, independent of store ids. `lib/session-io.ts` writes it into the store with fresh
+ * ids; the command-line replayer reads it straight from a file.
+ */
+import type { ConnectionState, RowKind } from '../frame-store';
+import type { Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding } from '../protocol';
+
+export interface PortableRow {
+  /** Order within the connection; strictly increasing. */
+  seq: number;
+  /** Wall-clock milliseconds since the epoch, sub-millisecond precision. */
+  time: number;
+  kind: RowKind;
+  dir?: Direction;
+  opcode?: Opcode;
+  /** Frames: the payload, as text (opcode 1) or base64 (opcode 2). Decoded only when written to the store. */
+  encoding?: PayloadEncoding;
+  data?: string;
+  /** Payload bytes (UTF-8 bytes for text). */
+  size?: number;
+  origin?: FrameOrigin;
+  status?: FrameStatus;
+  note?: string;
+  code?: number;
+  reason?: string;
+  wasClean?: boolean;
+  protocol?: string;
+  extensions?: string;
+}
+
+export interface PortableConnection {
+  url: string;
+  protocols: string[];
+  protocol: string;
+  extensions: string;
+  frameUrl: string;
+  pageUrl: string;
+  startedAt: number;
+  openedAt?: number;
+  closedAt?: number;
+  state: ConnectionState;
+  closeCode?: number;
+  closeReason?: string;
+  wasClean?: boolean;
+  errored: boolean;
+  rows: PortableRow[];
+}
+
+export type PortableFormat = 'wsi' | 'har';
+
+export interface PortableSession {
+  /** Which format it was read from. */
+  format: PortableFormat;
+  pageUrl: string;
+  title: string;
+  startedAt: number;
+  connections: PortableConnection[];
+  /** Things that were read but could not be kept (e.g. control frames in a HAR), for the user to see. */
+  warnings: string[];
+}
+
+/** Byte length of a payload without decoding it. */
+export function payloadSize(encoding: PayloadEncoding, data: string, utf8Length: (s: string) => number): number {
+  if (encoding === 'text') return utf8Length(data);
+  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+  return (data.length / 4) * 3 - padding;
+}

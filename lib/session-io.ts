@@ -1,0 +1,387 @@
+/**
+ * Sessions in and out of the store.
+ *
+ * Export streams: rows are read by key range in chunks, each chunk becomes one string, and the file is a Blob of
+ * those parts. Between chunks the loop yields to the event loop, so a million rows never freeze the page it runs
+ * in (the panel runs it in a worker anyway, see lib/session-io-worker.ts).
+ *
+ * Import never damages what is stored: the file is validated completely first (lib/formats), then written under a
+ * new session id — connections and rows first, one transaction per chunk, the session record last, so nothing
+ * shows in the panel until everything is in — and if any write fails, everything under that new id is deleted.
+ */
+import {
+  deleteSession,
+  listConnections,
+  type ConnectionRecord,
+  type FrameRecord,
+  type InspectorDatabase,
+  type SessionRecord,
+} from './frame-store';
+import { FormatError } from './formats/errors';
+import { readSessionText } from './formats/detect';
+import { HAR_EXTENSION, HarWriter } from './formats/har';
+import type { PortableConnection, PortableRow, PortableSession } from './formats/model';
+import { WSI_EXTENSION, WsiWriter, type ExportScopeKind } from './formats/wsi-json';
+import { base64ToBytes, toArrayBuffer } from './wire';
+
+export const EXPORTER = { name: 'WebSocket Inspector', version: '0.1.0' };
+
+export type ExportFormat = 'wsi' | 'har';
+
+/** A row's key in the store, as the panel knows it. */
+export interface RowKey {
+  connectionId: string;
+  seq: number;
+}
+
+export type ExportScope =
+  | { kind: 'session'; sessionId: string }
+  | { kind: 'connection'; sessionId: string; connectionId: string }
+  /** A selection or a filtered view given as the keys of its rows (this crosses to a worker). */
+  | { kind: 'selection' | 'filtered'; sessionId: string; keys: RowKey[] }
+  /** A filtered view given as a predicate (main thread only: functions do not cross to a worker). */
+  | { kind: 'filtered'; sessionId: string; connectionIds?: string[]; predicate: (row: FrameRecord) => boolean };
+
+export interface ExportOptions {
+  /** Rows read per IndexedDB request (one part of the Blob). */
+  chunkRows?: number;
+  onProgress?: (rowsDone: number) => void;
+  signal?: AbortSignal;
+  /** Fixed export time, for reproducible files in tests. */
+  now?: Date;
+}
+
+export interface ExportResult {
+  blob: Blob;
+  fileName: string;
+  rows: number;
+  connections: number;
+}
+
+interface StreamWriter {
+  start(session: SessionRecord): string;
+  connectionStart(connection: ConnectionRecord): string;
+  row(row: FrameRecord): string;
+  connectionEnd(): string;
+  end(): string;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+/** Reads one connection's rows with seq in [fromSeq, toSeq], in order, `chunkRows` at a time. */
+export async function* connectionRowChunks(
+  db: InspectorDatabase,
+  sessionId: string,
+  connectionId: string,
+  chunkRows: number,
+  fromSeq = -Infinity,
+  toSeq = Infinity,
+): AsyncGenerator<FrameRecord[]> {
+  let lower: IDBKeyRange = IDBKeyRange.bound([sessionId, connectionId, fromSeq], [sessionId, connectionId, toSeq]);
+  for (;;) {
+    const rows = await db.getAll('frames', lower, chunkRows);
+    if (rows.length === 0) return;
+    yield rows;
+    if (rows.length < chunkRows) return;
+    const last = rows[rows.length - 1].seq;
+    if (last >= toSeq) return;
+    lower = IDBKeyRange.bound([sessionId, connectionId, last], [sessionId, connectionId, toSeq], true, false);
+  }
+}
+
+function safeFileStem(text: string): string {
+  let host = '';
+  try {
+    host = new URL(text).host;
+  } catch {
+    host = text;
+  }
+  return (host || 'session').replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 60);
+}
+
+function stamp(date: Date): string {
+  return date.toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
+}
+
+/** Writes the chosen part of a session as a `.wsi.json` or HAR Blob. */
+export async function exportSession(db: InspectorDatabase, scope: ExportScope, format: ExportFormat, options: ExportOptions = {}): Promise<ExportResult> {
+  const chunkRows = options.chunkRows ?? 5000;
+  const now = options.now ?? new Date();
+  const session = await db.get('sessions', scope.sessionId);
+  if (!session) throw new Error(`session ${scope.sessionId} is not in the store (deleted?)`);
+  let connections = await listConnections(db, scope.sessionId);
+
+  // Which rows of which connection: everything, a key set, or a predicate.
+  let keysByConnection: Map<string, Set<number>> | undefined;
+  let predicate: ((row: FrameRecord) => boolean) | undefined;
+  const scopeKind: ExportScopeKind = scope.kind;
+  if (scope.kind === 'connection') {
+    connections = connections.filter((c) => c.id === scope.connectionId);
+    if (connections.length === 0) throw new Error(`connection ${scope.connectionId} is not in session ${scope.sessionId}`);
+  } else if ('keys' in scope) {
+    keysByConnection = new Map();
+    for (const key of scope.keys) {
+      let set = keysByConnection.get(key.connectionId);
+      if (!set) keysByConnection.set(key.connectionId, (set = new Set()));
+      set.add(key.seq);
+    }
+    connections = connections.filter((c) => keysByConnection!.has(c.id));
+  } else if ('predicate' in scope) {
+    predicate = scope.predicate;
+    if (scope.connectionIds) {
+      const wanted = new Set(scope.connectionIds);
+      connections = connections.filter((c) => wanted.has(c.id));
+    }
+  }
+
+  const writer: StreamWriter =
+    format === 'wsi'
+      ? new WsiWriter({ scope: scopeKind, exportedAt: now.toISOString(), exporter: `${EXPORTER.name} ${EXPORTER.version}` })
+      : new HarWriter(EXPORTER);
+  const parts: string[] = [writer.start(session)];
+  let rowsDone = 0;
+  let connectionsWritten = 0;
+  const partial = scope.kind === 'selection' || scope.kind === 'filtered';
+
+  for (const connection of connections) {
+    let started = false;
+    const begin = () => {
+      if (started) return '';
+      started = true;
+      connectionsWritten++;
+      return writer.connectionStart(connection);
+    };
+    // A whole connection appears even without rows; a selection only lists connections it has rows from.
+    if (!partial) parts.push(begin());
+    const keys = keysByConnection?.get(connection.id);
+    let fromSeq = -Infinity;
+    let toSeq = Infinity;
+    if (keys) {
+      fromSeq = Infinity;
+      toSeq = -Infinity;
+      for (const seq of keys) {
+        if (seq < fromSeq) fromSeq = seq;
+        if (seq > toSeq) toSeq = seq;
+      }
+    }
+    for await (const rows of connectionRowChunks(db, scope.sessionId, connection.id, chunkRows, fromSeq, toSeq)) {
+      if (options.signal?.aborted) throw options.signal.reason ?? new Error('export cancelled');
+      let text = '';
+      for (const row of rows) {
+        if (keys && !keys.has(row.seq)) continue;
+        if (predicate && !predicate(row)) continue;
+        text += begin();
+        text += writer.row(row);
+        rowsDone++;
+      }
+      parts.push(text);
+      options.onProgress?.(rowsDone);
+      await yieldToEventLoop();
+    }
+    if (started) parts.push(writer.connectionEnd());
+  }
+  parts.push(writer.end());
+
+  const extension = format === 'wsi' ? WSI_EXTENSION : HAR_EXTENSION;
+  const what = scope.kind === 'session' ? '' : `-${scope.kind}`;
+  const fileName = `${safeFileStem(session.pageUrl || session.title)}-${stamp(new Date(session.startedAt))}${what}${extension}`;
+  return {
+    blob: new Blob(parts, { type: format === 'wsi' ? 'application/json' : 'application/json' }),
+    fileName,
+    rows: rowsDone,
+    connections: connectionsWritten,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Import
+
+/** Files larger than this are refused before reading: a JavaScript string cannot hold much more. */
+export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
+
+export interface ImportOptions {
+  /** Rows per write transaction. */
+  chunkRows?: number;
+  onProgress?: (rowsDone: number, rowsTotal: number) => void;
+  /** New ids; crypto.randomUUID by default. */
+  newId?: () => string;
+  now?: () => number;
+}
+
+export interface ImportResult {
+  sessionId: string;
+  connectionIds: string[];
+  rows: number;
+  format: PortableSession['format'];
+  warnings: string[];
+}
+
+/** An import that failed: what went wrong and where, for the user. */
+export class ImportError extends Error {
+  constructor(
+    readonly fileName: string,
+    message: string,
+  ) {
+    super(`${fileName}: ${message}`);
+    this.name = 'ImportError';
+  }
+}
+
+function toFrameRecord(row: PortableRow, sessionId: string, connectionId: string): FrameRecord {
+  const record: FrameRecord = { sessionId, connectionId, seq: row.seq, time: row.time, kind: row.kind, size: 0 };
+  switch (row.kind) {
+    case 'frame':
+      record.dir = row.dir;
+      record.opcode = row.opcode;
+      record.data = row.encoding === 'base64' ? toArrayBuffer(base64ToBytes(row.data ?? '')) : (row.data ?? '');
+      record.size = row.size ?? 0;
+      record.origin = row.origin ?? 'page';
+      record.status = row.status ?? 'sent';
+      if (row.note !== undefined) record.note = row.note;
+      break;
+    case 'open':
+      record.protocol = row.protocol ?? '';
+      record.extensions = row.extensions ?? '';
+      break;
+    case 'close':
+      record.code = row.code;
+      record.reason = row.reason ?? '';
+      record.wasClean = row.wasClean ?? false;
+      break;
+    case 'error':
+      break;
+  }
+  return record;
+}
+
+function toConnectionRecord(c: PortableConnection, id: string, sessionId: string): ConnectionRecord {
+  const record: ConnectionRecord = {
+    id,
+    sessionId,
+    url: c.url,
+    protocols: c.protocols,
+    protocol: c.protocol,
+    extensions: c.extensions,
+    frameUrl: c.frameUrl,
+    pageUrl: c.pageUrl,
+    startedAt: c.startedAt,
+    state: c.state,
+    errored: c.errored,
+    sentCount: 0,
+    receivedCount: 0,
+    sentBytes: 0,
+    receivedBytes: 0,
+    lastSeq: 0,
+  };
+  for (const key of ['openedAt', 'closedAt', 'closeCode', 'closeReason', 'wasClean'] as const) {
+    if (c[key] !== undefined) (record as unknown as Record<string, unknown>)[key] = c[key];
+  }
+  for (const row of c.rows) {
+    record.lastSeq = Math.max(record.lastSeq, row.seq);
+    if (row.kind !== 'frame' || row.status === 'refused' || row.status === 'dropped') continue;
+    if (row.dir === 'send') {
+      record.sentCount++;
+      record.sentBytes += row.size ?? 0;
+    } else {
+      record.receivedCount++;
+      record.receivedBytes += row.size ?? 0;
+    }
+  }
+  return record;
+}
+
+/**
+ * Writes a validated session into the store under fresh ids (importing the same file twice gives two sessions).
+ * On failure everything written under the new session id is removed, and the error is rethrown.
+ */
+export async function writeImportedSession(db: InspectorDatabase, portable: PortableSession, fileName: string, options: ImportOptions = {}): Promise<ImportResult> {
+  const chunkRows = options.chunkRows ?? 2000;
+  const newId = options.newId ?? (() => crypto.randomUUID());
+  const sessionId = newId();
+  const total = portable.connections.reduce((sum, c) => sum + c.rows.length, 0);
+  const connectionRecords = portable.connections.map((c) => toConnectionRecord(c, newId(), sessionId));
+  let done = 0;
+  try {
+    const tx = db.transaction('connections', 'readwrite');
+    for (const record of connectionRecords) void tx.store.put(record);
+    await tx.done;
+
+    for (let ci = 0; ci < portable.connections.length; ci++) {
+      const rows = portable.connections[ci].rows;
+      const connectionId = connectionRecords[ci].id;
+      for (let start = 0; start < rows.length; start += chunkRows) {
+        const frames = db.transaction('frames', 'readwrite');
+        const end = Math.min(start + chunkRows, rows.length);
+        for (let i = start; i < end; i++) void frames.store.put(toFrameRecord(rows[i], sessionId, connectionId));
+        await frames.done;
+        done += end - start;
+        options.onProgress?.(done, total);
+      }
+    }
+
+    // Same counting as captured sessions (frame-store writeEvents): every frame row, refused or not.
+    let frameCount = 0;
+    let bytes = 0;
+    let lastActivity = portable.startedAt;
+    for (const c of portable.connections) {
+      for (const row of c.rows) {
+        if (row.kind === 'frame') {
+          frameCount++;
+          bytes += row.size ?? 0;
+        }
+        if (row.time > lastActivity) lastActivity = row.time;
+      }
+    }
+    const session: SessionRecord = {
+      id: sessionId,
+      tabId: null,
+      pageUrl: portable.pageUrl,
+      title: portable.title,
+      startedAt: portable.startedAt,
+      lastActivity,
+      source: 'imported',
+      importedFrom: fileName,
+      connectionCount: connectionRecords.length,
+      frameCount,
+      bytes,
+    };
+    await db.put('sessions', session);
+  } catch (error) {
+    try {
+      await deleteSession(db, sessionId);
+    } catch {
+      // The original failure is what the user needs to see; a failed clean-up leaves only unlisted rows.
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ImportError(fileName, `could not store the import (${reason}); nothing was kept`);
+  }
+  return { sessionId, connectionIds: connectionRecords.map((c) => c.id), rows: total, format: portable.format, warnings: portable.warnings };
+}
+
+/** A file as import sees it: a name, a size and its text (a File satisfies this). */
+export interface ImportSource {
+  name: string;
+  size: number;
+  text(): Promise<string>;
+}
+
+/** Reads, validates and stores one file. Every failure is an ImportError naming the file, the problem and where. */
+export async function importFile(db: InspectorDatabase, file: ImportSource, options: ImportOptions & { maxBytes?: number } = {}): Promise<ImportResult> {
+  const maxBytes = options.maxBytes ?? MAX_IMPORT_BYTES;
+  if (file.size > maxBytes) {
+    throw new ImportError(file.name, `the file is ${formatMegabytes(file.size)}; the largest file Import reads is ${formatMegabytes(maxBytes)}`);
+  }
+  let portable: PortableSession;
+  try {
+    portable = readSessionText(await file.text());
+  } catch (error) {
+    if (error instanceof FormatError) throw new ImportError(file.name, error.message);
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ImportError(file.name, `could not read the file (${reason})`);
+  }
+  return writeImportedSession(db, portable, file.name, options);
+}
+
+export function formatMegabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(bytes < 10 * 1024 * 1024 ? 1 : 0)} MB`;
+}
