@@ -6,6 +6,9 @@ export default defineConfig({
   // WXT_OUT_DIR lets parallel builds (tests, benchmarks) keep out of each other's way.
   outDir: process.env.WXT_OUT_DIR ?? '.output',
   modules: ['@wxt-dev/module-svelte', '@wxt-dev/webextension-polyfill'],
+  // MV3 for every browser: WXT would build Firefox as MV2 by default. Firefox ESR 153 runs the MV3 build
+  // (MAIN-world content scripts, event-page background, storage.session), so one manifest shape serves both.
+  manifestVersion: 3,
   manifest: ({ browser }) => ({
     name: 'WebSocket Inspector',
     description: 'Capture, inspect, edit, resend, export and replay WebSocket traffic from DevTools.',
