@@ -63,6 +63,12 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
       if (session.tabId !== tabId) session = undefined; // an id from another tab: never write into its session
       else if (session.connectionCount === 0 && session.frameCount === 0) deps.onSessionStarted(tabId, session.id);
     }
+    if (!session && !msg.topLevel && typeof msg.sessionId === 'string') {
+      // A subframe reconnecting (worker restarted) names the session it was welcomed into: keep writing there,
+      // if it is this tab's.
+      const named = await db.get('sessions', msg.sessionId);
+      if (named && named.tabId === tabId) session = named;
+    }
     if (!session) {
       session = await latestSessionForTab(db, tabId);
       if (!session) {
@@ -71,6 +77,8 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
       }
     }
     sessionId = session.id;
+    // Connections record the top page's URL: a subframe's own URL is their frameUrl.
+    pageUrl = session.pageUrl;
     post(message({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId }));
   }
 

@@ -56,6 +56,33 @@ export function utf8ByteLength(text: string): number {
   return bytes;
 }
 
+type StringWithWellFormed = string & { toWellFormed?: () => string };
+
+/**
+ * The text a WebSocket actually sends for `text`: `send` takes a USVString, so the browser replaces every lone
+ * surrogate with U+FFFD before encoding (https://websockets.spec.whatwg.org/#dom-websocket-send).
+ */
+export function toWellFormed(text: string): string {
+  const native = (text as StringWithWellFormed).toWellFormed;
+  if (typeof native === 'function') return native.call(text);
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0xd800 || c > 0xdfff) continue;
+    if (c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        i++;
+        continue;
+      }
+    }
+    out += text.slice(from, i) + '\uFFFD';
+    from = i + 1;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
 /**
  * Turns one page event into wire events. Binary data must already be an ArrayBuffer (Blobs are read by the
  * caller, asynchronously, in order). A large payload becomes several `frame-part` events.
@@ -63,7 +90,7 @@ export function utf8ByteLength(text: string): number {
 export function toWireEvents(event: PageEvent, connectionId: string, maxPartChars = MAX_PART_CHARS): WireEvent[] {
   switch (event.k) {
     case 'connect':
-      return [{ k: 'connect', connectionId, url: event.url, protocols: event.protocols, frameUrl: event.frameUrl, time: event.time }];
+      return [{ k: 'connect', connectionId, url: event.url, protocols: event.protocols, frameUrl: event.frameUrl, time: event.time, ...(event.initiator ? { initiator: event.initiator } : {}) }];
     case 'open':
       return [{ k: 'open', connectionId, seq: event.seq, time: event.time, protocol: event.protocol, extensions: event.extensions }];
     case 'error':
@@ -75,7 +102,7 @@ export function toWireEvents(event: PageEvent, connectionId: string, maxPartChar
       let frame: WireFrameEvent;
       const base = { k: 'frame' as const, connectionId, seq: event.seq, time: event.time, dir: event.dir, origin: event.origin, status: event.status };
       if (typeof event.data === 'string') {
-        payload = event.data;
+        payload = toWellFormed(event.data); // what went on the wire (and what survives JSON and IndexedDB)
         frame = { ...base, opcode: 1, encoding: 'text', payload, size: utf8ByteLength(payload) };
       } else if (event.data instanceof ArrayBuffer) {
         payload = bytesToBase64(new Uint8Array(event.data));
@@ -84,9 +111,21 @@ export function toWireEvents(event: PageEvent, connectionId: string, maxPartChar
         throw new TypeError('toWireEvents: read Blob data into an ArrayBuffer first');
       }
       if (event.note !== undefined) frame.note = event.note;
+      if (event.rule !== undefined) frame.rule = event.rule;
+      if (event.original !== undefined) frame.original = encodePayload(event.original);
       return splitFrame(frame, maxPartChars);
     }
   }
+}
+
+/** Encodes a payload for a JSON port: text as it is, binary as base64. */
+export function encodePayload(data: string | ArrayBuffer): { encoding: 'text' | 'base64'; payload: string } {
+  return typeof data === 'string' ? { encoding: 'text', payload: data } : { encoding: 'base64', payload: bytesToBase64(new Uint8Array(data)) };
+}
+
+/** Decodes a payload from a JSON port. Throws on invalid base64. */
+export function decodePayload(encoded: { encoding: 'text' | 'base64'; payload: string }): string | ArrayBuffer {
+  return encoded.encoding === 'text' ? encoded.payload : toArrayBuffer(base64ToBytes(encoded.payload));
 }
 
 /** Cuts a frame whose payload is over `maxPartChars` into parts; base64 is cut on 4-character boundaries. */

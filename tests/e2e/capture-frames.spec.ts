@@ -1,0 +1,169 @@
+/**
+ * Capture of frame payloads: every kind of data a page can send or receive is stored with its exact bytes, its
+ * opcode and its size in bytes, in the order the page saw it.
+ */
+import { test, expect, waitForStore, framesOf, type StoredSnapshot } from './fixtures';
+
+type Expected = { opcode: 1 | 2; bytes: Buffer };
+const text = (s: string): Expected => ({ opcode: 1, bytes: Buffer.from(s, 'utf8') });
+const binary = (bytes: number[] | Buffer): Expected => ({ opcode: 2, bytes: Buffer.from(bytes) });
+const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
+
+/** The stored payload of a frame row as bytes (text rows as their UTF-8 encoding). */
+function storedBytes(frame: StoredSnapshot['frames'][number]): Buffer {
+  if (frame.text !== undefined) return Buffer.from(frame.text, 'utf8');
+  if (frame.base64 !== undefined) return Buffer.from(frame.base64, 'base64');
+  throw new Error(`frame #${frame.seq} has no payload`);
+}
+
+function expectPayloads(frames: StoredSnapshot['frames'], expected: Expected[]) {
+  expect(frames.map((f) => ({ opcode: f.opcode, hex: storedBytes(f).toString('hex'), size: f.size, storedAsText: f.text !== undefined }))).toEqual(
+    expected.map((e) => ({ opcode: e.opcode, hex: e.bytes.toString('hex'), size: e.bytes.length, storedAsText: e.opcode === 1 })),
+  );
+}
+
+test('sends of every data type are stored with their exact bytes, and so are their echoes', async ({ page, server, sw }) => {
+  const startedAt = Date.now();
+  const url = server.page('/sends.html', `<script>
+    const ws = new WebSocket('${server.wsOrigin}/echo');
+    ws.binaryType = 'arraybuffer';
+    const big = new Uint8Array(32);
+    for (let i = 0; i < big.length; i++) big[i] = i;
+    window.echoes = [];
+    ws.onmessage = (e) => window.echoes.push(typeof e.data === 'string' ? e.data : e.data.byteLength);
+    ws.onopen = () => {
+      ws.send('plain ascii');
+      ws.send('héllo wörld — 🌍');
+      ws.send(new Uint8Array([0, 255, 128, 7]).buffer);
+      ws.send(big.subarray(4, 9));
+      ws.send(new DataView(big.buffer, 10, 3));
+      ws.send(new Uint16Array(big.buffer, 16, 2));
+      const reused = new Uint8Array([1, 2, 3]);
+      ws.send(reused);
+      reused.fill(9); // the page reuses its buffer at once: what was sent was 1, 2, 3
+      ws.send(new Blob(['ab', new Uint8Array([0xff, 0]), 'é']));
+      ws.send('after the blob');
+      ws.send('');
+      ws.send(new ArrayBuffer(0));
+    };
+  </script>`);
+  await page.goto(url);
+
+  const expected: Expected[] = [
+    text('plain ascii'),
+    text('héllo wörld — 🌍'),
+    binary([0, 255, 128, 7]),
+    binary(range(4, 9)),
+    binary([10, 11, 12]),
+    binary([16, 17, 18, 19]),
+    binary([1, 2, 3]),
+    binary(Buffer.concat([Buffer.from('ab'), Buffer.from([0xff, 0]), Buffer.from('é')])),
+    text('after the blob'),
+    text(''),
+    binary([]),
+  ];
+  await expect.poll(() => page.evaluate(() => (window as unknown as { echoes: unknown[] }).echoes.length)).toBe(expected.length);
+
+  // The server got exactly these bytes: capture changed nothing on the wire.
+  expect(server.received.map((m) => ({ opcode: m.isBinary ? 2 : 1, hex: m.data.toString('hex') }))).toEqual(
+    expected.map((e) => ({ opcode: e.opcode, hex: e.bytes.toString('hex') })),
+  );
+
+  const s = await waitForStore(sw, (s) => s.frames.filter((f) => f.kind === 'frame').length >= expected.length * 2);
+  expect(s.connections).toHaveLength(1);
+  const connection = s.connections[0];
+  const frames = framesOf(s, connection.id);
+  const sent = frames.filter((f) => f.dir === 'send');
+  const received = frames.filter((f) => f.dir === 'receive');
+  expectPayloads(sent, expected);
+  expectPayloads(received, expected);
+  expect(sent.every((f) => f.status === 'sent' && f.origin === 'page')).toBe(true);
+  expect(received.every((f) => f.status === 'sent' && f.origin === 'page')).toBe(true);
+  // Sends were made in one task, so they come right after open, in call order; echoes follow.
+  expect(sent.map((f) => f.seq)).toEqual(range(2, 2 + expected.length));
+
+  // Wall-clock, high-resolution timestamps that never go backwards within the connection.
+  const rows = s.frames.filter((f) => f.connectionId === connection.id).sort((a, b) => a.seq - b.seq);
+  expect(rows.map((r) => r.kind)).toEqual(['open', ...Array(expected.length * 2).fill('frame')]);
+  for (let i = 1; i < rows.length; i++) expect(rows[i].time).toBeGreaterThanOrEqual(rows[i - 1].time);
+  expect(rows[0].time).toBeGreaterThanOrEqual(startedAt - 1000);
+  expect(rows[rows.length - 1].time).toBeLessThanOrEqual(Date.now() + 1000);
+  expect(rows.some((r) => !Number.isInteger(r.time)), 'sub-millisecond timestamps').toBe(true);
+
+  // Connection statistics count sent and received frames and their bytes.
+  const totalBytes = expected.reduce((n, e) => n + e.bytes.length, 0);
+  expect(connection).toMatchObject({ sentCount: expected.length, receivedCount: expected.length, sentBytes: totalBytes, receivedBytes: totalBytes });
+  expect(s.sessions[0]).toMatchObject({ frameCount: expected.length * 2, bytes: totalBytes * 2 });
+});
+
+test('received Blob and ArrayBuffer data is stored byte-exact while binaryType switches mid-stream', async ({ page, server, sw }) => {
+  const count = 24;
+  const url = server.page('/receives.html', `<script>
+    const ws = new WebSocket('${server.wsOrigin}/echo');
+    window.seen = [];
+    const next = () => new Promise((resolve) => { ws.onmessage = (e) => resolve(e.data); });
+    ws.onopen = async () => {
+      for (let i = 0; i < ${count}; i++) {
+        // blob, arraybuffer, arraybuffer, blob, …: switched between messages of one stream
+        ws.binaryType = i % 3 === 0 ? 'blob' : 'arraybuffer';
+        const bytes = new Uint8Array(100 + i).map((_, j) => (i * 7 + j) & 0xff);
+        ws.send(bytes);
+        const data = await next();
+        const view = new Uint8Array(data instanceof Blob ? await data.arrayBuffer() : data);
+        window.seen.push({ type: data instanceof Blob ? 'blob' : 'arraybuffer', ok: view.every((b, j) => b === ((i * 7 + j) & 0xff)) && view.length === 100 + i });
+      }
+      // A Blob immediately followed by text: the Blob is read asynchronously, the text must still come after it.
+      ws.binaryType = 'blob';
+      ws.send(new Uint8Array([42, 43]));
+      ws.send('right after the blob');
+      ws.onmessage = (e) => window.seen.push({ type: typeof e.data === 'string' ? 'text' : 'blob', ok: true });
+    };
+  </script>`);
+  await page.goto(url);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { seen: unknown[] }).seen.length)).toBe(count + 2);
+  const seen = await page.evaluate(() => (window as unknown as { seen: Array<{ type: string; ok: boolean }> }).seen);
+  expect(seen.every((s) => s.ok)).toBe(true);
+  expect(seen.map((s) => s.type)).toEqual([
+    ...Array.from({ length: count }, (_, i) => (i % 3 === 0 ? 'blob' : 'arraybuffer')),
+    'blob',
+    'text',
+  ]);
+
+  const s = await waitForStore(sw, (s) => s.frames.filter((f) => f.kind === 'frame' && f.dir === 'receive').length >= count + 2);
+  const received = framesOf(s, s.connections[0].id).filter((f) => f.dir === 'receive');
+  const expected: Expected[] = [
+    ...Array.from({ length: count }, (_, i) => binary(range(0, 100 + i).map((j) => (i * 7 + j) & 0xff))),
+    binary([42, 43]),
+    text('right after the blob'),
+  ];
+  expectPayloads(received, expected);
+});
+
+test('text size is its UTF-8 byte length, and a lone surrogate is stored as the browser sent it', async ({ page, server, sw }) => {
+  const url = server.page('/utf8.html', `<script>
+    const ws = new WebSocket('${server.wsOrigin}/echo');
+    window.echoes = [];
+    ws.onmessage = (e) => window.echoes.push(e.data);
+    ws.onopen = () => {
+      ws.send('a€😀');          // 1 + 3 + 4 bytes
+      ws.send('x\\uD800y');     // a lone surrogate: the browser sends U+FFFD (3 bytes)
+      ws.send('\\uDC00');       // a lone low surrogate
+      ws.send('ñ'.repeat(1000)); // 2000 bytes
+    };
+  </script>`);
+  await page.goto(url);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { echoes: unknown[] }).echoes.length)).toBe(4);
+  expect(server.received.map((m) => m.data.toString('utf8'))).toEqual(['a€😀', 'x\uFFFDy', '\uFFFD', 'ñ'.repeat(1000)]);
+
+  const s = await waitForStore(sw, (s) => s.frames.filter((f) => f.kind === 'frame').length >= 8);
+  const frames = framesOf(s, s.connections[0].id);
+  const sent = frames.filter((f) => f.dir === 'send');
+  const received = frames.filter((f) => f.dir === 'receive');
+  expect(sent.map((f) => [f.text, f.size])).toEqual([
+    ['a€😀', 8],
+    ['x\uFFFDy', 5],
+    ['\uFFFD', 3],
+    ['ñ'.repeat(1000), 2000],
+  ]);
+  expect(received.map((f) => [f.text, f.size])).toEqual(sent.map((f) => [f.text, f.size]));
+});
