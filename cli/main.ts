@@ -1,0 +1,164 @@
+/**
+ * `ws-inspector`: the command-line side of WebSocket Inspector. Today one command, `replay`, which sends the
+ * outgoing frames of a recorded connection (`.wsi.json` or HAR) to a server and prints, or checks, what it answers.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { FormatError } from '../lib/formats/errors';
+import { readSessionText } from '../lib/formats/detect';
+import { EXIT, ReplayFailure, replay } from './replay';
+import { UsageError, diffReplies, parseTiming, planReplay } from './replay-plan';
+
+export const HELP = `Usage: ws-inspector replay <file.wsi.json | file.har> [options]
+
+Replays the frames a recorded WebSocket connection sent, in order, and prints what the server answers
+(JSON pretty-printed, other text as is, binary as a hex dump).
+
+Options:
+  --url <ws-url>            connect here instead of the recorded URL
+  --connection <n|text>     which connection of the file: its number (1 = first) or part of its URL
+                            (default: the first connection that sent anything)
+  --timing <mode>           original: keep the recorded gaps between frames (default)
+                            none:     send everything at once, in order
+                            <ms>:     a fixed gap of <ms> milliseconds between frames
+  --expect                  compare the replies with the recorded incoming frames; exit 1 with a diff when
+                            they differ (a regression test for a WebSocket server)
+  --wait <ms>               keep listening this long after the last frame for more replies (default 1000)
+  --handshake-timeout <ms>  give up on a server that does not answer the handshake (default 10000)
+  -q, --quiet               print only the --expect result and errors, not every reply
+  -h, --help                this help
+
+Exit codes:
+  0  done (with --expect: every reply matched)
+  1  --expect: the replies differ from the recording
+  2  bad arguments (unknown option, bad --timing, no such --connection, no URL)
+  3  the file cannot be read, is not JSON, or is not a valid recording (the message says where)
+  4  the server cannot be reached (connection refused, unknown host, unreachable network)
+  5  the WebSocket handshake failed (HTTP status other than 101, subprotocol refused, handshake timeout)
+  6  the connection closed or broke before every frame was sent`;
+
+interface Streams {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  stderrIsTTY: boolean;
+}
+
+function progressBar(stderr: (text: string) => void) {
+  return (sent: number, total: number, received: number) => {
+    const width = 24;
+    const filled = total === 0 ? width : Math.round((sent / total) * width);
+    stderr(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${sent}/${total} sent, ${received} received`);
+  };
+}
+
+export async function run(argv: string[], streams: Streams): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    streams.stdout(HELP + '\n');
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (command !== 'replay') {
+    streams.stderr(`ws-inspector: unknown command ${JSON.stringify(command)}\n\n${HELP}\n`);
+    return EXIT.usage;
+  }
+  let values: { url?: string; connection?: string; timing?: string; expect?: boolean; wait?: string; 'handshake-timeout'?: string; quiet?: boolean; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        connection: { type: 'string' },
+        timing: { type: 'string' },
+        expect: { type: 'boolean' },
+        wait: { type: 'string' },
+        'handshake-timeout': { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    streams.stderr(`ws-inspector replay: ${(error as Error).message}\n\n${HELP}\n`);
+    return EXIT.usage;
+  }
+  if (values.help) {
+    streams.stdout(HELP + '\n');
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) {
+    streams.stderr(`ws-inspector replay: expected one file, got ${positionals.length}\n\n${HELP}\n`);
+    return EXIT.usage;
+  }
+  const file = positionals[0];
+  const number = (name: string, value: string | undefined, fallback: number) => {
+    if (value === undefined) return fallback;
+    if (!/^\d+$/.test(value)) throw new UsageError(`--${name} ${JSON.stringify(value)}: expected a number of milliseconds`);
+    return Number(value);
+  };
+
+  try {
+    const timing = parseTiming(values.timing ?? 'original');
+    const waitMs = number('wait', values.wait, 1000);
+    const handshakeTimeoutMs = number('handshake-timeout', values['handshake-timeout'], 10_000);
+    if (values.url !== undefined && !/^wss?:\/\//i.test(values.url)) throw new UsageError(`--url ${JSON.stringify(values.url)}: expected a ws:// or wss:// URL`);
+
+    let text: string;
+    try {
+      const info = await stat(file);
+      if (!info.isFile()) throw new Error('not a file');
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      const code = (error as { code?: string }).code;
+      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+      throw new ReplayFailure(EXIT.file, `cannot read ${file}: ${why}`);
+    }
+    let session;
+    try {
+      session = readSessionText(text);
+    } catch (error) {
+      if (error instanceof FormatError) throw new ReplayFailure(EXIT.file, `${file}: ${error.message}`);
+      throw error;
+    }
+    for (const warning of session.warnings) streams.stderr(`note: ${warning}\n`);
+
+    const plan = planReplay(session, { connection: values.connection, url: values.url, timing });
+    for (const note of plan.notes) streams.stderr(`note: ${note}\n`);
+
+    const quiet = values.quiet ?? false;
+    const bar = streams.stderrIsTTY ? progressBar(streams.stderr) : null;
+    const result = await replay(plan, {
+      out: (line) => {
+        if (quiet) return;
+        if (bar) streams.stderr('\r\x1b[K');
+        streams.stdout(line + '\n');
+      },
+      progress: bar,
+      waitMs,
+      stopAfter: values.expect ? plan.expected.length : undefined,
+      handshakeTimeoutMs,
+    });
+    if (bar) streams.stderr('\r\x1b[K');
+    streams.stderr(`sent ${result.sent} frame${result.sent === 1 ? '' : 's'}, received ${result.received.length}\n`);
+
+    if (values.expect) {
+      const diff = diffReplies(plan.expected, result.received);
+      if (diff) {
+        streams.stdout(`--expect: FAIL\n${diff}\n`);
+        return EXIT.mismatch;
+      }
+      streams.stdout(`--expect: OK, all ${plan.expected.length} replies match the recording\n`);
+    }
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      streams.stderr(`ws-inspector replay: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof ReplayFailure) {
+      streams.stderr(`ws-inspector replay: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
+}
