@@ -61,7 +61,12 @@ type AnyCursor = {
   continue(): Promise<AnyCursor | null>;
   continuePrimaryKey(key: IDBValidKey, primaryKey: IDBValidKey): Promise<AnyCursor | null>;
 };
-type ValueCursor = AnyCursor & { value: FrameRecord; continue(): Promise<ValueCursor | null>; advance(n: number): Promise<ValueCursor | null> };
+interface ValueCursor extends AnyCursor {
+  value: FrameRecord;
+  continue(): Promise<ValueCursor | null>;
+  advance(n: number): Promise<ValueCursor | null>;
+  continuePrimaryKey(key: IDBValidKey, primaryKey: IDBValidKey): Promise<ValueCursor | null>;
+}
 
 const yieldToUi = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 

@@ -128,3 +128,42 @@ export function connectionStateText(c: ConnectionRecord): string {
 export function connectionDuration(c: ConnectionRecord, now: number): number {
   return (c.closedAt ?? now) - c.startedAt;
 }
+
+/**
+ * "Copy as JSON": the message as one JSON object. A JSON text payload is embedded as parsed JSON, other text as
+ * a string, binary as base64 (with `encoding` saying so); control rows carry their own fields.
+ */
+export function messageAsJson(row: FrameRecord, base64: (bytes: Uint8Array) => string, connectionUrl?: string): string {
+  const out: Record<string, unknown> = { kind: row.kind, time: formatExactTime(row.time), seq: row.seq };
+  if (connectionUrl !== undefined) out.url = connectionUrl;
+  if (row.kind === 'frame') {
+    out.direction = row.dir === 'send' ? 'sent' : 'received';
+    out.type = row.opcode === 2 ? 'binary' : 'text';
+    out.size = row.size;
+    if (typeof row.data === 'string') {
+      let parsed: unknown = row.data;
+      const first = row.data.trimStart()[0];
+      if (first === '{' || first === '[') {
+        try {
+          parsed = JSON.parse(row.data);
+          out.encoding = 'json';
+        } catch {
+          parsed = row.data;
+        }
+      }
+      out.encoding ??= 'text';
+      out.data = parsed;
+    } else if (row.data instanceof ArrayBuffer) {
+      out.encoding = 'base64';
+      out.data = base64(new Uint8Array(row.data));
+    }
+    if (row.origin && row.origin !== 'page') out.origin = row.origin;
+    if (row.status && row.status !== 'sent') out.status = row.status;
+    if (row.note) out.note = row.note;
+  } else if (row.kind === 'close') {
+    Object.assign(out, { code: row.code, reason: row.reason, wasClean: row.wasClean });
+  } else if (row.kind === 'open') {
+    Object.assign(out, { protocol: row.protocol, extensions: row.extensions });
+  }
+  return JSON.stringify(out, null, 2);
+}

@@ -1,4 +1,45 @@
 import { mount } from 'svelte';
+import { openFrameStore } from '@/lib/frame-store';
+import { PORT_PANEL } from '@/lib/protocol';
+import { PanelState, resolveTheme, type PanelPortLike } from '@/lib/panel-state.svelte';
 import App from './App.svelte';
 
-mount(App, { target: document.getElementById('app')! });
+// The same page runs as the DevTools panel (browser.devtools is there) and in a normal tab as
+// panel.html?tabId=<id> (no browser.devtools; runtime messaging works the same).
+const params = new URLSearchParams(location.search);
+const devtools = browser.devtools as typeof browser.devtools | undefined;
+const inDevtools = devtools?.inspectedWindow !== undefined;
+const tabParam = Number(params.get('tabId'));
+const tabId = inDevtools ? devtools!.inspectedWindow.tabId : params.has('tabId') && Number.isInteger(tabParam) && tabParam >= 0 ? tabParam : null;
+
+const state = new PanelState({
+  tabId,
+  inDevtools,
+  connect: () => browser.runtime.connect({ name: PORT_PANEL }) as unknown as PanelPortLike,
+  openDb: () => openFrameStore(),
+  openInTab: (url) => {
+    void browser.tabs.create({ url }).catch(() => window.open(url, '_blank'));
+  },
+  panelUrl: (id) => browser.runtime.getURL(id === null ? '/panel.html' : `/panel.html?tabId=${id}`),
+});
+
+const prefersDark = window.matchMedia('(prefers-color-scheme: dark)');
+const applyTheme = () => {
+  state.theme = resolveTheme(params.get('theme'), inDevtools ? devtools!.panels.themeName : undefined, prefersDark.matches);
+  document.documentElement.dataset.theme = state.theme;
+};
+applyTheme();
+if (!inDevtools) prefersDark.addEventListener('change', applyTheme);
+// Firefox fires onThemeChanged; Chrome takes a handler.
+const panelsApi = devtools?.panels as
+  | { onThemeChanged?: { addListener(listener: () => void): void }; setThemeChangeHandler?: (handler: () => void) => void }
+  | undefined;
+panelsApi?.onThemeChanged?.addListener(applyTheme);
+panelsApi?.setThemeChangeHandler?.(applyTheme);
+
+mount(App, { target: document.getElementById('app')!, props: { panel: state } });
+void state.start().catch((error: unknown) => {
+  state.link = 'gone';
+  state.linkError = `The panel could not open its storage: ${error instanceof Error ? error.message : String(error)}`;
+});
+addEventListener('pagehide', () => state.dispose());

@@ -3,7 +3,7 @@ import type { ConnectionRecord } from '@/lib/frame-store';
 import { BYTES_PER_LINE, hexDumpLines, hexDumpText, lineCount, toHex } from '@/lib/hexdump';
 import { jsonEntries, jsonSummary, parseJsonPayload, prettyJson } from '@/lib/json-view';
 import {
-  closeText, connectionStateText, formatBytes, formatDuration, formatExactTime, formatRelative, formatRowTime, rowDirection, rowMarks, rowPreview, rowType,
+  closeText, connectionStateText, formatBytes, messageAsJson, formatDuration, formatExactTime, formatRelative, formatRowTime, rowDirection, rowMarks, rowPreview, rowType,
 } from '@/lib/message-format';
 
 describe('hexdump', () => {
@@ -79,3 +79,16 @@ describe('message-format', () => {
   });
 });
 
+
+describe('messageAsJson', () => {
+  const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+  const base = { sessionId: 's', connectionId: 'c', seq: 7, time: Date.UTC(2026, 0, 1), size: 9 };
+  it('embeds JSON payloads, strings and base64', () => {
+    const json = JSON.parse(messageAsJson({ ...base, kind: 'frame', dir: 'send', opcode: 1, data: '{"a":[1]}' }, b64, 'ws://x'));
+    expect(json).toEqual({ kind: 'frame', time: '2026-01-01T00:00:00.000000Z', seq: 7, url: 'ws://x', direction: 'sent', type: 'text', size: 9, encoding: 'json', data: { a: [1] } });
+    expect(JSON.parse(messageAsJson({ ...base, kind: 'frame', dir: 'receive', opcode: 1, data: '{nope' }, b64)).data).toBe('{nope');
+    const bin = JSON.parse(messageAsJson({ ...base, kind: 'frame', dir: 'receive', opcode: 2, data: new Uint8Array([1, 2]).buffer as ArrayBuffer, status: 'dropped' }, b64));
+    expect([bin.encoding, bin.data, bin.status]).toEqual(['base64', 'AQI=', 'dropped']);
+    expect(JSON.parse(messageAsJson({ ...base, kind: 'close', code: 1000, reason: 'x', wasClean: true }, b64))).toMatchObject({ kind: 'close', code: 1000, reason: 'x' });
+  });
+});
