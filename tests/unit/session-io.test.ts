@@ -230,3 +230,17 @@ describe('bad input leaves the store as it was', () => {
     expect(await snapshot()).toEqual(before);
   });
 });
+
+describe('docs/wsi.schema.json', () => {
+  it('accepts what export writes and rejects a frame without a payload', async () => {
+    // ajv 6 (draft-07) comes with eslint; the schema is written to draft-07 so it can be checked here.
+    const { default: Ajv } = (await import('ajv')) as unknown as { default: new (options: object) => { compile(schema: object): ((data: unknown) => boolean) & { errors?: unknown } } };
+    const schema = JSON.parse(readFileSync(new URL('../../docs/wsi.schema.json', import.meta.url), 'utf8'));
+    const validate = new Ajv({ allErrors: true }).compile(schema);
+    const { sessionId } = await seedCaptured();
+    const file = JSON.parse(await (await exportSession(db, { kind: 'session', sessionId }, 'wsi')).blob.text());
+    expect(validate(file), JSON.stringify(validate.errors)).toBe(true);
+    delete file.connections[0].rows[2].data;
+    expect(validate(file)).toBe(false);
+  });
+});
