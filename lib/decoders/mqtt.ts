@@ -4,8 +4,11 @@
  * which the panel would have to polyfill; reading the packet layout needs ~250 lines and no dependency.
  * The unit tests check this reader against frames that mqtt-packet itself generates.
  * The protocol level comes from the CONNECT packet (per-connection state), as do topic aliases (MQTT 5).
+ * MQTT over WebSocket is a byte stream: mqtt.js and aedes write a packet in pieces (one WebSocket message per
+ * stream write: fixed header, length, fields), so the state reassembles packets per direction and, when a packet
+ * completes, amends the earlier frames that held its first parts.
  */
-import { DecodeError, type DecodedNode, type FieldValue, type FrameDecoder } from './types';
+import { DecodeError, type DecodedNode, type DecodeResult, type FieldValue, type FrameDecoder } from './types';
 import { hex, node, parseJson, printableText, valueNode } from './values';
 
 const TYPES = ['reserved', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
@@ -46,6 +49,8 @@ interface MqttState {
   level?: number;
   /** MQTT 5 topic aliases, per direction. */
   aliases: Map<string, string>;
+  /** Bytes of an incomplete packet per direction, and the seqs of the frames they came from. */
+  partial: Map<string, { bytes: Uint8Array; seqs: number[] }>;
 }
 
 class Reader {
@@ -310,6 +315,32 @@ function readPacket(r: Reader, state: MqttState, dir: string): Packet {
   return { summary, fields, tree: node(name, summary, children) };
 }
 
+/** Bytes the next packet at `pos` needs in all, or undefined while its fixed header is itself incomplete. */
+function packetLength(bytes: Uint8Array, pos: number): number | undefined {
+  let value = 0;
+  let multiplier = 1;
+  for (let i = 1; i <= 4; i++) {
+    if (pos + i >= bytes.length) return undefined;
+    const b = bytes[pos + i];
+    value += (b & 0x7f) * multiplier;
+    if ((b & 0x80) === 0) return 1 + i + value;
+    multiplier *= 128;
+  }
+  throw new DecodeError('malformed remaining length (more than 4 bytes)');
+}
+
+function combine(packets: Packet[]): Packet {
+  if (packets.length === 1) return packets[0];
+  const fields: Record<string, FieldValue> = {};
+  for (const packet of packets) {
+    for (const [k, v] of Object.entries(packet.fields)) {
+      const prev = fields[k];
+      fields[k] = prev === undefined ? v : ([] as Array<string | number | boolean>).concat(prev, v);
+    }
+  }
+  return { summary: packets.map((p) => p.summary).join(' + '), fields, tree: node('MQTT packets', packets.length, packets.map((p) => p.tree)) };
+}
+
 export const mqttDecoder: FrameDecoder<MqttState> = {
   id: 'mqtt',
   label: 'MQTT',
@@ -326,27 +357,59 @@ export const mqttDecoder: FrameDecoder<MqttState> = {
     }
     return /\/mqtt\b/.test(ctx.url) ? 0.5 : 0;
   },
-  createState: () => ({ aliases: new Map() }),
+  createState: () => ({ aliases: new Map(), partial: new Map() }),
   decode(frame, state) {
     if (typeof frame.data === 'string') throw new DecodeError('MQTT is binary, this is a text frame');
     if (frame.data === undefined) throw new DecodeError('the frame has no payload');
-    const bytes = new Uint8Array(frame.data);
-    if (bytes.length === 0) throw new DecodeError('empty frame');
+    const dir = frame.dir ?? 'receive';
+    const incoming = new Uint8Array(frame.data);
+    if (incoming.length === 0) throw new DecodeError('empty frame');
+    const earlier = state.partial.get(dir);
+    state.partial.delete(dir);
+    let bytes = incoming;
+    if (earlier) {
+      bytes = new Uint8Array(earlier.bytes.length + incoming.length);
+      bytes.set(earlier.bytes);
+      bytes.set(incoming, earlier.bytes.length);
+    }
+    const ownSeqs = frame.seq !== undefined ? [frame.seq] : [];
     const r = new Reader(bytes, 0, bytes.length);
     const packets: Packet[] = [];
-    while (r.remaining > 0) packets.push(readPacket(r, state, frame.dir ?? 'receive'));
-    if (packets.length === 1) return packets[0];
-    const fields: Record<string, FieldValue> = {};
-    for (const packet of packets) {
-      for (const [k, v] of Object.entries(packet.fields)) {
-        const prev = fields[k];
-        fields[k] = prev === undefined ? v : ([] as Array<string | number | boolean>).concat(prev, v);
-      }
+    let firstStartedEarlier = false;
+    for (;;) {
+      if (r.remaining === 0) break;
+      const total = packetLength(bytes, r.pos);
+      if (total === undefined || r.pos + total > bytes.length) break;
+      if (packets.length === 0 && earlier && r.pos < earlier.bytes.length) firstStartedEarlier = true;
+      packets.push(readPacket(r, state, dir));
     }
-    return {
-      summary: packets.map((p) => p.summary).join(' + '),
-      fields,
-      tree: node('MQTT packets', packets.length, packets.map((p) => p.tree)),
+    const rest = bytes.subarray(r.pos);
+    const restStartedHere = !earlier || r.pos >= earlier.bytes.length;
+    if (rest.length > 0) state.partial.set(dir, { bytes: rest.slice(), seqs: restStartedHere ? ownSeqs : [...earlier!.seqs, ...ownSeqs] });
+    const pendingNote = () => {
+      const type = TYPES[rest[0] >> 4] ?? 'packet';
+      const total = packetLength(rest, 0);
+      return `${type}: ${rest.length} of ${total ?? '?'} bytes, continues in the next frame`;
     };
+    if (packets.length === 0) {
+      const type = TYPES[rest[0] >> 4];
+      return {
+        summary: `part of ${pendingNote()}`,
+        fields: { type, fragment: true },
+        tree: node('MQTT packet fragment', pendingNote(), [node('bytes in this frame', incoming.length)]),
+      };
+    }
+    const result: DecodeResult = { ...combine(packets) };
+    if (firstStartedEarlier && earlier) {
+      const [first] = packets;
+      const parts = earlier.seqs.length + 1;
+      result.summary = `last part of ${result.summary}`;
+      result.amend = earlier.seqs.map((seq, i) => ({
+        seq,
+        decoded: { summary: `part ${i + 1}/${parts} of ${first.summary}`, fields: { ...first.fields, fragment: true }, tree: node('MQTT packet fragment', `part ${i + 1} of ${parts}`, [first.tree]) },
+      }));
+    }
+    if (rest.length > 0) result.summary += ` + start of ${pendingNote()}`;
+    return result;
   },
 };

@@ -50,13 +50,33 @@ describe('MQTT decoder', () => {
     expect(r).toMatchObject({ ok: true, summary: 'PINGREQ + PUBLISH a qos0 1 bytes', fields: { type: ['PINGREQ', 'PUBLISH'], topic: 'a' } });
   });
 
-  it('reports malformed frames with the raw bytes and a reason', () => {
+  it('reassembles packets written in pieces (mqtt.js and aedes send one WebSocket message per stream write)', () => {
+    const d = createConnectionDecoder('mqtt', conn);
     const full = mqttPacket.generate({ cmd: 'publish', topic: 'sensors/1', payload: Buffer.from('hello'), qos: 0, retain: false, dup: false });
-    const truncated = binary(full.subarray(0, full.length - 3));
-    const r = decodeFrame('mqtt', truncated);
-    expect(r.ok).toBe(false);
-    expect(r.ok === false && r.error).toMatch(/truncated PUBLISH/);
-    expect(r.ok === false && r.raw).toBe(truncated.data);
+    const pieces = [full.subarray(0, 1), full.subarray(1, 2), full.subarray(2, 13), full.subarray(13)].map((p) => binary(p, 'send'));
+    expect(d.decode(pieces[0]).summary).toBe('part of PUBLISH: 1 of ? bytes, continues in the next frame');
+    expect(d.decode(pieces[1]).summary).toBe(`part of PUBLISH: 2 of ${full.length} bytes, continues in the next frame`);
+    d.decode(pieces[2]);
+    const last = d.decode(pieces[3]);
+    expect(last).toMatchObject({ ok: true, summary: 'last part of PUBLISH sensors/1 qos0 5 bytes', fields: { topic: 'sensors/1' } });
+    // The earlier parts are amended with the packet they belong to, so a topic filter finds every part.
+    expect(d.get(pieces[0].seq!)).toMatchObject({ ok: true, summary: 'part 1/4 of PUBLISH sensors/1 qos0 5 bytes', fields: { topic: 'sensors/1', fragment: true } });
+    expect(d.get(pieces[2].seq!)).toMatchObject({ summary: 'part 3/4 of PUBLISH sensors/1 qos0 5 bytes' });
+    // A frame that ends one packet and starts the next.
+    const ping = mqttPacket.generate({ cmd: 'pingreq' });
+    const two = Buffer.concat([full, ping, full.subarray(0, 3)]);
+    expect(d.decode(binary(two, 'send')).summary).toBe(`PUBLISH sensors/1 qos0 5 bytes + PINGREQ + start of PUBLISH: 3 of ${full.length} bytes, continues in the next frame`);
+    expect(d.decode(binary(full.subarray(3), 'send')).summary).toBe('last part of PUBLISH sensors/1 qos0 5 bytes');
+  });
+
+  it('reports malformed packets with the raw bytes and a reason, and recovers at the next frame', () => {
+    const d = createConnectionDecoder('mqtt', conn);
+    // remaining length 4, but the topic claims 100 bytes
+    const bad = binary([0x30, 0x04, 0x00, 0x64, 0x61, 0x62], 'send');
+    const r = d.decode(bad);
+    expect(r).toMatchObject({ ok: false, error: 'truncated topic name' });
+    expect(r.ok === false && r.raw).toBe(bad.data);
+    expect(d.decode(gen({ cmd: 'pingreq' }))).toMatchObject({ ok: true, summary: 'PINGREQ' });
     expect(decodeFrame('mqtt', binary([0x00, 0x00]))).toMatchObject({ ok: false, error: 'reserved MQTT packet type 0' });
     expect(decodeFrame('mqtt', binary([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]))).toMatchObject({ ok: false, error: 'malformed remaining length (more than 4 bytes)' });
     expect(decodeFrame('mqtt', text('CONNECT'))).toMatchObject({ ok: false, error: 'MQTT is binary, this is a text frame' });
