@@ -1,0 +1,243 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: builds WebSocket Inspector into .output-bench, starts a `ws` server on 127.0.0.1 and
+ * measures in Debian Chromium (see docs/benchmarks.md for what each section measures and the targets).
+ *
+ *   node scripts/bench.mjs [--rounds N] [--quick] [--no-build] [--only page,big,capture,panel]
+ *                          [--extension name=<unpacked dir>]…
+ *
+ * Prints a table on stdout (progress goes to stderr) and writes bench-results/<timestamp>.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { CHROMIUM } from '../bench/lib/browser.mjs';
+import { startBenchServer } from '../bench/lib/server.mjs';
+import { alternate, medianOf, pageWorkloads, runBigFrames, runPageWorkload } from '../bench/lib/page-overhead.mjs';
+import { runBurst } from '../bench/lib/capture.mjs';
+import { runPanelBench } from '../bench/lib/panel.mjs';
+import { fmtBytes, fmtMs, median, table, verdict } from '../bench/lib/stats.mjs';
+
+const OUT_DIR = '.output-bench';
+const SECTIONS = ['page', 'big', 'capture', 'panel'];
+const TARGETS = { ratio: 1.05, lagMs: 2000, addedTaskMs: 50, firstRowsMs: 1000, filterMs: 200, heapBytes: 300 * 1024 * 1024 };
+
+function usage(message) {
+  if (message) console.error(`bench: ${message}`);
+  console.error('usage: node scripts/bench.mjs [--rounds N] [--quick] [--no-build] [--only page,big,capture,panel] [--extension name=<unpacked dir>]…');
+  process.exit(2);
+}
+
+function parseArgs(argv) {
+  const options = { rounds: undefined, quick: false, build: true, only: SECTIONS, extensions: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) usage(`${arg} needs a value`);
+      return v;
+    };
+    if (arg === '--quick') options.quick = true;
+    else if (arg === '--no-build') options.build = false;
+    else if (arg === '--rounds') {
+      options.rounds = Number(value());
+      if (!Number.isInteger(options.rounds) || options.rounds < 1) usage('--rounds must be a positive integer');
+    } else if (arg === '--only') {
+      options.only = value().split(',').map((s) => s.trim());
+      for (const s of options.only) if (!SECTIONS.includes(s)) usage(`unknown section "${s}" (sections: ${SECTIONS.join(', ')})`);
+    } else if (arg === '--extension') {
+      const spec = value();
+      const eq = spec.indexOf('=');
+      if (eq <= 0) usage(`--extension wants name=<unpacked dir>, got "${spec}"`);
+      const name = spec.slice(0, eq);
+      const dir = resolve(spec.slice(eq + 1));
+      if (!existsSync(resolve(dir, 'manifest.json'))) usage(`--extension ${name}: no manifest.json in ${dir}`);
+      if (name === 'none' || name === 'websocket-inspector' || options.extensions.some((e) => e.name === name)) usage(`--extension name "${name}" is taken`);
+      // Another build of WebSocket Inspector (e.g. an experiment) gets the same capture checks as ours.
+      const manifest = JSON.parse(readFileSync(resolve(dir, 'manifest.json'), 'utf8'));
+      options.extensions.push({ name, dir, ours: manifest.name === 'WebSocket Inspector' });
+    } else usage(`unknown argument "${arg}"`);
+  }
+  options.rounds ??= options.quick ? 2 : 5;
+  return options;
+}
+
+function machine() {
+  const chromium = spawnSync(CHROMIUM, ['--version'], { encoding: 'utf8' }).stdout.trim();
+  return {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model,
+    memoryBytes: totalmem(),
+    freeMemoryBytes: freemem(),
+    loadAverageAtStart: loadavg(),
+    chromium,
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+const log = (...args) => console.error('[bench]', ...args);
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const startedAt = new Date();
+  if (options.build) {
+    log(`building into ${OUT_DIR}/`);
+    const build = spawnSync('npx', ['wxt', 'build'], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, WXT_OUT_DIR: OUT_DIR } });
+    if (build.status !== 0) throw new Error('the build failed');
+  }
+  const ourDir = resolve(OUT_DIR, 'chrome-mv3');
+  if (!existsSync(resolve(ourDir, 'manifest.json'))) throw new Error(`${ourDir} has no build: run without --no-build`);
+
+  const none = { name: 'none' };
+  const ours = { name: 'websocket-inspector', dir: ourDir, ours: true };
+  const others = options.extensions;
+  const variants = [none, ours, ...others];
+  const results = {
+    startedAt: startedAt.toISOString(),
+    command: `node scripts/bench.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+    machine: machine(),
+    options: { ...options, extensions: others },
+    targets: TARGETS,
+  };
+  log(`${results.machine.nproc} cores, ${fmtBytes(results.machine.memoryBytes)}, ${results.machine.chromium}; ${options.rounds} rounds${options.quick ? ', quick' : ''}`);
+
+  const server = await startBenchServer();
+  const tables = [];
+  try {
+    // --- 1. page overhead ----------------------------------------------------------------------------------
+    if (options.only.includes('page')) {
+      results.pageOverhead = [];
+      for (const workload of pageWorkloads(options.quick)) {
+        log(`page overhead: ${workload.label}`);
+        const runs = await alternate(variants, options.rounds, (v) => runPageWorkload(server, v, workload), (round, v, r) =>
+          log(`  round ${round + 1} ${v.name}: ${fmtMs(r.ms)}, main-thread CPU ${fmtMs(r.cpuMs)} (${fmtMs(r.cpuDrainedMs)} until stored)${r.captured ? `; stored ${r.captured.sent}+${r.captured.received} frames, ${fmtMs(r.storedAfterMs)} after the page finished` : ''}`),
+        );
+        const med = (key) => Object.fromEntries(variants.map((v) => [v.name, medianOf(runs[v.name], key)]));
+        const ratio = (m) => Object.fromEntries(variants.filter((v) => v !== none).map((v) => [v.name, m[v.name] / m.none]));
+        const medianMs = med('ms');
+        const medianCpuMs = med('cpuDrainedMs');
+        results.pageOverhead.push({
+          ...workload,
+          runs,
+          medianMs,
+          ratio: ratio(medianMs),
+          medianCpuMs,
+          cpuRatio: ratio(medianCpuMs),
+          targetMet: medianMs[ours.name] / medianMs.none <= TARGETS.ratio,
+        });
+      }
+      const others = variants.slice(1);
+      tables.push([
+        '1. Page overhead (median time in the page after the socket opened; ratio = with / without)\n' +
+          '   CPU = the page renderer\'s main-thread CPU time from the start until the extension had stored everything',
+        table(
+          ['workload', 'without', ...others.flatMap((v) => [v.name, 'ratio']), `target ≤ ${TARGETS.ratio}`, 'CPU without', ...others.flatMap((v) => [`CPU ${v.name}`, 'ratio'])],
+          results.pageOverhead.map((w) => [
+            w.label,
+            fmtMs(w.medianMs.none),
+            ...others.flatMap((v) => [fmtMs(w.medianMs[v.name]), w.ratio[v.name].toFixed(2)]),
+            verdict(w.targetMet),
+            fmtMs(w.medianCpuMs.none),
+            ...others.flatMap((v) => [fmtMs(w.medianCpuMs[v.name]), w.cpuRatio[v.name].toFixed(2)]),
+          ]),
+        ),
+      ]);
+    }
+
+    // --- 3. big frames ---------------------------------------------------------------------------------------
+    if (options.only.includes('big')) {
+      const size = options.quick ? 4 << 20 : 16 << 20;
+      log(`big frames: one text and one binary frame of ${fmtBytes(size)}, sent and echoed`);
+      const runs = await alternate(variants, options.rounds, (v) => runBigFrames(server, v, size), (round, v, r) =>
+        log(`  round ${round + 1} ${v.name}: longest task ${fmtMs(r.longestTaskMs)} (${r.longTaskCount} long tasks), echoes ${fmtMs(r.textMs)} / ${fmtMs(r.binaryMs)}, CPU ${fmtMs(r.cpuDrainedMs)}${r.storedAfterMs !== undefined ? `, stored ${fmtMs(r.storedAfterMs)} after` : ''}`),
+      );
+      const m = (name, key) => medianOf(runs[name], key);
+      const summary = Object.fromEntries(
+        variants.map((v) => [
+          v.name,
+          { longestTaskMs: m(v.name, 'longestTaskMs'), longTaskTotalMs: m(v.name, 'longTaskTotalMs'), textMs: m(v.name, 'textMs'), binaryMs: m(v.name, 'binaryMs'), cpuMs: m(v.name, 'cpuDrainedMs') },
+        ]),
+      );
+      const added = Object.fromEntries(variants.slice(1).map((v) => [v.name, summary[v.name].longestTaskMs - summary.none.longestTaskMs]));
+      results.bigFrames = { size, runs, median: summary, addedLongestTaskMs: added, targetMet: added[ours.name] <= TARGETS.addedTaskMs };
+      tables.push([
+        `3. Big frames (one ${fmtBytes(size)} text + one binary frame, each sent and echoed; medians)`,
+        table(
+          ['variant', 'longest task', 'added', `target added ≤ ${TARGETS.addedTaskMs} ms`, 'long tasks total', 'text echo', 'binary echo', 'main-thread CPU'],
+          variants.map((v) => [
+            v.name,
+            fmtMs(summary[v.name].longestTaskMs),
+            v === none ? '' : fmtMs(added[v.name]),
+            v === ours ? verdict(results.bigFrames.targetMet) : '',
+            fmtMs(summary[v.name].longTaskTotalMs),
+            fmtMs(summary[v.name].textMs),
+            fmtMs(summary[v.name].binaryMs),
+            fmtMs(summary[v.name].cpuMs),
+          ]),
+        ),
+      ]);
+    }
+
+    // --- 2 and 5. capture completeness, lag, storage footprint ----------------------------------------------
+    if (options.only.includes('capture')) {
+      const n = options.quick ? 10_000 : 100_000;
+      log(`capture: server burst of ${n} text frames of 64 B`);
+      const runs = [];
+      for (let round = 0; round < options.rounds; round++) {
+        const r = await runBurst(server, ours, n, `burst=${round}`);
+        runs.push(r);
+        log(`  round ${round + 1}: ${r.storedFrames}/${n} stored${r.complete ? '' : ' (INCOMPLETE)'}, lag ${fmtMs(r.lagMs)}, page received all in ${fmtMs(r.pageReceiveMs)}, ${r.bytesPerFrameRunning.toFixed(0)} B/frame on disk`);
+      }
+      const complete = runs.every((r) => r.complete);
+      const lag = median(runs.map((r) => r.lagMs));
+      results.capture = { n, frameSize: 64, runs, complete, medianLagMs: lag, maxLagMs: Math.max(...runs.map((r) => r.lagMs)), targetMet: complete && lag <= TARGETS.lagMs };
+      results.storage = {
+        frameSize: 64,
+        frames: n,
+        bytesPerFrameRunning: median(runs.map((r) => r.bytesPerFrameRunning)),
+        bytesPerFrameClosed: median(runs.map((r) => r.bytesPerFrameClosed)),
+      };
+      tables.push([
+        `2. Capture completeness and lag (server burst of ${n} × 64 B text; ${options.rounds} runs)`,
+        table(
+          ['stored', 'lag median', 'lag max', 'page received all in', 'target 100 %, ≤ 2 s'],
+          [[`${runs.map((r) => r.storedFrames).join(', ')} of ${n}${complete ? ' (100 %)' : ' (INCOMPLETE)'}`, fmtMs(lag), fmtMs(results.capture.maxLagMs), fmtMs(median(runs.map((r) => r.pageReceiveMs))), verdict(results.capture.targetMet)]],
+        ),
+      ]);
+      tables.push([
+        '5. Storage footprint (extension IndexedDB folder growth / frames; 64 B text frames)',
+        table(
+          ['browser running', 'after browser closed', 'payload'],
+          [[`${results.storage.bytesPerFrameRunning.toFixed(0)} B/frame`, `${results.storage.bytesPerFrameClosed.toFixed(0)} B/frame`, '64 B/frame']],
+        ),
+      ]);
+    }
+
+    // --- 4. panel at scale ---------------------------------------------------------------------------------
+    if (options.only.includes('panel')) {
+      const frames = options.quick ? 100_000 : 1_000_000;
+      log(`panel: a stored session of ${frames} frames`);
+      results.panel = await runPanelBench(ours, frames, options.quick ? 1 : Math.min(options.rounds, 3), log);
+      tables.push(['4. Panel at scale', results.panel.table]);
+    }
+  } finally {
+    await server.close();
+  }
+
+  results.finishedAt = new Date().toISOString();
+  mkdirSync('bench-results', { recursive: true });
+  const file = `bench-results/${startedAt.toISOString().replace(/[:.]/g, '-')}.json`;
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+
+  console.log(`WebSocket Inspector benchmarks — ${results.machine.nproc} cores, ${fmtBytes(results.machine.memoryBytes)} RAM, ${results.machine.chromium}`);
+  console.log(`${results.command}; ${options.rounds} rounds; load average at start ${results.machine.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}`);
+  for (const [title, body] of tables) console.log(`\n${title}\n${body}`);
+  console.log(`\nraw results: ${file}`);
+}
+
+main().catch((error) => {
+  console.error(`bench: ${error?.stack ?? error}`);
+  process.exit(1);
+});
