@@ -1,0 +1,45 @@
+/**
+ * Runs imports and exports off the panel's main thread: a module Worker (bundled by Vite from
+ * `new Worker(new URL('./session-io-worker.ts', import.meta.url), { type: 'module' })` in session-io-client.ts).
+ * It opens the same extension-origin IndexedDB as the panel, so a 200 MB file is read, parsed, validated and
+ * stored here, and an export's Blob is built here; only progress and the result cross back.
+ */
+import { openFrameStore } from './frame-store';
+import { compileFilter } from './filters';
+import { ImportError, exportSession, importFile, type ExportScope } from './session-io';
+import type { IoWorkerRequest, IoWorkerResponse, WorkerExportScope } from './session-io-client';
+
+const post = (message: IoWorkerResponse) => (self as unknown as Worker).postMessage(message);
+
+function toExportScope(scope: WorkerExportScope): ExportScope {
+  if (scope.kind === 'filtered' && 'filter' in scope) {
+    const { matches } = compileFilter(scope.filter);
+    return { kind: 'filtered', sessionId: scope.sessionId, connectionIds: scope.connectionIds, predicate: matches ?? (() => true) };
+  }
+  return scope as ExportScope;
+}
+
+self.onmessage = async (event: MessageEvent<IoWorkerRequest>) => {
+  const request = event.data;
+  let db;
+  try {
+    db = await openFrameStore();
+    if (request.type === 'import') {
+      const result = await importFile(db, request.file, {
+        maxBytes: request.maxBytes,
+        onProgress: (done, total) => post({ type: 'progress', done, total }),
+      });
+      post({ type: 'imported', result });
+    } else {
+      const result = await exportSession(db, toExportScope(request.scope), request.format, {
+        onProgress: (done) => post({ type: 'progress', done }),
+      });
+      post({ type: 'exported', blob: result.blob, fileName: result.fileName, rows: result.rows, connections: result.connections });
+    }
+  } catch (error) {
+    const message = error instanceof ImportError || error instanceof Error ? error.message : String(error);
+    post({ type: 'error', message });
+  } finally {
+    db?.close();
+  }
+};
