@@ -195,7 +195,7 @@ test('SockJS: sockjs-client against a sockjs server', async ({ page, sw }) => {
     conn.write('welcome');
     conn.on('data', (message) => {
       conn.write(message);
-      if (message === 'bye') conn.close('3000', 'Go away') // @types/sockjs types the code as a string;
+      if (message === 'bye') conn.close(3000 as unknown as string, 'Go away'); // sockjs writes the code as given; @types/sockjs says string, the protocol says number
     });
   });
   echo.installHandlers(http.http);
