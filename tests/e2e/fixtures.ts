@@ -299,7 +299,7 @@ export async function frameDigests(sw: Worker): Promise<FrameDigest[]> {
  * extension workers once the domain is enabled) and resolves when it reported `stopped`. A marker set in the old
  * global scope lets the caller prove that a new worker instance answers afterwards (see workerWasRestarted).
  */
-export async function stopExtensionWorker(context: BrowserContext, page: Page, sw: Worker): Promise<void> {
+export async function stopExtensionWorker(context: BrowserContext, page: Page, sw: Worker, alongside?: () => Promise<unknown>): Promise<void> {
   await sw.evaluate(() => {
     (self as unknown as { wsiTestMarker: number }).wsiTestMarker = 1;
   });
@@ -312,7 +312,8 @@ export async function stopExtensionWorker(context: BrowserContext, page: Page, s
       });
     });
     await cdp.send('ServiceWorker.enable');
-    await cdp.send('ServiceWorker.stopAllWorkers');
+    // `alongside` runs while the worker is being stopped (e.g. the page keeps sending).
+    await Promise.all([cdp.send('ServiceWorker.stopAllWorkers'), alongside?.()]);
     await stopped;
   } finally {
     await cdp.detach().catch(() => undefined);

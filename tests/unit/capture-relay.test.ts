@@ -1,0 +1,299 @@
+import { describe, expect, it } from 'vitest';
+import { CaptureRelay, MAX_BATCH_WEIGHT, type RelayEnvironment, type RelayPort } from '@/lib/capture-relay';
+import { NAMESPACE, PROTOCOL_VERSION, type PageEvent, type RelayToBackgroundMessage, type RelayToPageMessage, type WireEvent } from '@/lib/protocol';
+import { joinFrameParts } from '@/lib/wire';
+
+/** An in-memory runtime port: records what the relay posts and lets the test answer or drop it. */
+class FakePort implements RelayPort {
+  posted: RelayToBackgroundMessage[] = [];
+  disconnected = false;
+  failPosts = false;
+  private messageListeners: Array<(m: unknown) => void> = [];
+  private disconnectListeners: Array<() => void> = [];
+  onMessage = { addListener: (l: (m: unknown) => void) => void this.messageListeners.push(l) };
+  onDisconnect = { addListener: (l: () => void) => void this.disconnectListeners.push(l) };
+  postMessage(message: RelayToBackgroundMessage): void {
+    if (this.failPosts || this.disconnected) throw new Error('Attempting to use a disconnected port object');
+    this.posted.push(JSON.parse(JSON.stringify(message)) as RelayToBackgroundMessage); // the real port is JSON
+  }
+  disconnect(): void {
+    this.disconnected = true;
+  }
+  /** The background answers. */
+  deliver(body: Record<string, unknown>): void {
+    for (const l of this.messageListeners) l({ ns: NAMESPACE, ...body });
+  }
+  /** The other end went away (service worker stopped). */
+  drop(): void {
+    this.disconnected = true;
+    for (const l of this.disconnectListeners) l();
+  }
+  batches() {
+    return this.posted.filter((m): m is Extract<RelayToBackgroundMessage, { type: 'batch' }> => m.type === 'batch');
+  }
+}
+
+/** A relay wired to fake ports and a manual clock. */
+function setup(options: { topLevel?: boolean; sessionId?: string } = {}) {
+  const ports: FakePort[] = [];
+  const toPage: RelayToPageMessage[] = [];
+  let timers: Array<{ callback: () => void; ms: number }> = [];
+  const reconnectDelays: number[] = [];
+  let valid = true;
+  let connectThrows = false;
+  const env: RelayEnvironment = {
+    connect: () => {
+      if (connectThrows) throw new Error('Extension context invalidated.');
+      const port = new FakePort();
+      ports.push(port);
+      return port;
+    },
+    contextValid: () => valid,
+    postToPage: (m) => void toPage.push(m),
+    setTimer: (callback, ms) => {
+      timers.push({ callback, ms });
+      // Reconnect timers are told apart from flush timers by what they call (their delays can coincide).
+      if (callback.toString().includes('openPort')) reconnectDelays.push(ms);
+    },
+    topLevel: options.topLevel ?? true,
+    pageUrl: 'https://example.test/app',
+    title: 'App',
+    sessionId: 'sessionId' in options ? options.sessionId : 'session-1',
+  };
+  const relay = new CaptureRelay(env);
+  return {
+    relay,
+    ports,
+    toPage,
+    port: () => ports[ports.length - 1],
+    /** Runs every timer due now, and those they schedule, until none is left. */
+    runTimers() {
+      for (let round = 0; round < 100 && timers.length > 0; round++) {
+        const due = timers;
+        timers = [];
+        for (const t of due) t.callback();
+      }
+    },
+    reconnectDelays,
+    invalidate: () => (valid = false),
+    failConnect: () => (connectThrows = true),
+  };
+}
+
+const page = (...events: PageEvent[]) => ({ ns: NAMESPACE, type: 'page-events', events });
+const connect = (id = 's1'): PageEvent => ({ k: 'connect', socketId: id, url: 'wss://x/', protocols: [], frameUrl: 'https://example.test/app', time: 1 });
+const text = (seq: number, data: string, id = 's1'): PageEvent => ({ k: 'frame', socketId: id, seq, time: seq, dir: 'send', data, origin: 'page', status: 'sent' });
+const welcome = (sessionId = 'session-1') => ({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId });
+const payloads = (events: WireEvent[]) => events.map((e) => ('payload' in e ? e.payload : e.k));
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+describe('CaptureRelay', () => {
+  it('says hello first and sends no batch before the welcome', () => {
+    const t = setup();
+    expect(t.ports).toHaveLength(1);
+    expect(t.port().posted).toEqual([
+      { ns: NAMESPACE, type: 'hello', protocolVersion: PROTOCOL_VERSION, sessionId: 'session-1', topLevel: true, pageUrl: 'https://example.test/app', title: 'App' },
+    ]);
+    t.relay.acceptPageMessage(page(connect(), text(1, 'a')));
+    t.runTimers();
+    expect(t.port().batches()).toHaveLength(0);
+    t.port().deliver(welcome());
+    const batches = t.port().batches();
+    expect(batches).toHaveLength(1);
+    expect(batches[0].batchSeq).toBe(1);
+    expect(payloads(batches[0].events)).toEqual(['connect', 'a']);
+  });
+
+  it('ignores messages without our namespace, from the page or the background', () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    t.relay.acceptPageMessage({ type: 'page-events', events: [connect()] });
+    t.relay.acceptPageMessage(null);
+    t.runTimers();
+    expect(t.port().batches()).toHaveLength(0);
+  });
+
+  it('keeps batches until acknowledged; an ack drops every batch up to its number', () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    t.relay.acceptPageMessage(page(connect(), text(1, 'a')));
+    t.runTimers();
+    t.relay.acceptPageMessage(page(text(2, 'b')));
+    t.runTimers();
+    t.relay.acceptPageMessage(page(text(3, 'c')));
+    t.runTimers();
+    expect(t.port().batches().map((b) => b.batchSeq)).toEqual([1, 2, 3]);
+    expect(t.relay.unackedCount).toBe(3);
+    t.port().deliver({ type: 'ack', batchSeq: 2 });
+    expect(t.relay.unackedCount).toBe(1);
+    t.port().deliver({ type: 'ack', batchSeq: 3 });
+    expect(t.relay.unackedCount).toBe(0);
+  });
+
+  it('after a disconnect, reconnects, says hello with the session it was welcomed into and resends only the unacked, in order', () => {
+    const t = setup({ topLevel: false, sessionId: undefined });
+    const first = t.port();
+    first.deliver(welcome('from-background'));
+    t.relay.acceptPageMessage(page(connect(), text(1, 'a')));
+    t.runTimers();
+    t.relay.acceptPageMessage(page(text(2, 'b')));
+    t.runTimers();
+    t.relay.acceptPageMessage(page(text(3, 'c')));
+    t.runTimers();
+    first.deliver({ type: 'ack', batchSeq: 1 });
+    first.drop(); // the service worker stopped: batches 2 and 3 may or may not be stored
+    t.relay.acceptPageMessage(page(text(4, 'd'))); // the page keeps sending meanwhile
+    t.runTimers();
+    expect(t.ports).toHaveLength(2);
+    const second = t.port();
+    expect(second.posted[0]).toMatchObject({ type: 'hello', sessionId: 'from-background', topLevel: false });
+    expect(second.batches()).toHaveLength(0);
+    second.deliver(welcome('from-background'));
+    const resent = second.batches();
+    expect(resent.map((b) => b.batchSeq)).toEqual([2, 3, 4]);
+    expect(resent.flatMap((b) => payloads(b.events))).toEqual(['b', 'c', 'd']);
+    // A late message from the old port is not mistaken for the new one.
+    first.deliver({ type: 'ack', batchSeq: 4 });
+    expect(t.relay.unackedCount).toBe(3);
+    second.deliver({ type: 'ack', batchSeq: 4 });
+    expect(t.relay.unackedCount).toBe(0);
+  });
+
+  it('reconnects with growing delays while the worker cannot be reached, and from zero again after a welcome', () => {
+    const t = setup();
+    for (let i = 0; i < 7; i++) {
+      t.port().drop();
+      t.runTimers();
+    }
+    expect(t.ports).toHaveLength(8);
+    expect(t.reconnectDelays).toEqual([0, 50, 200, 500, 1000, 2000, 2000]);
+    t.port().deliver(welcome());
+    t.port().drop();
+    t.runTimers();
+    expect(t.reconnectDelays.at(-1)).toBe(0);
+    t.port().deliver(welcome());
+    t.relay.acceptPageMessage(page(connect()));
+    t.runTimers();
+    expect(t.port().batches()).toHaveLength(1);
+  });
+
+  it('a post that throws counts as a disconnect and is retried on a new port', () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    t.port().failPosts = true;
+    t.relay.acceptPageMessage(page(connect(), text(1, 'a')));
+    t.runTimers();
+    expect(t.ports.length).toBeGreaterThanOrEqual(2);
+    t.port().deliver(welcome());
+    expect(t.port().batches().flatMap((b) => payloads(b.events))).toEqual(['connect', 'a']);
+  });
+
+  it('stops for good when the extension context is invalid: tells the page, never reconnects, drops what it held', () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    t.relay.acceptPageMessage(page(connect(), text(1, 'a')));
+    t.invalidate();
+    t.port().drop();
+    t.runTimers();
+    expect(t.relay.isStopped).toBe(true);
+    expect(t.ports).toHaveLength(1);
+    expect(t.toPage).toEqual([{ ns: NAMESPACE, type: 'stop' }]);
+    expect(t.relay.unackedCount).toBe(0);
+    t.relay.acceptPageMessage(page(text(2, 'b')));
+    t.runTimers();
+    expect(t.ports).toHaveLength(1);
+    expect(t.relay.unackedCount).toBe(0);
+  });
+
+  it('stops quietly when connecting throws (extension reloaded), and tells the page', () => {
+    const t = setup();
+    t.failConnect();
+    t.port().drop();
+    expect(() => t.runTimers()).not.toThrow();
+    expect(t.relay.isStopped).toBe(true);
+    expect(t.toPage).toEqual([{ ns: NAMESPACE, type: 'stop' }]);
+  });
+
+  it('a relay whose context is already invalid at start stops at once', () => {
+    const ports: FakePort[] = [];
+    const toPage: RelayToPageMessage[] = [];
+    const relay = new CaptureRelay({
+      connect: () => {
+        const p = new FakePort();
+        ports.push(p);
+        return p;
+      },
+      contextValid: () => false,
+      postToPage: (m) => void toPage.push(m),
+      setTimer: () => undefined,
+      topLevel: true,
+      pageUrl: 'x',
+      title: '',
+    });
+    expect(relay.isStopped).toBe(true);
+    expect(ports).toHaveLength(0);
+    expect(toPage).toEqual([{ ns: NAMESPACE, type: 'stop' }]);
+  });
+
+  it('keeps page order across a Blob that is read asynchronously', async () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    const blobFrame: PageEvent = { k: 'frame', socketId: 's1', seq: 2, time: 2, dir: 'receive', data: new Blob([new Uint8Array([1, 2, 3])]), origin: 'page', status: 'sent' };
+    t.relay.acceptPageMessage(page(connect(), text(1, 'before'), blobFrame, text(3, 'after')));
+    t.relay.acceptPageMessage(page(text(4, 'next message')));
+    t.runTimers();
+    // Nothing after the Blob may overtake it while it is being read.
+    const sentSoFar = t.port().batches().flatMap((b) => payloads(b.events));
+    expect(sentSoFar).toEqual(['connect', 'before']);
+    for (let i = 0; i < 5; i++) await tick();
+    t.runTimers();
+    const all = t.port().batches().flatMap((b) => b.events);
+    expect(payloads(all)).toEqual(['connect', 'before', 'AQID', 'after', 'next message']);
+    expect(all[2]).toMatchObject({ k: 'frame', seq: 2, opcode: 2, encoding: 'base64', size: 3 });
+  });
+
+  it('a Blob that cannot be read is stored empty with a note, and order is kept', async () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    const unreadable = { arrayBuffer: () => Promise.reject(new Error('gone')) } as unknown as Blob;
+    const frame: PageEvent = { k: 'frame', socketId: 's1', seq: 1, time: 1, dir: 'send', data: unreadable, origin: 'page', status: 'sent' };
+    t.relay.acceptPageMessage(page(connect(), frame, text(2, 'after')));
+    for (let i = 0; i < 5; i++) await tick();
+    t.runTimers();
+    const all = t.port().batches().flatMap((b) => b.events);
+    expect(payloads(all)).toEqual(['connect', '', 'after']);
+    expect(all[1]).toMatchObject({ size: 0, note: expect.stringContaining('gone') });
+  });
+
+  it('cuts a large frame into parts spread over batches, each batch within the weight limit', () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    const big = 'z'.repeat(MAX_BATCH_WEIGHT * 2 + 5);
+    t.relay.acceptPageMessage(page(connect(), text(1, big), text(2, 'small')));
+    t.runTimers();
+    const batches = t.port().batches();
+    expect(batches.length).toBeGreaterThanOrEqual(3);
+    expect(batches.map((b) => b.batchSeq)).toEqual(batches.map((_, i) => i + 1));
+    for (const b of batches) expect(JSON.stringify(b).length).toBeLessThan(MAX_BATCH_WEIGHT * 1.1);
+    const events = batches.flatMap((b) => b.events);
+    const parts = events.filter((e) => e.k === 'frame-part');
+    expect(joinFrameParts(parts as Parameters<typeof joinFrameParts>[0]).payload).toBe(big);
+    expect(events.at(-1)).toMatchObject({ k: 'frame', payload: 'small' });
+  });
+
+  it('sends at most about one batch weight per task, and the rest on the next timer', () => {
+    const t = setup();
+    const chunk = 'q'.repeat(MAX_BATCH_WEIGHT / 2);
+    // Queue three sealed batches' worth of events before the welcome.
+    t.relay.acceptPageMessage(page(connect(), text(1, chunk), text(2, chunk), text(3, chunk), text(4, chunk)));
+    t.relay.flush();
+    expect(t.port().batches()).toHaveLength(0);
+    t.port().deliver(welcome());
+    const firstTask = t.port().batches().length;
+    expect(firstTask).toBeGreaterThanOrEqual(1);
+    t.runTimers();
+    const all = t.port().batches();
+    expect(all.length).toBeGreaterThan(firstTask);
+    expect(all.flatMap((b) => b.events).filter((e) => e.k === 'frame')).toHaveLength(4);
+  });
+});

@@ -1,0 +1,247 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { attachCapturePort, type CapturePort, type CaptureRouterDeps } from '@/lib/capture-router';
+import { connectionFrames, listConnections, newSession, ensureSession, openFrameStore } from '@/lib/frame-store';
+import { NAMESPACE, PROTOCOL_VERSION, type BackgroundToRelayMessage, type WireEvent, type WireFrameEvent } from '@/lib/protocol';
+import { splitFrame } from '@/lib/wire';
+
+class FakePort implements CapturePort {
+  posted: BackgroundToRelayMessage[] = [];
+  private listeners: Array<(m: unknown) => void> = [];
+  private disconnectListeners: Array<() => void> = [];
+  onMessage = { addListener: (l: (m: unknown) => void) => void this.listeners.push(l) };
+  onDisconnect = { addListener: (l: () => void) => void this.disconnectListeners.push(l) };
+  postMessage(message: BackgroundToRelayMessage): void {
+    this.posted.push(message);
+  }
+  send(body: Record<string, unknown>): void {
+    const msg = JSON.parse(JSON.stringify({ ns: NAMESPACE, ...body })) as unknown; // the real port is JSON
+    for (const l of this.listeners) l(msg);
+  }
+  drop(): void {
+    for (const l of this.disconnectListeners) l();
+  }
+  acks(): number[] {
+    return this.posted.flatMap((m) => (m.type === 'ack' ? [m.batchSeq] : []));
+  }
+  welcome() {
+    return this.posted.find((m): m is Extract<BackgroundToRelayMessage, { type: 'welcome' }> => m.type === 'welcome');
+  }
+}
+
+let dbCounter = 0;
+async function setup(tabId = 7, options: { paused?: boolean } = {}) {
+  const db = await openFrameStore(`router-test-${++dbCounter}`);
+  const errors: unknown[] = [];
+  const started: string[] = [];
+  const stored: string[][] = [];
+  const deps = {
+    db: async () => db,
+    isPaused: () => options.paused ?? false,
+    onSessionStarted: (_tab: number, id: string) => void started.push(id),
+    onStored: (_tab: number, _session: string, ids: string[]) => void stored.push(ids),
+    onCommandResult: () => undefined,
+    onNotice: () => undefined,
+    onWelcome: () => undefined,
+    onError: (e: unknown) => void errors.push(e),
+  } as CaptureRouterDeps;
+  const attach = (tab = tabId) => {
+    const port = new FakePort();
+    const connection = attachCapturePort(port, tab, deps);
+    return { port, connection };
+  };
+  return { db, deps, errors, started, stored, attach };
+}
+
+/** Waits until `check` holds: the router works through IndexedDB asynchronously. */
+async function until(check: () => boolean, what = 'condition'): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+/** Lets queued work finish when we expect nothing to happen. */
+const settle = () => new Promise((r) => setTimeout(r, 50));
+
+const hello = (sessionId: string | undefined, topLevel = true) => ({
+  type: 'hello', protocolVersion: PROTOCOL_VERSION, sessionId, topLevel, pageUrl: topLevel ? 'https://app.test/' : 'https://app.test/frame', title: 'App',
+});
+const connectEvent = (id = 'c1'): WireEvent => ({ k: 'connect', connectionId: id, url: 'wss://app.test/ws', protocols: ['v1'], frameUrl: 'https://app.test/', time: 100 });
+const textFrame = (seq: number, payload: string, id = 'c1'): WireFrameEvent => ({
+  k: 'frame', connectionId: id, seq, time: 100 + seq, dir: 'send', opcode: 1, encoding: 'text', payload, size: payload.length, origin: 'page', status: 'sent',
+});
+
+async function welcomed(t: Awaited<ReturnType<typeof setup>>, sessionId: string | undefined, topLevel = true, tab?: number) {
+  const side = t.attach(tab);
+  side.port.send(hello(sessionId, topLevel));
+  await until(() => side.port.welcome() !== undefined, 'welcome');
+  return side;
+}
+
+describe('attachCapturePort', () => {
+  it('welcomes a top frame into the session it names, created for its tab', async () => {
+    const t = await setup();
+    const { port, connection } = await welcomed(t, 'top-session');
+    expect(port.welcome()).toEqual({ ns: NAMESPACE, type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId: 'top-session' });
+    expect(connection.sessionId()).toBe('top-session');
+    expect(await t.db.get('sessions', 'top-session')).toMatchObject({ tabId: 7, pageUrl: 'https://app.test/', title: 'App', source: 'captured' });
+    expect(t.started).toEqual(['top-session']);
+  });
+
+  it('writes a batch, then acknowledges it; the same batch resent is stored once and acknowledged again', async () => {
+    const t = await setup();
+    const { port } = await welcomed(t, 's1');
+    const events = [connectEvent(), textFrame(1, 'a'), textFrame(2, 'b')];
+    port.send({ type: 'batch', batchSeq: 1, events });
+    await until(() => port.acks().length === 1, 'first ack');
+    // The worker restarted before the relay saw the ack: it resends on a new port.
+    const again = t.attach();
+    again.port.send(hello('s1'));
+    again.port.send({ type: 'batch', batchSeq: 1, events });
+    again.port.send({ type: 'batch', batchSeq: 2, events: [textFrame(2, 'b'), textFrame(3, 'c')] });
+    await until(() => again.port.acks().length === 2, 'acks after resend');
+    expect(again.port.acks()).toEqual([1, 2]);
+    const frames = await connectionFrames(t.db, 's1', 'c1');
+    expect(frames.map((f) => [f.seq, f.data])).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+      [3, 'c'],
+    ]);
+    const [connection] = await listConnections(t.db, 's1');
+    expect(connection).toMatchObject({ sentCount: 3, sentBytes: 3, lastSeq: 3 });
+    expect(await t.db.get('sessions', 's1')).toMatchObject({ connectionCount: 1, frameCount: 3, bytes: 3 });
+  });
+
+  it('holds parts until the frame is complete and withholds the ack until then', async () => {
+    const t = await setup();
+    const { port } = await welcomed(t, 's1');
+    const big = textFrame(1, 'abcdefghijklmnopqrstuvwxyz');
+    const parts = splitFrame(big, 10); // 3 chunks + the closing part
+    expect(parts).toHaveLength(4);
+    port.send({ type: 'batch', batchSeq: 1, events: [connectEvent(), parts[0]] });
+    port.send({ type: 'batch', batchSeq: 2, events: [parts[1]] });
+    await settle();
+    expect(port.acks()).toEqual([]);
+    expect(await connectionFrames(t.db, 's1', 'c1')).toEqual([]);
+    expect(await listConnections(t.db, 's1')).toHaveLength(1); // the connect itself is written at once
+    port.send({ type: 'batch', batchSeq: 3, events: [parts[2], parts[3], textFrame(2, 'after')] });
+    await until(() => port.acks().length === 1, 'ack after the last part');
+    expect(port.acks()).toEqual([3]);
+    const frames = await connectionFrames(t.db, 's1', 'c1');
+    expect(frames.map((f) => [f.seq, f.data, f.size])).toEqual([
+      [1, 'abcdefghijklmnopqrstuvwxyz', 26],
+      [2, 'after', 5],
+    ]);
+  });
+
+  it('a frame resent in parts after a restart starts over and is stored once', async () => {
+    const t = await setup();
+    const first = await welcomed(t, 's1');
+    const parts = splitFrame(textFrame(1, 'x'.repeat(30)), 10);
+    first.port.send({ type: 'batch', batchSeq: 1, events: [connectEvent(), parts[0], parts[1]] });
+    await settle();
+    first.port.drop();
+    const second = await welcomed(t, 's1');
+    second.port.send({ type: 'batch', batchSeq: 1, events: [connectEvent(), parts[0], parts[1]] });
+    second.port.send({ type: 'batch', batchSeq: 2, events: [parts[2], parts[3]] });
+    await until(() => second.port.acks().length === 1, 'ack');
+    const frames = await connectionFrames(t.db, 's1', 'c1');
+    expect(frames.map((f) => f.data)).toEqual(['x'.repeat(30)]);
+  });
+
+  it('never writes into another tab’s session named in a hello', async () => {
+    const t = await setup();
+    const victim = await welcomed(t, 'victim-session', true, 1);
+    victim.port.send({ type: 'batch', batchSeq: 1, events: [connectEvent('v'), textFrame(1, 'secret', 'v')] });
+    await until(() => victim.port.acks().length === 1, 'victim ack');
+
+    const intruder = await welcomed(t, 'victim-session', true, 2);
+    const intruderSession = intruder.port.welcome()!.sessionId;
+    expect(intruderSession).not.toBe('victim-session');
+    intruder.port.send({ type: 'batch', batchSeq: 1, events: [connectEvent('v'), textFrame(1, 'overwrite', 'v'), textFrame(2, 'more', 'v')] });
+    await until(() => intruder.port.acks().length === 1, 'intruder ack');
+    // The victim's session is untouched; the intruder's frames went to a session of its own tab.
+    expect((await connectionFrames(t.db, 'victim-session', 'v')).map((f) => f.data)).toEqual(['secret']);
+    expect(await t.db.get('sessions', 'victim-session')).toMatchObject({ tabId: 1, frameCount: 1 });
+    expect(await t.db.get('sessions', intruderSession)).toMatchObject({ tabId: 2 });
+    // A subframe naming the other tab's session does not get it either.
+    const sub = await welcomed(t, 'victim-session', false, 3);
+    expect(sub.port.welcome()!.sessionId).not.toBe('victim-session');
+  });
+
+  it('welcomes a subframe into its tab’s newest session, and connections record the top page URL', async () => {
+    const t = await setup();
+    await ensureSession(t.db, newSession({ id: 'older', tabId: 7, pageUrl: 'https://app.test/old', startedAt: 1 }));
+    await welcomed(t, 'current');
+    const sub = await welcomed(t, undefined, false);
+    expect(sub.port.welcome()!.sessionId).toBe('current');
+    sub.port.send({ type: 'batch', batchSeq: 1, events: [{ ...connectEvent('sub'), frameUrl: 'https://app.test/frame' }] });
+    await until(() => sub.port.acks().length === 1, 'ack');
+    const [connection] = await listConnections(t.db, 'current');
+    expect(connection).toMatchObject({ id: 'sub', frameUrl: 'https://app.test/frame', pageUrl: 'https://app.test/' });
+  });
+
+  it('a reconnecting subframe keeps the session it was welcomed into, even if the tab has a newer one', async () => {
+    const t = await setup();
+    await welcomed(t, 'first');
+    await ensureSession(t.db, newSession({ id: 'newer', tabId: 7, pageUrl: 'https://app.test/2', startedAt: Date.now() + 1000 }));
+    const sub = await welcomed(t, 'first', false);
+    expect(sub.port.welcome()!.sessionId).toBe('first');
+  });
+
+  it('a subframe of a tab with no session gets a new one', async () => {
+    const t = await setup();
+    const sub = await welcomed(t, undefined, false);
+    const id = sub.port.welcome()!.sessionId;
+    expect(await t.db.get('sessions', id)).toMatchObject({ tabId: 7 });
+    expect(t.started).toEqual([id]);
+  });
+
+  it('ignores batches before the hello (the relay resends after the welcome)', async () => {
+    const t = await setup();
+    const { port } = t.attach();
+    port.send({ type: 'batch', batchSeq: 1, events: [connectEvent()] });
+    await settle();
+    expect(port.posted).toEqual([]);
+  });
+
+  it('refuses a relay speaking another protocol version', async () => {
+    const t = await setup();
+    const { port } = t.attach();
+    port.send({ ...hello('s1'), protocolVersion: PROTOCOL_VERSION + 1 });
+    await settle();
+    expect(port.posted).toEqual([]);
+    expect(String(t.errors[0])).toMatch(/protocol/);
+  });
+
+  it('while paused, records connection lifecycle but not frames', async () => {
+    const t = await setup(7, { paused: true });
+    const { port } = await welcomed(t, 's1');
+    port.send({ type: 'batch', batchSeq: 1, events: [connectEvent(), { k: 'open', connectionId: 'c1', seq: 1, time: 101, protocol: 'v1', extensions: '' }, textFrame(2, 'hidden')] });
+    await until(() => port.acks().length === 1, 'ack');
+    const rows = await connectionFrames(t.db, 's1', 'c1');
+    expect(rows.map((r) => r.kind)).toEqual(['open']);
+    expect((await listConnections(t.db, 's1'))[0]).toMatchObject({ state: 'open', protocol: 'v1' });
+  });
+
+  it('tells the hub which connections got rows', async () => {
+    const t = await setup();
+    const { port } = await welcomed(t, 's1');
+    port.send({ type: 'batch', batchSeq: 1, events: [connectEvent('a'), connectEvent('b'), textFrame(1, 'x', 'b')] });
+    await until(() => port.acks().length === 1, 'ack');
+    expect(t.stored).toEqual([['a', 'b']]);
+  });
+
+  it('survives malformed messages and reports errors without stopping', async () => {
+    const t = await setup();
+    const { port } = await welcomed(t, 's1');
+    port.send({ type: 'batch', batchSeq: 'one', events: [] });
+    port.send({ type: 'batch', batchSeq: 1, events: 'nope' });
+    port.send({ type: 'batch', batchSeq: 2, events: [{ k: 'frame-part', connectionId: 'c1', seq: 1, index: 1, count: 2, payload: '' }] });
+    port.send({ type: 'batch', batchSeq: 3, events: [connectEvent(), textFrame(1, 'fine')] });
+    await until(() => port.acks().includes(3), 'ack of the good batch');
+    expect(t.errors.length).toBeGreaterThan(0);
+    expect((await connectionFrames(t.db, 's1', 'c1')).map((f) => f.data)).toEqual(['fine']);
+  });
+});

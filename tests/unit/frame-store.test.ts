@@ -1,0 +1,245 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import {
+  DB_VERSION,
+  DEFAULT_RETENTION,
+  clearAll,
+  connectionFrames,
+  deleteSession,
+  enforceRetention,
+  ensureSession,
+  getRetention,
+  latestSessionForTab,
+  listConnections,
+  listSessions,
+  newSession,
+  openFrameStore,
+  planEviction,
+  setRetention,
+  writeEvents,
+  type SessionRecord,
+} from '@/lib/frame-store';
+import type { WireEvent, WireFrameEvent } from '@/lib/protocol';
+
+let counter = 0;
+const freshDb = () => openFrameStore(`frame-store-test-${++counter}`);
+
+const connect = (id: string, time = 10): WireEvent => ({ k: 'connect', connectionId: id, url: `wss://x.test/${id}`, protocols: ['p'], frameUrl: 'https://x.test/f', time });
+const frame = (id: string, seq: number, fields: Partial<WireFrameEvent> = {}): WireFrameEvent => ({
+  k: 'frame', connectionId: id, seq, time: 10 + seq, dir: 'send', opcode: 1, encoding: 'text', payload: `m${seq}`, size: `m${seq}`.length,
+  origin: 'page', status: 'sent', ...fields,
+});
+
+async function withSession(id: string, fields: Partial<SessionRecord> = {}) {
+  const db = await freshDb();
+  await ensureSession(db, newSession({ id, tabId: 1, pageUrl: 'https://x.test/', startedAt: 1, ...fields }));
+  return db;
+}
+
+describe('schema', () => {
+  it('has the stores, keys and indexes the panel pages through', async () => {
+    const db = await freshDb();
+    expect(db.version).toBe(DB_VERSION);
+    expect([...db.objectStoreNames].sort()).toEqual(['connections', 'frames', 'sessions', 'settings']);
+    const tx = db.transaction(['sessions', 'connections', 'frames', 'settings']);
+    const sessions = tx.objectStore('sessions');
+    expect(sessions.keyPath).toBe('id');
+    expect([...sessions.indexNames].sort()).toEqual(['byStartedAt', 'byTab']);
+    expect(sessions.index('byTab').keyPath).toEqual(['tabId', 'startedAt']);
+    const connections = tx.objectStore('connections');
+    expect(connections.index('bySession').keyPath).toEqual(['sessionId', 'startedAt']);
+    const frames = tx.objectStore('frames');
+    expect(frames.keyPath).toEqual(['sessionId', 'connectionId', 'seq']);
+    expect(frames.index('bySessionTime').keyPath).toEqual(['sessionId', 'time']);
+    expect(tx.objectStore('settings').keyPath).toBeNull();
+    db.close();
+  });
+
+  it('opening an existing database again keeps its data', async () => {
+    const name = `frame-store-reopen-${++counter}`;
+    const first = await openFrameStore(name);
+    await ensureSession(first, newSession({ id: 's', pageUrl: 'u', startedAt: 5 }));
+    first.close();
+    const second = await openFrameStore(name);
+    expect(await second.get('sessions', 's')).toMatchObject({ id: 's', startedAt: 5 });
+  });
+});
+
+describe('ensureSession / latestSessionForTab', () => {
+  it('creates once and returns the stored record afterwards', async () => {
+    const db = await freshDb();
+    const created = await ensureSession(db, newSession({ id: 's', tabId: 3, pageUrl: 'a', startedAt: 1 }));
+    const again = await ensureSession(db, newSession({ id: 's', tabId: 9, pageUrl: 'b', startedAt: 2 }));
+    expect(created).toMatchObject({ tabId: 3, pageUrl: 'a' });
+    expect(again).toMatchObject({ tabId: 3, pageUrl: 'a' });
+  });
+
+  it('finds the newest session of a tab only', async () => {
+    const db = await freshDb();
+    await ensureSession(db, newSession({ id: 'old', tabId: 3, pageUrl: 'a', startedAt: 1 }));
+    await ensureSession(db, newSession({ id: 'new', tabId: 3, pageUrl: 'a', startedAt: 5 }));
+    await ensureSession(db, newSession({ id: 'other-tab', tabId: 4, pageUrl: 'a', startedAt: 9 }));
+    expect((await latestSessionForTab(db, 3))?.id).toBe('new');
+    expect(await latestSessionForTab(db, 5)).toBeUndefined();
+  });
+});
+
+describe('writeEvents', () => {
+  it('stores rows and keeps connection and session statistics', async () => {
+    const db = await withSession('s');
+    const binary = frame('c', 3, { dir: 'receive', opcode: 2, encoding: 'base64', payload: Buffer.from([1, 2, 3, 4]).toString('base64'), size: 4 });
+    const result = await writeEvents(db, 's', 'https://x.test/', [
+      connect('c'),
+      { k: 'open', connectionId: 'c', seq: 1, time: 11, protocol: 'p', extensions: 'permessage-deflate' },
+      frame('c', 2, { payload: 'héllo', size: 6 }),
+      binary,
+      frame('c', 4, { status: 'refused', note: 'Still in CONNECTING state.' }),
+      frame('c', 5, { status: 'dropped' }),
+      { k: 'error', connectionId: 'c', seq: 6, time: 16 },
+      { k: 'close', connectionId: 'c', seq: 7, time: 17, code: 1006, reason: '', wasClean: false },
+    ]);
+    expect(result).toEqual({ connectionIds: ['c'], written: 7 });
+    const [c] = await listConnections(db, 's');
+    expect(c).toMatchObject({
+      id: 'c', sessionId: 's', url: 'wss://x.test/c', protocols: ['p'], protocol: 'p', extensions: 'permessage-deflate', frameUrl: 'https://x.test/f',
+      pageUrl: 'https://x.test/', startedAt: 10, openedAt: 11, closedAt: 17, state: 'closed', closeCode: 1006, closeReason: '', wasClean: false,
+      errored: true, sentCount: 1, sentBytes: 6, receivedCount: 1, receivedBytes: 4, lastSeq: 7,
+    });
+    const rows = await connectionFrames(db, 's', 'c');
+    expect(rows.map((r) => [r.seq, r.kind, r.status])).toEqual([
+      [1, 'open', undefined],
+      [2, 'frame', 'sent'],
+      [3, 'frame', 'sent'],
+      [4, 'frame', 'refused'],
+      [5, 'frame', 'dropped'],
+      [6, 'error', undefined],
+      [7, 'close', undefined],
+    ]);
+    expect(rows[1]).toMatchObject({ data: 'héllo', size: 6, opcode: 1, dir: 'send', origin: 'page' });
+    expect(rows[2].data).toBeInstanceOf(ArrayBuffer);
+    expect([...new Uint8Array(rows[2].data as ArrayBuffer)]).toEqual([1, 2, 3, 4]);
+    expect(rows[3].note).toBe('Still in CONNECTING state.');
+    expect(rows[6]).toMatchObject({ code: 1006, reason: '', wasClean: false });
+    const session = await db.get('sessions', 's');
+    expect(session).toMatchObject({ connectionCount: 1, frameCount: 4, bytes: 6 + 4 + 2 + 2, lastActivity: 17 });
+  });
+
+  it('is idempotent: a resent batch, a repeated connect and old seqs change nothing', async () => {
+    const db = await withSession('s');
+    const batch = [connect('c'), frame('c', 1), frame('c', 2)];
+    await writeEvents(db, 's', 'p', batch);
+    const again = await writeEvents(db, 's', 'p', [...batch, frame('c', 1, { payload: 'changed' })]);
+    expect(again).toEqual({ connectionIds: [], written: 0 });
+    const more = await writeEvents(db, 's', 'p', [frame('c', 2), frame('c', 3)]);
+    expect(more.written).toBe(1);
+    expect((await connectionFrames(db, 's', 'c')).map((r) => r.data)).toEqual(['m1', 'm2', 'm3']);
+    expect((await listConnections(db, 's'))[0]).toMatchObject({ sentCount: 3, lastSeq: 3 });
+    expect(await db.get('sessions', 's')).toMatchObject({ connectionCount: 1, frameCount: 3 });
+  });
+
+  it('keeps frames whose connect it never saw', async () => {
+    const db = await withSession('s');
+    await writeEvents(db, 's', 'https://x.test/', [frame('ghost', 4)]);
+    const [c] = await listConnections(db, 's');
+    expect(c).toMatchObject({ id: 'ghost', state: 'open', lastSeq: 4, sentCount: 1 });
+    expect(await db.get('sessions', 's')).toMatchObject({ connectionCount: 1, frameCount: 1 });
+  });
+
+  it('skips frames but keeps lifecycle when asked to (capture paused)', async () => {
+    const db = await withSession('s');
+    await writeEvents(db, 's', 'p', [connect('c'), { k: 'open', connectionId: 'c', seq: 1, time: 11, protocol: '', extensions: '' }, frame('c', 2)], { skipFrames: true });
+    expect((await connectionFrames(db, 's', 'c')).map((r) => r.kind)).toEqual(['open']);
+    expect(await db.get('sessions', 's')).toMatchObject({ frameCount: 0, bytes: 0 });
+  });
+
+  it('refuses unjoined frame parts and writes nothing of that batch', async () => {
+    const db = await withSession('s');
+    await expect(writeEvents(db, 's', 'p', [connect('c'), { k: 'frame-part', connectionId: 'c', seq: 1, index: 0, count: 2, payload: 'x' }])).rejects.toThrow(/join/);
+    expect(await listConnections(db, 's')).toEqual([]);
+  });
+
+  it('orders a session’s rows by time across connections through bySessionTime', async () => {
+    const db = await withSession('s');
+    await writeEvents(db, 's', 'p', [connect('a'), connect('b'), frame('a', 1, { time: 30 }), frame('b', 1, { time: 20 }), frame('a', 2, { time: 40 })]);
+    const rows = await db.getAllFromIndex('frames', 'bySessionTime', IDBKeyRange.bound(['s', -Infinity], ['s', Infinity]));
+    expect(rows.map((r) => [r.connectionId, r.time])).toEqual([
+      ['b', 20],
+      ['a', 30],
+      ['a', 40],
+    ]);
+  });
+});
+
+describe('deleteSession / clearAll', () => {
+  it('deletes one session’s rows with a range, leaving sessions whose ids share its prefix', async () => {
+    const db = await freshDb();
+    for (const id of ['s', 's2', 'r']) {
+      await ensureSession(db, newSession({ id, tabId: 1, pageUrl: 'p', startedAt: 1 }));
+      await writeEvents(db, id, 'p', [connect(`${id}-c`), frame(`${id}-c`, 1), frame(`${id}-c`, 2)]);
+    }
+    await deleteSession(db, 's');
+    expect((await listSessions(db)).map((s) => s.id).sort()).toEqual(['r', 's2']);
+    expect(await listConnections(db, 's')).toEqual([]);
+    expect(await connectionFrames(db, 's', 's-c')).toEqual([]);
+    expect(await connectionFrames(db, 's2', 's2-c')).toHaveLength(2);
+    expect(await connectionFrames(db, 'r', 'r-c')).toHaveLength(2);
+    expect(await db.count('frames')).toBe(4);
+    expect(await db.count('connections')).toBe(2);
+  });
+
+  it('clears everything but settings', async () => {
+    const db = await withSession('s');
+    await writeEvents(db, 's', 'p', [connect('c'), frame('c', 1)]);
+    await setRetention(db, { maxSessions: 3, maxBytes: 10 });
+    await clearAll(db);
+    expect(await db.count('sessions')).toBe(0);
+    expect(await db.count('connections')).toBe(0);
+    expect(await db.count('frames')).toBe(0);
+    expect(await getRetention(db)).toEqual({ maxSessions: 3, maxBytes: 10 });
+  });
+});
+
+describe('retention', () => {
+  const session = (id: string, startedAt: number, bytes: number): SessionRecord => ({ ...newSession({ id, pageUrl: 'p', startedAt }), bytes });
+
+  it('defaults to 100 sessions and 1 GB', async () => {
+    const db = await freshDb();
+    expect(await getRetention(db)).toEqual(DEFAULT_RETENTION);
+    expect(DEFAULT_RETENTION).toEqual({ maxSessions: 100, maxBytes: 1024 ** 3 });
+  });
+
+  it('plans nothing when within both limits', () => {
+    expect(planEviction([session('a', 1, 10), session('b', 2, 10)], { maxSessions: 2, maxBytes: 20 }, new Set())).toEqual([]);
+  });
+
+  it('evicts the oldest first until the count fits', () => {
+    const list = [session('a', 1, 0), session('b', 2, 0), session('c', 3, 0), session('d', 4, 0)];
+    expect(planEviction(list, { maxSessions: 2, maxBytes: Infinity }, new Set())).toEqual(['a', 'b']);
+  });
+
+  it('evicts the oldest first until the bytes fit', () => {
+    const list = [session('a', 1, 50), session('b', 2, 50), session('c', 3, 50)];
+    expect(planEviction(list, { maxSessions: 100, maxBytes: 100 }, new Set())).toEqual(['a']);
+    expect(planEviction(list, { maxSessions: 100, maxBytes: 60 }, new Set())).toEqual(['a', 'b']);
+  });
+
+  it('never evicts a session being captured, even the oldest', () => {
+    const list = [session('live', 1, 100), session('b', 2, 10), session('c', 3, 10)];
+    expect(planEviction(list, { maxSessions: 1, maxBytes: Infinity }, new Set(['live']))).toEqual(['b', 'c']);
+    // If only live sessions remain over the limit, they stay.
+    expect(planEviction([session('live', 1, 500)], { maxSessions: 0, maxBytes: 1 }, new Set(['live']))).toEqual([]);
+  });
+
+  it('enforceRetention deletes the planned sessions with their rows', async () => {
+    const db = await freshDb();
+    for (const [id, startedAt] of [['old', 1], ['mid', 2], ['new', 3]] as const) {
+      await ensureSession(db, newSession({ id, tabId: 1, pageUrl: 'p', startedAt }));
+      await writeEvents(db, id, 'p', [connect(`${id}-c`), frame(`${id}-c`, 1, { payload: 'x'.repeat(100), size: 100 })]);
+    }
+    const evicted = await enforceRetention(db, { maxSessions: 10, maxBytes: 150 }, new Set(['old']));
+    expect(evicted).toEqual(['mid', 'new']);
+    expect((await listSessions(db)).map((s) => s.id)).toEqual(['old']);
+    expect(await db.count('frames')).toBe(1);
+    expect(await db.count('connections')).toBe(1);
+  });
+});
