@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { decode as msgpackDecode, encode as msgpackEncode } from '@msgpack/msgpack';
 
 /** Browser bundles of the real client libraries, served at /lib/<name>.js. */
 const BUNDLES: Record<string, string> = {
@@ -14,6 +15,10 @@ const BUNDLES: Record<string, string> = {
   'graphql-ws': 'node_modules/graphql-ws/umd/graphql-ws.min.js',
   sockjs: 'node_modules/sockjs-client/dist/sockjs.min.js',
   stomp: 'node_modules/@stomp/stompjs/bundles/stomp.umd.min.js',
+  signalr: 'node_modules/@microsoft/signalr/dist/browser/signalr.min.js',
+  'signalr-msgpack': 'node_modules/@microsoft/signalr-protocol-msgpack/dist/browser/signalr-protocol-msgpack.min.js',
+  actioncable: 'node_modules/@rails/actioncable/app/assets/javascripts/actioncable.js',
+  autobahn: 'node_modules/autobahn-browser/autobahn.min.js',
 };
 
 export interface HttpFixture {
@@ -115,6 +120,138 @@ export function attachStompResponder(http: Server, path: string): WebSocketServe
             break;
         }
         if (frame.headers.receipt) socket.send(`RECEIPT\nreceipt-id:${frame.headers.receipt}\n\n\0`);
+      }
+    });
+  });
+  return wss;
+}
+
+/**
+ * A small SignalR hub (JSON and MessagePack hub protocols, https://github.com/dotnet/aspnetcore/blob/main/src/
+ * SignalR/docs/specs/HubProtocol.md) for clients that skip negotiation: it answers the handshake, completes
+ * `Echo(text)` with its argument and first calls the client's `ReceiveMessage("server", text)`.
+ */
+export function attachSignalRHub(http: Server, path: string): WebSocketServer {
+  const wss = new WebSocketServer({ server: http, path });
+  wss.on('connection', (socket) => {
+    let handshaken = false;
+    socket.on('message', (data, isBinary) => {
+      const buffer = Buffer.isBuffer(data) ? data : Buffer.from(data as ArrayBuffer);
+      if (!handshaken) {
+        handshaken = true;
+        socket.send('{}\u001e');
+        return;
+      }
+      if (!isBinary) {
+        for (const record of buffer.toString().split('\u001e').filter(Boolean)) {
+          const message = JSON.parse(record) as { type: number; invocationId?: string; target?: string; arguments?: unknown[] };
+          if (message.type === 1 && message.target === 'Echo') {
+            socket.send(JSON.stringify({ type: 1, target: 'ReceiveMessage', arguments: ['server', message.arguments?.[0]] }) + '\u001e');
+            socket.send(JSON.stringify({ type: 3, invocationId: message.invocationId, result: message.arguments?.[0] }) + '\u001e');
+          }
+        }
+        return;
+      }
+      // MessagePack: varint length prefix, then the message array.
+      let pos = 0;
+      while (pos < buffer.length) {
+        let length = 0;
+        let shift = 0;
+        let b: number;
+        do {
+          b = buffer[pos++];
+          length |= (b & 0x7f) << shift;
+          shift += 7;
+        } while (b & 0x80);
+        const message = msgpackDecode(buffer.subarray(pos, pos + length)) as unknown[];
+        pos += length;
+        if (message[0] === 1 && message[3] === 'Echo') {
+          const args = message[4] as unknown[];
+          socket.send(frameMsgpack([1, {}, null, 'ReceiveMessage', ['server', args[0]]]));
+          socket.send(frameMsgpack([3, {}, message[2], 3, args[0]]));
+        }
+      }
+    });
+  });
+  return wss;
+}
+
+function frameMsgpack(message: unknown[]): Buffer {
+  const body = msgpackEncode(message);
+  const prefix: number[] = [];
+  let n = body.length;
+  do {
+    let b = n & 0x7f;
+    n >>= 7;
+    if (n) b |= 0x80;
+    prefix.push(b);
+  } while (n);
+  return Buffer.concat([Buffer.from(prefix), Buffer.from(body)]);
+}
+
+/**
+ * A small Action Cable server: welcome, confirm_subscription, and a `speak` action broadcast back to the channel.
+ */
+export function attachActionCable(http: Server, path: string): WebSocketServer {
+  const wss = new WebSocketServer({ server: http, path, handleProtocols: (p) => (p.has('actioncable-v1-json') ? 'actioncable-v1-json' : false) });
+  wss.on('connection', (socket) => {
+    socket.send(JSON.stringify({ type: 'welcome' }));
+    socket.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as { command: string; identifier: string; data?: string };
+      if (message.command === 'subscribe') socket.send(JSON.stringify({ identifier: message.identifier, type: 'confirm_subscription' }));
+      if (message.command === 'message') {
+        const payload = JSON.parse(message.data ?? '{}') as { action?: string; text?: string };
+        if (payload.action === 'speak') socket.send(JSON.stringify({ identifier: message.identifier, message: { text: payload.text, from: 'server' } }));
+      }
+    });
+  });
+  return wss;
+}
+
+/**
+ * A small WAMP v2 router (wamp.2.json): WELCOME, SUBSCRIBE/PUBLISH/EVENT between its sessions, CALL of
+ * `com.example.add2`, GOODBYE.
+ */
+export function attachWampRouter(http: Server, path: string): WebSocketServer {
+  const wss = new WebSocketServer({ server: http, path, handleProtocols: (p) => (p.has('wamp.2.json') ? 'wamp.2.json' : false) });
+  const subscriptions = new Map<number, { socket: WebSocket; topic: string }>();
+  let nextId = 1000;
+  wss.on('connection', (socket) => {
+    const send = (message: unknown[]) => socket.send(JSON.stringify(message));
+    socket.on('close', () => {
+      for (const [id, sub] of subscriptions) if (sub.socket === socket) subscriptions.delete(id);
+    });
+    socket.on('message', (data) => {
+      const message = JSON.parse(data.toString()) as unknown[];
+      switch (message[0]) {
+        case 1:
+          send([2, ++nextId, { authid: 'anonymous', authrole: 'anonymous', authmethod: 'anonymous', roles: { broker: { features: {} }, dealer: { features: {} } } }]);
+          break;
+        case 32: {
+          const id = ++nextId;
+          subscriptions.set(id, { socket, topic: message[3] as string });
+          send([33, message[1], id]);
+          break;
+        }
+        case 16: {
+          const publication = ++nextId;
+          const options = message[2] as { acknowledge?: boolean; exclude_me?: boolean };
+          for (const [id, sub] of subscriptions) {
+            if (sub.topic !== message[3] || (sub.socket === socket && options.exclude_me !== false)) continue;
+            sub.socket.send(JSON.stringify([36, id, publication, {}, message[4] ?? []]));
+          }
+          if (options.acknowledge) send([17, message[1], publication]);
+          break;
+        }
+        case 48:
+          if (message[3] === 'com.example.add2') {
+            const [a, b] = message[4] as number[];
+            send([50, message[1], {}, [a + b]]);
+          } else send([8, 48, message[1], {}, 'wamp.error.no_such_procedure']);
+          break;
+        case 6:
+          send([6, {}, 'wamp.close.goodbye_and_out']);
+          break;
       }
     });
   });

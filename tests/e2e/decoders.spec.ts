@@ -9,7 +9,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { buildSchema } from 'graphql';
 import sockjs from 'sockjs';
 import { test, expect, waitForStore, framesOf, type StoredSnapshot } from './fixtures';
-import { attachStompResponder, startHttp, type HttpFixture } from '../decoders/servers';
+import { attachActionCable, attachSignalRHub, attachStompResponder, attachWampRouter, startHttp, type HttpFixture } from '../decoders/servers';
 import { createConnectionDecoder, detectDecoder, matchesDecodedFilter, type DecodeOutcome, type FrameLike } from '../../lib/decoders';
 
 let http: HttpFixture;
@@ -242,6 +242,101 @@ test('STOMP: @stomp/stompjs against a STOMP responder', async ({ page, sw }) => 
       ]),
     );
     expect(r.final.filter((o) => matchesDecodedFilter(fieldsOf(o), 'destination=/topic/chat')).length).toBe(3);
+  } finally {
+    wss.close();
+  }
+});
+
+test('SignalR: @microsoft/signalr (JSON and MessagePack hub protocols) against a small hub', async ({ page, sw }) => {
+  const json = attachSignalRHub(http.http, '/hub');
+  try {
+    await page.goto(http.page('/signalr.html', `<script src="/lib/signalr.js"></script><script src="/lib/signalr-msgpack.js"></script><script>
+      async function run(path, protocol) {
+        let builder = new signalR.HubConnectionBuilder().withUrl(path, { skipNegotiation: true, transport: signalR.HttpTransportType.WebSockets });
+        if (protocol) builder = builder.withHubProtocol(protocol);
+        const connection = builder.build();
+        let received;
+        connection.on('ReceiveMessage', (user, text) => { received = user + ':' + text; });
+        await connection.start();
+        const echo = await connection.invoke('Echo', 'hello');
+        await connection.stop();
+        return echo + ' ' + received;
+      }
+      (async () => {
+        window.result = [await run('/hub', null), await run('/hub?msgpack', new signalR.protocols.msgpack.MessagePackHubProtocol())];
+      })();
+    </script>`));
+    await expect.poll(() => page.evaluate(() => (window as any).result)).toEqual(['hello server:hello', 'hello server:hello']);
+    const s = await waitForStore(sw, (s) => s.connections.filter((c) => c.url.includes('/hub') && c.state === 'closed').length === 2);
+    for (const [urlPart, protocol] of [[`=${http.wsOrigin}/hub`, 'json'], ['/hub?msgpack', 'messagepack']]) {
+      const r = decodeAll(s, urlPart);
+      expect(r.detection.id).toBe('signalr');
+      expect(r.failures).toEqual([]);
+      expect(r.summaries).toEqual(expect.arrayContaining([`send handshake ${protocol} v1`, 'receive handshake ok', 'send invoke Echo #0 ["hello"]', 'receive invoke ReceiveMessage ["server", "hello"]', 'receive completion #0 (Echo) "hello"']));
+      expect(r.final.filter((o) => matchesDecodedFilter(fieldsOf(o), 'target=echo')).length).toBe(2);
+    }
+    // The MessagePack connection's invocations really travelled as binary frames.
+    expect(storedFrames(s, '/hub?msgpack').frames.filter((f) => f.data instanceof ArrayBuffer).length).toBeGreaterThanOrEqual(3);
+  } finally {
+    json.close();
+  }
+});
+
+test('Action Cable: @rails/actioncable against a small cable server', async ({ page, sw }) => {
+  const wss = attachActionCable(http.http, '/cable');
+  try {
+    await page.goto(http.page('/cable.html', `<script src="/lib/actioncable.js"></script><script>
+      const consumer = ActionCable.createConsumer('${http.wsOrigin}/cable');
+      consumer.subscriptions.create({ channel: 'ChatChannel', room: 'lobby' }, {
+        connected() { this.perform('speak', { text: 'hi' }); },
+        received(data) { window.got = data.from + ':' + data.text; consumer.disconnect(); },
+      });
+    </script>`));
+    await expect.poll(() => page.evaluate(() => (window as any).got)).toBe('server:hi');
+    const s = await waitForStore(sw, (s) => s.connections.some((c) => c.url.includes('/cable') && c.state === 'closed'));
+    const r = decodeAll(s, '/cable');
+    expect(r.detection.id).toBe('actioncable');
+    expect(r.failures).toEqual([]);
+    expect(r.summaries).toEqual(expect.arrayContaining(['receive welcome', 'send subscribe ChatChannel', 'receive confirm_subscription ChatChannel', 'send message ChatChannel speak', 'receive broadcast ChatChannel {text: "hi", from: "server"}']));
+    expect(r.final.filter((o) => matchesDecodedFilter(fieldsOf(o), 'channel=chatchannel')).length).toBe(4);
+  } finally {
+    wss.close();
+  }
+});
+
+test('WAMP: autobahn-browser against a small WAMP router', async ({ page, sw }) => {
+  const wss = attachWampRouter(http.http, '/wamp');
+  try {
+    await page.goto(http.page('/wamp.html', `<script src="/lib/autobahn.js"></script><script>
+      const connection = new autobahn.Connection({ url: '${http.wsOrigin}/wamp', realm: 'realm1', protocols: ['wamp.2.json'], max_retries: 0 });
+      connection.onopen = async (session) => {
+        let deliver;
+        const got = new Promise((resolve) => (deliver = resolve));
+        await session.subscribe('com.example.news', (args) => deliver(args[0]));
+        await session.publish('com.example.news', ['headline'], {}, { acknowledge: true, exclude_me: false });
+        const sum = await session.call('com.example.add2', [2, 3]);
+        window.result = (await got) + ' ' + sum;
+        connection.close();
+      };
+      connection.open();
+    </script>`));
+    await expect.poll(() => page.evaluate(() => (window as any).result)).toBe('headline 5');
+    const s = await waitForStore(sw, (s) => s.connections.some((c) => c.url.includes('/wamp') && c.state === 'closed'));
+    const r = decodeAll(s, '/wamp');
+    expect(r.detection.id).toBe('wamp');
+    expect(r.failures).toEqual([]);
+    expect(r.summaries).toEqual(
+      expect.arrayContaining([
+        'send HELLO realm1',
+        expect.stringMatching(/^send SUBSCRIBE com\.example\.news #\d+$/),
+        expect.stringMatching(/^receive SUBSCRIBED com\.example\.news #\d+$/),
+        expect.stringMatching(/^send PUBLISH com\.example\.news #\d+ \["headline"\]$/),
+        'receive EVENT com.example.news ["headline"]',
+        expect.stringMatching(/^send CALL com\.example\.add2 #\d+ \[2, 3\]$/),
+        expect.stringMatching(/^receive RESULT com\.example\.add2 #\d+ \[5\]$/),
+      ]),
+    );
+    expect(r.final.filter((o) => matchesDecodedFilter(fieldsOf(o), 'topic=com.example.news')).length).toBe(4);
   } finally {
     wss.close();
   }
