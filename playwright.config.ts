@@ -9,4 +9,9 @@ export default defineConfig({
   retries: 0,
   reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
   use: { trace: 'off' },
+  projects: [
+    { name: 'chromium', testDir: 'tests/e2e' },
+    // Firefox ESR driven by puppeteer-core over WebDriver BiDi (tests/firefox/fixtures.ts); Playwright only runs them.
+    { name: 'firefox', testDir: 'tests/firefox' },
+  ],
 });

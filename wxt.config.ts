@@ -1,4 +1,5 @@
 import { defineConfig } from 'wxt';
+import { sourceExcludes } from './scripts/zip-sources';
 
 // The manifest is generated per browser from one source. Permissions are the minimum the features need;
 // README.md ("Permissions") says why each one is there.
@@ -9,11 +10,14 @@ export default defineConfig({
   // MV3 for every browser: WXT would build Firefox as MV2 by default. Firefox ESR 153 runs the MV3 build
   // (MAIN-world content scripts, event-page background, storage.session), so one manifest shape serves both.
   manifestVersion: 3,
+  // `wxt zip -b firefox` also makes the sources zip AMO asks for: everything needed to rebuild, nothing git ignores.
+  zip: { excludeSources: sourceExcludes() },
   manifest: ({ browser }) => ({
     name: 'WebSocket Inspector',
     description: 'Capture, inspect, edit, resend, export and replay WebSocket traffic from DevTools.',
     permissions: ['storage', 'unlimitedStorage'],
-    host_permissions: ['<all_urls>'],
+    // No host_permissions: the content scripts' own `matches` let them run on every page, and nothing else
+    // (no fetch, scripting or webRequest) needs host access. Tested without it in Chromium and Firefox.
     ...(browser === 'firefox'
       ? {
           browser_specific_settings: {
