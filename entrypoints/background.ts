@@ -1,4 +1,4 @@
-import { BackgroundHub } from '@/lib/background-hub';
+import { BackgroundHub, DEFAULT_HOLD_TIMEOUT_MS, type StoredRules } from '@/lib/background-hub';
 import { openFrameStore, type InspectorDatabase } from '@/lib/frame-store';
 import { PORT_CAPTURE, PORT_PANEL } from '@/lib/protocol';
 
@@ -13,6 +13,11 @@ export default defineBackground(() => {
       return Array.isArray(stored.pausedTabs) ? (stored.pausedTabs as number[]) : [];
     },
     savePaused: (tabIds) => browser.storage.session.set({ pausedTabs: tabIds }),
+    loadRules: async () => {
+      const stored = await browser.storage.local.get('interceptRules');
+      return (stored.interceptRules as StoredRules | undefined) ?? { rules: [], holdTimeoutMs: DEFAULT_HOLD_TIMEOUT_MS };
+    },
+    saveRules: (rules) => browser.storage.local.set({ interceptRules: rules }),
     log: (error) => console.error('[websocket-inspector]', error),
   });
 

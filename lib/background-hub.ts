@@ -3,7 +3,8 @@
  * panel). Panels are told what was stored and read IndexedDB themselves; panel commands go to the relays of
  * the panel's tab only, and a relay's results go back to the panel that asked.
  */
-import type { BackgroundToPanelMessage, PanelToBackgroundMessage } from './protocol';
+import type { BackgroundToPanelMessage, BackgroundToRelayMessage, PanelToBackgroundMessage } from './protocol';
+import type { InterceptRule } from './intercept-rules';
 import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
 import { attachCapturePort, type CaptureConnection, type CapturePort } from './capture-router';
 import { clearAll, deleteSession, enforceRetention, getRetention, type InspectorDatabase } from './frame-store';
@@ -19,8 +20,17 @@ export interface HubDeps {
   /** Persists paused tabs across worker restarts (storage.session in the extension). */
   loadPaused(): Promise<number[]>;
   savePaused(tabIds: number[]): Promise<void>;
+  /** Persists intercept rules (storage.local in the extension). */
+  loadRules(): Promise<StoredRules>;
+  saveRules(rules: StoredRules): Promise<void>;
   log(error: unknown): void;
 }
+
+export interface StoredRules {
+  rules: InterceptRule[];
+  holdTimeoutMs: number;
+}
+export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;
 
 /** How long a panel command waits for the page to answer before it is reported as failed. */
 export const COMMAND_TIMEOUT_MS = 5000;
@@ -34,12 +44,20 @@ export class BackgroundHub {
   private readonly pausedLoaded: Promise<void>;
   private readonly pendingCommands = new Map<string, { panel: PanelPort; timer: ReturnType<typeof setTimeout> }>();
   private retentionTimer: ReturnType<typeof setTimeout> | undefined;
+  private rules: StoredRules = { rules: [], holdTimeoutMs: DEFAULT_HOLD_TIMEOUT_MS };
+  private readonly rulesLoaded: Promise<void>;
 
   constructor(deps: HubDeps) {
     this.deps = deps;
     this.pausedLoaded = deps.loadPaused().then(
       (ids) => {
         for (const id of ids) this.paused.add(id);
+      },
+      (error: unknown) => deps.log(error),
+    );
+    this.rulesLoaded = deps.loadRules().then(
+      (stored) => {
+        if (stored && Array.isArray(stored.rules)) this.rules = stored;
       },
       (error: unknown) => deps.log(error),
     );
@@ -59,6 +77,12 @@ export class BackgroundHub {
         this.scheduleRetention();
       },
       onCommandResult: (requestId, ok, error) => this.finishCommand(requestId, ok, error),
+      onNotice: (id, notice) => this.toPanels(id, message({ type: 'page-notice', tabId: id, notice })),
+      onWelcome: (relay) => {
+        void this.rulesLoaded.then(() => {
+          if (this.rules.rules.length > 0) relay.post(this.rulesCommand());
+        });
+      },
       onError: (error) => this.deps.log(error),
     });
     const set = this.captures.get(tabId) ?? new Set();
@@ -118,6 +142,22 @@ export class BackgroundHub {
         for (const set of this.panels.values()) for (const panel of set) safePost(panel, note);
         return;
       }
+      case 'get-rules': {
+        await this.rulesLoaded;
+        safePost(port, message({ type: 'rules', rules: this.rules.rules, holdTimeoutMs: this.rules.holdTimeoutMs }));
+        return;
+      }
+      case 'set-rules': {
+        if (!Array.isArray(msg.rules)) return;
+        await this.rulesLoaded;
+        this.rules = { rules: msg.rules, holdTimeoutMs: Number(msg.holdTimeoutMs) > 0 ? Number(msg.holdTimeoutMs) : DEFAULT_HOLD_TIMEOUT_MS };
+        await this.deps.saveRules(this.rules);
+        const command = this.rulesCommand();
+        for (const set of this.captures.values()) for (const relay of set) relay.post(command);
+        const note = message<BackgroundToPanelMessage>({ type: 'rules', rules: this.rules.rules, holdTimeoutMs: this.rules.holdTimeoutMs });
+        for (const set of this.panels.values()) for (const panel of set) safePost(panel, note);
+        return;
+      }
       case 'page-command': {
         if (tabId === undefined || msg.tabId !== tabId) {
           safePost(port, message({ type: 'command-result', requestId: msg.requestId, ok: false, error: 'This panel is not attached to that tab.' }));
@@ -138,6 +178,15 @@ export class BackgroundHub {
         return;
       }
     }
+  }
+
+  /** Rules travel as a command with no request id: no page answers them. */
+  private rulesCommand() {
+    return message<BackgroundToRelayMessage>({
+      type: 'command',
+      requestId: '',
+      command: { kind: 'set-rules', rules: this.rules.rules, holdTimeoutMs: this.rules.holdTimeoutMs },
+    });
   }
 
   private finishCommand(requestId: string, ok: boolean, error?: string): void {

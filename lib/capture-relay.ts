@@ -18,7 +18,8 @@ import type {
   WireEvent,
 } from './protocol';
 import { NAMESPACE, PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
-import { base64ToBytes, toArrayBuffer, toWireEvents, wireEventWeight } from './wire';
+import { decodePayload, encodePayload, toWireEvents, wireEventWeight } from './wire';
+import { compileRules } from './intercept-rules';
 
 export const FLUSH_INTERVAL_MS = 50;
 export const MAX_BATCH_WEIGHT = 1 << 20;
@@ -72,6 +73,9 @@ export class CaptureRelay {
   private readingBlob = false;
   /** Connections this frame's page hook owns: commands for other connections are for other frames. */
   private readonly knownConnections = new Set<string>();
+  /** Holds and replays this frame's page hook owns, so commands for them come here and nowhere else. */
+  private readonly knownHolds = new Set<string>();
+  private readonly knownReplays = new Set<string>();
 
   constructor(env: RelayEnvironment) {
     this.env = env;
@@ -96,8 +100,23 @@ export class CaptureRelay {
       for (const event of msg.events) this.pageQueue.push(event);
       this.drainPageQueue();
     } else if (msg.type === 'command-result') {
-      this.send(message({ type: 'command-result', requestId: msg.requestId, ok: msg.ok, error: msg.error }));
+      if (msg.requestId) this.send(message({ type: 'command-result', requestId: msg.requestId, ok: msg.ok, error: msg.error }));
+    } else if (msg.type === 'page-notice') {
+      void this.forwardNotice(msg.notice);
     }
+  }
+
+  private async forwardNotice(notice: Extract<PageToRelayMessage, { type: 'page-notice' }>['notice']): Promise<void> {
+    if (notice.kind === 'held') {
+      this.knownHolds.add(notice.holdId);
+      const data: unknown = notice.data;
+      const bytes = typeof data === 'string' || data instanceof ArrayBuffer ? data : await (data as Blob).arrayBuffer();
+      this.send(message({ type: 'page-notice', notice: { ...notice, data: encodePayload(bytes) } }));
+      return;
+    }
+    if (notice.kind === 'released') this.knownHolds.delete(notice.holdId);
+    if (notice.kind === 'replay-progress' && notice.connectionId) this.knownConnections.add(notice.connectionId);
+    this.send(message({ type: 'page-notice', notice }));
   }
 
   private drainPageQueue(): void {
@@ -265,16 +284,47 @@ export class CaptureRelay {
   }
 
   private forwardCommand(requestId: string, command: WireCommand): void {
-    if (!this.knownConnections.has(command.connectionId)) return; // another frame's socket
-    let data: string | ArrayBuffer;
+    let pageCommand: PageCommand;
     try {
-      data = command.encoding === 'text' ? command.payload : toArrayBuffer(base64ToBytes(command.payload));
+      switch (command.kind) {
+        case 'send':
+        case 'simulate-receive':
+          if (!this.knownConnections.has(command.connectionId)) return; // another frame's socket
+          pageCommand = { kind: command.kind, socketId: command.connectionId, data: decodePayload(command) };
+          break;
+        case 'close':
+          if (!this.knownConnections.has(command.connectionId)) return;
+          pageCommand = { kind: 'close', socketId: command.connectionId, code: command.code, reason: command.reason };
+          break;
+        case 'replay':
+          if (!this.env.topLevel) return; // replays open from the top frame
+          this.knownReplays.add(command.replayId);
+          pageCommand = { ...command, steps: command.steps.map((step) => ({ data: decodePayload(step.data), delayMs: step.delayMs })) };
+          break;
+        case 'replay-stop':
+          if (!this.knownReplays.has(command.replayId)) return;
+          pageCommand = command;
+          break;
+        case 'release':
+          if (!this.knownHolds.has(command.holdId)) return;
+          pageCommand = { kind: 'release', holdId: command.holdId, action: command.action, data: command.data ? decodePayload(command.data) : undefined };
+          break;
+        case 'set-rules':
+          // Compiled here, in the isolated world, where no page code can interfere; RegExps survive the clone.
+          pageCommand = { kind: 'set-rules', rules: compileRules(command.rules), holdTimeoutMs: command.holdTimeoutMs };
+          break;
+        default:
+          return;
+      }
     } catch {
-      this.send(message({ type: 'command-result', requestId, ok: false, error: 'The payload is not valid base64.' }));
+      if (requestId) this.send(message({ type: 'command-result', requestId, ok: false, error: 'The payload is not valid base64.' }));
       return;
     }
-    const pageCommand: PageCommand = { kind: command.kind, socketId: command.connectionId, data };
-    this.env.postToPage({ ns: NAMESPACE, type: 'command', requestId, command: pageCommand }, typeof data === 'string' ? [] : [data]);
+    const transfer: Transferable[] = [];
+    if (pageCommand.kind === 'send' || pageCommand.kind === 'simulate-receive' || pageCommand.kind === 'release') {
+      if (pageCommand.data instanceof ArrayBuffer) transfer.push(pageCommand.data);
+    }
+    this.env.postToPage({ ns: NAMESPACE, type: 'command', requestId, command: pageCommand }, transfer);
   }
 
   /** Stops for good: tells the page hook to stop recording and drops everything. Never throws. */

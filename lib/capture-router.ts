@@ -4,7 +4,7 @@
  * then acknowledges it, so a batch is either stored or still held by the relay. Writes are serialised per port
  * to keep order.
  */
-import type { BackgroundToRelayMessage, RelayToBackgroundMessage, WireEvent, WireFramePartEvent } from './protocol';
+import type { BackgroundToRelayMessage, RelayToBackgroundMessage, WireEvent, WireFramePartEvent, WireNotice } from './protocol';
 import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
 import { ensureSession, latestSessionForTab, newSession, writeEvents, type InspectorDatabase } from './frame-store';
 import { joinFrameParts } from './wire';
@@ -21,6 +21,10 @@ export interface CaptureRouterDeps {
   onSessionStarted(tabId: number, sessionId: string): void;
   onStored(tabId: number, sessionId: string, connectionIds: string[]): void;
   onCommandResult(requestId: string, ok: boolean, error?: string): void;
+  /** A notice from the page hook (held frame, replay progress) for the tab's panels. */
+  onNotice(tabId: number, notice: WireNotice): void;
+  /** The relay is welcomed: the place to push it state it needs, such as intercept rules. */
+  onWelcome(connection: CaptureConnection): void;
   onError(error: unknown): void;
 }
 
@@ -80,6 +84,7 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
     // Connections record the top page's URL: a subframe's own URL is their frameUrl.
     pageUrl = session.pageUrl;
     post(message({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId }));
+    deps.onWelcome(connection);
   }
 
   async function batch(batchSeq: number, events: WireEvent[]): Promise<void> {
@@ -109,11 +114,17 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
     if (partial.size === 0) post(message({ type: 'ack', batchSeq }));
   }
 
+  const connection: CaptureConnection = { tabId, sessionId: () => sessionId, post };
+
   port.onMessage.addListener((data) => {
     if (!isProtocolMessage(data)) return;
     const msg = data as RelayToBackgroundMessage;
     if (msg.type === 'command-result') {
       deps.onCommandResult(String(msg.requestId), msg.ok === true, msg.error === undefined ? undefined : String(msg.error));
+      return;
+    }
+    if (msg.type === 'page-notice') {
+      if (msg.notice && typeof msg.notice === 'object') deps.onNotice(tabId, msg.notice);
       return;
     }
     chain = chain
@@ -128,5 +139,5 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
     closed = true;
   });
 
-  return { tabId, sessionId: () => sessionId, post };
+  return connection;
 }

@@ -10,8 +10,8 @@
  * - connections.bySession [sessionId, startedAt]; sessions.byStartedAt, sessions.byTab [tabId, startedAt].
  */
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import type { Direction, FrameOrigin, FrameStatus, Opcode, WireEvent } from './protocol';
-import { base64ToBytes, toArrayBuffer } from './wire';
+import type { ConnectionInitiator, Direction, FrameOrigin, FrameStatus, Opcode, WireEvent } from './protocol';
+import { base64ToBytes, decodePayload, toArrayBuffer } from './wire';
 
 export const DB_NAME = 'websocket-inspector';
 export const DB_VERSION = 1;
@@ -62,6 +62,8 @@ export interface ConnectionRecord {
   receivedBytes: number;
   /** Highest seq stored: rows at or below it are already in the store. */
   lastSeq: number;
+  /** 'replay' for connections the inspector opened to replay a sequence. Absent means the page. */
+  initiator?: ConnectionInitiator;
 }
 
 export interface FrameRecord {
@@ -86,6 +88,10 @@ export interface FrameRecord {
   wasClean?: boolean;
   protocol?: string;
   extensions?: string;
+  /** When a rule or an edit at a breakpoint changed the payload: what it was before. */
+  original?: string | ArrayBuffer;
+  /** The rule that held, changed or blocked it. */
+  rule?: string;
 }
 
 export interface RetentionSettings {
@@ -230,6 +236,7 @@ export async function writeEvents(
         sentBytes: 0,
         receivedBytes: 0,
         lastSeq: 0,
+        ...(event.initiator ? { initiator: event.initiator } : {}),
       });
       touched.add(event.connectionId);
       newConnections++;
@@ -284,7 +291,9 @@ export async function writeEvents(
         row.origin = event.origin;
         row.status = event.status;
         if (event.note !== undefined) row.note = event.note;
-        if (event.status !== 'refused' && event.status !== 'dropped') {
+        if (event.rule !== undefined) row.rule = event.rule;
+        if (event.original !== undefined) row.original = decodePayload(event.original);
+        if (event.status === 'sent') {
           if (event.dir === 'send') {
             connection.sentCount++;
             connection.sentBytes += event.size;

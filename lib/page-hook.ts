@@ -20,8 +20,19 @@
  * Per frame it allocates one small event object; events are batched and posted to the relay on a timer, with
  * our own binary copies transferred rather than cloned.
  */
-import type { FrameOrigin, FrameStatus, PageCommand, PageEvent, RelayToPageMessage } from './protocol';
+import type {
+  ConnectionInitiator,
+  Direction,
+  FrameOrigin,
+  FrameStatus,
+  PageCommand,
+  PageEvent,
+  PageFrameEvent,
+  PageNotice,
+  RelayToPageMessage,
+} from './protocol';
 import { NAMESPACE } from './protocol';
+import { decide, type CompiledRule, type MatcherNatives } from './intercept-rules';
 
 /** The events used for the one-time MessagePort hand-over between the page hook and the relay. */
 export const PORT_EVENT = 'websocket-inspector:port';
@@ -36,9 +47,32 @@ const MAX_UNDELIVERED_EVENTS = 200_000;
 
 const PROBE = 'websocket-inspector:installed?';
 
+/** A frame held at a breakpoint, and what arrived behind it on the same socket and direction. */
+interface Hold {
+  holdId: string;
+  dir: Direction;
+  /** For sends: the data to send; for receives: the event data to re-deliver. */
+  data: string | ArrayBuffer | Blob;
+  /** Our recorded copy of it. */
+  snapshot: string | ArrayBuffer | Blob;
+  rule: string;
+  timer: unknown;
+  queue: Queued[];
+}
+type Queued =
+  | { k: 'send'; data: string | ArrayBuffer | Blob; snapshot: string | ArrayBuffer | Blob }
+  | { k: 'message'; data: string | ArrayBuffer | Blob; snapshot: string | ArrayBuffer | Blob }
+  | { k: 'close'; code: number; reason: string; wasClean: boolean }
+  | { k: 'error' };
+
 interface SocketState {
   id: string;
   seq: number;
+  url: string;
+  sendHold?: Hold;
+  receiveHold?: Hold;
+  /** A replay waiting for a matching reply before its next step. */
+  replyWaiter?: (data: unknown) => void;
 }
 
 export interface PageHookHandle {
@@ -123,7 +157,16 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   const wsProtocol = getter(WsProto, 'protocol');
   const wsExtensions = getter(WsProto, 'extensions');
   const wsBinaryType = getter(WsProto, 'binaryType');
+  const wsBinaryTypeSetter = getOwnPropertyDescriptor(WsProto, 'binaryType')!.set!;
   const nativeSend = WsProto.send;
+  const nativeClose = WsProto.close;
+  const clearTimeoutFn = win.clearTimeout;
+  const CloseEventCtor = win.CloseEvent;
+  const EventCtor = win.Event;
+  const stopImmediatePropagation = win.Event.prototype.stopImmediatePropagation;
+  const regexpExec = win.RegExp.prototype.exec;
+  const regexpReplace = (win.RegExp.prototype as unknown as Record<symbol, AnyFn>)[win.Symbol.replace];
+  const regexpCtor = win.RegExp;
   const arraySlice = win.Array.prototype.slice;
   const stringSlice = win.String.prototype.slice;
   const URLCtor = win.URL;
@@ -145,7 +188,19 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   const random36 = apply(numberToString, apply(MathRandom, win.Math, []) as number, [36]) as string;
   const pagePrefix = (apply(stringSlice, random36, [2, 10]) as string) + '-' + apply(numberToString, timeOrigin | 0, [36]);
   let socketCounter = 0;
+  let holdCounter = 0;
   let active = true;
+  /** Compiled intercept rules; empty in the common case, which costs one length check per frame. */
+  let rules: CompiledRule[] = [];
+  let holdTimeoutMs = 30_000;
+  /** Set while the hook itself opens a replay connection, so the construct trap labels it. */
+  let nextInitiator: ConnectionInitiator | undefined;
+  const holds = new MapCtor<string, { ws: WebSocket; state: SocketState; dir: Direction }>();
+  const replays = new MapCtor<string, { ws: WebSocket | undefined; stop(): void }>();
+  const matcherNatives: MatcherNatives = {
+    exec: (re, text) => apply(regexpExec, re, [text]) as RegExpExecArray | null,
+    replace: (re, text, replacement) => apply(regexpReplace, re, [text, replacement]) as string,
+  };
 
   const now = (): number => timeOrigin + (apply(perfNow, perf, []) as number);
   const stateOf = (ws: unknown): SocketState | undefined =>
@@ -155,7 +210,6 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
 
   // --- outgoing queue to the relay ----------------------------------------------------------------------------
   let queue: PageEvent[] = [];
-  let transfers: ArrayBuffer[] = [];
   let port: MessagePort | undefined;
   let flushScheduled = false;
 
@@ -163,13 +217,24 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     flushScheduled = false;
     if (!port || queue.length === 0) return;
     const events = queue;
-    const moved = transfers;
     queue = [];
-    transfers = [];
+    // Every ArrayBuffer in a recorded frame is our own copy: transfer it rather than copy it again.
+    const moved: ArrayBuffer[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      if (e.k !== 'frame') continue;
+      if (typeof e.data === 'object' && isArrayBuffer(e.data)) moved[moved.length] = e.data as ArrayBuffer;
+      if (e.original !== undefined && typeof e.original === 'object') moved[moved.length] = e.original;
+    }
+    const msg = { ns: NAMESPACE, type: 'page-events', events };
     try {
-      apply(portPostMessage, port, [{ ns: NAMESPACE, type: 'page-events', events }, moved]);
+      apply(portPostMessage, port, [msg, moved]);
     } catch {
-      // A port that cannot post (page unloading): nothing to recover into.
+      try {
+        apply(portPostMessage, port, [msg]); // e.g. a detached buffer in the list: copy instead
+      } catch {
+        // A port that cannot post (page unloading): nothing to recover into.
+      }
     }
   }
 
@@ -187,16 +252,13 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     }
   }
 
-  /** Our own copy of binary data (the page may reuse its buffer), queued for transfer. */
+  /** Our own copy of binary data: the page may reuse its buffer after send returns. */
   function copyBuffer(buffer: ArrayBuffer, start: number, end: number): ArrayBuffer {
-    let copy: ArrayBuffer;
     try {
-      copy = apply(abSlice, buffer, [start, end]) as ArrayBuffer;
+      return apply(abSlice, buffer, [start, end]) as ArrayBuffer;
     } catch {
-      copy = new ArrayBufferCtor(0); // detached buffer: nothing was sent
+      return new ArrayBufferCtor(0); // detached buffer: nothing was sent
     }
-    transfers[transfers.length] = copy;
-    return copy;
   }
 
   function isArrayBuffer(value: object): boolean {
@@ -245,10 +307,163 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     origin: FrameOrigin,
     status: FrameStatus,
     note?: string,
+    rule?: string,
+    original?: string | ArrayBuffer | Blob,
   ): void {
-    const event: PageEvent = { k: 'frame', socketId: state.id, seq: ++state.seq, time: now(), dir, data, origin, status };
+    const event: PageFrameEvent = { k: 'frame', socketId: state.id, seq: ++state.seq, time: now(), dir, data, origin, status };
     if (note !== undefined) event.note = note;
+    if (rule !== undefined) event.rule = rule;
+    if (original !== undefined && typeof original !== 'object') event.original = original;
+    else if (original !== undefined && isArrayBuffer(original)) event.original = original as ArrayBuffer;
     enqueue(event);
+  }
+
+  function postNotice(notice: PageNotice | { kind: 'held'; holdId: string; connectionId: string; dir: Direction; data: string | ArrayBuffer | Blob; rule: string; time: number }): void {
+    if (!port) return;
+    flush(); // frames recorded before the notice travel before it
+    try {
+      apply(portPostMessage, port, [{ ns: NAMESPACE, type: 'page-notice', notice }]);
+    } catch {
+      // page unloading
+    }
+  }
+
+  // --- intercept: rules, breakpoints, holds --------------------------------------------------------------------
+  function textOf(snapshot: string | ArrayBuffer | Blob): string | undefined {
+    return typeof snapshot === 'string' ? snapshot : undefined;
+  }
+
+  function startHold(ws: WebSocket, state: SocketState, dir: Direction, data: string | ArrayBuffer | Blob, snapshot: string | ArrayBuffer | Blob, rule: string): void {
+    const holdId = state.id + ':h' + ++holdCounter;
+    const hold: Hold = { holdId, dir, data, snapshot, rule, timer: undefined, queue: [] };
+    if (dir === 'send') state.sendHold = hold;
+    else state.receiveHold = hold;
+    apply(mapSet, holds, [holdId, { ws, state, dir }]);
+    // A closed panel must never freeze the page: held frames go through unchanged after the timeout.
+    hold.timer = apply(setTimeoutFn, win, [() => release(holdId, 'forward', undefined, 'timeout'), holdTimeoutMs]);
+    postNotice({ kind: 'held', holdId, connectionId: state.id, dir, data: snapshot, rule, time: now() });
+  }
+
+  /** Sends (or holds, or blocks) one outgoing frame on an OPEN socket according to the rules. */
+  function interceptSend(ws: WebSocket, state: SocketState, data: string | ArrayBuffer | Blob, snapshot: string | ArrayBuffer | Blob): void {
+    if (state.sendHold) {
+      // Our snapshot is what goes out later: the page may change its buffer meanwhile.
+      const q = state.sendHold.queue;
+      q[q.length] = { k: 'send', data: snapshot, snapshot };
+      return;
+    }
+    const decision = rules.length > 0 ? decide(rules, 'send', state.url, textOf(snapshot), matcherNatives) : undefined;
+    if (!decision) {
+      apply(nativeSend, ws, [data]);
+      recordFrame(state, 'send', snapshot, 'page', 'sent');
+      return;
+    }
+    const { rule, replaced } = decision;
+    if (rule.action === 'block') recordFrame(state, 'send', snapshot, 'page', 'blocked', 'blocked by a rule', rule.name);
+    else if (rule.action === 'replace' && replaced !== undefined) {
+      apply(nativeSend, ws, [replaced]);
+      recordFrame(state, 'send', replaced, 'page', 'sent', undefined, rule.name, snapshot);
+    } else startHold(ws, state, 'send', snapshot, snapshot, rule.name);
+  }
+
+  /** Delivers a message to the page's listeners (isTrusted is false: only the browser makes trusted events). */
+  function deliver(ws: WebSocket, data: string | ArrayBuffer | Blob): void {
+    const origin = apply(urlOrigin, new URLCtor(apply(wsUrl, ws, []) as string), []) as string;
+    apply(dispatchEvent, ws, [new MessageEventCtor('message', { data, origin })]);
+  }
+
+  /** Decides what the page's listeners get for one received frame; false when our listener must stop the event. */
+  function interceptReceive(ws: WebSocket, state: SocketState, data: string | ArrayBuffer | Blob, snapshot: string | ArrayBuffer | Blob): boolean {
+    if (state.receiveHold) {
+      const q = state.receiveHold.queue;
+      q[q.length] = { k: 'message', data, snapshot };
+      return false;
+    }
+    const decision = rules.length > 0 ? decide(rules, 'receive', state.url, textOf(snapshot), matcherNatives) : undefined;
+    if (!decision) {
+      recordFrame(state, 'receive', snapshot, 'page', 'sent');
+      return true;
+    }
+    const { rule, replaced } = decision;
+    if (rule.action === 'block') recordFrame(state, 'receive', snapshot, 'page', 'blocked', 'blocked by a rule', rule.name);
+    else if (rule.action === 'replace' && replaced !== undefined) {
+      recordFrame(state, 'receive', replaced, 'page', 'sent', undefined, rule.name, snapshot);
+      deliver(ws, replaced);
+    } else startHold(ws, state, 'receive', data, snapshot, rule.name);
+    return false;
+  }
+
+  /** Ends a hold: forwards (possibly edited) or drops the held frame, then lets what queued behind it through. */
+  function release(holdId: string, action: 'forward' | 'drop', edited: string | ArrayBuffer | undefined, why?: 'timeout' | 'closed'): boolean {
+    const entry = apply(mapGet, holds, [holdId]) as { ws: WebSocket; state: SocketState; dir: Direction } | undefined;
+    if (!entry) return false;
+    apply(mapDelete, holds, [holdId]);
+    const { ws, state, dir } = entry;
+    const hold = dir === 'send' ? state.sendHold : state.receiveHold;
+    if (!hold || hold.holdId !== holdId) return false;
+    apply(clearTimeoutFn, win, [hold.timer]);
+    if (dir === 'send') state.sendHold = undefined;
+    else state.receiveHold = undefined;
+    const open = (apply(wsReadyState, ws, []) as number) === 1;
+    let outcome: 'forwarded' | 'edited' | 'dropped' | 'timeout' | 'closed' = why ?? (action === 'drop' ? 'dropped' : edited !== undefined ? 'edited' : 'forwarded');
+    if (dir === 'send') {
+      if (action === 'drop') recordFrame(state, 'send', hold.snapshot, 'page', 'blocked', 'dropped at a breakpoint', hold.rule);
+      else if (!open) {
+        recordFrame(state, 'send', hold.snapshot, 'page', 'dropped', 'the socket closed while the frame was held', hold.rule);
+        outcome = 'closed';
+      } else if (edited !== undefined) {
+        apply(nativeSend, ws, [edited]);
+        const copy = typeof edited === 'string' ? edited : copyBuffer(edited, 0, apply(abByteLength, edited, []) as number);
+        recordFrame(state, 'send', copy, 'page', 'sent', 'edited at a breakpoint', hold.rule, hold.snapshot);
+      } else {
+        apply(nativeSend, ws, [hold.data]);
+        recordFrame(state, 'send', hold.snapshot, 'page', 'sent', why === 'timeout' ? 'released after the hold timeout' : undefined, hold.rule);
+      }
+    } else if (action === 'drop') recordFrame(state, 'receive', hold.snapshot, 'page', 'blocked', 'dropped at a breakpoint', hold.rule);
+    else if (edited !== undefined) {
+      let data: string | ArrayBuffer | Blob = edited;
+      if (typeof edited !== 'string' && apply(wsBinaryType, ws, []) === 'blob') data = new BlobCtor([edited]);
+      const copy = typeof edited === 'string' ? edited : copyBuffer(edited, 0, apply(abByteLength, edited, []) as number);
+      recordFrame(state, 'receive', copy, 'page', 'sent', 'edited at a breakpoint', hold.rule, hold.snapshot);
+      deliver(ws, data);
+    } else {
+      recordFrame(state, 'receive', hold.snapshot, 'page', 'sent', why === 'timeout' ? 'released after the hold timeout' : undefined, hold.rule);
+      deliver(ws, hold.data);
+    }
+    postNotice({ kind: 'released', holdId, connectionId: state.id, outcome });
+    drain(ws, state, hold.queue);
+    return true;
+  }
+
+  /** Lets queued frames and events through in order, until one of them is held again. */
+  function drain(ws: WebSocket, state: SocketState, queued: Queued[]): void {
+    for (let i = 0; i < queued.length; i++) {
+      const item = queued[i];
+      const hold = item.k === 'send' ? state.sendHold : state.receiveHold;
+      if (hold) {
+        // Held again: the rest waits behind the new hold.
+        for (let j = i; j < queued.length; j++) hold.queue[hold.queue.length] = queued[j];
+        return;
+      }
+      if (item.k === 'send') {
+        if ((apply(wsReadyState, ws, []) as number) === 1) interceptSend(ws, state, item.data, item.snapshot);
+        else recordFrame(state, 'send', item.snapshot, 'page', 'dropped', 'the socket closed while the frame waited behind a held one');
+      } else if (item.k === 'message') {
+        if (interceptReceive(ws, state, item.data, item.snapshot)) deliver(ws, item.data);
+      } else if (item.k === 'close') {
+        recordClose(state, item.code, item.reason, item.wasClean);
+        apply(dispatchEvent, ws, [new CloseEventCtor('close', { code: item.code, reason: item.reason, wasClean: item.wasClean })]);
+      } else {
+        enqueue({ k: 'error', socketId: state.id, seq: ++state.seq, time: now() });
+        apply(dispatchEvent, ws, [new EventCtor('error')]);
+      }
+    }
+  }
+
+  function recordClose(state: SocketState, code: number, reason: string, wasClean: boolean): void {
+    apply(mapDelete, liveSockets, [state.id]);
+    if (!active) return;
+    enqueue({ k: 'close', socketId: state.id, seq: ++state.seq, time: now(), code, reason, wasClean });
   }
 
   // --- listeners on every socket (added first, at construction) ------------------------------------------------
@@ -267,32 +482,40 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   function onMessage(this: WebSocket, event: Event): void {
     const state = stateOf(this);
     if (!active || !state || !eventIsTrusted(event)) return;
-    const data = apply(messageData, event, []);
-    if (typeof data === 'string') recordFrame(state, 'receive', data, 'page', 'sent');
-    else if (data !== null && typeof data === 'object') {
-      const snapshot = snapshotBinary(data);
-      if (snapshot !== undefined) recordFrame(state, 'receive', snapshot, 'page', 'sent');
-    }
+    const data = apply(messageData, event, []) as string | ArrayBuffer | Blob;
+    const snapshot = typeof data === 'string' ? data : data !== null && typeof data === 'object' ? snapshotBinary(data) : undefined;
+    if (snapshot === undefined) return;
+    if (rules.length === 0 && state.receiveHold === undefined) recordFrame(state, 'receive', snapshot, 'page', 'sent');
+    else if (!interceptReceive(this, state, data, snapshot)) apply(stopImmediatePropagation, event, []);
+    const waiter = state.replyWaiter;
+    if (waiter !== undefined) waiter(snapshot);
   }
   function onError(this: WebSocket, event: Event): void {
     const state = stateOf(this);
     if (!active || !state || !eventIsTrusted(event)) return;
+    if (state.receiveHold) {
+      // Keep the page's order: the error follows the frames held before it.
+      apply(stopImmediatePropagation, event, []);
+      const q = state.receiveHold.queue;
+      q[q.length] = { k: 'error' };
+      return;
+    }
     enqueue({ k: 'error', socketId: state.id, seq: ++state.seq, time: now() });
   }
   function onClose(this: WebSocket, event: Event): void {
     const state = stateOf(this);
     if (!state || !eventIsTrusted(event)) return;
-    apply(mapDelete, liveSockets, [state.id]);
-    if (!active) return;
-    enqueue({
-      k: 'close',
-      socketId: state.id,
-      seq: ++state.seq,
-      time: now(),
-      code: apply(closeCode, event, []) as number,
-      reason: apply(closeReason, event, []) as string,
-      wasClean: apply(closeWasClean, event, []) as boolean,
-    });
+    const code = apply(closeCode, event, []) as number;
+    const reason = apply(closeReason, event, []) as string;
+    const wasClean = apply(closeWasClean, event, []) as boolean;
+    if (state.sendHold) release(state.sendHold.holdId, 'forward', undefined, 'closed');
+    if (state.receiveHold) {
+      apply(stopImmediatePropagation, event, []);
+      const q = state.receiveHold.queue;
+      q[q.length] = { k: 'close', code, reason, wasClean };
+      return;
+    }
+    recordClose(state, code, reason, wasClean);
   }
 
   function requestedProtocols(value: unknown): string[] {
@@ -324,20 +547,23 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
 
   function track(ws: WebSocket, protocolsArg: unknown): void {
     const id = pagePrefix + '-' + ++socketCounter;
-    apply(wmSet, sockets, [ws, { id, seq: 0 }]);
+    const url = apply(wsUrl, ws, []) as string;
+    apply(wmSet, sockets, [ws, { id, seq: 0, url }]);
     apply(mapSet, liveSockets, [id, new WeakRefCtor(ws)]);
     apply(addEventListener, ws, ['open', onOpen]);
     apply(addEventListener, ws, ['message', onMessage]);
     apply(addEventListener, ws, ['error', onError]);
     apply(addEventListener, ws, ['close', onClose]);
-    enqueue({
+    const event: PageEvent = {
       k: 'connect',
       socketId: id,
-      url: apply(wsUrl, ws, []) as string,
+      url,
       protocols: requestedProtocols(protocolsArg),
       frameUrl: apply(locationHref, location, []) as string,
       time: now(),
-    });
+    };
+    if (nextInitiator !== undefined) event.initiator = nextInitiator;
+    enqueue(event);
   }
 
   // --- the send proxy -----------------------------------------------------------------------------------------
@@ -358,6 +584,13 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
         data = StringCtor(data); // primitives: converting again has no side effect
       }
       const readyState = apply(wsReadyState, thisArg, []) as number;
+      if (readyState === 1 && (rules.length > 0 || state.sendHold !== undefined) && (type === 'string' || type === 'object')) {
+        const snapshot = typeof data === 'string' ? data : snapshotBinary(data as object);
+        if (snapshot !== undefined) {
+          interceptSend(thisArg as WebSocket, state, data as string | ArrayBuffer | Blob, snapshot);
+          return undefined;
+        }
+      }
       let result: unknown;
       try {
         result = apply(target, thisArg, args);
@@ -410,10 +643,42 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   }
 
   function runCommand(command: PageCommand): void {
+    switch (command.kind) {
+      case 'set-rules': {
+        const list = command.rules;
+        for (let i = 0; i < list.length; i++) {
+          // Our own exec on each RegExp: RegExp.prototype[Symbol.replace] looks `exec` up, and the page may have replaced it.
+          if (list[i].url) defineProperty(list[i].url!, 'exec', { value: regexpExec });
+          if (list[i].pattern) defineProperty(list[i].pattern!, 'exec', { value: regexpExec });
+        }
+        rules = list;
+        holdTimeoutMs = command.holdTimeoutMs > 0 ? command.holdTimeoutMs : 30_000;
+        return;
+      }
+      case 'release':
+        if (!release(command.holdId, command.action, command.action === 'forward' ? command.data : undefined)) {
+          throw new Error('That frame is no longer held (released by the timeout, or its socket closed).');
+        }
+        return;
+      case 'replay':
+        runReplay(command);
+        return;
+      case 'replay-stop': {
+        const replay = apply(mapGet, replays, [command.replayId]) as { stop(): void } | undefined;
+        if (!replay) throw new Error('That replay has already finished.');
+        replay.stop();
+        return;
+      }
+    }
     const ws = socketById(command.socketId);
     const state = ws ? stateOf(ws) : undefined;
     if (!ws || !state) throw new Error('The connection is gone: the page closed it or navigated away.');
     const readyState = apply(wsReadyState, ws, []) as number;
+    if (command.kind === 'close') {
+      if (readyState >= 2) throw new Error('The connection is already closing or closed.');
+      apply(nativeClose, ws, command.code === undefined ? [] : command.reason === undefined ? [command.code] : [command.code, command.reason]);
+      return;
+    }
     if (command.kind === 'send') {
       if (readyState !== 1) {
         throw new Error(readyState === 0 ? 'The connection is still opening.' : 'The connection is closing or closed.');
@@ -436,8 +701,91 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
       data = apply(wsBinaryType, ws, []) === 'blob' ? new BlobCtor([bytes]) : bytes;
     }
     recordFrame(state, 'receive', recorded, 'simulated', 'sent');
-    const origin = apply(urlOrigin, new URLCtor(apply(wsUrl, ws, []) as string), []) as string;
-    apply(dispatchEvent, ws, [new MessageEventCtor('message', { data, origin })]);
+    deliver(ws, data);
+  }
+
+  /**
+   * Replays a sequence on a new connection opened from the page's own context (so Origin and cookies are the
+   * page's). The connection is recorded like any other, marked as a replay; progress goes to the panel.
+   */
+  function runReplay(command: Extract<PageCommand, { kind: 'replay' }>): void {
+    const { replayId, steps, waitForReply } = command;
+    const total = steps.length;
+    let ws: WebSocket;
+    nextInitiator = 'replay';
+    try {
+      ws = new (WebSocketProxy as typeof WebSocket)(command.url, command.protocols);
+    } finally {
+      nextInitiator = undefined;
+    }
+    const state = stateOf(ws)!;
+    apply(wsBinaryTypeSetter, ws, ['arraybuffer']);
+    let sent = 0;
+    let timer: unknown;
+    let finished = false;
+    const progress = (replayState: 'connecting' | 'running' | 'waiting' | 'done' | 'failed' | 'stopped', error?: string) => {
+      const notice: PageNotice = { kind: 'replay-progress', replayId, connectionId: state.id, sent, total, state: replayState };
+      if (error !== undefined) notice.error = error;
+      postNotice(notice);
+    };
+    const finish = (replayState: 'done' | 'failed' | 'stopped', error?: string) => {
+      if (finished) return;
+      finished = true;
+      state.replyWaiter = undefined;
+      apply(clearTimeoutFn, win, [timer]);
+      apply(mapDelete, replays, [replayId]);
+      progress(replayState, error);
+    };
+    const step = () => {
+      if (finished) return;
+      if (sent === total) {
+        finish('done');
+        return;
+      }
+      timer = apply(setTimeoutFn, win, [sendNext, steps[sent].delayMs]);
+    };
+    const sendNext = () => {
+      if (finished) return;
+      if ((apply(wsReadyState, ws, []) as number) !== 1) {
+        finish('failed', `The connection closed after ${sent} of ${total} frames.`);
+        return;
+      }
+      const data = steps[sent].data;
+      apply(nativeSend, ws, [data]);
+      recordFrame(state, 'send', typeof data === 'string' ? data : copyBuffer(data, 0, data.byteLength), 'inspector', 'sent');
+      sent++;
+      if (waitForReply && sent < total) {
+        progress('waiting');
+        const re = waitForReply.pattern && waitForReply.regex ? new regexpCtor(waitForReply.pattern) : undefined;
+        timer = apply(setTimeoutFn, win, [() => finish('failed', `No matching reply within ${waitForReply.timeoutMs} ms after frame ${sent}.`), waitForReply.timeoutMs]);
+        state.replyWaiter = (reply) => {
+          const text = typeof reply === 'string' ? reply : undefined;
+          const matches = !waitForReply.pattern || (text !== undefined && (re ? apply(regexpExec, re, [text]) !== null : apply(win.String.prototype.indexOf, text, [waitForReply.pattern]) !== -1));
+          if (!matches) return;
+          state.replyWaiter = undefined;
+          apply(clearTimeoutFn, win, [timer]);
+          progress('running');
+          step();
+        };
+      } else {
+        progress('running');
+        step();
+      }
+    };
+    apply(addEventListener, ws, ['open', step, { once: true }]);
+    apply(addEventListener, ws, ['close', () => finish(sent === total ? 'done' : 'failed', sent === total ? undefined : `The connection closed after ${sent} of ${total} frames.`), { once: true }]);
+    apply(mapSet, replays, [replayId, {
+      ws,
+      stop: () => {
+        finish('stopped');
+        try {
+          apply(nativeClose, ws, [1000, 'Replay stopped']);
+        } catch {
+          // already closed
+        }
+      },
+    }]);
+    progress('connecting');
   }
 
   function onRelayMessage(event: MessageEvent): void {
@@ -484,7 +832,11 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   function stop(): void {
     active = false;
     queue = [];
-    transfers = [];
+    rules = [];
+    // Nothing may stay held once nobody can release it.
+    const pending: string[] = [];
+    apply(win.Map.prototype.forEach, holds, [(_v: unknown, id: string) => (pending[pending.length] = id)]);
+    for (let i = 0; i < pending.length; i++) release(pending[i], 'forward', undefined, 'timeout');
     apply(removeEventListener, win, [RELAY_READY_EVENT, onRelayReady]);
   }
 

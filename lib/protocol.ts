@@ -13,6 +13,8 @@
  * This module holds types and a few constants only, so the page hook can import it without weight.
  */
 
+import type { CompiledRule, InterceptRule } from './intercept-rules';
+
 export const NAMESPACE = 'websocket-inspector';
 export const PROTOCOL_VERSION = 1;
 
@@ -35,10 +37,14 @@ export type FrameOrigin = 'page' | 'inspector' | 'simulated';
  * What happened to a frame the page tried to send:
  * - `sent`: handed to the browser's socket;
  * - `dropped`: the socket was CLOSING or CLOSED, so the browser discarded it silently (as the spec says);
- * - `refused`: `send` threw (e.g. while CONNECTING); `note` holds the error message.
- * Received frames are always `sent`.
+ * - `refused`: `send` threw (e.g. while CONNECTING); `note` holds the error message;
+ * - `blocked`: a block rule (or a dropped breakpoint) kept it from the network (sends) or from the page (receives).
+ * Received frames are otherwise `sent`.
  */
-export type FrameStatus = 'sent' | 'dropped' | 'refused';
+export type FrameStatus = 'sent' | 'dropped' | 'refused' | 'blocked';
+
+/** Who opened a connection: the page, or the inspector replaying a sequence from the page's context. */
+export type ConnectionInitiator = 'page' | 'replay';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Page hook → relay (MessagePort). Short keys: these are built on the page's thread for every frame.
@@ -50,6 +56,7 @@ export interface PageConnectEvent {
   protocols: string[];
   frameUrl: string;
   time: number;
+  initiator?: ConnectionInitiator;
 }
 export interface PageOpenEvent {
   k: 'open';
@@ -70,6 +77,10 @@ export interface PageFrameEvent {
   origin: FrameOrigin;
   status: FrameStatus;
   note?: string;
+  /** Set when a rule or an edited breakpoint changed the payload: what it was before. */
+  original?: string | ArrayBuffer;
+  /** The name of the rule that held, changed or blocked it. */
+  rule?: string;
 }
 export interface PageErrorEvent {
   k: 'error';
@@ -100,12 +111,48 @@ export interface PageCommandResultMessage {
   ok: boolean;
   error?: string;
 }
-export type PageToRelayMessage = PageEventsMessage | PageCommandResultMessage;
+/** Things the page hook tells the panel about, outside the frame stream. */
+export type PageNotice<Payload = string | ArrayBuffer> =
+  | { kind: 'held'; holdId: string; connectionId: string; dir: Direction; data: Payload; rule: string; time: number }
+  | { kind: 'released'; holdId: string; connectionId: string; outcome: 'forwarded' | 'edited' | 'dropped' | 'timeout' | 'closed' }
+  | {
+      kind: 'replay-progress';
+      replayId: string;
+      connectionId?: string;
+      sent: number;
+      total: number;
+      state: 'connecting' | 'running' | 'waiting' | 'done' | 'failed' | 'stopped';
+      error?: string;
+    };
+export interface PageNoticeMessage {
+  ns: typeof NAMESPACE;
+  type: 'page-notice';
+  notice: PageNotice;
+}
+export type PageToRelayMessage = PageEventsMessage | PageCommandResultMessage | PageNoticeMessage;
+
+export interface ReplayStep<Payload = string | ArrayBuffer> {
+  data: Payload;
+  /** Wait this long after the previous step (or the open) before sending. */
+  delayMs: number;
+}
+export interface ReplayWaitForReply {
+  /** Empty: any received message; otherwise substring or regex (see `regex`). */
+  pattern: string;
+  regex: boolean;
+  timeoutMs: number;
+}
 
 /** Commands the relay hands to the page hook (act on live sockets). */
 export type PageCommand =
   | { kind: 'send'; socketId: string; data: string | ArrayBuffer }
-  | { kind: 'simulate-receive'; socketId: string; data: string | ArrayBuffer };
+  | { kind: 'simulate-receive'; socketId: string; data: string | ArrayBuffer }
+  | { kind: 'close'; socketId: string; code?: number; reason?: string }
+  | { kind: 'replay'; replayId: string; url: string; protocols: string[]; steps: ReplayStep[]; waitForReply?: ReplayWaitForReply }
+  | { kind: 'replay-stop'; replayId: string }
+  | { kind: 'release'; holdId: string; action: 'forward' | 'drop'; data?: string | ArrayBuffer }
+  /** Rules compiled by the relay (RegExp objects survive structured clone), applied synchronously in the page. */
+  | { kind: 'set-rules'; rules: CompiledRule[]; holdTimeoutMs: number };
 
 export type RelayToPageMessage =
   | { ns: typeof NAMESPACE; type: 'command'; requestId: string; command: PageCommand }
@@ -123,6 +170,7 @@ export interface WireConnectEvent {
   protocols: string[];
   frameUrl: string;
   time: number;
+  initiator?: ConnectionInitiator;
 }
 export interface WireOpenEvent {
   k: 'open';
@@ -146,6 +194,8 @@ export interface WireFrameEvent {
   origin: FrameOrigin;
   status: FrameStatus;
   note?: string;
+  original?: { encoding: PayloadEncoding; payload: string };
+  rule?: string;
 }
 /**
  * A part of a frame too large for one port message (Chrome caps a message at 64 MiB, and one huge message is
@@ -196,7 +246,15 @@ export type RelayToBackgroundMessage =
       title: string;
     }
   | { ns: typeof NAMESPACE; type: 'batch'; batchSeq: number; events: WireEvent[] }
-  | { ns: typeof NAMESPACE; type: 'command-result'; requestId: string; ok: boolean; error?: string };
+  | { ns: typeof NAMESPACE; type: 'command-result'; requestId: string; ok: boolean; error?: string }
+  | { ns: typeof NAMESPACE; type: 'page-notice'; notice: WireNotice };
+
+/** A page notice as it crosses JSON ports: held payloads are encoded. */
+export type WireNotice = PageNotice<EncodedPayload>;
+export interface EncodedPayload {
+  encoding: PayloadEncoding;
+  payload: string;
+}
 
 export type BackgroundToRelayMessage =
   | { ns: typeof NAMESPACE; type: 'welcome'; protocolVersion: number; sessionId: string }
@@ -207,7 +265,12 @@ export type BackgroundToRelayMessage =
 /** A page command as it crosses the JSON port. */
 export type WireCommand =
   | { kind: 'send'; connectionId: string; encoding: PayloadEncoding; payload: string }
-  | { kind: 'simulate-receive'; connectionId: string; encoding: PayloadEncoding; payload: string };
+  | { kind: 'simulate-receive'; connectionId: string; encoding: PayloadEncoding; payload: string }
+  | { kind: 'close'; connectionId: string; code?: number; reason?: string }
+  | { kind: 'replay'; replayId: string; url: string; protocols: string[]; steps: ReplayStep<EncodedPayload>[]; waitForReply?: ReplayWaitForReply }
+  | { kind: 'replay-stop'; replayId: string }
+  | { kind: 'release'; holdId: string; action: 'forward' | 'drop'; data?: EncodedPayload }
+  | { kind: 'set-rules'; rules: InterceptRule[]; holdTimeoutMs: number };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Panel ⇄ background (runtime port).
@@ -217,7 +280,10 @@ export type PanelToBackgroundMessage =
   | { ns: typeof NAMESPACE; type: 'set-paused'; tabId: number; paused: boolean }
   | { ns: typeof NAMESPACE; type: 'clear'; scope: 'session'; sessionId: string }
   | { ns: typeof NAMESPACE; type: 'clear'; scope: 'all' }
-  | { ns: typeof NAMESPACE; type: 'page-command'; tabId: number; requestId: string; command: WireCommand };
+  | { ns: typeof NAMESPACE; type: 'page-command'; tabId: number; requestId: string; command: WireCommand }
+  /** Intercept rules are global (each has its own URL pattern); the background keeps them and pushes them to every page. */
+  | { ns: typeof NAMESPACE; type: 'set-rules'; rules: InterceptRule[]; holdTimeoutMs: number }
+  | { ns: typeof NAMESPACE; type: 'get-rules' };
 
 export type BackgroundToPanelMessage =
   | { ns: typeof NAMESPACE; type: 'panel-welcome'; protocolVersion: number; tabId: number; paused: boolean }
@@ -226,7 +292,9 @@ export type BackgroundToPanelMessage =
   | { ns: typeof NAMESPACE; type: 'session-started'; sessionId: string }
   | { ns: typeof NAMESPACE; type: 'capture-state'; tabId: number; paused: boolean }
   | { ns: typeof NAMESPACE; type: 'cleared'; scope: 'session' | 'all'; sessionId?: string }
-  | { ns: typeof NAMESPACE; type: 'command-result'; requestId: string; ok: boolean; error?: string };
+  | { ns: typeof NAMESPACE; type: 'command-result'; requestId: string; ok: boolean; error?: string }
+  | { ns: typeof NAMESPACE; type: 'page-notice'; tabId: number; notice: WireNotice }
+  | { ns: typeof NAMESPACE; type: 'rules'; rules: InterceptRule[]; holdTimeoutMs: number };
 
 // ---------------------------------------------------------------------------------------------------------------
 

@@ -225,7 +225,7 @@ test('subclassing and page-side wrappers of WebSocket and send', async ({ withEx
     class Tracked extends WebSocket {
       extra = 1;
       constructor(u: string, p?: string | string[]) { super(u, p); log.push(['ctor', new.target === Tracked]); }
-      send(d: string) { log.push(['sub-send', d]); super.send(d); }
+      override send(d: string) { log.push(['sub-send', d]); super.send(d); }
     }
     const t = new Tracked(`${wsOrigin}/echo`);
     log.push(['sub', t instanceof Tracked, t instanceof WebSocket, t.constructor === Tracked, Object.getPrototypeOf(t) === Tracked.prototype, Reflect.ownKeys(t).map(String), Tracked.OPEN, Tracked.name]);

@@ -1,0 +1,111 @@
+/**
+ * Intercept rules: breakpoints (hold a frame for the user to edit, forward or drop), match & replace, and
+ * block. They are evaluated synchronously in the page hook for every frame, so compiling happens once per rule
+ * change and matching uses only natives the caller saved before page code ran (a page may replace
+ * RegExp.prototype.exec or String.prototype.includes).
+ */
+import type { Direction } from './protocol';
+
+export type RuleAction = 'breakpoint' | 'replace' | 'block';
+
+export interface InterceptRule {
+  id: string;
+  name: string;
+  enabled: boolean;
+  action: RuleAction;
+  direction: Direction | 'both';
+  /** Substring of the connection URL, or a glob with `*`; empty matches every URL. */
+  urlPattern: string;
+  /** What the payload must contain: empty matches every frame (binary frames only match an empty pattern). */
+  pattern: string;
+  regex: boolean;
+  /** For `replace`: the replacement (with `$1`… for regex groups). */
+  replacement: string;
+}
+
+export interface RuleDecision {
+  rule: InterceptRule;
+  /** For `replace`: the new payload. */
+  replaced?: string;
+}
+
+export interface CompiledRule {
+  rule: InterceptRule;
+  url: RegExp | undefined;
+  pattern: RegExp | undefined;
+}
+
+/** Natives the matcher calls; the page hook passes ones it saved before page code ran. */
+export interface MatcherNatives {
+  exec(re: RegExp, text: string): RegExpExecArray | null;
+  replace(re: RegExp, text: string, replacement: string): string;
+}
+
+export const DEFAULT_NATIVES: MatcherNatives = {
+  exec: (re, text) => re.exec(text),
+  replace: (re, text, replacement) => text.replace(re, replacement),
+};
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+}
+
+/** Checks a rule before it is saved: returns the problem in words, or undefined. */
+export function validateRule(rule: InterceptRule): string | undefined {
+  if (rule.regex && rule.pattern) {
+    try {
+      new RegExp(rule.pattern);
+    } catch (error) {
+      return `Invalid regular expression: ${(error as Error).message}`;
+    }
+  }
+  if (rule.action === 'replace' && !rule.pattern) return 'A replace rule needs something to match.';
+  return undefined;
+}
+
+/** Compiles enabled, valid rules into regular expressions. Invalid rules are skipped. */
+export function compileRules(rules: readonly InterceptRule[]): CompiledRule[] {
+  const compiled: CompiledRule[] = [];
+  for (const rule of rules) {
+    if (!rule.enabled || validateRule(rule)) continue;
+    const url = rule.urlPattern
+      ? new RegExp(rule.urlPattern.includes('*') ? '^' + rule.urlPattern.split('*').map(escapeRegExp).join('.*') + '$' : escapeRegExp(rule.urlPattern))
+      : undefined;
+    const pattern = rule.pattern ? new RegExp(rule.regex ? rule.pattern : escapeRegExp(rule.pattern), rule.action === 'replace' ? 'g' : '') : undefined;
+    compiled.push({ rule, url, pattern });
+  }
+  return compiled;
+}
+
+/**
+ * The first rule that applies to a frame, in list order, and for `replace` the new text. `text` is the payload
+ * for text frames and undefined for binary ones.
+ */
+export function decide(
+  rules: readonly CompiledRule[],
+  dir: Direction,
+  url: string,
+  text: string | undefined,
+  natives: MatcherNatives = DEFAULT_NATIVES,
+): RuleDecision | undefined {
+  for (let i = 0; i < rules.length; i++) {
+    const { rule, url: urlRe, pattern } = rules[i];
+    if (rule.direction !== 'both' && rule.direction !== dir) continue;
+    if (urlRe) {
+      urlRe.lastIndex = 0;
+      if (natives.exec(urlRe, url) === null) continue;
+    }
+    if (pattern) {
+      if (text === undefined) continue;
+      pattern.lastIndex = 0;
+      if (natives.exec(pattern, text) === null) continue;
+    }
+    if (rule.action === 'replace') {
+      if (text === undefined || !pattern) continue;
+      pattern.lastIndex = 0;
+      return { rule, replaced: natives.replace(pattern, text, rule.replacement) };
+    }
+    return { rule };
+  }
+  return undefined;
+}
