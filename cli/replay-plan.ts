@@ -48,7 +48,7 @@ function isSent(row: PortableRow): boolean {
   return row.kind === 'frame' && row.dir === 'send' && (row.status ?? 'sent') === 'sent';
 }
 
-/** Frames the server really sent (simulated ones were made up in the inspector). */
+/** Frames the server really sent (simulated ones were made up in the inspector; blocked ones came, the page just never saw them). */
 function isReceived(row: PortableRow): boolean {
   return row.kind === 'frame' && row.dir === 'receive' && row.origin !== 'simulated';
 }

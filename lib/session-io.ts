@@ -238,6 +238,8 @@ function toFrameRecord(row: PortableRow, sessionId: string, connectionId: string
       record.origin = row.origin ?? 'page';
       record.status = row.status ?? 'sent';
       if (row.note !== undefined) record.note = row.note;
+      if (row.rule !== undefined) record.rule = row.rule;
+      if (row.original !== undefined) record.original = row.originalEncoding === 'base64' ? toArrayBuffer(base64ToBytes(row.original)) : row.original;
       break;
     case 'open':
       record.protocol = row.protocol ?? '';
@@ -273,12 +275,13 @@ function toConnectionRecord(c: PortableConnection, id: string, sessionId: string
     receivedBytes: 0,
     lastSeq: 0,
   };
-  for (const key of ['openedAt', 'closedAt', 'closeCode', 'closeReason', 'wasClean'] as const) {
+  for (const key of ['openedAt', 'closedAt', 'closeCode', 'closeReason', 'wasClean', 'initiator'] as const) {
     if (c[key] !== undefined) (record as unknown as Record<string, unknown>)[key] = c[key];
   }
+  // Counted as frame-store's writeEvents counts: only frames that went through.
   for (const row of c.rows) {
     record.lastSeq = Math.max(record.lastSeq, row.seq);
-    if (row.kind !== 'frame' || row.status === 'refused' || row.status === 'dropped') continue;
+    if (row.kind !== 'frame' || (row.status ?? 'sent') !== 'sent') continue;
     if (row.dir === 'send') {
       record.sentCount++;
       record.sentBytes += row.size ?? 0;

@@ -5,7 +5,7 @@
  * data: <text for opcode 1, base64 otherwise> }]`. Chrome DevTools' own HAR import shows these messages.
  *
  * A HAR carries only frames that crossed the network: frames the inspector simulated, and frames the browser
- * dropped or refused, are left out (the `.wsi.json` format keeps them). Our entries add one private field,
+ * dropped, refused or blocked by a rule on the way out, are left out (the `.wsi.json` format keeps them). Our entries add one private field,
  * `_wsInspector`, with what HAR has no place for (requested subprotocols, close code and reason, exact times);
  * importing our own HAR restores it, and every other reader ignores it as HAR allows for `_` fields.
  */
@@ -144,6 +144,8 @@ export function harEntry(c: ConnectionRecord): Record<string, unknown> {
 export function harMessage(row: FrameRecord): HarWebSocketMessage | null {
   if (row.kind !== 'frame') return null;
   if (row.origin === 'simulated' || row.status === 'dropped' || row.status === 'refused') return null;
+  // A blocked send never left the page; a blocked receive did come from the server (it was kept from the page).
+  if (row.status === 'blocked' && row.dir === 'send') return null;
   const text = typeof row.data === 'string';
   return {
     type: row.dir === 'send' ? 'send' : 'receive',

@@ -4,7 +4,7 @@
  * ids; the command-line replayer reads it straight from a file.
  */
 import type { ConnectionState, RowKind } from '../frame-store';
-import type { Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding } from '../protocol';
+import type { ConnectionInitiator, Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding } from '../protocol';
 
 export interface PortableRow {
   /** Order within the connection; strictly increasing. */
@@ -22,6 +22,11 @@ export interface PortableRow {
   origin?: FrameOrigin;
   status?: FrameStatus;
   note?: string;
+  /** The rule that held, changed or blocked the frame. */
+  rule?: string;
+  /** When a rule or an edit changed the payload: the payload before, encoded like `data`. */
+  originalEncoding?: PayloadEncoding;
+  original?: string;
   code?: number;
   reason?: string;
   wasClean?: boolean;
@@ -44,6 +49,8 @@ export interface PortableConnection {
   closeReason?: string;
   wasClean?: boolean;
   errored: boolean;
+  /** 'replay' when the inspector opened it to replay a sequence; absent for the page's own sockets. */
+  initiator?: ConnectionInitiator;
   rows: PortableRow[];
 }
 

@@ -53,7 +53,7 @@ function connectionHeader(c: ConnectionRecord): Record<string, unknown> {
     state: c.state,
     errored: c.errored,
   };
-  for (const key of ['openedAt', 'closedAt', 'closeCode', 'closeReason', 'wasClean'] as const) {
+  for (const key of ['openedAt', 'closedAt', 'closeCode', 'closeReason', 'wasClean', 'initiator'] as const) {
     if (c[key] !== undefined) header[key] = c[key];
   }
   return header;
@@ -77,6 +77,11 @@ export function wsiRow(row: FrameRecord): PortableRow {
       out.origin = row.origin;
       out.status = row.status;
       if (row.note !== undefined) out.note = row.note;
+      if (row.rule !== undefined) out.rule = row.rule;
+      if (row.original !== undefined) {
+        out.originalEncoding = typeof row.original === 'string' ? 'text' : 'base64';
+        out.original = typeof row.original === 'string' ? row.original : bytesToBase64(new Uint8Array(row.original));
+      }
       break;
     case 'open':
       out.protocol = row.protocol ?? '';
@@ -140,7 +145,7 @@ export class WsiWriter {
 const KINDS: readonly RowKind[] = ['frame', 'open', 'close', 'error'];
 const STATES: readonly ConnectionState[] = ['connecting', 'open', 'closed', 'error'];
 const ORIGINS: readonly FrameOrigin[] = ['page', 'inspector', 'simulated'];
-const STATUSES: readonly FrameStatus[] = ['sent', 'dropped', 'refused'];
+const STATUSES: readonly FrameStatus[] = ['sent', 'dropped', 'refused', 'blocked'];
 
 function oneOf<T extends string | number>(value: unknown, allowed: readonly T[], where: string): T {
   if (!allowed.includes(value as T)) {
@@ -176,6 +181,15 @@ export function readWsiRow(value: unknown, where: string): PortableRow {
       row.status = status === undefined ? 'sent' : oneOf(status, STATUSES, join(where, 'status'));
       const note = optional<string>(obj, 'note', 'string', where);
       if (note !== undefined) row.note = note;
+      const rule = optional<string>(obj, 'rule', 'string', where);
+      if (rule !== undefined) row.rule = rule;
+      const original = optional<string>(obj, 'original', 'string', where);
+      if (original !== undefined) {
+        const originalEncoding = oneOf(optional<string>(obj, 'originalEncoding', 'string', where) ?? row.encoding, ['text', 'base64'] as const, join(where, 'originalEncoding'));
+        if (originalEncoding === 'base64' && !isBase64(original)) throw new FormatError(join(where, 'original'), 'not valid base64');
+        row.originalEncoding = originalEncoding;
+        row.original = original;
+      }
       break;
     }
     case 'open':
@@ -229,6 +243,8 @@ function readConnection(value: unknown, where: string, pageUrl: string): Portabl
   const closeCode = optional<number>(obj, 'closeCode', 'integer', where);
   const closeReason = optional<string>(obj, 'closeReason', 'string', where);
   const wasClean = optional<boolean>(obj, 'wasClean', 'boolean', where);
+  const initiator = optional<string>(obj, 'initiator', 'string', where);
+  if (initiator !== undefined) connection.initiator = oneOf(initiator, ['page', 'replay'] as const, join(where, 'initiator'));
   if (openedAt !== undefined) connection.openedAt = openedAt;
   if (closedAt !== undefined) connection.closedAt = closedAt;
   if (closeCode !== undefined) connection.closeCode = closeCode;

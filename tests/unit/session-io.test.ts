@@ -55,10 +55,14 @@ async function seedCaptured(): Promise<{ sessionId: string; a: string; b: string
     frame(a, 8, 8, 'send', 'too late', { status: 'refused', note: "Failed to execute 'send': Still in CONNECTING state." }),
     { k: 'error', connectionId: a, seq: 9, time: T0 + 9 },
     { k: 'close', connectionId: a, seq: 10, time: T0 + 10.5, code: 4001, reason: 'bye ✓', wasClean: false },
-    { k: 'connect', connectionId: b, url: 'ws://127.0.0.1:1/other', protocols: [], frameUrl: 'https://app.test/page', time: T0 + 20 },
+    { k: 'connect', connectionId: b, url: 'ws://127.0.0.1:1/other', protocols: [], frameUrl: 'https://app.test/page', time: T0 + 20, initiator: 'replay' },
     { k: 'open', connectionId: b, seq: 1, time: T0 + 21, protocol: '', extensions: '' },
     frame(b, 2, 22, 'receive', 'b-one'),
     frame(b, 3, 23, 'send', 'b-two'),
+    // Rules at work: an edited frame keeps what it was before; blocked frames never went through.
+    frame(b, 4, 24, 'send', 'edited', { rule: 'rewrite ✓', original: { encoding: 'base64', payload: bytesToBase64(Uint8Array.from([9, 8, 7])) } }),
+    frame(b, 5, 25, 'send', 'kept back', { status: 'blocked', rule: 'no secrets' }),
+    frame(b, 6, 26, 'receive', 'kept from the page', { status: 'blocked', rule: 'quiet', original: { encoding: 'text', payload: 'before' } }),
   ];
   await writeEvents(db, sessionId, 'https://app.test/page', events);
   return { sessionId, a, b };
@@ -81,10 +85,10 @@ describe('export → import round trip', () => {
     const { sessionId, a, b } = await seedCaptured();
     const exported = await exportSession(db, { kind: 'session', sessionId }, 'wsi', { chunkRows: 3 });
     expect(exported.fileName).toMatch(/^app\.test-.*\.wsi\.json$/);
-    expect(exported.rows).toBe(13);
+    expect(exported.rows).toBe(16);
     const text = await exported.blob.text();
     const result = await importFile(db, source(exported.fileName, text));
-    expect(result.rows).toBe(13);
+    expect(result.rows).toBe(16);
 
     const session = (await db.get('sessions', result.sessionId))!;
     const original = (await db.get('sessions', sessionId))!;
@@ -115,7 +119,7 @@ describe('export → import round trip', () => {
     expect(new Set([...first.connectionIds, ...second.connectionIds]).size).toBe(4);
     const s = await snapshot();
     expect(s.sessions).toHaveLength(3);
-    expect(s.frames).toHaveLength(39);
+    expect(s.frames).toHaveLength(48);
   });
 
   it('HAR keeps the frames that crossed the network, with times to the microsecond and the close code', async () => {
@@ -144,6 +148,8 @@ describe('export → import round trip', () => {
     const imported = rows.filter((r) => r.kind === 'frame');
     expect(imported.map((r) => [r.dir, r.opcode, r.data, r.size])).toEqual(original.map((r) => [r.dir, r.opcode, r.data, r.size]));
     imported.forEach((r, i) => expect(Math.abs(r.time - original[i].time)).toBeLessThan(0.001));
+    // A blocked send never left the page; a blocked receive did come from the server.
+    expect(har.log.entries[1]._webSocketMessages.map((m: { data: string }) => m.data)).toEqual(['b-one', 'b-two', 'edited', 'kept from the page']);
   });
 
   it('exports one connection, a selection and a filtered view', async () => {
@@ -152,7 +158,7 @@ describe('export → import round trip', () => {
 
     const one = await read({ kind: 'connection', sessionId, connectionId: b });
     expect(one.connections.map((c) => c.url)).toEqual(['ws://127.0.0.1:1/other']);
-    expect(one.connections[0].rows.map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(one.connections[0].rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
 
     const selection = await read({ kind: 'selection', sessionId, keys: [{ connectionId: b, seq: 3 }, { connectionId: a, seq: 3 }, { connectionId: a, seq: 10 }] });
     expect(selection.connections.map((c) => [c.url, c.rows.map((r) => r.seq)])).toEqual([
@@ -161,7 +167,7 @@ describe('export → import round trip', () => {
     ]);
 
     const filtered = await read({ kind: 'filtered', sessionId, predicate: (row) => row.kind === 'frame' && row.dir === 'send' && typeof row.data === 'string' });
-    expect(filtered.connections.flatMap((c) => c.rows.map((r) => r.data))).toEqual(['{"hello":"wörld ✓ 😀"}', loneSurrogate, 'too late', 'b-two']);
+    expect(filtered.connections.flatMap((c) => c.rows.map((r) => r.data))).toEqual(['{"hello":"wörld ✓ 😀"}', loneSurrogate, 'too late', 'b-two', 'edited', 'kept back']);
   });
 
   it('reports progress and yields between chunks', async () => {
@@ -171,7 +177,7 @@ describe('export → import round trip', () => {
     const timer = setInterval(() => ticks++, 0);
     await exportSession(db, { kind: 'session', sessionId }, 'wsi', { chunkRows: 2, onProgress: (n) => progress.push(n) });
     clearInterval(timer);
-    expect(progress.at(-1)).toBe(13);
+    expect(progress.at(-1)).toBe(16);
     expect(progress.length).toBeGreaterThan(5);
     expect(ticks).toBeGreaterThan(0);
   });
