@@ -20,5 +20,6 @@ export function readSessionJson(json: unknown): PortableSession {
 
 /** Parses and validates a whole file. Throws FormatError naming the problem and where it is. */
 export function readSessionText(text: string): PortableSession {
-  return readSessionJson(parseJsonText(text));
+  // Some editors on Windows save UTF-8 with a byte-order mark, which JSON does not allow.
+  return readSessionJson(parseJsonText(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text));
 }

@@ -23,6 +23,7 @@ function wsi(connections: unknown[], extra: Record<string, unknown> = {}) {
 
 describe('Chrome HAR', () => {
   it('reads only the WebSocket entries of a HAR saved by Chrome DevTools, with every message', () => {
+    expect(readSessionText('\ufeff' + chromeHar).connections).toHaveLength(2); // a byte-order mark is fine
     const s = readSessionText(chromeHar);
     const joined = '{"op":"joined","members":["ana","bo"],"note":"hé ✓ <b>not html</b>"}';
     expect(s.format).toBe('har');
