@@ -267,11 +267,14 @@ export class CaptureRelay {
     switch (msg.type) {
       case 'welcome':
         this.welcomed = true;
-        this.reconnectAttempt = 0;
+        // With batches to resend, only an ack proves the background can store them again (a background that
+        // fails to store drops the port, and reconnecting at once would spin); with none, the welcome is enough.
+        if (this.unacked.length === 0) this.reconnectAttempt = 0;
         this.sessionId = msg.sessionId;
         this.flush();
         break;
       case 'ack': {
+        this.reconnectAttempt = 0;
         let drop = 0;
         while (drop < this.unacked.length && this.unacked[drop].batchSeq <= msg.batchSeq) drop++;
         if (drop > 0) this.unacked.splice(0, drop);

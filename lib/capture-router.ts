@@ -13,6 +13,7 @@ export interface CapturePort {
   postMessage(message: BackgroundToRelayMessage): void;
   onMessage: { addListener(listener: (message: unknown) => void): void };
   onDisconnect: { addListener(listener: () => void): void };
+  disconnect(): void;
 }
 
 export interface CaptureRouterDeps {
@@ -39,8 +40,24 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
   let pageUrl = '';
   let chain: Promise<void> = Promise.resolve();
   let closed = false;
+  /** Set when storing failed: nothing more is handled on this port (see dropAfterFailure). */
+  let failed = false;
   /** Parts of a frame still arriving, keyed connectionId#seq. */
   const partial = new Map<string, WireFramePartEvent[]>();
+
+  /**
+   * A batch that could not be stored must not be acknowledged, and neither may a later one (acks are
+   * cumulative). Dropping the port makes the relay reconnect, with backoff, and resend from that batch on.
+   */
+  const dropAfterFailure = () => {
+    failed = true;
+    closed = true;
+    try {
+      port.disconnect();
+    } catch {
+      // already gone
+    }
+  };
 
   const post = (msg: BackgroundToRelayMessage): boolean => {
     if (closed) return false;
@@ -106,8 +123,14 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
       }
     }
     if (ready.length > 0) {
-      const db = await deps.db();
-      const result = await writeEvents(db, sessionId, pageUrl, ready, { skipFrames: deps.isPaused(tabId) });
+      let result;
+      try {
+        const db = await deps.db();
+        result = await writeEvents(db, sessionId, pageUrl, ready, { skipFrames: deps.isPaused(tabId) });
+      } catch (error) {
+        dropAfterFailure();
+        throw error;
+      }
       if (result.connectionIds.length > 0) deps.onStored(tabId, sessionId, result.connectionIds);
     }
     // A frame still arriving in parts holds the ack back: if the worker dies now, the relay resends all of it.
@@ -129,7 +152,14 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
     }
     chain = chain
       .then(() => {
-        if (msg.type === 'hello') return hello(msg);
+        if (failed) return undefined;
+        if (msg.type === 'hello') {
+          // Without a welcome the relay would wait for ever: drop the port so that it tries again.
+          return hello(msg).catch((error: unknown) => {
+            dropAfterFailure();
+            throw error;
+          });
+        }
         if (msg.type === 'batch' && Array.isArray(msg.events) && Number.isInteger(msg.batchSeq)) return batch(msg.batchSeq, msg.events);
         return undefined;
       })

@@ -177,6 +177,25 @@ describe('CaptureRelay', () => {
     expect(t.port().batches()).toHaveLength(1);
   });
 
+  it('with batches to resend, only an ack (not a welcome) resets the backoff, so a failing background is not hammered', () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    t.relay.acceptPageMessage(page(connect(), text(1, 'a')));
+    t.runTimers();
+    for (let i = 0; i < 4; i++) {
+      // Welcomed, the batch is resent, and the background drops the port because it could not store it.
+      t.port().drop();
+      t.runTimers();
+      t.port().deliver(welcome());
+    }
+    expect(t.reconnectDelays).toEqual([0, 50, 200, 500]);
+    expect(t.port().batches().map((b) => b.batchSeq)).toEqual([1]);
+    t.port().deliver({ type: 'ack', batchSeq: 1 });
+    t.port().drop();
+    t.runTimers();
+    expect(t.reconnectDelays.at(-1)).toBe(0);
+  });
+
   it('a post that throws counts as a disconnect and is retried on a new port', () => {
     const t = setup();
     t.port().deliver(welcome());

@@ -7,12 +7,16 @@ import { splitFrame } from '@/lib/wire';
 
 class FakePort implements CapturePort {
   posted: BackgroundToRelayMessage[] = [];
+  disconnected = false;
   private listeners: Array<(m: unknown) => void> = [];
   private disconnectListeners: Array<() => void> = [];
   onMessage = { addListener: (l: (m: unknown) => void) => void this.listeners.push(l) };
   onDisconnect = { addListener: (l: () => void) => void this.disconnectListeners.push(l) };
   postMessage(message: BackgroundToRelayMessage): void {
     this.posted.push(message);
+  }
+  disconnect(): void {
+    this.disconnected = true;
   }
   send(body: Record<string, unknown>): void {
     const msg = JSON.parse(JSON.stringify({ ns: NAMESPACE, ...body })) as unknown; // the real port is JSON
@@ -233,15 +237,63 @@ describe('attachCapturePort', () => {
     expect(t.stored).toEqual([['a', 'b']]);
   });
 
-  it('survives malformed messages and reports errors without stopping', async () => {
+  it('survives malformed messages, reports errors, and skips a frame whose parts cannot be joined', async () => {
     const t = await setup();
     const { port } = await welcomed(t, 's1');
     port.send({ type: 'batch', batchSeq: 'one', events: [] });
     port.send({ type: 'batch', batchSeq: 1, events: 'nope' });
     port.send({ type: 'batch', batchSeq: 2, events: [{ k: 'frame-part', connectionId: 'c1', seq: 1, index: 1, count: 2, payload: '' }] });
-    port.send({ type: 'batch', batchSeq: 3, events: [connectEvent(), textFrame(1, 'fine')] });
+    port.send({ type: 'batch', batchSeq: 3, events: [connectEvent(), textFrame(2, 'fine')] });
     await until(() => port.acks().includes(3), 'ack of the good batch');
     expect(t.errors.length).toBeGreaterThan(0);
+    expect(port.disconnected).toBe(false);
     expect((await connectionFrames(t.db, 's1', 'c1')).map((f) => f.data)).toEqual(['fine']);
+  });
+
+  it('a batch that cannot be stored is never acknowledged, nor covered by a later ack: the port is dropped for a resend', async () => {
+    const t = await setup();
+    let failWrites = 0;
+    // The database refuses the next write (as a full disk or a closing database would).
+    const flaky = new Proxy(t.db, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as unknown;
+        if (key === 'transaction') {
+          return (...args: unknown[]) => {
+            if (args[1] === 'readwrite' && failWrites > 0) {
+              failWrites--;
+              throw new DOMException('The disk is full.', 'QuotaExceededError');
+            }
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    t.deps.db = async () => flaky;
+    const first = await welcomed(t, 's1');
+    failWrites = 1;
+    first.port.send({ type: 'batch', batchSeq: 1, events: [connectEvent(), textFrame(1, 'a')] });
+    first.port.send({ type: 'batch', batchSeq: 2, events: [textFrame(2, 'b')] });
+    await until(() => first.port.disconnected, 'the port dropped');
+    await settle();
+    expect(first.port.acks()).toEqual([]);
+    expect(String(t.errors[0])).toMatch(/disk is full/);
+    // The relay reconnects and resends both: now they are stored, in order, once.
+    const second = await welcomed(t, 's1');
+    second.port.send({ type: 'batch', batchSeq: 1, events: [connectEvent(), textFrame(1, 'a')] });
+    second.port.send({ type: 'batch', batchSeq: 2, events: [textFrame(2, 'b')] });
+    await until(() => second.port.acks().length === 2, 'acks after the resend');
+    expect((await connectionFrames(t.db, 's1', 'c1')).map((f) => f.data)).toEqual(['a', 'b']);
+  });
+
+  it('a hello that cannot be answered (database unavailable) drops the port so the relay tries again', async () => {
+    const t = await setup();
+    t.deps.db = async () => {
+      throw new Error('database unavailable');
+    };
+    const { port } = t.attach();
+    port.send(hello('s1'));
+    await until(() => port.disconnected, 'the port dropped');
+    expect(port.welcome()).toBeUndefined();
   });
 });
