@@ -7,6 +7,9 @@
 import type { Page, Worker } from '@playwright/test';
 import { test, expect, waitForStore, framesOf, type TestServer } from './fixtures';
 
+// The controller runs in an extension page, where the Chrome extension API is the global `chrome`.
+declare const chrome: { runtime: { connect(info: { name: string }): unknown } };
+
 interface Controller {
   cmd(command: unknown): Promise<{ ok: boolean; error?: string }>;
   notices(): Promise<Array<Record<string, any>>>;

@@ -162,6 +162,7 @@ export interface StoredSnapshot {
     reason?: string;
     wasClean?: boolean;
     protocol?: string;
+    rule?: string;
   }>;
 }
 
