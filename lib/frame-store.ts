@@ -380,12 +380,22 @@ export async function enforceRetention(db: InspectorDatabase, settings: Retentio
   return plan;
 }
 
-/** Pure part of retention: which sessions (oldest first) must go. `sessions` is sorted oldest first. */
+/**
+ * Pure part of retention: which sessions (oldest first) must go. `sessions` is sorted oldest first.
+ * Every page load opens a session, most with no WebSocket at all: captured sessions that stayed empty (and are
+ * not live) go first and never count against the cap, so ordinary browsing cannot push real captures out.
+ */
 export function planEviction(sessions: SessionRecord[], settings: RetentionSettings, keep: ReadonlySet<string>): string[] {
-  let count = sessions.length;
-  let bytes = sessions.reduce((sum, s) => sum + s.bytes, 0);
   const evict: string[] = [];
+  const rest: SessionRecord[] = [];
   for (const session of sessions) {
+    const empty = session.source === 'captured' && session.connectionCount === 0 && session.frameCount === 0;
+    if (empty && !keep.has(session.id)) evict.push(session.id);
+    else rest.push(session);
+  }
+  let count = rest.length;
+  let bytes = rest.reduce((sum, s) => sum + s.bytes, 0);
+  for (const session of rest) {
     if (count <= settings.maxSessions && bytes <= settings.maxBytes) break;
     if (keep.has(session.id)) continue;
     evict.push(session.id);

@@ -200,7 +200,13 @@ describe('deleteSession / clearAll', () => {
 });
 
 describe('retention', () => {
-  const session = (id: string, startedAt: number, bytes: number): SessionRecord => ({ ...newSession({ id, pageUrl: 'p', startedAt }), bytes });
+  const session = (id: string, startedAt: number, bytes: number): SessionRecord => ({
+    ...newSession({ id, pageUrl: 'p', startedAt }),
+    bytes,
+    connectionCount: 1,
+    frameCount: 1,
+  });
+  const empty = (id: string, startedAt: number, fields: Partial<SessionRecord> = {}): SessionRecord => ({ ...newSession({ id, pageUrl: 'p', startedAt }), ...fields });
 
   it('defaults to 100 sessions and 1 GB', async () => {
     const db = await freshDb();
@@ -228,6 +234,17 @@ describe('retention', () => {
     expect(planEviction(list, { maxSessions: 1, maxBytes: Infinity }, new Set(['live']))).toEqual(['b', 'c']);
     // If only live sessions remain over the limit, they stay.
     expect(planEviction([session('live', 1, 500)], { maxSessions: 0, maxBytes: 1 }, new Set(['live']))).toEqual([]);
+  });
+
+  it('evicts captured sessions that stayed empty (page loads without a WebSocket) first, and they never count', () => {
+    const list = [session('a', 1, 10), empty('e1', 2), session('b', 3, 10), empty('live-empty', 4), empty('e2', 5), empty('imported', 6, { source: 'imported' })];
+    // Within the cap once the empties are gone (a, b, the live one and the imported one remain): only the empties
+    // that are not live go.
+    expect(planEviction(list, { maxSessions: 4, maxBytes: Infinity }, new Set(['live-empty']))).toEqual(['e1', 'e2']);
+    // Over the cap: empties first, then the oldest real ones.
+    expect(planEviction(list, { maxSessions: 3, maxBytes: Infinity }, new Set(['live-empty']))).toEqual(['e1', 'e2', 'a']);
+    // A session with a connection but no frames is not empty.
+    expect(planEviction([empty('conn-only', 1, { connectionCount: 1 })], DEFAULT_RETENTION, new Set())).toEqual([]);
   });
 
   it('enforceRetention deletes the planned sessions with their rows', async () => {
