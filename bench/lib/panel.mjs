@@ -28,9 +28,15 @@ function seedInWorker({ frames, tabId, txRows }) {
     });
   return (async () => {
     const db = await open();
+    if (!db.objectStoreNames.contains('frames')) {
+      db.close();
+      throw new Error('the extension has not created its database yet');
+    }
     const sessionId = 'bench-' + crypto.randomUUID();
     const connectionId = 'bench-conn-1';
-    const startedAt = Date.now() - frames; // one frame per millisecond, ending now
+    // A fast feed: one frame every 50 µs from now on. The session starts now, so it is the tab's newest.
+    const startedAt = Date.now();
+    const spacingMs = 0.05;
     const url = 'wss://feed.example.test/v2/stream';
     let bytes = 0;
     let sent = 0;
@@ -63,12 +69,12 @@ function seedInWorker({ frames, tabId, txRows }) {
           sentBytes += data.length;
         }
         bytes += data.length;
-        store.put({ sessionId, connectionId, seq: seq++, time: startedAt + i + 0.5, kind: 'frame', dir, opcode: 1, data, size: data.length, origin: 'page', status: 'sent' });
+        store.put({ sessionId, connectionId, seq: seq++, time: startedAt + (i + 1) * spacingMs, kind: 'frame', dir, opcode: 1, data, size: data.length, origin: 'page', status: 'sent' });
       }
       await done(tx);
     }
     const tx = db.transaction(['sessions', 'connections'], 'readwrite');
-    const now = Date.now();
+    const now = startedAt + frames * spacingMs;
     tx.objectStore('connections').put({
       id: connectionId, sessionId, url, protocols: [], protocol: '', extensions: '', frameUrl: 'https://feed.example.test/',
       pageUrl: 'https://feed.example.test/', startedAt, openedAt: startedAt, state: 'open', errored: false,
@@ -84,19 +90,222 @@ function seedInWorker({ frames, tabId, txRows }) {
   })();
 }
 
+/** Waits until the background has created the database with its object stores. */
+async function waitForDatabase(sw, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ready = await sw.evaluate(async () => {
+      const dbs = await indexedDB.databases();
+      if (!dbs.some((d) => d.name === 'websocket-inspector')) return false;
+      return new Promise((resolve) => {
+        const req = indexedDB.open('websocket-inspector');
+        req.onsuccess = () => {
+          const ok = req.result.objectStoreNames.contains('frames');
+          req.result.close();
+          resolve(ok);
+        };
+        req.onerror = () => resolve(false);
+      });
+    });
+    if (ready) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error('the extension did not create its database');
+}
+
 export async function seedSession(sw, frames, tabId) {
   return sw.evaluate(seedInWorker, { frames, tabId, txRows: SEED_TX_ROWS });
 }
 
-/** Stub until the panel exists: seeds and reports that there is no panel to measure. */
-export async function runPanelBench(variant, frames, rounds, log) {
+/**
+ * Installed in the panel page before its own scripts (extension pages forbid eval, so helpers live on window):
+ * `__benchRows()` returns the text of the data rows the grid shows (role=row with a row index past the
+ * header, not placeholders), and a MutationObserver records `__benchFirstRowsAt`, the performance.now() of
+ * the first DOM change after which data rows exist.
+ */
+function installPanelProbes() {
+  window.__benchRows = () => {
+    const grid = document.querySelector('[role="grid"][aria-label="Messages"]');
+    if (!grid) return [];
+    return [...grid.querySelectorAll('[role="row"][aria-rowindex]')]
+      .filter((row) => Number(row.getAttribute('aria-rowindex')) > 1 && row.getAttribute('aria-busy') !== 'true')
+      .map((row) => row.textContent ?? '');
+  };
+  const observer = new MutationObserver(() => {
+    if (window.__benchRows().length === 0) return;
+    window.__benchFirstRowsAt = performance.now();
+    observer.disconnect();
+  });
+  observer.observe(document, { childList: true, subtree: true, characterData: true, attributes: true });
+}
+
+/**
+ * Applies a text filter as a user would (types into the field, presses Enter, which applies it at once; typing
+ * alone applies it after the field's 150 ms debounce) and waits for a first screen of matching rows: at least
+ * `screen` data rows, every one matching. Returns the milliseconds from the keypress to that frame.
+ */
+async function timeFilter(page, field, value, test, screen, pressEnter) {
+  const handle = await page.getByRole(field.role, { name: field.name }).elementHandle();
+  await page.evaluate(
+    ({ el, value, pressEnter }) => {
+      el.focus();
+      el.value = value;
+      window.__benchFilterStart = performance.now();
+      el.dispatchEvent(new Event('input', { bubbles: true }));
+      if (pressEnter) el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    },
+    { el: handle, value, pressEnter },
+  );
+  const ms = await page.waitForFunction(
+    ({ test, screen }) => {
+      const texts = window.__benchRows();
+      const re = new RegExp(test, 'i');
+      if (texts.length < screen || !texts.every((t) => re.test(t))) return false;
+      return performance.now() - window.__benchFilterStart;
+    },
+    { test, screen },
+    { polling: 'raf', timeout: 120_000 },
+  );
+  return ms.jsonValue();
+}
+
+/** Clears the text filters (Escape in the field) and waits for unfiltered rows. */
+async function clearFilter(page, field) {
+  await page.getByRole(field.role, { name: field.name }).press('Escape');
+  await page.waitForFunction(
+    () => {
+      const texts = window.__benchRows();
+      return texts.length > 0 && texts.some((t) => /quote|subscribe/.test(t));
+    },
+    undefined,
+    { polling: 'raf', timeout: 120_000 },
+  );
+}
+
+/** Waits until the panel's count says the filtered scan is over (no "searching"). Returns ms waited. */
+async function waitScanDone(page) {
+  const t0 = Date.now();
+  await page.waitForFunction(() => {
+    const status = document.querySelector('[role="status"][aria-label="Shown messages"]');
+    return status && !/searching/.test(status.textContent ?? '');
+  }, undefined, { polling: 100, timeout: 600_000 });
+  return Date.now() - t0;
+}
+
+async function heapUsed(cdp, collect = false) {
+  if (collect) await cdp.send('HeapProfiler.collectGarbage');
+  const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+  return usedSize;
+}
+
+const FILTER_FIELD = { role: 'searchbox', name: 'Filter messages' };
+const REGEX_FIELD = { role: 'textbox', name: 'Regular expression' };
+const SCREEN_ROWS = 20;
+
+/** One opening of the panel on the seeded session, in a new tab: every timing of section 4. */
+async function measurePanelOnce(context, extensionId, tabId, frames) {
+  const page = await context.newPage();
+  try {
+    const cdp = await context.newCDPSession(page);
+    let peakHeap = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        peakHeap = Math.max(peakHeap, await heapUsed(cdp).catch(() => 0));
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    await page.addInitScript(installPanelProbes);
+    await page.goto(`chrome-extension://${extensionId}/panel.html?tabId=${tabId}`, { waitUntil: 'commit' });
+    // First rows: performance.now() in the panel counts from its navigation start.
+    const firstRowsMs = await (await page.waitForFunction(() => window.__benchFirstRowsAt ?? false, undefined, { timeout: 120_000 })).jsonValue();
+    const status = await page.getByRole('status', { name: 'Shown messages' }).textContent();
+    if (!status?.replace(/[^\d]/g, '').includes(String(frames + 1))) throw new Error(`the panel does not show the seeded session: "${status}"`);
+    const heapAfterFirstRows = await heapUsed(cdp);
+
+    const substringMs = await timeFilter(page, FILTER_FIELD, SUBSTRING_FILTER, SUBSTRING_FILTER, SCREEN_ROWS, true);
+    const substringScanMs = await waitScanDone(page);
+    await clearFilter(page, FILTER_FIELD);
+    const substringTypedMs = await timeFilter(page, FILTER_FIELD, SUBSTRING_FILTER, SUBSTRING_FILTER, SCREEN_ROWS, false);
+    await clearFilter(page, FILTER_FIELD);
+
+    const regexMs = await timeFilter(page, REGEX_FIELD, REGEX_FILTER, REGEX_FILTER, SCREEN_ROWS, true);
+    const regexScanMs = await waitScanDone(page);
+    const heapAfterScan = await heapUsed(cdp);
+    await clearFilter(page, REGEX_FIELD);
+
+    sampling = false;
+    await sampler;
+    const heapAfterGc = await heapUsed(cdp, true);
+    return { firstRowsMs, substringMs, substringTypedMs, substringScanMs, regexMs, regexScanMs, heapAfterFirstRows, heapAfterScan, peakHeap, heapAfterGc };
+  } finally {
+    await page.close();
+  }
+}
+
+/**
+ * Section 4. Seeds `frames` frames into a fresh profile, then opens the panel `rounds` times (a new tab each
+ * time) and reports medians. Returns results plus a rendered table.
+ */
+export async function runPanelBench(server, variant, frames, rounds, log) {
   const browser = await launchVariant(variant);
   try {
+    const page = browser.page;
+    // Loading a page makes the background create its database (lib/frame-store.ts, with its schema) and a
+    // session for the tab; the seeded session starts later, so it is the tab's newest.
+    await page.goto(`${server.origin}/workloads.html`);
+    await page.bringToFront();
+    await waitForDatabase(browser.sw);
+    const tabId = await browser.sw.evaluate(async () => {
+      const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+      return tab?.id ?? 1;
+    });
     const t0 = Date.now();
-    const seeded = await seedSession(browser.sw, frames, 1);
+    const seeded = await seedSession(browser.sw, frames, tabId);
     const seedMs = Date.now() - t0;
     log(`  seeded ${frames} frames (${fmtBytes(seeded.bytes)} of payload) in ${fmtMs(seedMs)}`);
-    return { frames, seedMs, rounds, table: table(['measure', 'value', 'target'], [['panel', 'not measured yet', ''], ['seed', fmtMs(seedMs), '']]), median, verdict };
+    const runs = [];
+    for (let round = 0; round < rounds; round++) {
+      const r = await measurePanelOnce(browser.context, browser.extensionId, tabId, frames);
+      runs.push(r);
+      log(
+        `  round ${round + 1}: first rows ${fmtMs(r.firstRowsMs)}, "${SUBSTRING_FILTER}" ${fmtMs(r.substringMs)} (typed ${fmtMs(r.substringTypedMs)}; whole scan ${fmtMs(r.substringScanMs)}), ` +
+          `regex ${fmtMs(r.regexMs)} (whole scan ${fmtMs(r.regexScanMs)}), heap peak ${fmtBytes(r.peakHeap)}, after GC ${fmtBytes(r.heapAfterGc)}`,
+      );
+    }
+    const m = (key) => median(runs.map((r) => r[key]));
+    const summary = {
+      firstRowsMs: m('firstRowsMs'),
+      substringMs: m('substringMs'),
+      substringTypedMs: m('substringTypedMs'),
+      substringScanMs: m('substringScanMs'),
+      regexMs: m('regexMs'),
+      regexScanMs: m('regexScanMs'),
+      peakHeap: Math.max(...runs.map((r) => r.peakHeap)),
+      heapAfterGc: m('heapAfterGc'),
+    };
+    const targets = { firstRowsMs: 1000, filterMs: 200, heapBytes: 300 * 1024 * 1024 };
+    const met = {
+      firstRows: summary.firstRowsMs < targets.firstRowsMs,
+      substring: summary.substringMs < targets.filterMs,
+      regex: summary.regexMs < targets.filterMs,
+      heap: summary.peakHeap < targets.heapBytes,
+    };
+    const rendered = table(
+      ['measure', 'median', 'target', ''],
+      [
+        ['time to first rows (from navigation)', fmtMs(summary.firstRowsMs), '< 1 s', verdict(met.firstRows)],
+        [`substring "${SUBSTRING_FILTER}": first ${SCREEN_ROWS} matching rows after Enter`, fmtMs(summary.substringMs), '< 200 ms', verdict(met.substring)],
+        ['  … the same, typed (includes the field\'s 150 ms debounce)', fmtMs(summary.substringTypedMs), '', ''],
+        ['  … scan of the whole session finished', fmtMs(summary.substringScanMs), '', ''],
+        [`regex /${REGEX_FILTER}/: first ${SCREEN_ROWS} matching rows after Enter`, fmtMs(summary.regexMs), '< 200 ms', verdict(met.regex)],
+        ['  … scan of the whole session finished', fmtMs(summary.regexScanMs), '', ''],
+        ['panel JS heap, peak (sampled every 200 ms)', fmtBytes(summary.peakHeap), '< 300 MiB', verdict(met.heap)],
+        ['panel JS heap after GC, at the end', fmtBytes(summary.heapAfterGc), '', ''],
+        ['seeding the session (not a target)', fmtMs(seedMs), '', ''],
+      ],
+    );
+    return { frames, payloadBytes: seeded.bytes, seedMs, rounds, runs, median: summary, targets, met, table: rendered };
   } finally {
     await browser.close();
   }
