@@ -59,6 +59,9 @@ export function rowMarks(row: FrameRecord): string[] {
   if (row.origin === 'simulated') marks.push('simulated');
   if (row.status === 'dropped') marks.push('dropped');
   if (row.status === 'refused') marks.push('refused');
+  // Intercept rules: what a rule (or an edit at a breakpoint) did to the frame, with the rule's name.
+  if (row.status === 'blocked') marks.push(row.rule ? `blocked: ${row.rule}` : 'blocked');
+  else if (row.original !== undefined) marks.push(row.rule ? `modified: ${row.rule}` : 'modified');
   return marks;
 }
 

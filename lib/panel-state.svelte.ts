@@ -13,6 +13,7 @@ import { latestSessionForTab, listConnections, listSessions, type ConnectionReco
 import { FilteredFrames, FrameSequence, refOf, searchAllSessions, type RowRef, type SearchHit } from './frame-query';
 import { compileFilter, emptyFilter, isEmptyFilter, parseSavedFilters, upsertSavedFilter, type FrameFilter, type SavedFilter } from './filters';
 import type { TimeMode } from './message-format';
+import { ActState } from './act-state.svelte';
 
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'gone';
 export type Theme = 'light' | 'dark';
@@ -119,8 +120,12 @@ export class PanelState {
   private rescan = false;
   private scanningView: FilteredFrames | undefined;
 
+  /** Acting on live traffic (rules, held frames, replays): fed by `handle`, sends through this port. */
+  readonly act: ActState;
+
   constructor(env: PanelEnvironment) {
     this.env = env;
+    this.act = new ActState({ command: (command) => this.sendPageCommand(command), post: (msg) => this.post(msg), db: () => this.db });
   }
 
   get tabId(): number | null {
@@ -220,6 +225,7 @@ export class PanelState {
         this.linkError = '';
         this.reconnectAttempt = 0;
         this.paused = msg.paused;
+        this.act.onConnected();
         // Notes may have been missed while the worker was away.
         if (wasReconnect) void this.reloadSessions().then(() => this.scheduleRefresh());
         return;
@@ -243,10 +249,17 @@ export class PanelState {
         resolve?.({ ok: msg.ok, error: msg.error });
         return;
       }
+      case 'page-notice':
+        if (msg.tabId === this.tabId) this.act.onNotice(msg.notice);
+        return;
+      case 'rules':
+        this.act.onRules(msg.rules, msg.holdTimeoutMs);
+        return;
     }
   }
 
   private async onSessionStarted(sessionId: string): Promise<void> {
+    this.act.forgetHolds(); // a new page load: the old page's holds went with it
     await this.reloadSessions();
     // A new page load in the tab: show it, unless the user is looking at a session they picked.
     if (!this.sessionPinned && sessionId !== this.sessionId) await this.showSession(sessionId, false);

@@ -1,0 +1,208 @@
+/**
+ * The panel's "act on live traffic" state: intercept rules (global, kept by the background), frames held at a
+ * breakpoint, replays in progress, and the outcome of the last command. PanelState owns one and forwards the
+ * background's `page-notice` and `rules` messages here from its one message switch; commands go out through
+ * PanelState's port (page commands resolve by requestId there).
+ */
+import type { EncodedPayload, PanelToBackgroundMessage, ReplayStep, ReplayWaitForReply, WireCommand, WireNotice } from './protocol';
+import { message } from './protocol';
+import { validateRule, type InterceptRule } from './intercept-rules';
+import type { InspectorDatabase } from './frame-store';
+
+export interface CommandOutcome {
+  ok: boolean;
+  error?: string;
+}
+
+export interface ActLink {
+  /** A page command for the inspected tab; resolves with the page's answer (or why it could not be asked). */
+  command(command: WireCommand): Promise<CommandOutcome>;
+  /** A message to the background; false when the port is down. */
+  post(msg: PanelToBackgroundMessage): boolean;
+  /** The panel's open database (composer history lives in its settings store). */
+  db(): InspectorDatabase | undefined;
+}
+
+export interface HeldFrame {
+  holdId: string;
+  connectionId: string;
+  dir: 'send' | 'receive';
+  data: EncodedPayload;
+  rule: string;
+  time: number;
+}
+
+export type ReplayState = 'starting' | 'connecting' | 'running' | 'waiting' | 'done' | 'failed' | 'stopped';
+
+export interface ReplayRun {
+  replayId: string;
+  url: string;
+  total: number;
+  sent: number;
+  state: ReplayState;
+  connectionId?: string;
+  error?: string;
+}
+
+export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;
+/** The name of the rule behind the "Pause all" toggle. */
+export const PAUSE_ALL_RULE_NAME = 'Pause all';
+const PAUSE_ALL_ID = 'pause-all';
+
+export function newRule(fields: Partial<InterceptRule> = {}): InterceptRule {
+  return {
+    id: crypto.randomUUID(),
+    name: 'New rule',
+    enabled: true,
+    action: 'breakpoint',
+    direction: 'both',
+    urlPattern: '',
+    pattern: '',
+    regex: false,
+    replacement: '',
+    ...fields,
+  };
+}
+
+export class ActState {
+  rules = $state.raw<InterceptRule[]>([]);
+  holdTimeoutMs = $state(DEFAULT_HOLD_TIMEOUT_MS);
+  /** The background has told us its rules at least once. */
+  rulesKnown = $state(false);
+  held = $state.raw<HeldFrame[]>([]);
+  replays = $state.raw<ReplayRun[]>([]);
+  /** Last problem saving rules or acting on a hold, shown in the rules and held-frames views. */
+  rulesError = $state('');
+  holdError = $state('');
+
+  readonly link: ActLink;
+
+  constructor(link: ActLink) {
+    this.link = link;
+  }
+
+  get pauseAll(): boolean {
+    return this.rules.some((r) => r.id === PAUSE_ALL_ID && r.enabled);
+  }
+
+  /** The background link is (re)established: ask for the rules. */
+  onConnected(): void {
+    this.link.post(message({ type: 'get-rules' }));
+  }
+
+  onRules(rules: InterceptRule[], holdTimeoutMs: number): void {
+    this.rules = Array.isArray(rules) ? rules : [];
+    this.holdTimeoutMs = holdTimeoutMs > 0 ? holdTimeoutMs : DEFAULT_HOLD_TIMEOUT_MS;
+    this.rulesKnown = true;
+  }
+
+  onNotice(notice: WireNotice): void {
+    switch (notice.kind) {
+      case 'held':
+        if (this.held.some((h) => h.holdId === notice.holdId)) return;
+        this.held = [...this.held, { holdId: notice.holdId, connectionId: notice.connectionId, dir: notice.dir, data: notice.data, rule: notice.rule, time: notice.time }];
+        return;
+      case 'released':
+        this.held = this.held.filter((h) => h.holdId !== notice.holdId);
+        return;
+      case 'replay-progress': {
+        const known = this.replays.some((r) => r.replayId === notice.replayId);
+        const update = (r: ReplayRun): ReplayRun =>
+          r.replayId === notice.replayId
+            ? { ...r, sent: notice.sent, total: notice.total, state: notice.state, connectionId: notice.connectionId ?? r.connectionId, error: notice.error }
+            : r;
+        if (known) this.replays = this.replays.map(update);
+        return;
+      }
+    }
+  }
+
+  /** The page went away (new session): its holds went with it. */
+  forgetHolds(): void {
+    this.held = [];
+  }
+
+  // Rules ----------------------------------------------------------------------------------------------------
+
+  /** Saves the whole rule list (the background persists it and pushes it to every page). */
+  saveRules(rules: InterceptRule[], holdTimeoutMs = this.holdTimeoutMs): boolean {
+    for (const rule of rules) {
+      const problem = validateRule(rule);
+      if (problem && rule.enabled) {
+        this.rulesError = `Rule "${rule.name}": ${problem}`;
+        return false;
+      }
+    }
+    if (!this.link.post(message({ type: 'set-rules', rules, holdTimeoutMs }))) {
+      this.rulesError = 'Not connected to the background; the rules were not saved. Try again in a moment.';
+      return false;
+    }
+    this.rulesError = '';
+    // Shown at once; the background's echo confirms it.
+    this.rules = rules;
+    this.holdTimeoutMs = holdTimeoutMs;
+    return true;
+  }
+
+  upsertRule(rule: InterceptRule): boolean {
+    const exists = this.rules.some((r) => r.id === rule.id);
+    return this.saveRules(exists ? this.rules.map((r) => (r.id === rule.id ? rule : r)) : [...this.rules, rule]);
+  }
+
+  deleteRule(id: string): boolean {
+    return this.saveRules(this.rules.filter((r) => r.id !== id));
+  }
+
+  setEnabled(id: string, enabled: boolean): boolean {
+    return this.saveRules(this.rules.map((r) => (r.id === id ? { ...r, enabled } : r)));
+  }
+
+  /** "Pause all": a breakpoint matching every frame both ways, first in the list so it wins. */
+  setPauseAll(on: boolean): boolean {
+    const others = this.rules.filter((r) => r.id !== PAUSE_ALL_ID);
+    return this.saveRules(on ? [newRule({ id: PAUSE_ALL_ID, name: PAUSE_ALL_RULE_NAME }), ...others] : others);
+  }
+
+  setHoldTimeout(ms: number): boolean {
+    if (!(Number.isFinite(ms) && ms >= 100)) {
+      this.rulesError = 'The hold timeout must be at least 100 ms.';
+      return false;
+    }
+    return this.saveRules(this.rules, Math.round(ms));
+  }
+
+  // Holds ----------------------------------------------------------------------------------------------------
+
+  async release(holdId: string, action: 'forward' | 'drop', data?: EncodedPayload): Promise<CommandOutcome> {
+    const result = await this.link.command({ kind: 'release', holdId, action, data });
+    if (result.ok) {
+      this.holdError = '';
+      this.held = this.held.filter((h) => h.holdId !== holdId);
+    } else {
+      this.holdError = result.error ?? 'The page did not release the frame.';
+      // Gone from the page (timed out, page navigated): nothing left to act on.
+      if (/not held|no longer|gone|not connected/i.test(this.holdError)) this.held = this.held.filter((h) => h.holdId !== holdId);
+    }
+    return result;
+  }
+
+  // Replays --------------------------------------------------------------------------------------------------
+
+  async startReplay(url: string, protocols: string[], steps: ReplayStep<EncodedPayload>[], waitForReply?: ReplayWaitForReply): Promise<CommandOutcome & { replayId: string }> {
+    const replayId = crypto.randomUUID();
+    this.replays = [...this.replays, { replayId, url, total: steps.length, sent: 0, state: 'starting' }];
+    const result = await this.link.command({ kind: 'replay', replayId, url, protocols, steps, waitForReply });
+    if (!result.ok) {
+      this.replays = this.replays.map((r) => (r.replayId === replayId ? { ...r, state: 'failed', error: result.error ?? 'The replay could not start.' } : r));
+    }
+    return { ...result, replayId };
+  }
+
+  async stopReplay(replayId: string): Promise<CommandOutcome> {
+    return this.link.command({ kind: 'replay-stop', replayId });
+  }
+
+  replay(replayId: string): ReplayRun | undefined {
+    return this.replays.find((r) => r.replayId === replayId);
+  }
+}
