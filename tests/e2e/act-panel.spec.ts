@@ -294,3 +294,60 @@ test('resend on a closed socket shows a clear error in the panel and nothing rea
   expect(server.received).toHaveLength(1);
   expect(errors).toEqual([]);
 });
+
+test('replay: wait for a reply fails clearly on a silent server; Stop ends a slow replay', async ({ page, server, sw, context, ext }) => {
+  test.slow();
+  const { connectionId, tabId } = await openPage(page, server, sw);
+  await sendFromPage(page, ['a', 'b', 'c']);
+  await waitForStore(sw, (s) => framesOf(s, connectionId).filter((f) => f.dir === 'send').length === 3);
+  const panel = await openPanel(context, ext.extensionId, tabId);
+  await panel.getByRole('listbox', { name: 'Connections' }).getByRole('option', { name: /\/echo/ }).click();
+  await panel.getByRole('button', { name: 'Replay…' }).click();
+  const dialog = panel.getByRole('dialog', { name: 'Replay messages' });
+  const status = dialog.getByRole('status', { name: 'Replay status' });
+
+  await dialog.getByRole('textbox', { name: 'URL' }).fill(`${server.wsOrigin}/silent`);
+  await dialog.getByRole('combobox', { name: 'Timing' }).selectOption('fast');
+  await dialog.getByRole('checkbox', { name: 'Wait for a reply before each next message' }).check();
+  await dialog.getByRole('textbox', { name: 'Reply pattern' }).fill('(');
+  await dialog.getByRole('checkbox', { name: 'Regex' }).check();
+  await expect(dialog.getByRole('alert')).toContainText('Invalid regular expression');
+  await dialog.getByRole('textbox', { name: 'Reply pattern' }).fill('^[abc]$');
+  await dialog.getByRole('spinbutton', { name: 'Reply timeout (ms)' }).fill('500');
+  await dialog.getByRole('button', { name: 'Start replay' }).click();
+  await expect(status).toHaveText(/^Replay failed: 1 of 3 sent — No matching reply/);
+  expect(server.received.filter((m) => m.path === '/silent').map((m) => m.data.toString())).toEqual(['a']);
+
+  // A slow replay (fixed 2 s gaps) stops on demand: the rest is never sent.
+  await dialog.getByRole('checkbox', { name: 'Wait for a reply before each next message' }).uncheck();
+  await dialog.getByRole('textbox', { name: 'URL' }).fill(`${server.wsOrigin}/echo?replay=slow`);
+  await dialog.getByRole('combobox', { name: 'Timing' }).selectOption('fixed');
+  await dialog.getByRole('spinbutton', { name: 'Delay (ms)' }).fill('2000');
+  await dialog.getByRole('button', { name: 'Start replay' }).click();
+  await expect(status).toHaveText(/^Replay (running|waiting for a reply): 1 of 3 sent/);
+  await dialog.getByRole('button', { name: 'Stop replay' }).click();
+  await expect(status).toHaveText(/^Replay stopped: 1 of 3 sent/);
+  await page.waitForTimeout(2500);
+  expect(server.received.filter((m) => m.path === '/echo').map((m) => m.data.toString())).toEqual(['a', 'b', 'c', 'a']);
+});
+
+test('the hold timeout set in the rules view lets a held frame through unchanged', async ({ page, server, sw, context, ext }) => {
+  const { tabId } = await openPage(page, server, sw);
+  const panel = await openPanel(context, ext.extensionId, tabId);
+  await panel.getByRole('button', { name: /^Rules/ }).click();
+  const rulesDialog = panel.getByRole('dialog', { name: 'Intercept rules' });
+  await expect(rulesDialog.getByRole('spinbutton', { name: 'Hold timeout (seconds)' })).toHaveValue('30');
+  await rulesDialog.getByRole('spinbutton', { name: 'Hold timeout (seconds)' }).fill('0.5');
+  await rulesDialog.getByRole('button', { name: 'Save timeout' }).click();
+  await rulesDialog.getByRole('button', { name: 'Close rules' }).click();
+  await panel.getByRole('button', { name: 'Pause all' }).click();
+  await page.waitForTimeout(300);
+  await sendFromPage(page, ['patient']);
+  await expect.poll(() => serverTexts(server)).toEqual(['patient']);
+  // It was held (Pause all applied) and went through when the timeout passed, both ways.
+  const store = await waitForStore(sw, (s) => s.frames.filter((f) => f.note === 'released after the hold timeout').length === 2);
+  expect(store.frames.filter((f) => f.note === 'released after the hold timeout').map((f) => [f.dir, f.text])).toEqual([['send', 'patient'], ['receive', 'patient']]);
+  await expect.poll(async () => (await got(page)).map((g) => g[0])).toEqual(['patient']);
+  // Released by the timeout: nothing is left held in the panel.
+  await expect(panel.getByRole('region', { name: 'Held frames' })).toHaveCount(0);
+});
