@@ -1,0 +1,284 @@
+/**
+ * Export and import through the real panel (opened as a tab) in Chromium with the built extension: a captured
+ * session goes out as .wsi.json and HAR and comes back in byte for byte; a Chrome HAR imports; a bad file is
+ * refused with a message and changes nothing.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { BrowserContext, Page, Worker } from '@playwright/test';
+import { test, expect, waitForStore, readStore, EXTENSION_DIR, type StoredSnapshot } from './fixtures';
+
+async function tabIdOf(page: Page, sw: Worker): Promise<number> {
+  await page.bringToFront();
+  return sw.evaluate(async () => {
+    // The service worker's own `chrome` (no @types/chrome in this project).
+    const tabs = (globalThis as unknown as { chrome: { tabs: { query(q: object): Promise<Array<{ id?: number }>> } } }).chrome.tabs;
+    const [tab] = await tabs.query({ active: true, lastFocusedWindow: true });
+    return tab.id!;
+  });
+}
+
+async function openPanel(context: BrowserContext, extensionId: string, tabId: number | null): Promise<Page> {
+  const panel = await context.newPage();
+  await panel.goto(`chrome-extension://${extensionId}/panel.html${tabId === null ? '' : `?tabId=${tabId}`}`);
+  await expect(panel.getByRole('status', { name: 'Connection to the extension' })).toHaveText('Connected');
+  return panel;
+}
+
+async function exportFile(panel: Page, scope: string, format: RegExp): Promise<{ name: string; text: string }> {
+  const exportButton = panel.getByRole('button', { name: 'Export', exact: true });
+  if ((await exportButton.getAttribute('aria-expanded')) !== 'true') await exportButton.click();
+  const options = panel.getByRole('group', { name: 'Export options' });
+  await options.getByRole('radio', { name: scope }).check();
+  await options.getByRole('radio', { name: format }).check();
+  const [download] = await Promise.all([panel.waitForEvent('download'), options.getByRole('button', { name: 'Download' }).click()]);
+  const path = await download.path();
+  return { name: download.suggestedFilename(), text: readFileSync(path, 'utf8') };
+}
+
+async function importFile(panel: Page, name: string, text: string): Promise<void> {
+  const [chooser] = await Promise.all([panel.waitForEvent('filechooser'), panel.getByRole('button', { name: 'Import', exact: true }).click()]);
+  await chooser.setFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
+}
+
+/** Rows of one session, ids left out, in connection then seq order. */
+function rowsOf(s: StoredSnapshot, sessionId: string) {
+  const order = s.connections.filter((c) => c.sessionId === sessionId).sort((a, b) => (a.startedAt as number) - (b.startedAt as number)).map((c) => c.id);
+  return s.frames
+    .filter((f) => f.sessionId === sessionId)
+    .sort((a, b) => order.indexOf(a.connectionId) - order.indexOf(b.connectionId) || a.seq - b.seq)
+    .map(({ sessionId: _s, connectionId: _c, ...rest }) => rest);
+}
+
+test('a captured session exported from the panel imports back with every byte, time and close code', async ({ page, server, sw, context, ext }) => {
+  const url = server.page('/io.html', `<!doctype html><title>io</title><script>
+    window.ws = new WebSocket('${server.wsOrigin}/echo', ['v1', 'v2']);
+    ws.binaryType = 'arraybuffer';
+    window.opened = new Promise((r) => ws.addEventListener('open', r));
+  </script>`);
+  await page.goto(url);
+  await page.evaluate(async () => {
+    const w = window as any;
+    await w.opened;
+    w.ws.send('héllo ✓ <b>not html</b>');
+    w.ws.send(new Uint8Array([0, 1, 2, 253, 254, 255]));
+    w.ws.send('{"a":[1,2,3]}');
+    await new Promise((r) => setTimeout(r, 300));
+    w.ws.close(4001, 'bye ✓');
+  });
+  const captured = await waitForStore(sw, (s) => s.frames.some((f) => f.kind === 'close') && s.frames.filter((f) => f.kind === 'frame').length === 6);
+  const capturedId = captured.sessions[0].id;
+
+  const panel = await openPanel(context, ext.extensionId, await tabIdOf(page, sw));
+  const wsi = await exportFile(panel, 'Whole session', /\.wsi\.json/);
+  expect(wsi.name).toMatch(/\.wsi\.json$/);
+  const file = JSON.parse(wsi.text);
+  expect([file.format, file.version, file.connections.length]).toEqual(['websocket-inspector', 1, 1]);
+
+  await importFile(panel, wsi.name, wsi.text);
+  await expect(panel.getByRole('status').filter({ hasText: `Imported ${wsi.name}: 1 connection` })).toBeVisible();
+  const after = await readStore(sw);
+  const imported = after.sessions.find((s) => s.source === 'imported')!;
+  expect(imported).toMatchObject({ tabId: null, importedFrom: wsi.name, frameCount: 6 });
+  expect(rowsOf(after, imported.id)).toEqual(rowsOf(after, capturedId));
+  const connection = after.connections.find((c) => c.sessionId === imported.id)!;
+  expect(connection).toMatchObject({ url: `${server.wsOrigin}/echo`, protocols: ['v1', 'v2'], protocol: 'v1', closeCode: 4001, closeReason: 'bye ✓' });
+  // The panel shows the imported session: its messages are in the grid, as text.
+  await expect(panel.getByRole('combobox', { name: 'Session' })).toContainText(`imported from ${wsi.name}`);
+  await expect(panel.getByRole('grid', { name: 'Messages' }).getByText('héllo ✓ <b>not html</b>').first()).toBeVisible();
+
+  // HAR of the same session, in Chrome's shape.
+  await panel.getByRole('combobox', { name: 'Session' }).selectOption(capturedId);
+  const har = await exportFile(panel, 'Whole session', /HAR/);
+  expect(har.name).toMatch(/\.har$/);
+  const entry = JSON.parse(har.text).log.entries[0];
+  expect(entry._resourceType).toBe('websocket');
+  const messages = entry._webSocketMessages as Array<{ type: string; time: number; opcode: number; data: string }>;
+  const expected = [
+    [1, 'héllo ✓ <b>not html</b>'],
+    [2, 'AAEC/f7/'],
+    [1, '{"a":[1,2,3]}'],
+  ];
+  // The three sends went out before the first echo came back: compare each direction in order.
+  expect(messages.filter((m) => m.type === 'send').map((m) => [m.opcode, m.data])).toEqual(expected);
+  expect(messages.filter((m) => m.type === 'receive').map((m) => [m.opcode, m.data])).toEqual(expected);
+  const sentTimes = rowsOf(await readStore(sw), capturedId).filter((r) => r.dir === 'send').map((r) => r.time / 1000);
+  expect(messages.filter((m) => m.type === 'send').map((m) => m.time)).toEqual(sentTimes);
+});
+
+test('a HAR saved by Chrome DevTools imports; a bad file is refused with a message and changes nothing', async ({ page, server, sw, context, ext }) => {
+  const url = server.page('/one.html', `<!doctype html><script>
+    const ws = new WebSocket('${server.wsOrigin}/echo');
+    ws.onopen = () => ws.send('kept');
+  </script>`);
+  await page.goto(url);
+  await waitForStore(sw, (s) => s.frames.filter((f) => f.kind === 'frame').length === 2);
+  const panel = await openPanel(context, ext.extensionId, await tabIdOf(page, sw));
+
+  const before = await readStore(sw);
+  const good = readFileSync(resolve('tests/fixtures/chrome-websocket.har'), 'utf8');
+  await importFile(panel, 'cut.har', good.slice(0, 3000));
+  const alert = panel.getByRole('alert');
+  await expect(alert).toContainText('Import failed: cut.har: the file is truncated: the JSON ends before it is complete');
+  const har = JSON.parse(good);
+  delete har.log.entries[2]._webSocketMessages[1].opcode;
+  await importFile(panel, 'no-opcode.har', JSON.stringify(har));
+  await expect(alert).toContainText("Import failed: no-opcode.har: log.entries[2]._webSocketMessages[1]: missing 'opcode'");
+  expect(await readStore(sw)).toEqual(before);
+
+  await importFile(panel, 'chrome-websocket.har', good);
+  await expect(panel.getByRole('status').filter({ hasText: 'Imported chrome-websocket.har: 2 connections, 6 rows.' })).toBeVisible();
+  await expect(panel.getByRole('alert')).toHaveCount(0);
+  const grid = panel.getByRole('grid', { name: 'Messages' });
+  await expect(grid.getByText('{"op":"join","room":42}')).toBeVisible();
+  await expect(grid.getByText('cpu=0.42')).toBeVisible();
+  const s = await readStore(sw);
+  const imported = s.sessions.find((x) => x.source === 'imported')!;
+  expect(imported.importedFrom).toBe('chrome-websocket.har');
+  expect(s.frames.filter((f) => f.sessionId === imported.id).map((f) => f.base64 ?? f.text)).toEqual(
+    expect.arrayContaining(['AAEC/f7/', '3q2+7w==', '{"op":"join","room":42}', '']),
+  );
+});
+
+// ---------------------------------------------------------------------------------------------------------------
+// The worker on its own, in an extension page: the built bundle, real IndexedDB.
+
+/** The bundled worker's URL path inside the built extension (Vite names it with a hash). */
+function workerPath(): string {
+  const file = readdirSync(join(EXTENSION_DIR, 'assets')).find((f) => /^session-io-worker-.*\.js$/.test(f));
+  if (!file) throw new Error(`no session-io-worker bundle in ${EXTENSION_DIR}/assets`);
+  return `/assets/${file}`;
+}
+
+type JobResult = { type: string; message?: string; text?: string; fileName?: string; rows?: number; result?: { sessionId: string; rows: number } };
+
+/** Runs one worker job in an extension page; a Blob answer comes back as its text. */
+async function workerJob(page: Page, path: string, request: { type: 'export'; scope: unknown; format: string } | { type: 'import'; name: string; text: string }): Promise<JobResult> {
+  return page.evaluate(
+    async ({ path, request }) => {
+      const worker = new Worker(path, { type: 'module' });
+      const message =
+        request.type === 'import' ? { type: 'import', file: new File([request.text], request.name) } : request;
+      const answer = await new Promise<any>((resolve) => {
+        worker.onmessage = (e) => {
+          if (e.data.type !== 'progress') resolve(e.data);
+        };
+        worker.onerror = (e) => resolve({ type: 'error', message: e.message });
+        worker.postMessage(message);
+      });
+      worker.terminate();
+      if (answer.type === 'exported') return { type: answer.type, text: await answer.blob.text(), fileName: answer.fileName, rows: answer.rows };
+      return answer;
+    },
+    { path, request },
+  );
+}
+
+test('the import/export worker round-trips a captured session in the real extension', async ({ page, server, sw, context, ext }) => {
+  const url = server.page('/w.html', `<!doctype html><script>
+    const ws = new WebSocket('${server.wsOrigin}/echo');
+    ws.binaryType = 'arraybuffer';
+    ws.onopen = () => { ws.send('text ✓'); ws.send(new Uint8Array([255, 0, 128])); setTimeout(() => ws.close(4002, 'done'), 300); };
+  </script>`);
+  await page.goto(url);
+  const captured = await waitForStore(sw, (s) => s.frames.some((f) => f.kind === 'close') && s.frames.filter((f) => f.kind === 'frame').length === 4);
+  const sessionId = captured.sessions[0].id;
+
+  const extensionPage = await context.newPage();
+  await extensionPage.goto(`chrome-extension://${ext.extensionId}/devtools.html`);
+  const path = workerPath();
+  for (const format of ['wsi', 'har']) {
+    const exported = await workerJob(extensionPage, path, { type: 'export', scope: { kind: 'session', sessionId }, format });
+    expect(exported.type, exported.message).toBe('exported');
+    const imported = await workerJob(extensionPage, path, { type: 'import', name: exported.fileName!, text: exported.text! });
+    expect(imported.type, imported.message).toBe('imported');
+    const after = await readStore(sw);
+    const frames = (id: string) => rowsOf(after, id).filter((r) => r.kind === 'frame').map((r) => [r.dir, r.opcode, r.text ?? r.base64]);
+    expect(frames(imported.result!.sessionId)).toEqual(frames(sessionId));
+    const connection = after.connections.find((c) => c.sessionId === imported.result!.sessionId)!;
+    expect([connection.closeCode, connection.closeReason]).toEqual([4002, 'done']);
+    if (format === 'wsi') expect(rowsOf(after, imported.result!.sessionId)).toEqual(rowsOf(after, sessionId));
+  }
+
+  const before = await readStore(sw);
+  const refused = await workerJob(extensionPage, path, { type: 'import', name: 'v2.wsi.json', text: '{"format":"websocket-inspector","version":2}' });
+  expect(refused).toEqual({ type: 'error', message: 'v2.wsi.json: version: version 2 is not supported; this build reads version 1' });
+  expect(await readStore(sw)).toEqual(before);
+});
+
+/**
+ * Benchmark, not a test of speed: `WSI_BENCH=1 WXT_OUT_DIR=.output-io npx playwright test export-import -g benchmark`.
+ * Seeds a million rows and prints how long the worker takes to export them and to import the file back.
+ */
+test('benchmark: export and import of a million rows', async ({ context, ext }) => {
+  test.skip(!process.env.WSI_BENCH, 'set WSI_BENCH=1 to run');
+  test.setTimeout(900_000);
+  const rowsTotal = Number(process.env.WSI_BENCH_ROWS ?? 1_000_000);
+  const extensionPage = await context.newPage();
+  await extensionPage.goto(`chrome-extension://${ext.extensionId}/devtools.html`);
+  // Let the extension's own code create the database (a bare indexedDB.open would create it without stores).
+  const created = await workerJob(extensionPage, workerPath(), { type: 'export', scope: { kind: 'session', sessionId: 'none' }, format: 'wsi' });
+  expect(created.message).toBe('session none is not in the store (deleted?)');
+  const seedMs = await extensionPage.evaluate(async (n) => {
+    const started = performance.now();
+    const db: IDBDatabase = await new Promise((resolve, reject) => {
+      const open = indexedDB.open('websocket-inspector');
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+    const t0 = Date.now();
+    const put = (store: string, value: unknown) => db.transaction(store, 'readwrite').objectStore(store).put(value);
+    put('sessions', { id: 'bench', tabId: null, pageUrl: 'https://bench.test/', title: 'bench', startedAt: t0, lastActivity: t0, source: 'captured', connectionCount: 1, frameCount: n, bytes: n * 40 });
+    put('connections', { id: 'c', sessionId: 'bench', url: 'wss://bench.test/', protocols: [], protocol: '', extensions: '', frameUrl: '', pageUrl: '', startedAt: t0, state: 'open', errored: false, sentCount: n / 2, receivedCount: n / 2, sentBytes: 0, receivedBytes: 0, lastSeq: n });
+    const binary = new Uint8Array(24).map((_, i) => i).buffer;
+    for (let start = 1; start <= n; start += 20000) {
+      const tx = db.transaction('frames', 'readwrite');
+      for (let seq = start; seq < start + 20000 && seq <= n; seq++) {
+        const text = seq % 4 !== 0;
+        tx.objectStore('frames').put({ sessionId: 'bench', connectionId: 'c', seq, time: t0 + seq * 0.25, kind: 'frame', dir: seq % 2 ? 'send' : 'receive', opcode: text ? 1 : 2, data: text ? `{"type":"tick","seq":${seq},"price":123.45}` : binary, size: 40, origin: 'page', status: 'sent' });
+      }
+      await new Promise((r) => (tx.oncomplete = r));
+    }
+    db.close();
+    return performance.now() - started;
+  }, rowsTotal);
+
+  console.log(`seeded ${rowsTotal} rows in ${Math.round(seedMs)} ms`);
+  const path = workerPath();
+  const timing = await extensionPage.evaluate(
+    async ({ path }) => {
+      // Main-thread responsiveness while the worker runs: the longest gap between 16 ms ticks.
+      let longestGap = 0;
+      let last = performance.now();
+      const ticker = setInterval(() => {
+        const now = performance.now();
+        longestGap = Math.max(longestGap, now - last);
+        last = now;
+      }, 16);
+      const run = (message: unknown) =>
+        new Promise<any>((resolve) => {
+          const worker = new Worker(path, { type: 'module' });
+          worker.onmessage = (e) => {
+            if (e.data.type !== 'progress') {
+              worker.terminate();
+              resolve(e.data);
+            }
+          };
+          worker.postMessage(message);
+        });
+      const t0 = performance.now();
+      const exported = await run({ type: 'export', scope: { kind: 'session', sessionId: 'bench' }, format: 'wsi' });
+      const exportMs = performance.now() - t0;
+      const bytes = exported.blob.size;
+      const t1 = performance.now();
+      const imported = await run({ type: 'import', file: new File([exported.blob], 'bench.wsi.json') });
+      const importMs = performance.now() - t1;
+      clearInterval(ticker);
+      return { exportMs, bytes, rows: exported.rows, importMs, importedRows: imported.result?.rows, importError: imported.message, longestGap };
+    },
+    { path },
+  );
+  console.log(JSON.stringify({ rows: rowsTotal, seedMs: Math.round(seedMs), ...timing, exportMs: Math.round(timing.exportMs), importMs: Math.round(timing.importMs), longestMainThreadGapMs: Math.round(timing.longestGap) }));
+  expect(timing.rows).toBe(rowsTotal);
+  expect(timing.importedRows).toBe(rowsTotal);
+});
