@@ -80,9 +80,12 @@ export async function openExtensionPage(browser: Browser, path: string, timeoutM
 export async function readStore(extensionPage: Page): Promise<StoredSnapshot> {
   return extensionPage.evaluate(async () => {
     const open = indexedDB.open('websocket-inspector');
+    // Never create the database: an empty version 1 made here would stop the background's upgrade from ever
+    // creating the stores. Before the first capture there is nothing to read yet.
+    open.onupgradeneeded = () => open.transaction!.abort();
     const db: IDBDatabase = await new Promise((res, rej) => {
       open.onsuccess = () => res(open.result);
-      open.onerror = () => rej(open.error);
+      open.onerror = () => rej(new Error(`no database yet (${String(open.error)})`));
     });
     try {
       const all = (store: string): Promise<unknown[]> =>
