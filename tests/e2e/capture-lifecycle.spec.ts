@@ -82,7 +82,8 @@ test('client and server closes are stored with code, reason and wasClean', async
   const closes = await page.evaluate(() => (window as unknown as { closes: Record<string, [number, string, boolean]> }).closes);
   expect(closes).toEqual({ client: [4001, 'client says bye ✓', true], server: [4002, 'server <b>done</b>', true], plain: [1005, '', true] });
 
-  const s = await waitForStore(sw, (s) => s.connections.length === 3 && s.connections.every((c) => c.state === 'closed'));
+  // Rows, not connection state: the harness reads each store in its own transaction.
+  const s = await waitForStore(sw, (s) => s.connections.length === 3 && s.frames.filter((f) => f.kind === 'close').length === 3);
   const byPath = (p: string) => s.connections.find((c) => c.url.startsWith(`${server.wsOrigin}${p}`))!;
   const client = s.connections.find((c) => c.closeCode === 4001)!;
   const srv = byPath('/close');
@@ -110,7 +111,7 @@ test('an abrupt server drop is stored as close 1006, not clean', async ({ page, 
   await expect.poll(() => page.evaluate(() => (window as unknown as { events: string[] }).events.at(-1))).toBe('close 1006 false');
   // Whether an error event precedes the close is the browser's business: the store mirrors what the page saw.
   const events = await page.evaluate(() => (window as unknown as { events: string[] }).events);
-  const s = await waitForStore(sw, (s) => s.connections[0]?.state === 'closed');
+  const s = await waitForStore(sw, (s) => s.connections[0]?.state === 'closed' && s.frames.some((f) => f.kind === 'close'));
   expect(rowsOf(s, s.connections[0].id).map((r) => (r.kind === 'close' ? `close ${r.code} ${r.wasClean}` : r.kind))).toEqual(events);
   expect(s.connections[0]).toMatchObject({ closeCode: 1006, wasClean: false, errored: events.includes('error') });
 });
@@ -139,7 +140,7 @@ test('failed connections (nothing listening, handshake rejected) are stored with
       .poll(() => page.evaluate(() => (window as unknown as { events: object }).events))
       .toEqual({ dead: ['error', 'close 1006 false'], refused: ['error', 'close 1006 false'] });
 
-    const s = await waitForStore(sw, (s) => s.connections.length === 2 && s.connections.every((c) => c.state === 'closed'));
+    const s = await waitForStore(sw, (s) => s.connections.length === 2 && s.connections.every((c) => c.state === 'closed') && s.frames.filter((f) => f.kind === 'close').length === 2);
     for (const u of [`ws://127.0.0.1:${deadPort}/`, `ws://127.0.0.1:${refusingPort}/nope`]) {
       const c = s.connections.find((x) => x.url === u)!;
       expect(c, u).toMatchObject({ state: 'closed', errored: true, closeCode: 1006, wasClean: false, closeReason: '' });
@@ -177,7 +178,7 @@ test('send while CONNECTING is stored as refused with the error, send while clos
   expect(result.earlyBinary).toBe('InvalidStateError');
   expect(server.received.map((m) => m.data.toString())).toEqual(['on time']);
 
-  const s = await waitForStore(sw, (s) => s.connections[0]?.state === 'closed');
+  const s = await waitForStore(sw, (s) => s.connections[0]?.state === 'closed' && s.frames.length === 7);
   const rows = rowsOf(s, s.connections[0].id);
   expect(rows.map((r) => [r.kind, r.dir ?? null, r.text ?? r.base64 ?? null, r.status ?? null])).toEqual([
     ['frame', 'send', 'too early', 'refused'],
