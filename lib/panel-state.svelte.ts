@@ -14,6 +14,9 @@ import { FilteredFrames, FrameSequence, refOf, searchAllSessions, type RowRef, t
 import { compileFilter, emptyFilter, isEmptyFilter, parseSavedFilters, upsertSavedFilter, type FrameFilter, type SavedFilter } from './filters';
 import type { TimeMode } from './message-format';
 import { ActState } from './act-state.svelte';
+import { ConnectionDecoders } from './decoders/connection-decoders';
+import { DETECT_FRAMES, type DecodeOutcome } from './decoders';
+import type { Detection } from './decoders';
 
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'gone';
 export type Theme = 'light' | 'dark';
@@ -43,6 +46,8 @@ export const REFRESH_MS = 150;
 const RECONNECT_DELAYS_MS = [100, 250, 500, 1000, 2000, 5000];
 const SAVED_FILTERS_KEY = 'savedFilters';
 const PREFERENCES_KEY = 'panelPreferences';
+/** Settings key of the user's "Decode as" choice for a connection. */
+export const decoderOverrideKey = (connectionId: string): string => `decoder:${connectionId}`;
 
 /** Picks the theme: an explicit `?theme=`, then DevTools' theme, then the system's. */
 export function resolveTheme(param: string | null, devtoolsThemeName: string | undefined, prefersDark: boolean): Theme {
@@ -99,6 +104,15 @@ export class PanelState {
 
   /** Short announcements (copied, failures) for the status line. */
   notice = $state('');
+
+  /** The decoded-fields filter (lib/decoders/filter.ts syntax), ANDed with `filter`. */
+  decodedQuery = $state('');
+  /** Bumped when a connection's decoder changes (detection, "Decode as"): decoded text on screen is re-read. */
+  decodingVersion = $state(0);
+  /** Decoding state of the session on screen (one decoder per connection). */
+  private decoding = new ConnectionDecoders();
+  /** Per connection: the lastSeq detection last ran at, and how many rows it read then. */
+  private detectedAt = new Map<string, { lastSeq: number; rows: number }>();
 
   private db: InspectorDatabase | undefined;
   private port: PanelPortLike | undefined;
@@ -333,7 +347,12 @@ export class PanelState {
     this.connections = [];
     this.clearSelection();
     this.follow = true;
-    if (sessionId !== null && this.db) this.connections = await listConnections(this.db, sessionId);
+    this.decoding = new ConnectionDecoders();
+    this.detectedAt = new Map();
+    if (sessionId !== null && this.db) {
+      this.connections = await listConnections(this.db, sessionId);
+      await this.detectDecoders();
+    }
     await this.rebuildView();
   }
 
@@ -352,6 +371,12 @@ export class PanelState {
     await this.rebuildView(true);
   }
 
+  async setDecodedQuery(query: string): Promise<void> {
+    if (query === this.decodedQuery) return;
+    this.decodedQuery = query;
+    await this.rebuildView(true);
+  }
+
   async clearTextFilter(): Promise<void> {
     if (this.filter.contains === '' && this.filter.regex === '') return;
     await this.setFilter({ contains: '', regex: '' });
@@ -359,6 +384,7 @@ export class PanelState {
 
   async resetFilter(): Promise<void> {
     this.filter = emptyFilter();
+    this.decodedQuery = '';
     await this.rebuildView(true);
   }
 
@@ -433,8 +459,9 @@ export class PanelState {
     if (token !== this.viewToken) return;
     this.sequence = sequence;
     this.total = sequence.total;
-    if (compiled.matches && !isEmptyFilter(this.filter)) {
-      this.filtered = new FilteredFrames(this.db, scope, compiled.matches);
+    const matches = this.rowMatcher(compiled.matches && !isEmptyFilter(this.filter) ? compiled.matches : null);
+    if (matches) {
+      this.filtered = new FilteredFrames(this.db, scope, matches);
       this.shown = 0;
       this.scanned = 0;
       this.dataVersion++;
@@ -539,6 +566,15 @@ export class PanelState {
       const [connections, session] = await Promise.all([listConnections(this.db, sessionId), this.db.get('sessions', sessionId)]);
       if (token !== this.viewToken) return;
       this.connections = connections;
+      if (await this.detectDecoders()) {
+        if (token !== this.viewToken) return;
+        // Rows already scanned were tested without this connection's decoder: scan again.
+        if (this.decodedQuery.trim() !== '') {
+          void this.rebuildView(true);
+          return;
+        }
+      }
+      if (token !== this.viewToken) return;
       if (session) this.sessions = this.sessions.map((s) => (s.id === session.id ? session : s));
       const sequence = this.sequence;
       if (!sequence) return;
@@ -562,6 +598,79 @@ export class PanelState {
         this.scheduleRefresh();
       }
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Protocol decoding (lib/decoders).
+
+  /** The frame filter's matcher (null: everything) ANDed with the decoded-fields query. */
+  private rowMatcher(frameMatches: ((row: FrameRecord) => boolean) | null): ((row: FrameRecord) => boolean) | null {
+    if (this.decodedQuery.trim() === '') return frameMatches;
+    const decoded = this.decoding.matcher(this.decodedQuery);
+    return frameMatches ? (row) => frameMatches(row) && decoded(row) : decoded;
+  }
+
+  /**
+   * Detects the decoder of every connection that has new rows and no decoder yet: from its subprotocol and first
+   * rows, once it has rows, and again when more arrive while fewer than DETECT_FRAMES were read and nothing was
+   * found. Loads the user's stored "Decode as" choice. Returns true when a decoder changed.
+   */
+  private async detectDecoders(): Promise<boolean> {
+    const db = this.db;
+    const sessionId = this.sessionId;
+    if (!db || sessionId === null) return false;
+    const decoding = this.decoding;
+    let changed = false;
+    for (const connection of this.connections) {
+      const before = this.detectedAt.get(connection.id);
+      if (connection.lastSeq <= (before?.lastSeq ?? -Infinity)) continue;
+      if (before && ((decoding.detection(connection.id)?.id ?? null) !== null || before.rows >= DETECT_FRAMES)) continue;
+      try {
+        const range = IDBKeyRange.bound([sessionId, connection.id, -Infinity], [sessionId, connection.id, Infinity]);
+        const [rows, override] = await Promise.all([db.getAll('frames', range, DETECT_FRAMES), before ? undefined : db.get('settings', decoderOverrideKey(connection.id))]);
+        if (rows.length === 0 || decoding !== this.decoding) continue;
+        if (typeof override === 'string') decoding.setOverride(connection.id, override);
+        const previous = decoding.decoderId(connection.id);
+        decoding.detect(connection.id, connection, rows);
+        this.detectedAt.set(connection.id, { lastSeq: connection.lastSeq, rows: rows.length });
+        if (decoding.decoderId(connection.id) !== previous) changed = true;
+      } catch {
+        // unreadable rows: the connection is shown undecoded, detection runs again on its next rows
+      }
+    }
+    if (changed) {
+      this.decodingVersion++;
+      this.dataVersion++;
+    }
+    return changed;
+  }
+
+  /** The row's decoded form; undefined when it is not a frame or its connection has no decoder. */
+  decodedOf(row: FrameRecord): DecodeOutcome | undefined {
+    void this.decodingVersion; // re-read when decoders change
+    return this.decoding.decode(row);
+  }
+
+  /** The grid's summary column: '' when the row is not decoded. */
+  summaryOf(row: FrameRecord): string {
+    void this.decodingVersion;
+    return this.decoding.summary(row);
+  }
+
+  /** What detection found for a connection (candidates for the "Decode as" menu). */
+  detectionOf(connectionId: string): Detection | undefined {
+    void this.decodingVersion;
+    return this.decoding.detection(connectionId);
+  }
+
+  /** "Decode as": the user's decoder for a connection (null returns to detection), kept in settings. */
+  async setDecoderOverride(connectionId: string, decoderId: string | null): Promise<void> {
+    this.decoding.setOverride(connectionId, decoderId);
+    this.decodingVersion++;
+    this.dataVersion++;
+    if (decoderId === null) await this.db?.delete('settings', decoderOverrideKey(connectionId)).catch(() => undefined);
+    else await this.persist(decoderOverrideKey(connectionId), decoderId);
+    if (this.decodedQuery.trim() !== '') await this.rebuildView(true);
   }
 
   // ---------------------------------------------------------------------------------------------------------
