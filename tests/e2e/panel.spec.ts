@@ -9,7 +9,8 @@ import { test, expect, waitForStore, readStore } from './fixtures';
 async function tabIdOf(page: Page, sw: Worker): Promise<number> {
   await page.bringToFront();
   return sw.evaluate(async () => {
-    const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
+    const tabs = (globalThis as any).chrome.tabs as { query(q: object): Promise<Array<{ id?: number }>> };
+    const [tab] = await tabs.query({ active: true, lastFocusedWindow: true });
     return tab.id!;
   });
 }
