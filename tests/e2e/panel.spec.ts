@@ -397,6 +397,9 @@ test('pause stops storing frames for the tab, resume restarts; clear session and
 
 test('a seeded 100,000-message session opens and scrolls with only visible rows in the DOM', async ({ sw, context, ext }) => {
   const N = 100_000;
+  // The panel creates the schema (openFrameStore); opening the database without it first would create an
+  // empty one that the extension then never upgrades.
+  const panel = await openPanel(context, ext.extensionId, 424242);
   await sw.evaluate(async (n) => {
     const open = indexedDB.open('websocket-inspector');
     const db: IDBDatabase = await new Promise((res, rej) => {
@@ -421,7 +424,7 @@ test('a seeded 100,000-message session opens and scrolls with only visible rows 
     db.close();
   }, N);
 
-  const panel = await openPanel(context, ext.extensionId, 424242);
+  await panel.reload();
   await expect(count(panel)).toHaveText('100,000 messages');
   await expect(grid(panel)).toHaveAttribute('aria-rowcount', String(N + 1));
   // Following the tail: the newest row is on screen.
