@@ -249,7 +249,7 @@ test('pages that replace natives we use, and page-side wrappers, see only their 
     log.push(['echo', await echoed, wrapped instanceof NativeWS]);
     wrapped.close();
     class Tracked extends NativeWS {
-      send(d: string) { log.push(['sub-send', d]); super.send(d); }
+      override send(d: string) { log.push(['sub-send', d]); super.send(d); }
     }
     const t = new Tracked(`${wsOrigin}/echo`);
     log.push(['sub', t instanceof Tracked, t instanceof NativeWS, t.constructor === Tracked, Reflect.ownKeys(t).length]);
