@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['.output/**', 'cli/dist/**', '.wxt/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench-results/**', 'demo-output/**', '**/*.svelte'] },
+  { ignores: ['.output/**', '.output-*/**', 'cli/dist/**', '.wxt/**', 'node_modules/**', 'test-results/**', 'playwright-report/**', 'bench-results/**', 'demo-output/**', '**/*.svelte'] },
   ...tseslint.configs.recommended,
   {
     rules: {

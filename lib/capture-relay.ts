@@ -51,6 +51,8 @@ export interface RelayEnvironment {
 interface Batch {
   batchSeq: number;
   events: WireEvent[];
+  /** Sum of wireEventWeight over events, kept so sending does not recount it. */
+  weight: number;
 }
 
 export class CaptureRelay {
@@ -70,6 +72,8 @@ export class CaptureRelay {
 
   /** Page events waiting on an earlier Blob read, so order is kept. */
   private pageQueue: PageEvent[] = [];
+  /** Next event of pageQueue to convert: an index, since shift() per event is quadratic on big batches. */
+  private pageQueueHead = 0;
   private readingBlob = false;
   /** Connections this frame's page hook owns: commands for other connections are for other frames. */
   private readonly knownConnections = new Set<string>();
@@ -121,31 +125,35 @@ export class CaptureRelay {
 
   private drainPageQueue(): void {
     if (this.readingBlob) return;
-    while (this.pageQueue.length > 0) {
-      const event = this.pageQueue[0];
+    const queue = this.pageQueue;
+    while (this.pageQueueHead < queue.length) {
+      const event = queue[this.pageQueueHead];
       if (event.k === 'frame' && typeof event.data !== 'string' && !(event.data instanceof ArrayBuffer)) {
         // A Blob: read its bytes, then carry on in order.
         this.readingBlob = true;
-        const blob = event.data;
-        blob.arrayBuffer().then(
-          (buffer) => {
+        const unreadable = (error: unknown) => {
+          event.data = new ArrayBuffer(0);
+          event.note = `Blob could not be read: ${String(error)}`;
+          this.readingBlob = false;
+          this.drainPageQueue();
+        };
+        try {
+          event.data.arrayBuffer().then((buffer) => {
             event.data = buffer;
             this.readingBlob = false;
             this.drainPageQueue();
-          },
-          (error: unknown) => {
-            event.data = new ArrayBuffer(0);
-            event.note = `Blob could not be read: ${String(error)}`;
-            this.readingBlob = false;
-            this.drainPageQueue();
-          },
-        );
+          }, unreadable);
+        } catch (error) {
+          unreadable(error); // not a Blob after all (or a realm we cannot read): never stall the queue
+        }
         return;
       }
-      this.pageQueue.shift();
+      this.pageQueueHead++;
       if (event.k === 'connect') this.knownConnections.add(event.socketId);
       for (const wire of toWireEvents(event, event.socketId)) this.addWireEvent(wire);
     }
+    this.pageQueue = [];
+    this.pageQueueHead = 0;
   }
 
   private addWireEvent(event: WireEvent): void {
@@ -159,7 +167,7 @@ export class CaptureRelay {
 
   private sealBatch(): void {
     if (this.building.length === 0) return;
-    const batch: Batch = { batchSeq: this.nextBatchSeq++, events: this.building };
+    const batch: Batch = { batchSeq: this.nextBatchSeq++, events: this.building, weight: this.buildingWeight };
     this.building = [];
     this.buildingWeight = 0;
     this.unacked.push(batch);
@@ -188,13 +196,13 @@ export class CaptureRelay {
     let sentWeight = 0;
     for (const batch of this.unacked) {
       if (batch.batchSeq <= this.sentUpTo) continue;
-      if (sentWeight > 0 && sentWeight + batchWeight(batch) > MAX_BATCH_WEIGHT) {
+      if (sentWeight > 0 && sentWeight + batch.weight > MAX_BATCH_WEIGHT) {
         this.scheduleFlush();
         return;
       }
       if (!this.send(message({ type: 'batch', batchSeq: batch.batchSeq, events: batch.events }))) return;
       this.sentUpTo = batch.batchSeq;
-      sentWeight += batchWeight(batch);
+      sentWeight += batch.weight;
     }
   }
 
@@ -335,6 +343,7 @@ export class CaptureRelay {
     if (this.stopped) return;
     this.stopped = true;
     this.pageQueue = [];
+    this.pageQueueHead = 0;
     this.unacked = [];
     this.building = [];
     try {
@@ -349,10 +358,4 @@ export class CaptureRelay {
     }
     this.port = undefined;
   }
-}
-
-function batchWeight(batch: Batch): number {
-  let weight = 0;
-  for (const event of batch.events) weight += wireEventWeight(event);
-  return weight;
 }

@@ -169,6 +169,8 @@ export interface StoredSnapshot {
 export async function readStore(sw: Worker, options: { withPayload?: boolean } = {}): Promise<StoredSnapshot> {
   return sw.evaluate(async ({ withPayload }) => {
     const open = indexedDB.open('websocket-inspector');
+    // Never create the database here: an empty version 1 made by a test would stop the extension's own upgrade.
+    open.onupgradeneeded = () => open.transaction?.abort();
     const db: IDBDatabase = await new Promise((res, rej) => {
       open.onsuccess = () => res(open.result);
       open.onerror = () => rej(open.error);
@@ -264,6 +266,8 @@ export interface FrameDigest {
 export async function frameDigests(sw: Worker): Promise<FrameDigest[]> {
   return sw.evaluate(async () => {
     const open = indexedDB.open('websocket-inspector');
+    // Never create the database here: an empty version 1 made by a test would stop the extension's own upgrade.
+    open.onupgradeneeded = () => open.transaction?.abort();
     const db: IDBDatabase = await new Promise((res, rej) => {
       open.onsuccess = () => res(open.result);
       open.onerror = () => rej(open.error);
