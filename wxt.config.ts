@@ -28,6 +28,10 @@ export default defineConfig({
             },
           },
         }
-      : {}),
+      : {
+          // Chrome 148+: runtime ports use structured clone instead of JSON. The relay's batches are the page's
+          // biggest cost (the serialisation runs on the page's thread); structured clone is several times cheaper.
+          message_serialization: 'structured_clone',
+        }),
   }),
 });
