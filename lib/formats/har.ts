@@ -30,20 +30,10 @@ interface HarHeader {
 }
 
 /** Our private per-entry metadata (see the module comment). */
-export interface HarInspectorFields {
-  protocols: string[];
-  protocol: string;
-  extensions: string;
-  frameUrl: string;
-  pageUrl: string;
-  startedAt: number;
-  openedAt?: number;
-  closedAt?: number;
-  closeCode?: number;
-  closeReason?: string;
-  wasClean?: boolean;
-  errored: boolean;
-}
+export type HarInspectorFields = Pick<
+  ConnectionRecord,
+  'protocols' | 'protocol' | 'extensions' | 'frameUrl' | 'pageUrl' | 'startedAt' | 'openedAt' | 'closedAt' | 'closeCode' | 'closeReason' | 'wasClean' | 'errored'
+>;
 
 const PAGE_ID = 'page_1';
 

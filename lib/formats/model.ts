@@ -3,8 +3,8 @@
  * connections and their rows, independent of store ids. `lib/session-io.ts` writes it into the store with fresh
  * ids; the command-line replayer reads it straight from a file.
  */
-import type { ConnectionState, RowKind } from '../frame-store';
-import type { ConnectionInitiator, Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding } from '../protocol';
+import type { ConnectionRecord, RowKind } from '../frame-store';
+import type { Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding } from '../protocol';
 
 export interface PortableRow {
   /** Order within the connection; strictly increasing. */
@@ -34,23 +34,14 @@ export interface PortableRow {
   extensions?: string;
 }
 
-export interface PortableConnection {
-  url: string;
-  protocols: string[];
-  protocol: string;
-  extensions: string;
-  frameUrl: string;
-  pageUrl: string;
-  startedAt: number;
-  openedAt?: number;
-  closedAt?: number;
-  state: ConnectionState;
-  closeCode?: number;
-  closeReason?: string;
-  wasClean?: boolean;
-  errored: boolean;
-  /** 'replay' when the inspector opened it to replay a sequence; absent for the page's own sockets. */
-  initiator?: ConnectionInitiator;
+/** The stored connection's own fields (not its ids and counters), so the two shapes cannot drift apart. */
+export type PortableConnectionFields = Pick<
+  ConnectionRecord,
+  | 'url' | 'protocols' | 'protocol' | 'extensions' | 'frameUrl' | 'pageUrl' | 'startedAt' | 'openedAt' | 'closedAt'
+  | 'state' | 'closeCode' | 'closeReason' | 'wasClean' | 'errored' | 'initiator'
+>;
+
+export interface PortableConnection extends PortableConnectionFields {
   rows: PortableRow[];
 }
 
