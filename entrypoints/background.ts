@@ -1,8 +1,13 @@
 import { BackgroundHub, DEFAULT_HOLD_TIMEOUT_MS, type StoredRules } from '@/lib/background-hub';
+import { installExportStreamHandler, serviceWorkerHost } from '@/lib/export-stream';
 import { openFrameStore, type InspectorDatabase } from '@/lib/frame-store';
 import { PORT_CAPTURE, PORT_PANEL } from '@/lib/protocol';
 
 export default defineBackground(() => {
+  // Streamed export downloads (Chrome's service worker only; Firefox's event page gets no fetch events).
+  const host = serviceWorkerHost(globalThis);
+  if (host) installExportStreamHandler(host, { log: (error) => console.error('[websocket-inspector]', error) });
+
   let database: Promise<InspectorDatabase> | undefined;
   const db = () => (database ??= openFrameStore());
 

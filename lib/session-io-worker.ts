@@ -2,11 +2,13 @@
  * Runs imports and exports off the panel's main thread: a module Worker (bundled by Vite from
  * `new Worker(new URL('./session-io-worker.ts', import.meta.url), { type: 'module' })` in session-io-client.ts).
  * It opens the same extension-origin IndexedDB as the panel, so a 200 MB file is read, parsed, validated and
- * stored here, and an export's Blob is built here; only progress and the result cross back.
+ * stored here, and an export's Blob is built here; only progress and the result cross back. A streamed export
+ * (lib/export-stream.ts) is encoded here too: its bytes go from here to the service worker's download directly.
  */
 import { openFrameStore } from './frame-store';
 import { compileFilter } from './filters';
-import { ImportError, exportSession, importFile, type ExportScope } from './session-io';
+import { produceExportStream, type ExportProducerMessage } from './export-stream';
+import { ImportError, exportSession, importFile, planExport, type ExportScope } from './session-io';
 import type { IoWorkerRequest, IoWorkerResponse, WorkerExportScope } from './session-io-client';
 
 const post = (message: IoWorkerResponse) => (self as unknown as Worker).postMessage(message);
@@ -19,8 +21,15 @@ function toExportScope(scope: WorkerExportScope): ExportScope {
   return scope as ExportScope;
 }
 
+/** Cancels the running streamed export (a Blob job is cancelled by terminating the worker). */
+const cancelStream = new AbortController();
+
 self.onmessage = async (event: MessageEvent<IoWorkerRequest>) => {
   const request = event.data;
+  if (request.type === 'cancel') {
+    cancelStream.abort();
+    return;
+  }
   let db;
   try {
     db = await openFrameStore();
@@ -30,6 +39,21 @@ self.onmessage = async (event: MessageEvent<IoWorkerRequest>) => {
         onProgress: (done, total) => post({ type: 'progress', done, total }),
       });
       post({ type: 'imported', result });
+    } else if (request.type === 'export-stream') {
+      const plan = await planExport(db, toExportScope(request.scope), request.format, {
+        onProgress: (done) => post({ type: 'progress', done }),
+      }).catch((error: unknown) => {
+        // Nothing to offer: let the service worker forget the token now rather than when it expires.
+        request.port.postMessage({ type: 'abort', message: error instanceof Error ? error.message : String(error) } satisfies ExportProducerMessage);
+        request.port.close();
+        throw error;
+      });
+      const totals = await produceExportStream(plan, request.port, {
+        onReady: () => post({ type: 'stream-ready' }),
+        onStarted: () => post({ type: 'stream-started', fileName: plan.fileName }),
+        signal: cancelStream.signal,
+      });
+      post({ type: 'streamed', fileName: plan.fileName, rows: totals.rows, connections: totals.connections });
     } else {
       const result = await exportSession(db, toExportScope(request.scope), request.format, {
         onProgress: (done) => post({ type: 'progress', done }),

@@ -1,9 +1,10 @@
 /**
  * Sessions in and out of the store.
  *
- * Export streams: rows are read by key range in chunks, each chunk becomes one string, and the file is a Blob of
- * those parts. Between chunks the loop yields to the event loop, so a million rows never freeze the page it runs
- * in (the panel runs it in a worker anyway, see lib/session-io-worker.ts).
+ * Export streams: rows are read by key range in chunks and each chunk becomes one string (planExport's `chunks`).
+ * Those strings become either a Blob (exportSession) or the body of a streamed download (lib/export-stream.ts).
+ * Between chunks the loop yields to the event loop, so a million rows never freeze the page it runs in (the panel
+ * runs it in a worker anyway, see lib/session-io-worker.ts).
  *
  * Import never damages what is stored: the file is validated completely first (lib/formats), then written under a
  * new session id — connections and rows first, one transaction per chunk, the session record last, so nothing
@@ -103,8 +104,31 @@ function stamp(date: Date): string {
   return date.toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
 }
 
-/** Writes the chosen part of a session as a `.wsi.json` or HAR Blob. */
-export async function exportSession(db: InspectorDatabase, scope: ExportScope, format: ExportFormat, options: ExportOptions = {}): Promise<ExportResult> {
+/** What an export yields when it ends. */
+export interface ExportTotals {
+  rows: number;
+  connections: number;
+}
+
+/** An export resolved against the store, ready to produce its text. */
+export interface ExportPlan {
+  fileName: string;
+  /** The file's media type (both formats are JSON). */
+  mimeType: string;
+  /**
+   * The file's text, one string per chunk of rows (plus the head and the tail); their concatenation is the file.
+   * Rows are read while it is iterated, so nothing but the current chunk is held in memory.
+   */
+  chunks: AsyncGenerator<string, ExportTotals, undefined>;
+}
+
+/**
+ * Resolves what to export (the session, its connections, which rows) and names the file; the rows are read and
+ * encoded only as `chunks` is iterated. Both the Blob export below and the streamed download
+ * (lib/export-stream.ts) are this, so both produce the same bytes. A missing session or connection throws here,
+ * before anything is produced.
+ */
+export async function planExport(db: InspectorDatabase, scope: ExportScope, format: ExportFormat, options: ExportOptions = {}): Promise<ExportPlan> {
   const chunkRows = options.chunkRows ?? 5000;
   const now = options.now ?? new Date();
   const session = await db.get('sessions', scope.sessionId);
@@ -138,59 +162,68 @@ export async function exportSession(db: InspectorDatabase, scope: ExportScope, f
     format === 'wsi'
       ? new WsiWriter({ scope: scopeKind, exportedAt: now.toISOString(), exporter: `${EXPORTER.name} ${EXPORTER.version}` })
       : new HarWriter(EXPORTER);
-  const parts: string[] = [writer.start(session)];
-  let rowsDone = 0;
-  let connectionsWritten = 0;
   const partial = scope.kind === 'selection' || scope.kind === 'filtered';
 
-  for (const connection of connections) {
-    let started = false;
-    const begin = () => {
-      if (started) return '';
-      started = true;
-      connectionsWritten++;
-      return writer.connectionStart(connection);
-    };
-    // A whole connection appears even without rows; a selection only lists connections it has rows from.
-    if (!partial) parts.push(begin());
-    const keys = keysByConnection?.get(connection.id);
-    let fromSeq = -Infinity;
-    let toSeq = Infinity;
-    if (keys) {
-      fromSeq = Infinity;
-      toSeq = -Infinity;
-      for (const seq of keys) {
-        if (seq < fromSeq) fromSeq = seq;
-        if (seq > toSeq) toSeq = seq;
+  async function* chunks(): AsyncGenerator<string, ExportTotals, undefined> {
+    let rowsDone = 0;
+    let connectionsWritten = 0;
+    yield writer.start(session!);
+    for (const connection of connections) {
+      let started = false;
+      const begin = () => {
+        if (started) return '';
+        started = true;
+        connectionsWritten++;
+        return writer.connectionStart(connection);
+      };
+      // A whole connection appears even without rows; a selection only lists connections it has rows from.
+      if (!partial) yield begin();
+      const keys = keysByConnection?.get(connection.id);
+      let fromSeq = -Infinity;
+      let toSeq = Infinity;
+      if (keys) {
+        fromSeq = Infinity;
+        toSeq = -Infinity;
+        for (const seq of keys) {
+          if (seq < fromSeq) fromSeq = seq;
+          if (seq > toSeq) toSeq = seq;
+        }
       }
-    }
-    for await (const rows of connectionRowChunks(db, scope.sessionId, connection.id, chunkRows, fromSeq, toSeq)) {
-      if (options.signal?.aborted) throw options.signal.reason ?? new Error('export cancelled');
-      let text = '';
-      for (const row of rows) {
-        if (keys && !keys.has(row.seq)) continue;
-        if (predicate && !predicate(row)) continue;
-        text += begin();
-        text += writer.row(row);
-        rowsDone++;
+      for await (const rows of connectionRowChunks(db, scope.sessionId, connection.id, chunkRows, fromSeq, toSeq)) {
+        if (options.signal?.aborted) throw options.signal.reason ?? new Error('export cancelled');
+        let text = '';
+        for (const row of rows) {
+          if (keys && !keys.has(row.seq)) continue;
+          if (predicate && !predicate(row)) continue;
+          text += begin();
+          text += writer.row(row);
+          rowsDone++;
+        }
+        yield text;
+        options.onProgress?.(rowsDone);
+        await yieldToEventLoop();
       }
-      parts.push(text);
-      options.onProgress?.(rowsDone);
-      await yieldToEventLoop();
+      if (started) yield writer.connectionEnd();
     }
-    if (started) parts.push(writer.connectionEnd());
+    yield writer.end();
+    return { rows: rowsDone, connections: connectionsWritten };
   }
-  parts.push(writer.end());
 
   const extension = format === 'wsi' ? WSI_EXTENSION : HAR_EXTENSION;
   const what = scope.kind === 'session' ? '' : `-${scope.kind}`;
   const fileName = `${safeFileStem(session.pageUrl || session.title)}-${stamp(new Date(session.startedAt))}${what}${extension}`;
-  return {
-    blob: new Blob(parts, { type: format === 'wsi' ? 'application/json' : 'application/json' }),
-    fileName,
-    rows: rowsDone,
-    connections: connectionsWritten,
-  };
+  return { fileName, mimeType: 'application/json', chunks: chunks() };
+}
+
+/** Writes the chosen part of a session as a `.wsi.json` or HAR Blob. */
+export async function exportSession(db: InspectorDatabase, scope: ExportScope, format: ExportFormat, options: ExportOptions = {}): Promise<ExportResult> {
+  const plan = await planExport(db, scope, format, options);
+  const parts: string[] = [];
+  for (;;) {
+    const next = await plan.chunks.next();
+    if (next.done) return { blob: new Blob(parts, { type: plan.mimeType }), fileName: plan.fileName, ...next.value };
+    parts.push(next.value);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,0 +1,514 @@
+/**
+ * Streamed export downloads (Chrome): the browser's download starts as soon as the first bytes exist, while the
+ * rest is still being read from IndexedDB and encoded.
+ *
+ * Who does what:
+ *   panel          makes a one-time token and a MessageChannel, registers the token with the service worker
+ *                  (navigator.serviceWorker, port1 transferred), waits for `registered`, hands port2 to its export
+ *                  worker, and once that says `ready` navigates a hidden iframe to /export-stream/<token>.
+ *   export worker  (lib/session-io-worker.ts) plans the export (lib/session-io.ts planExport, the same chunks as
+ *                  the Blob export) and offers a ReadableStream of its bytes on port2 (the stream is transferred:
+ *                  bytes go from the worker to the service worker directly, with backpressure).
+ *   service worker answers the iframe's navigation with `new Response(stream, Content-Disposition: attachment)`
+ *                  — that is the download — and reports `started`, `finished` or `failed` back on the port.
+ *
+ * Why an iframe: an `<a download>` click is not routed to the service worker (tried in Chromium 156: the
+ * download fails with "file not found"), a navigation is. A `<a download>` of a Blob, the fallback, needs the
+ * whole file first.
+ * Why this is safe: only the extension's own pages can post to its service worker, and chrome-extension:// URLs
+ * that are not web-accessible cannot be requested by pages or content scripts; on top of that a token is random
+ * (122 bits), answered once, and forgotten after TOKEN_TTL_MS if nobody fetched it. The service worker never
+ * reads the store for an export: it only passes on bytes the panel's worker produced.
+ * A failure after the download started (store closed, panel closed, cancel) errors the response body, so the
+ * browser marks the download failed instead of keeping a truncated file that looks complete.
+ *
+ * Firefox has no background service worker (MV3 there is an event page), so registration finds no service worker
+ * and the panel falls back to the Blob export (lib/session-io-client.ts).
+ */
+import { NAMESPACE } from './protocol';
+
+/** Path prefix of streamed export URLs on the extension's origin. */
+export const EXPORT_STREAM_PATH = '/export-stream/';
+/** How long a registered token waits for its fetch (the panel fetches at once; this only bounds leftovers). */
+export const TOKEN_TTL_MS = 15_000;
+/** A download waiting this long for the next bytes fails: the producer is gone or stuck. */
+export const STALL_MS = 30_000;
+/** How often a running download checks that the panel that started it is still open. */
+export const CLIENT_CHECK_MS = 1_000;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Messages. Panel → service worker travels on navigator.serviceWorker (structured clone, with a MessagePort);
+// everything after that on the port between the export worker and the service worker.
+
+/** Panel → service worker: reserve `token`; the transferred port is where the export worker talks. */
+export interface ExportStreamRegister {
+  ns: typeof NAMESPACE;
+  type: 'export-stream-register';
+  token: string;
+}
+
+/** Export worker → service worker. */
+export type ExportProducerMessage =
+  | { type: 'offer'; fileName: string; mimeType: string; stream: ReadableStream<Uint8Array> }
+  /** The export failed or was cancelled before or while it was downloaded. */
+  | { type: 'abort'; message: string };
+
+/** Service worker → panel (once) and then → export worker. */
+export type ExportPipeMessage =
+  | { type: 'registered' }
+  /** The offer is stored: the token can be fetched now. */
+  | { type: 'ready' }
+  /** The fetch was answered: the browser's download has begun. */
+  | { type: 'started' }
+  /** Every byte went into the download. */
+  | { type: 'finished' }
+  | { type: 'failed'; message: string };
+
+export function isExportStreamRegister(value: unknown): value is ExportStreamRegister {
+  const m = value as Partial<ExportStreamRegister> | null;
+  return typeof m === 'object' && m !== null && m.ns === NAMESPACE && m.type === 'export-stream-register' && isExportToken(m.token);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Tokens and URLs
+
+export function newExportToken(): string {
+  return crypto.randomUUID();
+}
+
+const TOKEN_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+export function isExportToken(value: unknown): value is string {
+  return typeof value === 'string' && TOKEN_PATTERN.test(value);
+}
+
+/** The URL the panel's hidden iframe navigates to. */
+export function exportStreamUrl(origin: string, token: string): string {
+  return `${origin}${EXPORT_STREAM_PATH}${token}`;
+}
+
+/** The token of a streamed export URL on `origin`, or null when the URL is something else. */
+export function exportTokenOf(url: string, origin: string): string | null {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return null;
+  }
+  if (parsed.origin !== new URL(origin).origin || !parsed.pathname.startsWith(EXPORT_STREAM_PATH)) return null;
+  const token = parsed.pathname.slice(EXPORT_STREAM_PATH.length);
+  return isExportToken(token) ? token : null;
+}
+
+/**
+ * A Content-Disposition that makes the response a download named `fileName` (RFC 6266): an ASCII `filename`
+ * for old readers, and `filename*` with the exact UTF-8 name.
+ */
+export function contentDisposition(fileName: string): string {
+  const ascii = fileName.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  const encoded = encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Export worker side: the bytes of an export as a stream.
+
+export interface ExportByteStream<Totals> {
+  stream: ReadableStream<Uint8Array>;
+  /** Errors the stream (the download fails) and stops reading rows. */
+  abort(reason: Error): void;
+  /** Settles when the chunks are exhausted (with their return value) or the stream failed or was cancelled. */
+  ended: Promise<Totals>;
+}
+
+/**
+ * The bytes of `chunks` (UTF-8, the same bytes `new Blob(strings)` holds), one chunk read per pull: rows are read
+ * only as fast as the download takes them. A throwing generator errors the stream; it never just ends early.
+ */
+export function exportByteStream<Totals>(chunks: AsyncGenerator<string, Totals, undefined>): ExportByteStream<Totals> {
+  const encoder = new TextEncoder();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let settled = false;
+  let resolveEnded!: (totals: Totals) => void;
+  let rejectEnded!: (error: unknown) => void;
+  const ended = new Promise<Totals>((resolve, reject) => {
+    resolveEnded = resolve;
+    rejectEnded = reject;
+  });
+  ended.catch(() => undefined); // a caller that only awaits the stream still sees the failure there
+  const fail = (error: unknown) => {
+    if (settled) return;
+    settled = true;
+    try {
+      controller.error(error);
+    } catch {
+      // already errored or closed
+    }
+    rejectEnded(error);
+    void chunks.return(undefined as Totals).catch(() => undefined);
+  };
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+      },
+      async pull(c) {
+        try {
+          for (;;) {
+            const next = await chunks.next();
+            if (settled) return;
+            if (next.done) {
+              settled = true;
+              c.close();
+              resolveEnded(next.value);
+              return;
+            }
+            if (next.value.length === 0) continue;
+            c.enqueue(encoder.encode(next.value));
+            return;
+          }
+        } catch (error) {
+          fail(error);
+        }
+      },
+      cancel(reason) {
+        // The reader (the download) went away: stop reading rows.
+        fail(reason instanceof Error ? reason : new Error(typeof reason === 'string' && reason ? reason : 'the download was cancelled'));
+      },
+    },
+    // One chunk ahead: the next rows are read while the previous ones travel.
+    { highWaterMark: 1 },
+  );
+  return { stream, abort: fail, ended };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Service worker side.
+
+export interface RelayOptions {
+  stallMs?: number;
+  clientCheckMs?: number;
+  /** False once the panel that started the export is gone (its worker, the producer, went with it). */
+  isClientAlive?: () => Promise<boolean>;
+  onFinished?: () => void;
+  onFailed?: (message: string) => void;
+}
+
+export interface Relay {
+  body: ReadableStream<Uint8Array>;
+  /** Fails the download with `message` (the producer said it failed). */
+  fail(message: string): void;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : typeof error === 'string' ? error : String(error);
+}
+
+/**
+ * The response body for a download: passes the producer's chunks on, and fails (never ends) when the producer
+ * errors, stops sending for `stallMs`, or its panel closes — a producer that dies silently would otherwise leave
+ * the download hanging forever (seen in Chromium 156 when the panel closes mid-stream).
+ */
+export function relayStream(upstream: ReadableStream<Uint8Array>, options: RelayOptions = {}): Relay {
+  const stallMs = options.stallMs ?? STALL_MS;
+  const clientCheckMs = options.clientCheckMs ?? CLIENT_CHECK_MS;
+  const reader = upstream.getReader();
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let done = false;
+  let clientTimer: ReturnType<typeof setInterval> | undefined;
+  let stallTimer: ReturnType<typeof setTimeout> | undefined;
+  let rejectPending: ((error: Error) => void) | undefined;
+
+  const stopTimers = () => {
+    if (clientTimer !== undefined) clearInterval(clientTimer);
+    if (stallTimer !== undefined) clearTimeout(stallTimer);
+    clientTimer = stallTimer = undefined;
+  };
+  const fail = (message: string) => {
+    if (done) return;
+    done = true;
+    stopTimers();
+    const error = new Error(message);
+    rejectPending?.(error);
+    try {
+      controller.error(error);
+    } catch {
+      // already errored
+    }
+    void reader.cancel(error).catch(() => undefined);
+    options.onFailed?.(message);
+  };
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(c) {
+        controller = c;
+        if (options.isClientAlive) {
+          const isClientAlive = options.isClientAlive;
+          clientTimer = setInterval(() => {
+            void isClientAlive().then(
+              (alive) => {
+                if (!alive) fail('the panel that started the export was closed');
+              },
+              () => undefined,
+            );
+          }, clientCheckMs);
+        }
+      },
+      async pull(c) {
+        if (done) return;
+        const stalled = new Promise<never>((_, reject) => {
+          rejectPending = reject;
+          stallTimer = setTimeout(() => reject(new Error(`the export sent nothing for ${Math.round(stallMs / 1000)} s`)), stallMs);
+        });
+        try {
+          const next = await Promise.race([reader.read(), stalled]);
+          if (done) return;
+          if (next.done) {
+            done = true;
+            stopTimers();
+            c.close();
+            options.onFinished?.();
+          } else {
+            c.enqueue(next.value);
+          }
+        } catch (error) {
+          fail(messageOf(error));
+        } finally {
+          if (stallTimer !== undefined) clearTimeout(stallTimer);
+          stallTimer = undefined;
+          rejectPending = undefined;
+        }
+      },
+      cancel(reason) {
+        // The user cancelled the download in the browser: tell the producer.
+        if (done) return;
+        done = true;
+        stopTimers();
+        void reader.cancel(reason).catch(() => undefined);
+        options.onFailed?.('the download was cancelled');
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { body, fail };
+}
+
+interface PendingExport {
+  port: MessagePort;
+  clientId: string;
+  offer?: { fileName: string; mimeType: string; stream: ReadableStream<Uint8Array> };
+  expiry: ReturnType<typeof setTimeout>;
+}
+
+/** What the handler needs from a ServiceWorkerGlobalScope (a fake in unit tests). */
+export interface ExportStreamHost {
+  origin: string;
+  addEventListener(type: 'message', listener: (event: { data: unknown; ports: readonly MessagePort[]; source: { id?: string } | null }) => void): void;
+  addEventListener(
+    type: 'fetch',
+    listener: (event: { request: { url: string; method: string }; respondWith(response: Response | Promise<Response>): void }) => void,
+  ): void;
+  addEventListener(type: 'install', listener: (event: { addRoutes?: (rules: unknown) => Promise<void>; waitUntil(p: Promise<unknown>): void }) => void): void;
+  /** Whether a client (the registering panel) still exists. */
+  clientExists(id: string): Promise<boolean>;
+}
+
+export interface ExportStreamHandlerOptions {
+  tokenTtlMs?: number;
+  stallMs?: number;
+  clientCheckMs?: number;
+  log?: (error: unknown) => void;
+}
+
+/**
+ * Installs the service worker's side: registrations from the panel, offers from its export worker, and the fetch
+ * that turns an offer into a download. Call synchronously while the worker script is first evaluated.
+ */
+export function installExportStreamHandler(host: ExportStreamHost, options: ExportStreamHandlerOptions = {}): void {
+  const ttlMs = options.tokenTtlMs ?? TOKEN_TTL_MS;
+  const pending = new Map<string, PendingExport>();
+
+  const forget = (token: string): PendingExport | undefined => {
+    const entry = pending.get(token);
+    if (!entry) return undefined;
+    pending.delete(token);
+    clearTimeout(entry.expiry);
+    return entry;
+  };
+  const post = (port: MessagePort, message: ExportPipeMessage) => {
+    try {
+      port.postMessage(message);
+    } catch (error) {
+      options.log?.(error);
+    }
+  };
+
+  host.addEventListener('install', (event) => {
+    // Only export URLs go through the fetch handler; every other extension resource is loaded as if there were
+    // none (ServiceWorker static routing, Chrome 123+), so the panel's own files never wait for this worker.
+    // URLPattern is not in TypeScript's DOM library yet.
+    const Pattern = (globalThis as { URLPattern?: new (init: { pathname: string }) => unknown }).URLPattern;
+    if (typeof event.addRoutes !== 'function' || !Pattern) return;
+    event.waitUntil(
+      event
+        .addRoutes([
+          { condition: { urlPattern: new Pattern({ pathname: `${EXPORT_STREAM_PATH}*` }) }, source: 'fetch-event' },
+          { condition: { urlPattern: new Pattern({ pathname: '/*' }) }, source: 'network' },
+        ])
+        .catch((error: unknown) => options.log?.(error)),
+    );
+  });
+
+  host.addEventListener('message', (event) => {
+    if (!isExportStreamRegister(event.data)) return;
+    const port = event.ports[0];
+    const clientId = event.source?.id;
+    if (!port || !clientId || pending.has(event.data.token)) return;
+    const token = event.data.token;
+    const entry: PendingExport = {
+      port,
+      clientId,
+      expiry: setTimeout(() => {
+        const expired = forget(token);
+        if (!expired) return;
+        void expired.offer?.stream.cancel('the download did not start').catch(() => undefined);
+        post(expired.port, { type: 'failed', message: `the download did not start within ${Math.round(ttlMs / 1000)} s` });
+      }, ttlMs),
+    };
+    pending.set(token, entry);
+    port.onmessage = (message: MessageEvent<ExportProducerMessage>) => {
+      const data = message.data;
+      if (data?.type === 'offer' && pending.get(token) === entry && !entry.offer && data.stream instanceof ReadableStream) {
+        entry.offer = { fileName: String(data.fileName), mimeType: String(data.mimeType), stream: data.stream };
+        post(port, { type: 'ready' });
+      } else if (data?.type === 'abort' && forget(token) === entry) {
+        void entry.offer?.stream.cancel(data.message).catch(() => undefined);
+        post(port, { type: 'failed', message: String(data.message) });
+      }
+    };
+    post(port, { type: 'registered' });
+  });
+
+  host.addEventListener('fetch', (event) => {
+    const token = exportTokenOf(event.request.url, host.origin);
+    if (token === null) return; // not ours: the browser loads it as usual
+    const entry = pending.get(token);
+    if (event.request.method !== 'GET' || !entry?.offer) {
+      event.respondWith(new Response('This export link was used or has expired.', { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' } }));
+      return;
+    }
+    forget(token); // one time only
+    const { port, offer, clientId } = entry;
+    const relay = relayStream(offer.stream, {
+      stallMs: options.stallMs,
+      clientCheckMs: options.clientCheckMs,
+      isClientAlive: () => host.clientExists(clientId),
+      onFinished: () => post(port, { type: 'finished' }),
+      onFailed: (message) => post(port, { type: 'failed', message }),
+    });
+    // After the fetch, an abort from the producer (cancel, store failure) fails the download it feeds.
+    port.onmessage = (message: MessageEvent<ExportProducerMessage>) => {
+      if (message.data?.type === 'abort') relay.fail(String(message.data.message));
+    };
+    event.respondWith(
+      new Response(relay.body, {
+        headers: {
+          'Content-Type': offer.mimeType,
+          'Content-Disposition': contentDisposition(offer.fileName),
+          'Cache-Control': 'no-store',
+          'X-Content-Type-Options': 'nosniff',
+        },
+      }),
+    );
+    post(port, { type: 'started' });
+  });
+}
+
+/** The real service worker as an ExportStreamHost, or null where the background is not one (Firefox). */
+export function serviceWorkerHost(scope: typeof globalThis): ExportStreamHost | null {
+  const global = scope as unknown as {
+    ServiceWorkerGlobalScope?: new () => unknown;
+    location: Location;
+    clients: { get(id: string): Promise<unknown> };
+    addEventListener(type: string, listener: (event: never) => void): void;
+  };
+  if (typeof global.ServiceWorkerGlobalScope !== 'function' || !(scope instanceof global.ServiceWorkerGlobalScope)) return null;
+  return {
+    origin: global.location.origin,
+    addEventListener: (type: string, listener: (event: never) => void) => global.addEventListener(type, listener),
+    clientExists: async (id) => (await global.clients.get(id)) !== undefined,
+  } as ExportStreamHost;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Export worker side: offering the stream and following it to the end.
+
+export interface ProducerOptions {
+  /** The service worker holds the offer: the panel may navigate to the token's URL now. */
+  onReady?: () => void;
+  /** The browser's download has begun. */
+  onStarted?: () => void;
+  /** Cancels the export: the download fails. */
+  signal?: AbortSignal;
+  /** How long to wait for the service worker to confirm a failure before giving up on it. */
+  confirmMs?: number;
+}
+
+/**
+ * Offers `plan`'s bytes to the service worker on `port` and settles when the download has every byte (with the
+ * chunks' return value) or failed (with the export's own error when it was ours: a store failure, a cancel).
+ */
+export function produceExportStream<Totals>(
+  plan: { fileName: string; mimeType: string; chunks: AsyncGenerator<string, Totals, undefined> },
+  port: MessagePort,
+  options: ProducerOptions = {},
+): Promise<Totals> {
+  const bytes = exportByteStream(plan.chunks);
+  return new Promise<Totals>((resolve, reject) => {
+    let settled = false;
+    let ownFailure: Error | undefined;
+    const settle = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      port.onmessage = null;
+      port.close();
+      outcome();
+    };
+    port.onmessage = (event: MessageEvent<ExportPipeMessage>) => {
+      const message = event.data;
+      switch (message?.type) {
+        case 'ready':
+          options.onReady?.();
+          break;
+        case 'started':
+          options.onStarted?.();
+          break;
+        case 'finished':
+          void bytes.ended.then(
+            (totals) => settle(() => resolve(totals)),
+            (error: unknown) => settle(() => reject(error)),
+          );
+          break;
+        case 'failed':
+          settle(() => reject(ownFailure ?? new Error(message.message)));
+          break;
+      }
+    };
+    bytes.ended.catch((error: unknown) => {
+      if (settled) return;
+      // Ours (the store failed, or a cancel), or the service worker cancelled the stream: either way make sure
+      // the download fails, then report — the service worker answers an abort with 'failed'.
+      ownFailure ??= error instanceof Error ? error : new Error(String(error));
+      port.postMessage({ type: 'abort', message: ownFailure.message } satisfies ExportProducerMessage);
+      setTimeout(() => settle(() => reject(ownFailure)), options.confirmMs ?? 2000);
+    });
+    options.signal?.addEventListener('abort', () => {
+      ownFailure = new Error('cancelled');
+      bytes.abort(ownFailure);
+    });
+    port.postMessage({ type: 'offer', fileName: plan.fileName, mimeType: plan.mimeType, stream: bytes.stream } satisfies ExportProducerMessage, [
+      bytes.stream as unknown as Transferable,
+    ]);
+  });
+}
