@@ -90,12 +90,15 @@ export function exportStreamUrl(origin: string, token: string): string {
 /** The token of a streamed export URL on `origin`, or null when the URL is something else. */
 export function exportTokenOf(url: string, origin: string): string | null {
   let parsed: URL;
+  let ours: URL;
   try {
     parsed = new URL(url);
+    ours = new URL(origin);
   } catch {
     return null;
   }
-  if (parsed.origin !== new URL(origin).origin || !parsed.pathname.startsWith(EXPORT_STREAM_PATH)) return null;
+  // Scheme and host, not URL.origin: that is "null" for chrome-extension: URLs outside Chrome.
+  if (parsed.protocol !== ours.protocol || parsed.host !== ours.host || !parsed.pathname.startsWith(EXPORT_STREAM_PATH)) return null;
   const token = parsed.pathname.slice(EXPORT_STREAM_PATH.length);
   return isExportToken(token) ? token : null;
 }
