@@ -3,7 +3,7 @@
  * session goes out as .wsi.json and HAR and comes back in byte for byte; a Chrome HAR imports; a bad file is
  * refused with a message and changes nothing.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page, Worker } from '@playwright/test';
 import { test, expect, waitForStore, readStore, EXTENSION_DIR, type StoredSnapshot } from './fixtures';
@@ -208,18 +208,22 @@ test('the import/export worker round-trips a captured session in the real extens
 
 /**
  * Benchmark, not a test of speed: `WSI_BENCH=1 WXT_OUT_DIR=.output-io npx playwright test export-import -g benchmark`.
- * Seeds a million rows and prints how long the worker takes to export them and to import the file back.
+ * Seeds a million rows and prints: for the panel's Export (streamed in Chrome), the seconds until the browser's
+ * download starts and until it ends, and the panel's longest main-thread task meanwhile; then how long the worker
+ * takes to build the same export as a Blob (the Firefox path) and to import the file back.
  */
+const BENCH_TAB = 777_777;
+
 test('benchmark: export and import of a million rows', async ({ context, ext }) => {
   test.skip(!process.env.WSI_BENCH, 'set WSI_BENCH=1 to run');
-  test.setTimeout(900_000);
+  test.setTimeout(1_800_000);
   const rowsTotal = Number(process.env.WSI_BENCH_ROWS ?? 1_000_000);
   const extensionPage = await context.newPage();
   await extensionPage.goto(`chrome-extension://${ext.extensionId}/devtools.html`);
   // Let the extension's own code create the database (a bare indexedDB.open would create it without stores).
   const created = await workerJob(extensionPage, workerPath(), { type: 'export', scope: { kind: 'session', sessionId: 'none' }, format: 'wsi' });
   expect(created.message).toBe('session none is not in the store (deleted?)');
-  const seedMs = await extensionPage.evaluate(async (n) => {
+  const seedMs = await extensionPage.evaluate(async ({ n, tabId }) => {
     const started = performance.now();
     const db: IDBDatabase = await new Promise((resolve, reject) => {
       const open = indexedDB.open('websocket-inspector');
@@ -228,7 +232,7 @@ test('benchmark: export and import of a million rows', async ({ context, ext }) 
     });
     const t0 = Date.now();
     const put = (store: string, value: unknown) => db.transaction(store, 'readwrite').objectStore(store).put(value);
-    put('sessions', { id: 'bench', tabId: null, pageUrl: 'https://bench.test/', title: 'bench', startedAt: t0, lastActivity: t0, source: 'captured', connectionCount: 1, frameCount: n, bytes: n * 40 });
+    put('sessions', { id: 'bench', tabId, pageUrl: 'https://bench.test/', title: 'bench', startedAt: t0, lastActivity: t0, source: 'captured', connectionCount: 1, frameCount: n, bytes: n * 40 });
     put('connections', { id: 'c', sessionId: 'bench', url: 'wss://bench.test/', protocols: [], protocol: '', extensions: '', frameUrl: '', pageUrl: '', startedAt: t0, state: 'open', errored: false, sentCount: n / 2, receivedCount: n / 2, sentBytes: 0, receivedBytes: 0, lastSeq: n });
     const binary = new Uint8Array(24).map((_, i) => i).buffer;
     for (let start = 1; start <= n; start += 20000) {
@@ -241,9 +245,50 @@ test('benchmark: export and import of a million rows', async ({ context, ext }) 
     }
     db.close();
     return performance.now() - started;
-  }, rowsTotal);
-
+  }, { n: rowsTotal, tabId: BENCH_TAB });
   console.log(`seeded ${rowsTotal} rows in ${Math.round(seedMs)} ms`);
+
+  // The panel's Export, as a user runs it: when does the download start, when does it end, does the panel stay
+  // responsive (long tasks, and the longest gap between 16 ms ticks)?
+  const panel = await openPanel(context, ext.extensionId, BENCH_TAB);
+  await panel.evaluate(() => {
+    const w = window as unknown as { bench: { longestTask: number; longestGap: number; doneAt?: number } };
+    w.bench = { longestTask: 0, longestGap: 0 };
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) w.bench.longestTask = Math.max(w.bench.longestTask, entry.duration);
+    }).observe({ type: 'longtask' });
+    let last = performance.now();
+    setInterval(() => {
+      const now = performance.now();
+      w.bench.longestGap = Math.max(w.bench.longestGap, now - last);
+      last = now;
+    }, 16);
+    new MutationObserver(() => {
+      if (w.bench.doneAt === undefined && document.body.textContent?.includes('Exported ')) w.bench.doneAt = Date.now();
+    }).observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
+  await panel.getByRole('button', { name: 'Export', exact: true }).click();
+  const exportOptions = panel.getByRole('group', { name: 'Export options' });
+  await exportOptions.getByRole('radio', { name: 'Whole session' }).check();
+  const clickedAt = Date.now();
+  const [download] = await Promise.all([panel.waitForEvent('download', { timeout: 600_000 }), exportOptions.getByRole('button', { name: 'Download' }).click()]);
+  const startedAt = Date.now();
+  const downloadedPath = await download.path();
+  const endedAt = Date.now();
+  expect(await download.failure()).toBeNull();
+  await expect(exportOptions.getByRole('status')).toContainText(`Exported ${rowsTotal} rows`, { timeout: 60_000 });
+  const panelBench = await panel.evaluate(() => (window as unknown as { bench: { longestTask: number; longestGap: number; doneAt: number } }).bench);
+  const streamed = {
+    downloadStartS: (startedAt - clickedAt) / 1000,
+    downloadEndS: (endedAt - clickedAt) / 1000,
+    panelDoneS: (panelBench.doneAt - clickedAt) / 1000,
+    bytes: statSync(downloadedPath).size,
+    panelLongestTaskMs: Math.round(panelBench.longestTask),
+    panelLongestTickGapMs: Math.round(panelBench.longestGap),
+  };
+  console.log(`panel export (streamed): ${JSON.stringify(streamed)}`);
+  await panel.close();
+
   const path = workerPath();
   const timing = await extensionPage.evaluate(
     async ({ path }) => {
