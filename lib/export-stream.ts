@@ -506,10 +506,12 @@ export function produceExportStream<Totals>(
       port.postMessage({ type: 'abort', message: ownFailure.message } satisfies ExportProducerMessage);
       setTimeout(() => settle(() => reject(ownFailure)), options.confirmMs ?? 2000);
     });
-    options.signal?.addEventListener('abort', () => {
+    const cancel = () => {
       ownFailure = new Error('cancelled');
       bytes.abort(ownFailure);
-    });
+    };
+    if (options.signal?.aborted) cancel(); // cancelled while the export was being planned
+    else options.signal?.addEventListener('abort', cancel);
     port.postMessage({ type: 'offer', fileName: plan.fileName, mimeType: plan.mimeType, stream: bytes.stream } satisfies ExportProducerMessage, [
       bytes.stream as unknown as Transferable,
     ]);

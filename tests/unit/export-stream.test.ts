@@ -399,6 +399,21 @@ describe('installExportStreamHandler', () => {
     expect(downloadError).toBeInstanceOf(Error);
   });
 
+  it('a cancel while the export was still being planned fails it and frees the token', async () => {
+    const fake = fakeHost();
+    installExportStreamHandler(fake.host);
+    const token = newExportToken();
+    const channel = new MessageChannel();
+    const registered = nextMessage(channel.port2);
+    fake.register(token, channel.port1);
+    await registered;
+    const cancel = new AbortController();
+    cancel.abort();
+    const produced = produceExportStream({ fileName: 'x.har', mimeType: 'application/json', chunks: strings(['a', 'b']) }, channel.port2, { signal: cancel.signal });
+    await expect(produced).rejects.toThrow('cancelled');
+    expect((await fake.fetch({ url: exportStreamUrl(ORIGIN, token) }))!.status).toBe(404);
+  });
+
   it('ignores registrations that are not ours, reused tokens, and non-GET fetches', async () => {
     const fake = fakeHost();
     installExportStreamHandler(fake.host);
