@@ -20,6 +20,7 @@ import type {
 import { NAMESPACE, PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
 import { decodePayload, encodePayload, toWireEvents, wireEventWeight } from './wire';
 import { compileRules } from './intercept-rules';
+import { PackedBatchBuilder, type PackedBatch } from './packed-batch';
 
 export const FLUSH_INTERVAL_MS = 50;
 export const MAX_BATCH_WEIGHT = 1 << 20;
@@ -50,7 +51,7 @@ export interface RelayEnvironment {
 
 interface Batch {
   batchSeq: number;
-  events: WireEvent[];
+  packed: PackedBatch;
   /** Sum of wireEventWeight over events, kept so sending does not recount it. */
   weight: number;
 }
@@ -66,7 +67,7 @@ export class CaptureRelay {
   /** Batches sent (or waiting to be) and not yet acknowledged, oldest first. */
   private unacked: Batch[] = [];
   private nextBatchSeq = 1;
-  private building: WireEvent[] = [];
+  private building = new PackedBatchBuilder();
   private buildingWeight = 0;
   private flushTimer = false;
 
@@ -93,7 +94,7 @@ export class CaptureRelay {
 
   /** Batches not yet acknowledged (for tests). */
   get unackedCount(): number {
-    return this.unacked.length + (this.building.length > 0 ? 1 : 0);
+    return this.unacked.length + (this.building.count > 0 ? 1 : 0);
   }
 
   /** A message from the page hook's port. */
@@ -158,17 +159,16 @@ export class CaptureRelay {
 
   private addWireEvent(event: WireEvent): void {
     const weight = wireEventWeight(event);
-    if (this.building.length > 0 && this.buildingWeight + weight > MAX_BATCH_WEIGHT) this.sealBatch();
-    this.building.push(event);
+    if (this.building.count > 0 && this.buildingWeight + weight > MAX_BATCH_WEIGHT) this.sealBatch();
+    this.building.add(event);
     this.buildingWeight += weight;
     if (this.buildingWeight >= MAX_BATCH_WEIGHT) this.sealBatch();
     this.scheduleFlush();
   }
 
   private sealBatch(): void {
-    if (this.building.length === 0) return;
-    const batch: Batch = { batchSeq: this.nextBatchSeq++, events: this.building, weight: this.buildingWeight };
-    this.building = [];
+    if (this.building.count === 0) return;
+    const batch: Batch = { batchSeq: this.nextBatchSeq++, packed: this.building.seal(), weight: this.buildingWeight };
     this.buildingWeight = 0;
     this.unacked.push(batch);
   }
@@ -200,7 +200,7 @@ export class CaptureRelay {
         this.scheduleFlush();
         return;
       }
-      if (!this.send(message({ type: 'batch', batchSeq: batch.batchSeq, events: batch.events }))) return;
+      if (!this.send(message({ type: 'batch', batchSeq: batch.batchSeq, packed: batch.packed }))) return;
       this.sentUpTo = batch.batchSeq;
       sentWeight += batch.weight;
     }
@@ -345,7 +345,7 @@ export class CaptureRelay {
     this.pageQueue = [];
     this.pageQueueHead = 0;
     this.unacked = [];
-    this.building = [];
+    this.building = new PackedBatchBuilder();
     try {
       this.env.postToPage({ ns: NAMESPACE, type: 'stop' });
     } catch {

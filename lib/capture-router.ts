@@ -8,6 +8,7 @@ import type { BackgroundToRelayMessage, RelayToBackgroundMessage, WireEvent, Wir
 import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
 import { ensureSession, latestSessionForTab, newSession, writeEvents, type InspectorDatabase } from './frame-store';
 import { joinFrameParts } from './wire';
+import { unpackBatch } from './packed-batch';
 
 export interface CapturePort {
   postMessage(message: BackgroundToRelayMessage): void;
@@ -160,7 +161,7 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
             throw error;
           });
         }
-        if (msg.type === 'batch' && Array.isArray(msg.events) && Number.isInteger(msg.batchSeq)) return batch(msg.batchSeq, msg.events);
+        if (msg.type === 'batch' && Number.isInteger(msg.batchSeq)) return batch(msg.batchSeq, unpackBatch(msg.packed));
         return undefined;
       })
       .catch((error: unknown) => deps.onError(error));

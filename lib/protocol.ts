@@ -5,7 +5,8 @@
  *
  * Hops and their transports:
  *   page hook  ⇄ relay       private MessagePort (structured clone: ArrayBuffer/Blob travel as they are)
- *   relay      ⇄ background  runtime port "capture" (JSON-like: binary travels as base64, see lib/wire.ts)
+ *   relay      ⇄ background  runtime port "capture" (binary travels as base64, see lib/wire.ts; batches of
+ *                             events travel packed into a few strings, see lib/packed-batch.ts)
  *   panel      ⇄ background  runtime port "panel"
  * The panel reads stored data straight from IndexedDB (lib/frame-store.ts); the background only tells it what
  * changed.
@@ -14,6 +15,7 @@
  */
 
 import type { CompiledRule, InterceptRule } from './intercept-rules';
+import type { PackedBatch } from './packed-batch';
 
 export const NAMESPACE = 'websocket-inspector';
 export const PROTOCOL_VERSION = 1;
@@ -245,7 +247,7 @@ export type RelayToBackgroundMessage =
       pageUrl: string;
       title: string;
     }
-  | { ns: typeof NAMESPACE; type: 'batch'; batchSeq: number; events: WireEvent[] }
+  | { ns: typeof NAMESPACE; type: 'batch'; batchSeq: number; packed: PackedBatch }
   | { ns: typeof NAMESPACE; type: 'command-result'; requestId: string; ok: boolean; error?: string }
   | { ns: typeof NAMESPACE; type: 'page-notice'; notice: WireNotice };
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CaptureRelay, MAX_BATCH_WEIGHT, type RelayEnvironment, type RelayPort } from '@/lib/capture-relay';
 import { NAMESPACE, PROTOCOL_VERSION, type PageEvent, type RelayToBackgroundMessage, type RelayToPageMessage, type WireEvent } from '@/lib/protocol';
 import { joinFrameParts } from '@/lib/wire';
+import { unpackBatch } from '@/lib/packed-batch';
 
 /** An in-memory runtime port: records what the relay posts and lets the test answer or drop it. */
 class FakePort implements RelayPort {
@@ -28,8 +29,11 @@ class FakePort implements RelayPort {
     this.disconnected = true;
     for (const l of this.disconnectListeners) l();
   }
+  /** Batches posted, unpacked as the background would. */
   batches() {
-    return this.posted.filter((m): m is Extract<RelayToBackgroundMessage, { type: 'batch' }> => m.type === 'batch');
+    return this.posted
+      .filter((m): m is Extract<RelayToBackgroundMessage, { type: 'batch' }> => m.type === 'batch')
+      .map((m) => ({ ...m, events: unpackBatch(m.packed) }));
   }
 }
 
@@ -293,7 +297,7 @@ describe('CaptureRelay', () => {
     const batches = t.port().batches();
     expect(batches.length).toBeGreaterThanOrEqual(3);
     expect(batches.map((b) => b.batchSeq)).toEqual(batches.map((_, i) => i + 1));
-    for (const b of batches) expect(JSON.stringify(b).length).toBeLessThan(MAX_BATCH_WEIGHT * 1.1);
+    for (const b of batches) expect(JSON.stringify(b.packed).length).toBeLessThan(MAX_BATCH_WEIGHT * 1.1);
     const events = batches.flatMap((b) => b.events);
     const parts = events.filter((e) => e.k === 'frame-part');
     expect(joinFrameParts(parts as Parameters<typeof joinFrameParts>[0]).payload).toBe(big);

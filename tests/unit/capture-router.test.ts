@@ -4,6 +4,7 @@ import { attachCapturePort, type CapturePort, type CaptureRouterDeps } from '@/l
 import { connectionFrames, listConnections, newSession, ensureSession, openFrameStore } from '@/lib/frame-store';
 import { NAMESPACE, PROTOCOL_VERSION, type BackgroundToRelayMessage, type WireEvent, type WireFrameEvent } from '@/lib/protocol';
 import { splitFrame } from '@/lib/wire';
+import { packWireEvents } from '@/lib/packed-batch';
 
 class FakePort implements CapturePort {
   posted: BackgroundToRelayMessage[] = [];
@@ -18,8 +19,13 @@ class FakePort implements CapturePort {
   disconnect(): void {
     this.disconnected = true;
   }
+  /** Posts as the relay would; a batch given as `events` is packed first, as the relay packs it. */
   send(body: Record<string, unknown>): void {
-    const msg = JSON.parse(JSON.stringify({ ns: NAMESPACE, ...body })) as unknown; // the real port is JSON
+    if (body.type === 'batch' && Array.isArray(body.events)) {
+      const { events, ...rest } = body;
+      body = { ...rest, packed: packWireEvents(events as WireEvent[]) };
+    }
+    const msg = structuredClone({ ns: NAMESPACE, ...body }) as unknown; // the real port is a structured clone
     for (const l of this.listeners) l(msg);
   }
   drop(): void {
@@ -241,7 +247,9 @@ describe('attachCapturePort', () => {
     const t = await setup();
     const { port } = await welcomed(t, 's1');
     port.send({ type: 'batch', batchSeq: 'one', events: [] });
-    port.send({ type: 'batch', batchSeq: 1, events: 'nope' });
+    port.send({ type: 'batch', batchSeq: 1, packed: 'nope' });
+    port.send({ type: 'batch', batchSeq: 1, packed: { ...packWireEvents([connectEvent(), textFrame(1, 'ab')]), payloads: 'a' } }); // payload cut short
+    port.send({ type: 'batch', batchSeq: 1, packed: { ...packWireEvents([connectEvent(), textFrame(1, 'ab')]), meta: '{' } });
     port.send({ type: 'batch', batchSeq: 2, events: [{ k: 'frame-part', connectionId: 'c1', seq: 1, index: 1, count: 2, payload: '' }] });
     port.send({ type: 'batch', batchSeq: 3, events: [connectEvent(), textFrame(2, 'fine')] });
     await until(() => port.acks().includes(3), 'ack of the good batch');

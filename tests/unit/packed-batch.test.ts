@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { PackedBatchBuilder, PackedBatchError, packWireEvents, unpackBatch } from '@/lib/packed-batch';
+import type { WireEvent, WireFrameEvent } from '@/lib/protocol';
+import { splitFrame, utf8ByteLength } from '@/lib/wire';
+
+const T = 1_764_000_000_123.4567;
+
+function frame(seq: number, payload: string, over: Partial<WireFrameEvent> = {}): WireFrameEvent {
+  const encoding = over.encoding ?? 'text';
+  return {
+    k: 'frame',
+    connectionId: 'c1',
+    seq,
+    time: T + seq * 0.1234567,
+    dir: 'send',
+    opcode: encoding === 'text' ? 1 : 2,
+    encoding,
+    payload,
+    size: encoding === 'text' ? utf8ByteLength(payload) : Buffer.from(payload, 'base64').length,
+    origin: 'page',
+    status: 'sent',
+    ...over,
+  };
+}
+
+describe('packed batches', () => {
+  it('round-trips every kind of event, in order, with exact times and sizes', () => {
+    const events: WireEvent[] = [
+      { k: 'connect', connectionId: 'c1', url: 'wss://x/', protocols: ['a'], frameUrl: 'https://p/', time: T },
+      { k: 'open', connectionId: 'c1', seq: 1, time: T + 1, protocol: 'a', extensions: '' },
+      frame(2, 'héllo 👋'),
+      frame(3, '', { dir: 'receive' }),
+      frame(4, 'AAEC/w==', { encoding: 'base64', dir: 'receive', origin: 'simulated' }),
+      frame(5, 'x', { connectionId: 'c2', origin: 'inspector', status: 'blocked' }),
+      frame(6, 'noted', { status: 'refused', note: 'InvalidStateError' }),
+      frame(7, 'changed', { rule: 'r1', original: { encoding: 'text', payload: 'orig' } }),
+      frame(8, 'AQ==', { encoding: 'base64', status: 'dropped' }),
+      { k: 'error', connectionId: 'c1', seq: 9, time: T + 9 },
+      { k: 'close', connectionId: 'c1', seq: 10, time: T + 10, code: 4000, reason: 'bye', wasClean: true },
+    ];
+    const packed = structuredClone(packWireEvents(events));
+    expect(packed.count).toBe(events.length);
+    expect(unpackBatch(packed)).toEqual(events);
+  });
+
+  it('keeps frame parts whole and in place', () => {
+    const big = frame(1, 'y'.repeat(50));
+    const events = [frame(0, 'before'), ...splitFrame(big, 16), frame(2, 'after')];
+    expect(unpackBatch(packWireEvents(events))).toEqual(events);
+  });
+
+  it('carries plain frames as columns, not objects', () => {
+    const packed = packWireEvents([frame(1, 'a'), frame(2, 'bc'), frame(3, 'def')]);
+    expect(packed.extra).toEqual([]);
+    expect(packed.payloads).toBe('abcdef');
+  });
+
+  it('keeps lone surrogates and every code unit of the payloads', () => {
+    const odd = '\ud800x\udfff\u0000"\\';
+    expect(unpackBatch(structuredClone(packWireEvents([frame(1, odd), frame(2, 'z')]))).map((e) => (e as WireFrameEvent).payload)).toEqual([odd, 'z']);
+  });
+
+  it('a builder starts empty again after seal', () => {
+    const builder = new PackedBatchBuilder();
+    builder.add(frame(1, 'one'));
+    expect(builder.count).toBe(1);
+    const first = builder.seal();
+    expect(builder.count).toBe(0);
+    builder.add(frame(2, 'two', { connectionId: 'c9' }));
+    const second = builder.seal();
+    expect(unpackBatch(first)).toEqual([frame(1, 'one')]);
+    expect(unpackBatch(second)).toEqual([frame(2, 'two', { connectionId: 'c9' })]);
+    expect(unpackBatch(builder.seal())).toEqual([]);
+  });
+
+  it('refuses anything inconsistent with a clear error', () => {
+    const good = packWireEvents([{ k: 'connect', connectionId: 'c1', url: 'wss://x/', protocols: [], frameUrl: '', time: T }, frame(1, 'ab')]);
+    const meta = JSON.parse(good.meta) as { ids: string[]; t0: number; rows: number[] };
+    const withRows = (rows: number[]) => ({ ...good, meta: JSON.stringify({ ...meta, rows }) });
+    const cases: Array<[unknown, RegExp]> = [
+      [null, /not an object/],
+      [{ ...good, count: -1 }, /bad count/],
+      [{ ...good, payloads: undefined }, /missing fields/],
+      [{ ...good, meta: '{' }, /not JSON/],
+      [{ ...good, meta: JSON.stringify({ ...meta, ids: [1] }) }, /bad metadata/],
+      [{ ...good, count: 3 }, /row numbers for 3 events/],
+      [{ ...good, payloads: 'a' }, /runs past the payloads/],
+      [{ ...good, payloads: 'abc' }, /1 payload characters left over/],
+      [{ ...good, extra: [] }, /missing extra event/],
+      [withRows([...meta.rows.slice(0, 5), 999, 0, 1, 0, 2]), /bad code/],
+      [withRows([...meta.rows.slice(0, 5), 0, 5, 1, 0, 2]), /bad fields/],
+      [withRows([...meta.rows.slice(0, 5), 0, 0, 1.5, 0, 2]), /bad fields/],
+    ];
+    for (const [input, message] of cases) {
+      expect(() => unpackBatch(input), String(message)).toThrow(PackedBatchError);
+      expect(() => unpackBatch(input)).toThrow(message);
+    }
+    expect(unpackBatch(good)).toHaveLength(2);
+  });
+});
