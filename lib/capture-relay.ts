@@ -17,13 +17,15 @@ import type {
   WireCommand,
   WireEvent,
 } from './protocol';
-import { NAMESPACE, PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
+import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
 import { decodePayload, encodePayload, toWireEvents, wireEventWeight } from './wire';
 import { compileRules } from './intercept-rules';
-import { PackedBatchBuilder, type PackedBatch } from './packed-batch';
+import { PackedBatchBuilder, decodeFrameCode, type PackedBatch } from './packed-batch';
 
 export const FLUSH_INTERVAL_MS = 50;
 export const MAX_BATCH_WEIGHT = 1 << 20;
+/** Weight of a packed row besides its payload (its numbers in the metadata JSON). */
+const ROW_WEIGHT = 40;
 const RECONNECT_DELAYS_MS = [0, 50, 200, 500, 1000, 2000];
 
 /** The runtime port as the relay uses it: the real `browser.runtime.Port`, or a fake in unit tests. */
@@ -102,8 +104,7 @@ export class CaptureRelay {
     if (this.stopped || !isProtocolMessage(data)) return;
     const msg = data as PageToRelayMessage;
     if (msg.type === 'page-events') {
-      for (const event of msg.events) this.pageQueue.push(event);
-      this.drainPageQueue();
+      this.acceptPageEvents(msg);
     } else if (msg.type === 'command-result') {
       if (msg.requestId) this.send(message({ type: 'command-result', requestId: msg.requestId, ok: msg.ok, error: msg.error }));
     } else if (msg.type === 'page-notice') {
@@ -122,6 +123,41 @@ export class CaptureRelay {
     if (notice.kind === 'released') this.knownHolds.delete(notice.holdId);
     if (notice.kind === 'replay-progress' && notice.connectionId) this.knownConnections.add(notice.connectionId);
     this.send(message({ type: 'page-notice', notice }));
+  }
+
+  /**
+   * The hot path: plain text rows go straight into the batch being built, with no object per frame. While a Blob
+   * read holds the queue, rows become events behind it, so page order is kept.
+   */
+  private acceptPageEvents(msg: Extract<PageToRelayMessage, { type: 'page-events' }>): void {
+    const { ids, rows, text, events } = msg;
+    if (!Array.isArray(ids) || !Array.isArray(rows) || typeof text !== 'string' || !Array.isArray(events)) return;
+    let offset = 0;
+    for (let r = 0; r + PACKED_ROW_WIDTH <= rows.length; r += PACKED_ROW_WIDTH) {
+      const code = rows[r];
+      if (code === PACKED_EXTRA) {
+        const event = events[rows[r + 1]];
+        if (event) {
+          this.pageQueue.push(event);
+          this.drainPageQueue();
+        }
+        continue;
+      }
+      const connectionId = ids[rows[r + 1]];
+      const length = rows[r + 4];
+      const data = text.slice(offset, offset + length);
+      offset += length;
+      const decoded = decodeFrameCode(code);
+      if (connectionId === undefined || decoded === undefined) continue; // not from our hook
+      if (this.readingBlob) {
+        const { dir, origin, status } = decoded;
+        this.pageQueue.push({ k: 'frame', socketId: connectionId, seq: rows[r + 2], time: rows[r + 3], dir, data, origin, status });
+        continue;
+      }
+      this.addWeighted(length + ROW_WEIGHT);
+      this.building.addFrame(connectionId, code, rows[r + 2], rows[r + 3], data);
+      this.added();
+    }
   }
 
   private drainPageQueue(): void {
@@ -158,12 +194,20 @@ export class CaptureRelay {
   }
 
   private addWireEvent(event: WireEvent): void {
-    const weight = wireEventWeight(event);
-    if (this.building.count > 0 && this.buildingWeight + weight > MAX_BATCH_WEIGHT) this.sealBatch();
+    this.addWeighted(wireEventWeight(event));
     this.building.add(event);
-    this.buildingWeight += weight;
+    this.added();
+  }
+
+  private added(): void {
     if (this.buildingWeight >= MAX_BATCH_WEIGHT) this.sealBatch();
     this.scheduleFlush();
+  }
+
+  /** Makes room for an event of `weight` in the batch being built: seals it first if the event would not fit. */
+  private addWeighted(weight: number): void {
+    if (this.building.count > 0 && this.buildingWeight + weight > MAX_BATCH_WEIGHT) this.sealBatch();
+    this.buildingWeight += weight;
   }
 
   private sealBatch(): void {

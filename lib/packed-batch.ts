@@ -12,7 +12,8 @@
  * trustworthy as the renderer that sent it.
  */
 import type { Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding, WireEvent, WireFrameEvent } from './protocol';
-import { utf8ByteLength } from './wire';
+import { PACKED_EXTRA, PACKED_ROW_WIDTH, frameCodeOf } from './protocol';
+import { toWellFormed, utf8ByteLength } from './wire';
 
 export interface PackedBatch {
   /** Number of events. */
@@ -21,7 +22,7 @@ export interface PackedBatch {
   meta: string;
   /** The payloads of the column rows, back to back, in event order. */
   payloads: string;
-  /** Rare events, whole, referenced by EXTRA rows. */
+  /** Rare events, whole, referenced by PACKED_EXTRA rows. */
   extra: WireEvent[];
 }
 
@@ -31,28 +32,38 @@ interface PackedMeta {
   ids: string[];
   /** Time of the first row; rows hold `time - t0` (exact: both are nearby epoch milliseconds). */
   t0: number;
-  /** ROW_WIDTH numbers per event: code, connection index, seq, time - t0, payload length. */
+  /** PACKED_ROW_WIDTH numbers per event: frame code, connection index, seq, time - t0, payload length. */
   rows: number[];
 }
 
-const ROW_WIDTH = 5;
-/** Row code of an event carried whole in `extra`; the row's second number is its index there. */
-const EXTRA = -1;
+const ROW_WIDTH = PACKED_ROW_WIDTH;
+const EXTRA = PACKED_EXTRA;
 
 const DIRECTIONS: readonly Direction[] = ['send', 'receive'];
 const ENCODINGS: readonly PayloadEncoding[] = ['text', 'base64'];
 const ORIGINS: readonly FrameOrigin[] = ['page', 'inspector', 'simulated'];
 const STATUSES: readonly FrameStatus[] = ['sent', 'dropped', 'refused', 'blocked'];
 
-/** code = dir | (opcode - 1) << 1 | encoding << 2 | origin << 3 | status << 5 */
-function frameCode(frame: WireFrameEvent): number {
-  return (
-    (frame.dir === 'receive' ? 1 : 0) |
-    ((frame.opcode === 2 ? 1 : 0) << 1) |
-    ((frame.encoding === 'base64' ? 1 : 0) << 2) |
-    (ORIGINS.indexOf(frame.origin) << 3) |
-    (STATUSES.indexOf(frame.status) << 5)
-  );
+export interface DecodedFrameCode {
+  dir: Direction;
+  opcode: Opcode;
+  encoding: PayloadEncoding;
+  origin: FrameOrigin;
+  status: FrameStatus;
+}
+
+/** The inverse of frameCodeOf; undefined for a code it never makes. */
+export function decodeFrameCode(code: number): DecodedFrameCode | undefined {
+  if (!Number.isInteger(code) || code < 0 || code >= 128) return undefined;
+  const origin = ORIGINS[(code >> 3) & 3];
+  if (origin === undefined) return undefined;
+  return {
+    dir: DIRECTIONS[code & 1],
+    opcode: code & 2 ? 2 : 1,
+    encoding: ENCODINGS[(code >> 2) & 1],
+    origin,
+    status: STATUSES[(code >> 5) & 3],
+  };
 }
 
 function isPlainFrame(event: WireEvent): event is WireFrameEvent {
@@ -81,22 +92,26 @@ export class PackedBatchBuilder {
   }
 
   add(event: WireEvent): void {
-    const rows = this.rows;
     if (!isPlainFrame(event)) {
-      rows.push(EXTRA, this.extra.length, 0, 0, 0);
+      this.rows.push(EXTRA, this.extra.length, 0, 0, 0);
       this.extra.push(event);
       this.events++;
       return;
     }
-    let index = this.idIndex.get(event.connectionId);
+    this.addFrame(event.connectionId, frameCodeOf(event.dir, event.opcode, event.encoding, event.origin, event.status), event.seq, event.time, event.payload);
+  }
+
+  /** A plain frame given by its parts (the relay's fast path: no event object). `code` is a frameCodeOf value. */
+  addFrame(connectionId: string, code: number, seq: number, time: number, payload: string): void {
+    let index = this.idIndex.get(connectionId);
     if (index === undefined) {
       index = this.ids.length;
-      this.ids.push(event.connectionId);
-      this.idIndex.set(event.connectionId, index);
+      this.ids.push(connectionId);
+      this.idIndex.set(connectionId, index);
     }
-    if (this.payloadParts.length === 0) this.t0 = event.time;
-    rows.push(frameCode(event), index, event.seq, event.time - this.t0, event.payload.length);
-    this.payloadParts.push(event.payload);
+    if (this.payloadParts.length === 0) this.t0 = time;
+    this.rows.push(code, index, seq, time - this.t0, payload.length);
+    this.payloadParts.push(payload);
     this.events++;
   }
 
@@ -167,32 +182,30 @@ export function unpackBatch(packed: unknown): WireEvent[] {
       continue;
     }
     const [connection, seq, dt, length] = [rows[r + 1], rows[r + 2], rows[r + 3], rows[r + 4]];
-    const origin = ORIGINS[(code >> 3) & 3];
-    const status = STATUSES[(code >> 5) & 3];
-    if (!Number.isInteger(code) || code < 0 || code >= 128 || origin === undefined || status === undefined) {
-      throw new PackedBatchError(`event ${r / ROW_WIDTH} has a bad code`);
-    }
+    const decoded = decodeFrameCode(code);
+    if (decoded === undefined) throw new PackedBatchError(`event ${r / ROW_WIDTH} has a bad code`);
     if (!isIndex(connection, ids.length) || !Number.isInteger(seq) || typeof dt !== 'number' || !Number.isInteger(length) || length < 0) {
       throw new PackedBatchError(`event ${r / ROW_WIDTH} has bad fields`);
     }
     if (offset + length > payloads.length) throw new PackedBatchError(`event ${r / ROW_WIDTH} runs past the payloads`);
-    const payload = payloads.slice(offset, offset + length);
+    const raw = payloads.slice(offset, offset + length);
     offset += length;
-    const opcode: Opcode = code & 2 ? 2 : 1;
-    const encoding = ENCODINGS[(code >> 2) & 1];
+    const { encoding } = decoded;
+    // Text as it went on the wire (send() takes a USVString): the relay leaves this to us, off the page's thread.
+    const payload = encoding === 'text' ? toWellFormed(raw) : raw;
     events.push({
       k: 'frame',
       connectionId: ids[connection],
       seq,
       time: t0 + dt,
-      dir: DIRECTIONS[code & 1],
-      opcode,
+      dir: decoded.dir,
+      opcode: decoded.opcode,
       encoding,
       payload,
       // Measured here, not sent: the background's time is not the page's.
       size: encoding === 'text' ? utf8ByteLength(payload) : base64ByteLength(payload),
-      origin,
-      status,
+      origin: decoded.origin,
+      status: decoded.status,
     });
   }
   if (offset !== payloads.length) throw new PackedBatchError(`${payloads.length - offset} payload characters left over`);

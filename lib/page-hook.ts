@@ -17,8 +17,8 @@
  *   that replaces `EventTarget.prototype.addEventListener`, `JSON`, `Array.prototype.push` or a getter cannot
  *   see or break us.
  *
- * Per frame it allocates one small event object; events are batched and posted to the relay on a timer, with
- * our own binary copies transferred rather than cloned.
+ * Per text frame it appends five numbers and the text to the batch (other events are small objects); batches are
+ * posted to the relay on a timer, with our own binary copies transferred rather than cloned.
  */
 import type {
   ConnectionInitiator,
@@ -31,7 +31,7 @@ import type {
   PageNotice,
   RelayToPageMessage,
 } from './protocol';
-import { NAMESPACE } from './protocol';
+import { NAMESPACE, PACKED_EXTRA, PLAIN_TEXT_MAX_CHARS, frameCodeOf } from './protocol';
 import { decide, type CompiledRule, type MatcherNatives } from './intercept-rules';
 
 /** The events used for the one-time MessagePort hand-over between the page hook and the relay. */
@@ -68,6 +68,9 @@ type Queued =
 interface SocketState {
   id: string;
   seq: number;
+  /** This socket's index in the `ids` of the batch numbered `batchNumber` (saves a Map lookup per frame). */
+  batchNumber: number;
+  batchIndex: number;
   url: string;
   sendHold?: Hold;
   receiveHold?: Hold;
@@ -167,7 +170,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   const regexpExec = win.RegExp.prototype.exec;
   const regexpReplace = (win.RegExp.prototype as unknown as Record<symbol, AnyFn>)[win.Symbol.replace];
   const regexpCtor = win.RegExp;
-  const arraySlice = win.Array.prototype.slice;
+  const arrayJoin = win.Array.prototype.join;
   const stringSlice = win.String.prototype.slice;
   const URLCtor = win.URL;
   const urlOrigin = getter(URLCtor.prototype, 'origin');
@@ -208,16 +211,32 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
       ? (apply(wmGet, sockets, [ws]) as SocketState | undefined)
       : undefined;
 
-  // --- outgoing queue to the relay ----------------------------------------------------------------------------
-  let queue: PageEvent[] = [];
+  // --- outgoing batch to the relay ----------------------------------------------------------------------------
+  // Plain text frames (the hot path) are rows of numbers plus their text, not objects: the port's clone costs per
+  // element (see lib/packed-batch.ts). Every other event travels whole in `extra`. Arrays are filled by index,
+  // never push(): the page may have replaced Array.prototype.push.
+  let batchNumber = 1;
+  let ids: string[] = [];
+  let rows: number[] = [];
+  let texts: string[] = [];
+  let extra: PageEvent[] = [];
+  let count = 0;
   let port: MessagePort | undefined;
   let flushScheduled = false;
 
+  function resetBatch(): void {
+    batchNumber++;
+    ids = [];
+    rows = [];
+    texts = [];
+    extra = [];
+    count = 0;
+  }
+
   function flush(): void {
     flushScheduled = false;
-    if (!port || queue.length === 0) return;
-    const events = queue;
-    queue = [];
+    if (!port || count === 0) return;
+    const events = extra;
     // Every ArrayBuffer in a recorded frame is our own copy: transfer it rather than copy it again.
     const moved: ArrayBuffer[] = [];
     for (let i = 0; i < events.length; i++) {
@@ -226,7 +245,8 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
       if (typeof e.data === 'object' && isArrayBuffer(e.data)) moved[moved.length] = e.data as ArrayBuffer;
       if (e.original !== undefined && typeof e.original === 'object') moved[moved.length] = e.original;
     }
-    const msg = { ns: NAMESPACE, type: 'page-events', events };
+    const msg = { ns: NAMESPACE, type: 'page-events', ids, rows, text: apply(arrayJoin, texts, ['']) as string, events };
+    resetBatch();
     try {
       apply(portPostMessage, port, [msg, moved]);
     } catch {
@@ -238,18 +258,47 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     }
   }
 
-  function enqueue(event: PageEvent): void {
-    const q = queue;
-    q[q.length] = event; // not push: the page may have replaced Array.prototype.push
+  function counted(): void {
+    count++;
     if (!port) {
-      if (q.length > MAX_UNDELIVERED_EVENTS) queue = apply(arraySlice, q, [q.length - MAX_UNDELIVERED_EVENTS]) as PageEvent[];
+      // Without a relay nothing can be delivered: bound the memory rather than grow for ever.
+      if (count > MAX_UNDELIVERED_EVENTS) resetBatch();
       return;
     }
-    if (q.length >= FLUSH_EVENT_COUNT) flush();
+    if (count >= FLUSH_EVENT_COUNT) flush();
     else if (!flushScheduled) {
       flushScheduled = true;
       apply(setTimeoutFn, win, [flush, FLUSH_INTERVAL_MS]);
     }
+  }
+
+  function enqueue(event: PageEvent): void {
+    const r = rows;
+    const at = r.length;
+    r[at] = PACKED_EXTRA;
+    r[at + 1] = extra.length;
+    r[at + 2] = 0;
+    r[at + 3] = 0;
+    r[at + 4] = 0;
+    extra[extra.length] = event;
+    counted();
+  }
+
+  function enqueuePlainText(state: SocketState, seq: number, time: number, dir: Direction, data: string, origin: FrameOrigin, status: FrameStatus): void {
+    if (state.batchNumber !== batchNumber) {
+      state.batchNumber = batchNumber;
+      state.batchIndex = ids.length;
+      ids[ids.length] = state.id;
+    }
+    const r = rows;
+    const at = r.length;
+    r[at] = frameCodeOf(dir, 1, 'text', origin, status);
+    r[at + 1] = state.batchIndex;
+    r[at + 2] = seq;
+    r[at + 3] = time;
+    r[at + 4] = data.length;
+    texts[texts.length] = data;
+    counted();
   }
 
   /** Our own copy of binary data: the page may reuse its buffer after send returns. */
@@ -310,6 +359,10 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     rule?: string,
     original?: string | ArrayBuffer | Blob,
   ): void {
+    if (typeof data === 'string' && note === undefined && rule === undefined && original === undefined && data.length <= PLAIN_TEXT_MAX_CHARS) {
+      enqueuePlainText(state, ++state.seq, now(), dir, data, origin, status);
+      return;
+    }
     const event: PageFrameEvent = { k: 'frame', socketId: state.id, seq: ++state.seq, time: now(), dir, data, origin, status };
     if (note !== undefined) event.note = note;
     if (rule !== undefined) event.rule = rule;
@@ -548,7 +601,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   function track(ws: WebSocket, protocolsArg: unknown): void {
     const id = pagePrefix + '-' + ++socketCounter;
     const url = apply(wsUrl, ws, []) as string;
-    apply(wmSet, sockets, [ws, { id, seq: 0, url }]);
+    apply(wmSet, sockets, [ws, { id, seq: 0, url, batchNumber: 0, batchIndex: 0 }]);
     apply(mapSet, liveSockets, [id, new WeakRefCtor(ws)]);
     apply(addEventListener, ws, ['open', onOpen]);
     apply(addEventListener, ws, ['message', onMessage]);
@@ -824,14 +877,14 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     port = channel.port1;
     apply(addEventListener, port, ['message', onRelayMessage]);
     apply(portStart, port, []);
-    if (queue.length > 0) flush();
+    if (count > 0) flush();
   }
   if (offerPort()) connected();
   else apply(addEventListener, win, [RELAY_READY_EVENT, onRelayReady]);
 
   function stop(): void {
     active = false;
-    queue = [];
+    resetBatch();
     rules = [];
     // Nothing may stay held once nobody can release it.
     const pending: string[] = [];
@@ -842,7 +895,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
 
   return {
     stop,
-    pendingCount: () => queue.length,
+    pendingCount: () => count,
     flush,
   };
 }

@@ -11,7 +11,8 @@
  * The panel reads stored data straight from IndexedDB (lib/frame-store.ts); the background only tells it what
  * changed.
  *
- * This module holds types and a few constants only, so the page hook can import it without weight.
+ * This module holds types, a few constants and one tiny function only, so the page hook can import it without
+ * weight.
  */
 
 import type { CompiledRule, InterceptRule } from './intercept-rules';
@@ -101,10 +102,47 @@ export interface PageCloseEvent {
 }
 export type PageEvent = PageConnectEvent | PageOpenEvent | PageFrameEvent | PageErrorEvent | PageCloseEvent;
 
+/**
+ * A batch of page events. Plain text frames (no note, rule or original, at most PLAIN_TEXT_MAX_CHARS) are rows
+ * of numbers plus their text: cloning thousands of small objects costs far more than a few arrays and one string
+ * (see lib/packed-batch.ts, which uses the same row layout for the runtime port). Every other event is a row that
+ * points into `events`.
+ */
 export interface PageEventsMessage {
   ns: typeof NAMESPACE;
   type: 'page-events';
+  /** Socket ids the rows refer to by index. */
+  ids: string[];
+  /**
+   * PACKED_ROW_WIDTH numbers per event, in order: [frame code (frameCodeOf), socket index, seq, time, text
+   * length], or [PACKED_EXTRA, index into `events`, 0, 0, 0].
+   */
+  rows: number[];
+  /** The texts of the plain rows, back to back. */
+  text: string;
   events: PageEvent[];
+}
+
+export const PACKED_ROW_WIDTH = 5;
+/** Row code of an event that travels whole (see PageEventsMessage and lib/packed-batch.ts). */
+export const PACKED_EXTRA = -1;
+/** Longer texts travel whole, so that the relay can cut them into parts. */
+export const PLAIN_TEXT_MAX_CHARS = 1 << 19;
+
+/**
+ * A frame's direction, opcode, encoding, origin and status in one small integer:
+ * receive | binary << 1 | base64 << 2 | origin << 3 (page 0, inspector 1, simulated 2) | status << 5 (sent 0,
+ * dropped 1, refused 2, blocked 3). Plain comparisons only: the page hook calls it, and the page may have
+ * replaced Array.prototype methods.
+ */
+export function frameCodeOf(dir: Direction, opcode: Opcode, encoding: PayloadEncoding, origin: FrameOrigin, status: FrameStatus): number {
+  return (
+    (dir === 'receive' ? 1 : 0) |
+    (opcode === 2 ? 2 : 0) |
+    (encoding === 'base64' ? 4 : 0) |
+    (origin === 'inspector' ? 8 : origin === 'simulated' ? 16 : 0) |
+    (status === 'dropped' ? 32 : status === 'refused' ? 64 : status === 'blocked' ? 96 : 0)
+  );
 }
 export interface PageCommandResultMessage {
   ns: typeof NAMESPACE;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CaptureRelay, MAX_BATCH_WEIGHT, type RelayEnvironment, type RelayPort } from '@/lib/capture-relay';
-import { NAMESPACE, PROTOCOL_VERSION, type PageEvent, type RelayToBackgroundMessage, type RelayToPageMessage, type WireEvent } from '@/lib/protocol';
+import { NAMESPACE, PACKED_EXTRA, PROTOCOL_VERSION, frameCodeOf, type PageEvent, type RelayToBackgroundMessage, type RelayToPageMessage, type WireEvent } from '@/lib/protocol';
 import { joinFrameParts } from '@/lib/wire';
 import { unpackBatch } from '@/lib/packed-batch';
 
@@ -84,7 +84,17 @@ function setup(options: { topLevel?: boolean; sessionId?: string } = {}) {
   };
 }
 
-const page = (...events: PageEvent[]) => ({ ns: NAMESPACE, type: 'page-events', events });
+/** A page batch as the hook posts it: here every event travels whole (the hook's plain rows: see `plainRows`). */
+const page = (...events: PageEvent[]) => ({ ns: NAMESPACE, type: 'page-events', ids: [], rows: events.flatMap((_, i) => [PACKED_EXTRA, i, 0, 0, 0]), text: '', events });
+/** A page batch of plain text rows, as the hook posts text frames. */
+const plainRows = (id: string, frames: Array<[seq: number, text: string]>) => ({
+  ns: NAMESPACE,
+  type: 'page-events',
+  ids: [id],
+  rows: frames.flatMap(([seq, data]) => [frameCodeOf('send', 1, 'text', 'page', 'sent'), 0, seq, seq, data.length]),
+  text: frames.map(([, data]) => data).join(''),
+  events: [],
+});
 const connect = (id = 's1'): PageEvent => ({ k: 'connect', socketId: id, url: 'wss://x/', protocols: [], frameUrl: 'https://example.test/app', time: 1 });
 const text = (seq: number, data: string, id = 's1'): PageEvent => ({ k: 'frame', socketId: id, seq, time: seq, dir: 'send', data, origin: 'page', status: 'sent' });
 const welcome = (sessionId = 'session-1') => ({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId });
@@ -111,7 +121,7 @@ describe('CaptureRelay', () => {
   it('ignores messages without our namespace, from the page or the background', () => {
     const t = setup();
     t.port().deliver(welcome());
-    t.relay.acceptPageMessage({ type: 'page-events', events: [connect()] });
+    t.relay.acceptPageMessage({ type: 'page-events', ids: [], rows: [PACKED_EXTRA, 0, 0, 0, 0], text: '', events: [connect()] });
     t.relay.acceptPageMessage(null);
     t.runTimers();
     expect(t.port().batches()).toHaveLength(0);
@@ -273,6 +283,35 @@ describe('CaptureRelay', () => {
     const all = t.port().batches().flatMap((b) => b.events);
     expect(payloads(all)).toEqual(['connect', 'before', 'AQID', 'after', 'next message']);
     expect(all[2]).toMatchObject({ k: 'frame', seq: 2, opcode: 2, encoding: 'base64', size: 3 });
+  });
+
+  it('carries the hook\'s plain text rows into the batch with their seq, time and text, no object per frame', () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    t.relay.acceptPageMessage(page(connect()));
+    t.relay.acceptPageMessage(plainRows('s1', [[1, 'héllo'], [2, ''], [3, '{"a":1}']]));
+    t.runTimers();
+    const [batch] = t.port().batches();
+    expect(batch.packed.extra).toHaveLength(1); // only the connect event travels as an object
+    expect(batch.events.slice(1)).toEqual([1, 2, 3].map((seq, i) => ({
+      k: 'frame', connectionId: 's1', seq, time: seq, dir: 'send', opcode: 1, encoding: 'text',
+      payload: ['héllo', '', '{"a":1}'][i], size: [6, 0, 7][i], origin: 'page', status: 'sent',
+    })));
+  });
+
+  it('plain rows wait behind a Blob being read, in page order', async () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    const blobFrame: PageEvent = { k: 'frame', socketId: 's1', seq: 2, time: 2, dir: 'receive', data: new Blob([new Uint8Array([1, 2, 3])]), origin: 'page', status: 'sent' };
+    t.relay.acceptPageMessage(page(connect(), text(1, 'before'), blobFrame));
+    t.relay.acceptPageMessage(plainRows('s1', [[3, 'after'], [4, 'later']]));
+    t.runTimers();
+    expect(t.port().batches().flatMap((b) => payloads(b.events))).toEqual(['connect', 'before']);
+    for (let i = 0; i < 5; i++) await tick();
+    t.runTimers();
+    const all = t.port().batches().flatMap((b) => b.events);
+    expect(payloads(all)).toEqual(['connect', 'before', 'AQID', 'after', 'later']);
+    expect(all.map((e) => ('seq' in e ? e.seq : 0))).toEqual([0, 1, 2, 3, 4]);
   });
 
   it('a Blob that cannot be read is stored empty with a note, and order is kept', async () => {

@@ -55,9 +55,11 @@ describe('packed batches', () => {
     expect(packed.payloads).toBe('abcdef');
   });
 
-  it('keeps lone surrogates and every code unit of the payloads', () => {
+  it('keeps every code unit of the payloads, except that text is made well-formed as send() does', () => {
     const odd = '\ud800x\udfff\u0000"\\';
-    expect(unpackBatch(structuredClone(packWireEvents([frame(1, odd), frame(2, 'z')]))).map((e) => (e as WireFrameEvent).payload)).toEqual([odd, 'z']);
+    const out = unpackBatch(structuredClone(packWireEvents([frame(1, odd), frame(2, 'z')]))) as WireFrameEvent[];
+    expect(out.map((e) => e.payload)).toEqual(['\ufffdx\ufffd\u0000"\\', 'z']);
+    expect(out[0].size).toBe(3 + 1 + 3 + 1 + 1 + 1);
   });
 
   it('a builder starts empty again after seal', () => {
