@@ -251,6 +251,8 @@ test('benchmark: export and import of a million rows', async ({ context, ext }) 
   // The panel's Export, as a user runs it: when does the download start, when does it end, does the panel stay
   // responsive (long tasks, and the longest gap between 16 ms ticks)?
   const panel = await openPanel(context, ext.extensionId, BENCH_TAB);
+  // Let the panel finish opening the session first (it reads the rows' keys): the export is what is measured.
+  await expect(panel.getByRole('status', { name: 'Shown messages' })).toContainText(rowsTotal.toLocaleString('en-US'), { timeout: 300_000 });
   await panel.evaluate(() => {
     const w = window as unknown as { bench: { longestTask: number; longestGap: number; doneAt?: number } };
     w.bench = { longestTask: 0, longestGap: 0 };

@@ -148,8 +148,8 @@ async function seededPanel(context: BrowserContext, extensionId: string, sw: Wor
 
 test('a 200,000-row session downloads while it is exported, byte for byte the Blob export; cancel and a store failure fail the download', async ({ sw, context, ext, server }) => {
   test.setTimeout(300_000);
-  const panel = await seededPanel(context, ext.extensionId, sw, ROWS);
-  const options = panel.getByRole('group', { name: 'Export options' });
+  let panel = await seededPanel(context, ext.extensionId, sw, ROWS);
+  let options = panel.getByRole('group', { name: 'Export options' });
   const fileName = 'stream.test-2026-11-25T12-00-00Z.wsi.json';
 
   const started = await startExport(panel, 'Whole session', /\.wsi\.json/);
@@ -179,7 +179,14 @@ test('a 200,000-row session downloads while it is exported, byte for byte the Bl
   await expect(options.getByRole('alert')).toHaveText('Export cancelled: the download was stopped.');
   await expect(options.getByRole('status')).toHaveText('');
 
+  // The panel closes mid-way (its worker, the producer, goes with it): the service worker fails the download.
+  const orphaned = await startExport(panel, 'Whole session', /\.wsi\.json/);
+  await panel.close();
+  expect(await orphaned.download.failure()).not.toBeNull();
+
   // The store goes away under the export (the user clears the extension's data): the worker's reads fail.
+  panel = await openPanel(context, ext.extensionId);
+  options = panel.getByRole('group', { name: 'Export options' });
   const failing = await startExport(panel, 'Whole session', /\.wsi\.json/);
   const cdp = await context.newCDPSession(panel);
   await cdp.send('Storage.clearDataForOrigin', { origin: `chrome-extension://${ext.extensionId}`, storageTypes: 'indexeddb' });
