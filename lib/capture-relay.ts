@@ -4,8 +4,9 @@
  * background acknowledges them as stored. When the port drops (worker stopped, restarted) it reconnects and
  * resends what was not acknowledged; when the extension context is gone it stops quietly.
  *
- * It runs on the page's main thread, so its per-frame work is the page's cost: events are converted as they come
- * and sent at most every FLUSH_INTERVAL_MS in batches of up to MAX_BATCH_WEIGHT characters.
+ * It runs on the page's main thread, so its per-frame work is the page's cost: the hook batches over time, and
+ * each of its batches is converted and posted at once, in packed batches of up to MAX_BATCH_WEIGHT characters
+ * (one such batch per task; the rest follows after FLUSH_INTERVAL_MS).
  */
 import type {
   BackgroundToRelayMessage,
@@ -158,6 +159,9 @@ export class CaptureRelay {
       this.building.addFrame(connectionId, code, rows[r + 2], rows[r + 3], data);
       this.added();
     }
+    // The hook already batched for FLUSH_INTERVAL_MS: post at once rather than wait another interval (every
+    // task on the page's thread has a cost of its own).
+    this.flush();
   }
 
   private drainPageQueue(): void {
@@ -173,12 +177,14 @@ export class CaptureRelay {
           event.note = `Blob could not be read: ${String(error)}`;
           this.readingBlob = false;
           this.drainPageQueue();
+          this.flush();
         };
         try {
           event.data.arrayBuffer().then((buffer) => {
             event.data = buffer;
             this.readingBlob = false;
             this.drainPageQueue();
+            this.flush();
           }, unreadable);
         } catch (error) {
           unreadable(error); // not a Blob after all (or a realm we cannot read): never stall the queue
@@ -201,7 +207,6 @@ export class CaptureRelay {
 
   private added(): void {
     if (this.buildingWeight >= MAX_BATCH_WEIGHT) this.sealBatch();
-    this.scheduleFlush();
   }
 
   /** Makes room for an event of `weight` in the batch being built: seals it first if the event would not fit. */

@@ -38,10 +38,16 @@ import { decide, type CompiledRule, type MatcherNatives } from './intercept-rule
 export const PORT_EVENT = 'websocket-inspector:port';
 export const RELAY_READY_EVENT = 'websocket-inspector:relay-ready';
 
-/** Flush queued events to the relay at most this often: one post per interval, not per frame. */
-const FLUSH_INTERVAL_MS = 8;
-/** …or sooner when this many events are queued. */
+/**
+ * Flush queued events to the relay at most this often: one post per interval, not per frame. The relay posts
+ * each batch on to the background at once, so this is the capture's latency; each post costs the page a few
+ * tasks, so it is not shorter.
+ */
+const FLUSH_INTERVAL_MS = 50;
+/** …or sooner when this many events are queued… */
 const FLUSH_EVENT_COUNT = 2048;
+/** …or this many payload characters / bytes. */
+const FLUSH_WEIGHT = 1 << 20;
 /** Without a relay (it never said hello), keep at most this many events rather than grow without bound. */
 const MAX_UNDELIVERED_EVENTS = 200_000;
 
@@ -221,6 +227,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   let texts: string[] = [];
   let extra: PageEvent[] = [];
   let count = 0;
+  let weight = 0;
   let port: MessagePort | undefined;
   let flushScheduled = false;
 
@@ -231,6 +238,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     texts = [];
     extra = [];
     count = 0;
+    weight = 0;
   }
 
   function flush(): void {
@@ -258,18 +266,24 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     }
   }
 
-  function counted(): void {
+  function counted(size: number): void {
     count++;
+    weight += size;
     if (!port) {
       // Without a relay nothing can be delivered: bound the memory rather than grow for ever.
       if (count > MAX_UNDELIVERED_EVENTS) resetBatch();
       return;
     }
-    if (count >= FLUSH_EVENT_COUNT) flush();
+    if (count >= FLUSH_EVENT_COUNT || weight >= FLUSH_WEIGHT) flush();
     else if (!flushScheduled) {
       flushScheduled = true;
       apply(setTimeoutFn, win, [flush, FLUSH_INTERVAL_MS]);
     }
+  }
+
+  function payloadWeight(data: string | ArrayBuffer | Blob): number {
+    if (typeof data === 'string') return data.length;
+    return isArrayBuffer(data) ? (apply(abByteLength, data, []) as number) : 0; // a Blob is a handle
   }
 
   function enqueue(event: PageEvent): void {
@@ -281,7 +295,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     r[at + 3] = 0;
     r[at + 4] = 0;
     extra[extra.length] = event;
-    counted();
+    counted(event.k === 'frame' ? payloadWeight(event.data) : 0);
   }
 
   function enqueuePlainText(state: SocketState, seq: number, time: number, dir: Direction, data: string, origin: FrameOrigin, status: FrameStatus): void {
@@ -298,7 +312,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     r[at + 3] = time;
     r[at + 4] = data.length;
     texts[texts.length] = data;
-    counted();
+    counted(data.length);
   }
 
   /** Our own copy of binary data: the page may reuse its buffer after send returns. */
