@@ -29,9 +29,10 @@ export default defineConfig({
           },
         }
       : {
-          // Chrome 148+: runtime ports use structured clone instead of JSON. The relay's batches are the page's
-          // biggest cost (the serialisation runs on the page's thread); structured clone is several times cheaper.
+          // Chrome 148+: runtime ports use structured clone instead of JSON. Capture batches carry binary payloads
+          // as raw ArrayBuffers (lib/packed-batch.ts), which JSON would turn into {}: so 148 is the minimum.
           message_serialization: 'structured_clone',
+          minimum_chrome_version: '148',
         }),
   }),
 });

@@ -12,13 +12,14 @@ import type {
   BackgroundToRelayMessage,
   PageCommand,
   PageEvent,
+  PageFrameEvent,
   PageToRelayMessage,
   RelayToBackgroundMessage,
   RelayToPageMessage,
   WireCommand,
   WireEvent,
 } from './protocol';
-import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
+import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX, PROTOCOL_VERSION, frameCodeOf, isProtocolMessage, message } from './protocol';
 import { decodePayload, encodePayload, toWireEvents, wireEventWeight } from './wire';
 import { compileRules } from './intercept-rules';
 import { PackedBatchBuilder, decodeFrameCode, type PackedBatch } from './packed-batch';
@@ -50,6 +51,11 @@ export interface RelayEnvironment {
   title: string;
   /** The top frame's session id (one per tab and page load); subframes get theirs from the background. */
   sessionId?: string;
+}
+
+/** A binary frame that can travel as a raw row: nothing but bytes, and small enough not to need parts. */
+function isPlainBinary(event: PageFrameEvent, data: ArrayBuffer): boolean {
+  return event.note === undefined && event.rule === undefined && event.original === undefined && data.byteLength <= PLAIN_PAYLOAD_MAX;
 }
 
 interface Batch {
@@ -131,9 +137,11 @@ export class CaptureRelay {
    * read holds the queue, rows become events behind it, so page order is kept.
    */
   private acceptPageEvents(msg: Extract<PageToRelayMessage, { type: 'page-events' }>): void {
-    const { ids, rows, text, events } = msg;
+    const { ids, rows, text, binary, events } = msg;
     if (!Array.isArray(ids) || !Array.isArray(rows) || typeof text !== 'string' || !Array.isArray(events)) return;
+    const bytes = binary instanceof ArrayBuffer ? new Uint8Array(binary) : new Uint8Array(0);
     let offset = 0;
+    let byteOffset = 0;
     for (let r = 0; r + PACKED_ROW_WIDTH <= rows.length; r += PACKED_ROW_WIDTH) {
       const code = rows[r];
       if (code === PACKED_EXTRA) {
@@ -146,17 +154,25 @@ export class CaptureRelay {
       }
       const connectionId = ids[rows[r + 1]];
       const length = rows[r + 4];
-      const data = text.slice(offset, offset + length);
-      offset += length;
       const decoded = decodeFrameCode(code);
       if (connectionId === undefined || decoded === undefined) continue; // not from our hook
+      let data: string | Uint8Array;
+      if (decoded.opcode === 1) {
+        data = text.slice(offset, offset + length);
+        offset += length;
+      } else {
+        data = bytes.subarray(byteOffset, byteOffset + length);
+        byteOffset += length;
+      }
       if (this.readingBlob) {
         const { dir, origin, status } = decoded;
-        this.pageQueue.push({ k: 'frame', socketId: connectionId, seq: rows[r + 2], time: rows[r + 3], dir, data, origin, status });
+        const copy = typeof data === 'string' ? data : (data.slice().buffer as ArrayBuffer);
+        this.pageQueue.push({ k: 'frame', socketId: connectionId, seq: rows[r + 2], time: rows[r + 3], dir, data: copy, origin, status });
         continue;
       }
       this.addWeighted(length + ROW_WEIGHT);
-      this.building.addFrame(connectionId, code, rows[r + 2], rows[r + 3], data);
+      if (typeof data === 'string') this.building.addFrame(connectionId, code, rows[r + 2], rows[r + 3], data);
+      else this.building.addBinaryFrame(connectionId, code, rows[r + 2], rows[r + 3], data);
       this.added();
     }
     // The hook already batched for FLUSH_INTERVAL_MS: post at once rather than wait another interval (every
@@ -193,6 +209,14 @@ export class CaptureRelay {
       }
       this.pageQueueHead++;
       if (event.k === 'connect') this.knownConnections.add(event.socketId);
+      if (event.k === 'frame' && event.data instanceof ArrayBuffer && isPlainBinary(event, event.data)) {
+        // Binary goes as raw bytes: no base64 on the page's thread.
+        this.addWeighted(event.data.byteLength + ROW_WEIGHT);
+        const code = frameCodeOf(event.dir, 2, 'base64', event.origin, event.status);
+        this.building.addBinaryFrame(event.socketId, code, event.seq, event.time, new Uint8Array(event.data));
+        this.added();
+        continue;
+      }
       for (const wire of toWireEvents(event, event.socketId)) this.addWireEvent(wire);
     }
     this.pageQueue = [];

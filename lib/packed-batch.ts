@@ -4,8 +4,8 @@
  * Why: the runtime port's serialisation runs on the page's main thread and costs per element, not just per
  * byte. Measured in Chromium 156 (structured-clone ports): 1,000 frame objects per message cost ~10–30 µs per
  * frame; the same frames as one metadata string plus one payload string cost ~1–2 µs per frame. So plain frames
- * (the hot path) travel as columns: one row of numbers per frame in `meta`, their payloads back to back in
- * `payloads`. Every other event (connect, open, close, error, frame parts, frames with a note, rule or original
+ * (the hot path) travel as columns: one row of numbers per frame in `meta`, text payloads back to back in
+ * `payloads`, binary payloads back to back as raw bytes in `binary` (no base64 on the page's thread). Every other event (connect, open, close, error, frame parts, frames with a note, rule or original
  * payload) is rare and travels as the wire object itself in `extra`.
  *
  * Packing runs in the relay; unpacking runs in the background and validates everything, since a batch is only as
@@ -13,15 +13,17 @@
  */
 import type { Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding, WireEvent, WireFrameEvent } from './protocol';
 import { PACKED_EXTRA, PACKED_ROW_WIDTH, frameCodeOf } from './protocol';
-import { toWellFormed, utf8ByteLength } from './wire';
+import { bytesToBase64, toWellFormed, utf8ByteLength } from './wire';
 
 export interface PackedBatch {
   /** Number of events. */
   count: number;
   /** JSON of PackedMeta. */
   meta: string;
-  /** The payloads of the column rows, back to back, in event order. */
+  /** The text payloads of the column rows (opcode 1), back to back, in event order. */
   payloads: string;
+  /** The binary payloads of the column rows (opcode 2), back to back, in event order. */
+  binary: ArrayBuffer;
   /** Rare events, whole, referenced by PACKED_EXTRA rows. */
   extra: WireEvent[];
 }
@@ -69,6 +71,7 @@ export function decodeFrameCode(code: number): DecodedFrameCode | undefined {
 function isPlainFrame(event: WireEvent): event is WireFrameEvent {
   return (
     event.k === 'frame' &&
+    event.encoding === 'text' &&
     event.note === undefined &&
     event.rule === undefined &&
     event.original === undefined &&
@@ -83,8 +86,10 @@ export class PackedBatchBuilder {
   private idIndex = new Map<string, number>();
   private rows: number[] = [];
   private payloadParts: string[] = [];
+  private bytes = new Uint8Array(0);
+  private byteLength = 0;
   private extra: WireEvent[] = [];
-  private t0 = 0;
+  private t0: number | undefined;
   private events = 0;
 
   get count(): number {
@@ -103,28 +108,53 @@ export class PackedBatchBuilder {
 
   /** A plain frame given by its parts (the relay's fast path: no event object). `code` is a frameCodeOf value. */
   addFrame(connectionId: string, code: number, seq: number, time: number, payload: string): void {
+    this.addRow(connectionId, code, seq, time, payload.length);
+    this.payloadParts.push(payload);
+  }
+
+  /** A plain binary frame: its bytes are copied. `code` is a frameCodeOf value with opcode 2 and base64. */
+  addBinaryFrame(connectionId: string, code: number, seq: number, time: number, payload: Uint8Array): void {
+    this.addRow(connectionId, code, seq, time, payload.byteLength);
+    const needed = this.byteLength + payload.byteLength;
+    if (needed > this.bytes.byteLength) {
+      const grown = new Uint8Array(Math.max(needed, this.bytes.byteLength * 2, 1 << 16));
+      grown.set(this.bytes.subarray(0, this.byteLength));
+      this.bytes = grown;
+    }
+    this.bytes.set(payload, this.byteLength);
+    this.byteLength = needed;
+  }
+
+  private addRow(connectionId: string, code: number, seq: number, time: number, length: number): void {
     let index = this.idIndex.get(connectionId);
     if (index === undefined) {
       index = this.ids.length;
       this.ids.push(connectionId);
       this.idIndex.set(connectionId, index);
     }
-    if (this.payloadParts.length === 0) this.t0 = time;
-    this.rows.push(code, index, seq, time - this.t0, payload.length);
-    this.payloadParts.push(payload);
+    this.t0 ??= time;
+    this.rows.push(code, index, seq, time - this.t0, length);
     this.events++;
   }
 
   /** The batch so far; the builder is empty afterwards. */
   seal(): PackedBatch {
-    const meta: PackedMeta = { ids: this.ids, t0: this.t0, rows: this.rows };
-    const batch: PackedBatch = { count: this.events, meta: JSON.stringify(meta), payloads: this.payloadParts.join(''), extra: this.extra };
+    const meta: PackedMeta = { ids: this.ids, t0: this.t0 ?? 0, rows: this.rows };
+    const batch: PackedBatch = {
+      count: this.events,
+      meta: JSON.stringify(meta),
+      payloads: this.payloadParts.join(''),
+      binary: this.bytes.buffer.slice(0, this.byteLength),
+      extra: this.extra,
+    };
+    this.bytes = new Uint8Array(0);
+    this.byteLength = 0;
     this.ids = [];
     this.idIndex = new Map();
     this.rows = [];
     this.payloadParts = [];
     this.extra = [];
-    this.t0 = 0;
+    this.t0 = undefined;
     this.events = 0;
     return batch;
   }
@@ -144,20 +174,18 @@ export class PackedBatchError extends Error {
   }
 }
 
-/** Bytes a base64 string decodes to. */
-function base64ByteLength(base64: string): number {
-  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
-  return Math.floor((base64.length * 3) / 4) - padding;
-}
-
 const isIndex = (n: unknown, length: number): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) < length;
 
 /** The wire events of a packed batch, in order. Throws PackedBatchError on anything inconsistent. */
 export function unpackBatch(packed: unknown): WireEvent[] {
   if (typeof packed !== 'object' || packed === null) throw new PackedBatchError('not an object');
-  const { count, meta: metaText, payloads, extra } = packed as Partial<PackedBatch>;
+  const { count, meta: metaText, payloads, binary, extra } = packed as Partial<PackedBatch>;
   if (!Number.isInteger(count) || (count as number) < 0) throw new PackedBatchError('bad count');
-  if (typeof metaText !== 'string' || typeof payloads !== 'string' || !Array.isArray(extra)) throw new PackedBatchError('missing fields');
+  if (typeof metaText !== 'string' || typeof payloads !== 'string' || Object.prototype.toString.call(binary) !== '[object ArrayBuffer]' || !Array.isArray(extra)) {
+    throw new PackedBatchError('missing fields');
+  }
+  const bytes = new Uint8Array(binary as ArrayBuffer); // checked by tag: another realm's ArrayBuffer is fine
+  let byteOffset = 0;
   let meta: PackedMeta;
   try {
     meta = JSON.parse(metaText) as PackedMeta;
@@ -187,12 +215,19 @@ export function unpackBatch(packed: unknown): WireEvent[] {
     if (!isIndex(connection, ids.length) || !Number.isInteger(seq) || typeof dt !== 'number' || !Number.isInteger(length) || length < 0) {
       throw new PackedBatchError(`event ${r / ROW_WIDTH} has bad fields`);
     }
-    if (offset + length > payloads.length) throw new PackedBatchError(`event ${r / ROW_WIDTH} runs past the payloads`);
-    const raw = payloads.slice(offset, offset + length);
-    offset += length;
     const { encoding } = decoded;
-    // Text as it went on the wire (send() takes a USVString): the relay leaves this to us, off the page's thread.
-    const payload = encoding === 'text' ? toWellFormed(raw) : raw;
+    if ((encoding === 'text') !== (decoded.opcode === 1)) throw new PackedBatchError(`event ${r / ROW_WIDTH} has a bad code`);
+    let payload: string;
+    if (encoding === 'text') {
+      if (offset + length > payloads.length) throw new PackedBatchError(`event ${r / ROW_WIDTH} runs past the payloads`);
+      // Text as it went on the wire (send() takes a USVString): the relay leaves this to us, off the page's thread.
+      payload = toWellFormed(payloads.slice(offset, offset + length));
+      offset += length;
+    } else {
+      if (byteOffset + length > bytes.byteLength) throw new PackedBatchError(`event ${r / ROW_WIDTH} runs past the binary payloads`);
+      payload = bytesToBase64(bytes.subarray(byteOffset, byteOffset + length));
+      byteOffset += length;
+    }
     events.push({
       k: 'frame',
       connectionId: ids[connection],
@@ -203,11 +238,12 @@ export function unpackBatch(packed: unknown): WireEvent[] {
       encoding,
       payload,
       // Measured here, not sent: the background's time is not the page's.
-      size: encoding === 'text' ? utf8ByteLength(payload) : base64ByteLength(payload),
+      size: encoding === 'text' ? utf8ByteLength(payload) : length,
       origin: decoded.origin,
       status: decoded.status,
     });
   }
   if (offset !== payloads.length) throw new PackedBatchError(`${payloads.length - offset} payload characters left over`);
+  if (byteOffset !== bytes.byteLength) throw new PackedBatchError(`${bytes.byteLength - byteOffset} binary payload bytes left over`);
   return events;
 }

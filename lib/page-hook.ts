@@ -31,7 +31,7 @@ import type {
   PageNotice,
   RelayToPageMessage,
 } from './protocol';
-import { NAMESPACE, PACKED_EXTRA, PLAIN_TEXT_MAX_CHARS, frameCodeOf } from './protocol';
+import { NAMESPACE, PACKED_EXTRA, PLAIN_PAYLOAD_MAX, frameCodeOf } from './protocol';
 import { decide, type CompiledRule, type MatcherNatives } from './intercept-rules';
 
 /** The events used for the one-time MessagePort hand-over between the page hook and the relay. */
@@ -177,6 +177,9 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   const regexpReplace = (win.RegExp.prototype as unknown as Record<symbol, AnyFn>)[win.Symbol.replace];
   const regexpCtor = win.RegExp;
   const arrayJoin = win.Array.prototype.join;
+  const Uint8ArrayCtor = win.Uint8Array;
+  const u8Set = (TypedArrayProto as { set: AnyFn }).set;
+  const u8Subarray = win.Uint8Array.prototype.subarray;
   const stringSlice = win.String.prototype.slice;
   const URLCtor = win.URL;
   const urlOrigin = getter(URLCtor.prototype, 'origin');
@@ -225,6 +228,9 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   let ids: string[] = [];
   let rows: number[] = [];
   let texts: string[] = [];
+  /** Bytes of the plain binary rows; kept across batches (each flush copies out what it used). */
+  let binaryBytes = new Uint8ArrayCtor(1 << 16);
+  let binaryLength = 0;
   let extra: PageEvent[] = [];
   let count = 0;
   let weight = 0;
@@ -236,6 +242,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     ids = [];
     rows = [];
     texts = [];
+    binaryLength = 0;
     extra = [];
     count = 0;
     weight = 0;
@@ -253,7 +260,12 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
       if (typeof e.data === 'object' && isArrayBuffer(e.data)) moved[moved.length] = e.data as ArrayBuffer;
       if (e.original !== undefined && typeof e.original === 'object') moved[moved.length] = e.original;
     }
-    const msg = { ns: NAMESPACE, type: 'page-events', ids, rows, text: apply(arrayJoin, texts, ['']) as string, events };
+    let binary: ArrayBuffer | undefined;
+    if (binaryLength > 0) {
+      binary = apply(abSlice, apply(taBuffer, binaryBytes, []), [0, binaryLength]) as ArrayBuffer;
+      moved[moved.length] = binary;
+    }
+    const msg = { ns: NAMESPACE, type: 'page-events', ids, rows, text: apply(arrayJoin, texts, ['']) as string, binary, events };
     resetBatch();
     try {
       apply(portPostMessage, port, [msg, moved]);
@@ -298,16 +310,74 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     counted(event.k === 'frame' ? payloadWeight(event.data) : 0);
   }
 
-  function enqueuePlainText(state: SocketState, seq: number, time: number, dir: Direction, data: string, origin: FrameOrigin, status: FrameStatus): void {
+  /** The socket's index in this batch's `ids`, added on its first row. */
+  function batchIndexOf(state: SocketState): number {
     if (state.batchNumber !== batchNumber) {
       state.batchNumber = batchNumber;
       state.batchIndex = ids.length;
       ids[ids.length] = state.id;
     }
+    return state.batchIndex;
+  }
+
+  /**
+   * Records page binary data (ArrayBuffer or view) as a plain row, copying its bytes straight into the batch:
+   * no ArrayBuffer per frame. False when it cannot (a Blob, or too large: those travel whole).
+   */
+  function recordBinaryRow(state: SocketState, dir: Direction, data: object, origin: FrameOrigin, status: FrameStatus): boolean {
+    let buffer: ArrayBuffer;
+    let offset = 0;
+    let length: number;
+    try {
+      if (isView(data)) {
+        try {
+          buffer = apply(taBuffer, data, []) as ArrayBuffer;
+          offset = apply(taByteOffset, data, []) as number;
+          length = apply(taByteLength, data, []) as number;
+        } catch {
+          buffer = apply(dvBuffer, data, []) as ArrayBuffer;
+          offset = apply(dvByteOffset, data, []) as number;
+          length = apply(dvByteLength, data, []) as number;
+        }
+      } else if (isArrayBuffer(data)) {
+        buffer = data as ArrayBuffer;
+        length = apply(abByteLength, data, []) as number;
+      } else return false;
+    } catch {
+      return false;
+    }
+    if (length > PLAIN_PAYLOAD_MAX) return false;
+    let source: Uint8Array;
+    try {
+      source = new Uint8ArrayCtor(buffer, offset, length);
+    } catch {
+      source = new Uint8ArrayCtor(0); // detached: nothing was sent
+      length = 0;
+    }
+    const needed = binaryLength + length;
+    if (needed > (apply(taByteLength, binaryBytes, []) as number)) {
+      const grown = new Uint8ArrayCtor(needed * 2);
+      apply(u8Set, grown, [apply(u8Subarray, binaryBytes, [0, binaryLength])]);
+      binaryBytes = grown;
+    }
+    apply(u8Set, binaryBytes, [source, binaryLength]);
+    binaryLength = needed;
+    const r = rows;
+    const at = r.length;
+    r[at] = frameCodeOf(dir, 2, 'base64', origin, status);
+    r[at + 1] = batchIndexOf(state);
+    r[at + 2] = ++state.seq;
+    r[at + 3] = now();
+    r[at + 4] = length;
+    counted(length);
+    return true;
+  }
+
+  function enqueuePlainText(state: SocketState, seq: number, time: number, dir: Direction, data: string, origin: FrameOrigin, status: FrameStatus): void {
     const r = rows;
     const at = r.length;
     r[at] = frameCodeOf(dir, 1, 'text', origin, status);
-    r[at + 1] = state.batchIndex;
+    r[at + 1] = batchIndexOf(state);
     r[at + 2] = seq;
     r[at + 3] = time;
     r[at + 4] = data.length;
@@ -373,7 +443,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     rule?: string,
     original?: string | ArrayBuffer | Blob,
   ): void {
-    if (typeof data === 'string' && note === undefined && rule === undefined && original === undefined && data.length <= PLAIN_TEXT_MAX_CHARS) {
+    if (typeof data === 'string' && note === undefined && rule === undefined && original === undefined && data.length <= PLAIN_PAYLOAD_MAX) {
       enqueuePlainText(state, ++state.seq, now(), dir, data, origin, status);
       return;
     }
@@ -550,6 +620,10 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     const state = stateOf(this);
     if (!active || !state || !eventIsTrusted(event)) return;
     const data = apply(messageData, event, []) as string | ArrayBuffer | Blob;
+    // The common binary case: no rules, holds or replay waiting, so the bytes go straight into the batch.
+    if (typeof data === 'object' && data !== null && rules.length === 0 && state.receiveHold === undefined && state.replyWaiter === undefined) {
+      if (recordBinaryRow(state, 'receive', data, 'page', 'sent')) return;
+    }
     const snapshot = typeof data === 'string' ? data : data !== null && typeof data === 'object' ? snapshotBinary(data) : undefined;
     if (snapshot === undefined) return;
     if (rules.length === 0 && state.receiveHold === undefined) recordFrame(state, 'receive', snapshot, 'page', 'sent');
@@ -672,8 +746,12 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
         if (snapshot !== undefined) recordFrame(state, 'send', snapshot, 'page', 'refused', note);
         throw error;
       }
-      const snapshot = typeof data === 'string' ? data : snapshotBinary(data as object);
-      if (snapshot !== undefined) recordFrame(state, 'send', snapshot, 'page', readyState === 1 ? 'sent' : 'dropped');
+      const status = readyState === 1 ? 'sent' : 'dropped';
+      if (typeof data === 'string') recordFrame(state, 'send', data, 'page', status);
+      else if (!recordBinaryRow(state, 'send', data as object, 'page', status)) {
+        const snapshot = snapshotBinary(data as object);
+        if (snapshot !== undefined) recordFrame(state, 'send', snapshot, 'page', status);
+      }
       return result;
     },
   });

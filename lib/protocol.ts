@@ -5,8 +5,9 @@
  *
  * Hops and their transports:
  *   page hook  ⇄ relay       private MessagePort (structured clone: ArrayBuffer/Blob travel as they are)
- *   relay      ⇄ background  runtime port "capture" (binary travels as base64, see lib/wire.ts; batches of
- *                             events travel packed into a few strings, see lib/packed-batch.ts)
+ *   relay      ⇄ background  runtime port "capture", structured clone: capture batches travel packed (a few
+ *                             strings and one ArrayBuffer, see lib/packed-batch.ts); elsewhere binary payloads
+ *                             travel as base64 (lib/wire.ts)
  *   panel      ⇄ background  runtime port "panel"
  * The panel reads stored data straight from IndexedDB (lib/frame-store.ts); the background only tells it what
  * changed.
@@ -103,8 +104,8 @@ export interface PageCloseEvent {
 export type PageEvent = PageConnectEvent | PageOpenEvent | PageFrameEvent | PageErrorEvent | PageCloseEvent;
 
 /**
- * A batch of page events. Plain text frames (no note, rule or original, at most PLAIN_TEXT_MAX_CHARS) are rows
- * of numbers plus their text: cloning thousands of small objects costs far more than a few arrays and one string
+ * A batch of page events. Plain frames (no note, rule or original, at most PLAIN_PAYLOAD_MAX) are rows of
+ * numbers plus their text or bytes: cloning thousands of small objects costs far more than a few arrays and one string
  * (see lib/packed-batch.ts, which uses the same row layout for the runtime port). Every other event is a row that
  * points into `events`.
  */
@@ -114,20 +115,22 @@ export interface PageEventsMessage {
   /** Socket ids the rows refer to by index. */
   ids: string[];
   /**
-   * PACKED_ROW_WIDTH numbers per event, in order: [frame code (frameCodeOf), socket index, seq, time, text
+   * PACKED_ROW_WIDTH numbers per event, in order: [frame code (frameCodeOf), socket index, seq, time, payload
    * length], or [PACKED_EXTRA, index into `events`, 0, 0, 0].
    */
   rows: number[];
-  /** The texts of the plain rows, back to back. */
+  /** The texts of the plain text rows (opcode 1), back to back. */
   text: string;
+  /** The bytes of the plain binary rows (opcode 2), back to back (transferred, not copied). */
+  binary?: ArrayBuffer;
   events: PageEvent[];
 }
 
 export const PACKED_ROW_WIDTH = 5;
 /** Row code of an event that travels whole (see PageEventsMessage and lib/packed-batch.ts). */
 export const PACKED_EXTRA = -1;
-/** Longer texts travel whole, so that the relay can cut them into parts. */
-export const PLAIN_TEXT_MAX_CHARS = 1 << 19;
+/** Longer payloads (UTF-16 units of text, bytes of binary) travel whole, so that the relay can cut them into parts. */
+export const PLAIN_PAYLOAD_MAX = 1 << 19;
 
 /**
  * A frame's direction, opcode, encoding, origin and status in one small integer:

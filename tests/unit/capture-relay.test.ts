@@ -15,7 +15,7 @@ class FakePort implements RelayPort {
   onDisconnect = { addListener: (l: () => void) => void this.disconnectListeners.push(l) };
   postMessage(message: RelayToBackgroundMessage): void {
     if (this.failPosts || this.disconnected) throw new Error('Attempting to use a disconnected port object');
-    this.posted.push(JSON.parse(JSON.stringify(message)) as RelayToBackgroundMessage); // the real port is JSON
+    this.posted.push(structuredClone(message)); // the real port is a structured clone (Chrome 148+, Firefox)
   }
   disconnect(): void {
     this.disconnected = true;

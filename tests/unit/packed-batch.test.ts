@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PackedBatchBuilder, PackedBatchError, packWireEvents, unpackBatch } from '@/lib/packed-batch';
-import type { WireEvent, WireFrameEvent } from '@/lib/protocol';
+import { frameCodeOf, type WireEvent, type WireFrameEvent } from '@/lib/protocol';
 import { splitFrame, utf8ByteLength } from '@/lib/wire';
 
 const T = 1_764_000_000_123.4567;
@@ -60,6 +60,34 @@ describe('packed batches', () => {
     const out = unpackBatch(structuredClone(packWireEvents([frame(1, odd), frame(2, 'z')]))) as WireFrameEvent[];
     expect(out.map((e) => e.payload)).toEqual(['\ufffdx\ufffd\u0000"\\', 'z']);
     expect(out[0].size).toBe(3 + 1 + 3 + 1 + 1 + 1);
+  });
+
+  it('carries binary rows as raw bytes, in order with text rows, and unpacks them as base64 with exact sizes', () => {
+    const builder = new PackedBatchBuilder();
+    const binaryCode = frameCodeOf('receive', 2, 'base64', 'page', 'sent');
+    const textCode = frameCodeOf('send', 1, 'text', 'page', 'sent');
+    const big = new Uint8Array(100_000).map((_, i) => i * 7);
+    builder.addBinaryFrame('c1', binaryCode, 1, T, new Uint8Array([0, 1, 2, 255]));
+    builder.addFrame('c1', textCode, 2, T + 1, 'between');
+    builder.addBinaryFrame('c2', binaryCode, 1, T + 2, new Uint8Array(0));
+    builder.addBinaryFrame('c1', binaryCode, 3, T + 3, big.subarray(10)); // a view: only its bytes
+    const packed = structuredClone(builder.seal());
+    expect(packed.binary.byteLength).toBe(4 + 0 + 99_990);
+    expect(packed.payloads).toBe('between');
+    const out = unpackBatch(packed) as WireFrameEvent[];
+    expect(out.map((e) => [e.connectionId, e.seq, e.opcode, e.encoding, e.size])).toEqual([
+      ['c1', 1, 2, 'base64', 4],
+      ['c1', 2, 1, 'text', 7],
+      ['c2', 1, 2, 'base64', 0],
+      ['c1', 3, 2, 'base64', 99_990],
+    ]);
+    expect(out[0].payload).toBe('AAEC/w==');
+    expect(Buffer.from(out[3].payload, 'base64').equals(Buffer.from(big.subarray(10)))).toBe(true);
+    expect(out.map((e) => e.time)).toEqual([T, T + 1, T + 2, T + 3]);
+    // Bytes that do not add up are refused.
+    expect(() => unpackBatch({ ...packed, binary: packed.binary.slice(1) })).toThrow(/runs past the binary payloads/);
+    expect(() => unpackBatch({ ...packed, binary: new ArrayBuffer(packed.binary.byteLength + 2) })).toThrow(/2 binary payload bytes left over/);
+    expect(() => unpackBatch({ ...packed, binary: 'AAEC' })).toThrow(/missing fields/);
   });
 
   it('a builder starts empty again after seal', () => {
