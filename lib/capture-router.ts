@@ -8,7 +8,7 @@ import type { BackgroundToRelayMessage, RelayToBackgroundMessage, WireEvent, Wir
 import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
 import { ensureSession, latestSessionForTab, newSession, writeEvents, type InspectorDatabase } from './frame-store';
 import { joinFrameParts } from './wire';
-import { unpackBatch } from './packed-batch';
+import { unpackBatch, withBinaryBytes } from './packed-batch';
 
 export interface CapturePort {
   postMessage(message: BackgroundToRelayMessage): void;
@@ -161,7 +161,7 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
             throw error;
           });
         }
-        if (msg.type === 'batch' && Number.isInteger(msg.batchSeq)) return batch(msg.batchSeq, unpackBatch(msg.packed));
+        if (msg.type === 'batch' && Number.isInteger(msg.batchSeq)) return withBinaryBytes(msg.packed).then((packed) => batch(msg.batchSeq, unpackBatch(packed)));
         return undefined;
       })
       .catch((error: unknown) => deps.onError(error));

@@ -167,3 +167,38 @@ test('text size is its UTF-8 byte length, and a lone surrogate is stored as the 
   ]);
   expect(received.map((f) => [f.text, f.size])).toEqual(sent.map((f) => [f.text, f.size]));
 });
+
+test('a burst of mid-size binary frames mixed with text (batches over 64 KiB) is stored byte-exact and in order', async ({ page, server, sw }) => {
+  // 60 frames of ~20 KiB sent back to back land in batches of over 64 KiB, whose bytes travel as a Blob
+  // (lib/packed-batch.ts); text frames in between must keep their places.
+  const count = 60;
+  const pattern = (i: number, j: number) => (i * 31 + j * 7) & 0xff;
+  const url = server.page('/binary-burst.html', `<script>
+    const ws = new WebSocket('${server.wsOrigin}/echo');
+    ws.binaryType = 'arraybuffer';
+    window.echoes = 0;
+    ws.onmessage = () => window.echoes++;
+    ws.onopen = () => {
+      for (let i = 0; i < ${count}; i++) {
+        const bytes = new Uint8Array(20000 + i).map((_, j) => (i * 31 + j * 7) & 0xff);
+        // every third frame a view into a larger buffer: only its own bytes count
+        if (i % 3 === 2) { const wide = new Uint8Array(bytes.length + 8); wide.set(bytes, 3); ws.send(new Uint8Array(wide.buffer, 3, bytes.length)); }
+        else ws.send(bytes.buffer);
+        if (i % 10 === 9) ws.send('text after ' + i);
+      }
+    };
+  </script>`);
+  await page.goto(url);
+  const total = count + count / 10;
+  await expect.poll(() => page.evaluate(() => (window as unknown as { echoes: number }).echoes)).toBe(total);
+  const s = await waitForStore(sw, (s) => s.frames.filter((f) => f.kind === 'frame').length >= 2 * total);
+  const frames = framesOf(s, s.connections[0].id);
+  const expected: Expected[] = [];
+  for (let i = 0; i < count; i++) {
+    expected.push(binary(range(0, 20000 + i).map((j) => pattern(i, j))));
+    if (i % 10 === 9) expected.push(text(`text after ${i}`));
+  }
+  expectPayloads(frames.filter((f) => f.dir === 'send'), expected);
+  expectPayloads(frames.filter((f) => f.dir === 'receive'), expected);
+  expect(frames.map((f) => f.seq)).toEqual(range(1, frames.length + 1).map((n) => n + (frames[0].seq - 1)));
+});

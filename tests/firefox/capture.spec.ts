@@ -105,6 +105,41 @@ test('a binary frame larger than one relay part arrives byte for byte', async ({
   await page.close();
 });
 
+test('a burst of mid-size binary frames (batches over 64 KiB, whose bytes travel as a Blob) is stored byte-exact', async ({ firefox, reader, server }) => {
+  const id = uniqueId('burst');
+  const wsUrl = `${server.wsOrigin}/echo?${id}`;
+  const count = 40;
+  const url = server.page(`/${id}.html`, `<script>
+    const ws = new WebSocket(${JSON.stringify(wsUrl)});
+    ws.binaryType = 'arraybuffer';
+    window.echoes = 0;
+    ws.onmessage = () => window.echoes++;
+    ws.onopen = () => {
+      for (let i = 0; i < ${count}; i++) {
+        ws.send(new Uint8Array(20000 + i).map((_, j) => (i * 31 + j * 7) & 0xff));
+        if (i % 10 === 9) ws.send('text after ' + i);
+      }
+    };
+  </script>`);
+  const page = await openPage(firefox.browser, url);
+  const total = count + count / 10;
+  await expect.poll(() => page.evaluate(() => (window as unknown as { echoes: number }).echoes)).toBe(total);
+  const store = await waitForStore(reader, (s) => {
+    const c = s.connections.find((c) => c.url === wsUrl);
+    return !!c && framesOf(s, c.id).length === 2 * total;
+  }, 60_000);
+  const connection = store.connections.find((c) => c.url === wsUrl)!;
+  const expected: string[] = [];
+  for (let i = 0; i < count; i++) {
+    expected.push(Buffer.from(Array.from({ length: 20000 + i }, (_, j) => (i * 31 + j * 7) & 0xff)).toString('base64'));
+    if (i % 10 === 9) expected.push(`text after ${i}`);
+  }
+  const frames = framesOf(store, connection.id);
+  expect(frames.filter((f) => f.dir === 'send').map((f) => f.text ?? f.base64)).toEqual(expected);
+  expect(frames.filter((f) => f.dir === 'receive').map((f) => f.text ?? f.base64)).toEqual(expected);
+  await page.close();
+});
+
 test('sockets opened by a same-origin child frame are captured in the page session', async ({ firefox, reader, server }) => {
   const id = uniqueId('frame');
   const wsUrl = `${server.wsOrigin}/echo?${id}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PackedBatchBuilder, PackedBatchError, packWireEvents, unpackBatch } from '@/lib/packed-batch';
+import { BLOB_MIN_BYTES, PackedBatchBuilder, PackedBatchError, packWireEvents, unpackBatch, withBinaryBytes, type PackedBatch } from '@/lib/packed-batch';
 import { frameCodeOf, type WireEvent, type WireFrameEvent } from '@/lib/protocol';
 import { splitFrame, utf8ByteLength } from '@/lib/wire';
 
@@ -62,7 +62,7 @@ describe('packed batches', () => {
     expect(out[0].size).toBe(3 + 1 + 3 + 1 + 1 + 1);
   });
 
-  it('carries binary rows as raw bytes, in order with text rows, and unpacks them as base64 with exact sizes', () => {
+  it('carries binary rows as raw bytes, in order with text rows, and unpacks them as base64 with exact sizes', async () => {
     const builder = new PackedBatchBuilder();
     const binaryCode = frameCodeOf('receive', 2, 'base64', 'page', 'sent');
     const textCode = frameCodeOf('send', 1, 'text', 'page', 'sent');
@@ -71,9 +71,12 @@ describe('packed batches', () => {
     builder.addFrame('c1', textCode, 2, T + 1, 'between');
     builder.addBinaryFrame('c2', binaryCode, 1, T + 2, new Uint8Array(0));
     builder.addBinaryFrame('c1', binaryCode, 3, T + 3, big.subarray(10)); // a view: only its bytes
-    const packed = structuredClone(builder.seal());
+    const sealed = builder.seal();
+    expect(sealed.binary).toBeInstanceOf(Blob); // at least BLOB_MIN_BYTES
+    expect((sealed.binary as Blob).size).toBe(4 + 0 + 99_990);
+    expect(sealed.payloads).toBe('between');
+    const packed = (await withBinaryBytes(structuredClone(sealed))) as PackedBatch & { binary: ArrayBuffer };
     expect(packed.binary.byteLength).toBe(4 + 0 + 99_990);
-    expect(packed.payloads).toBe('between');
     const out = unpackBatch(packed) as WireFrameEvent[];
     expect(out.map((e) => [e.connectionId, e.seq, e.opcode, e.encoding, e.size])).toEqual([
       ['c1', 1, 2, 'base64', 4],
@@ -88,6 +91,15 @@ describe('packed batches', () => {
     expect(() => unpackBatch({ ...packed, binary: packed.binary.slice(1) })).toThrow(/runs past the binary payloads/);
     expect(() => unpackBatch({ ...packed, binary: new ArrayBuffer(packed.binary.byteLength + 2) })).toThrow(/2 binary payload bytes left over/);
     expect(() => unpackBatch({ ...packed, binary: 'AAEC' })).toThrow(/missing fields/);
+  });
+
+  it('small binary payloads stay an ArrayBuffer (a Blob has a fixed cost)', async () => {
+    const builder = new PackedBatchBuilder();
+    builder.addBinaryFrame('c1', frameCodeOf('send', 2, 'base64', 'page', 'sent'), 1, T, new Uint8Array(BLOB_MIN_BYTES - 1));
+    const sealed = builder.seal();
+    expect(Object.prototype.toString.call(sealed.binary)).toBe('[object ArrayBuffer]');
+    expect(await withBinaryBytes(sealed)).toBe(sealed);
+    expect((unpackBatch(sealed)[0] as WireFrameEvent).size).toBe(BLOB_MIN_BYTES - 1);
   });
 
   it('a builder starts empty again after seal', () => {
