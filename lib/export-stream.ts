@@ -32,7 +32,12 @@ export const EXPORT_STREAM_PATH = '/export-stream/';
 /** How long a registered token waits for its fetch (the panel fetches at once; this only bounds leftovers). */
 export const TOKEN_TTL_MS = 15_000;
 /** A download waiting this long for the next bytes fails: the producer is gone or stuck. */
-export const STALL_MS = 30_000;
+export const STALL_MS = 60_000;
+/**
+ * How often the panel pokes the service worker while a download streams: Chrome stops an extension service worker
+ * that received no event for 30 s, and an open response body is not documented to count as one.
+ */
+export const KEEPALIVE_MS = 20_000;
 /** How often a running download checks that the panel that started it is still open. */
 export const CLIENT_CHECK_MS = 1_000;
 
@@ -63,6 +68,12 @@ export type ExportPipeMessage =
   /** Every byte went into the download. */
   | { type: 'finished' }
   | { type: 'failed'; message: string };
+
+/** Panel → service worker while its download streams: only an event, to keep the worker from idling out. */
+export interface ExportStreamKeepAlive {
+  ns: typeof NAMESPACE;
+  type: 'export-stream-keepalive';
+}
 
 export function isExportStreamRegister(value: unknown): value is ExportStreamRegister {
   const m = value as Partial<ExportStreamRegister> | null;
@@ -408,7 +419,10 @@ export function installExportStreamHandler(host: ExportStreamHost, options: Expo
       clientCheckMs: options.clientCheckMs,
       isClientAlive: () => host.clientExists(clientId),
       onFinished: () => post(port, { type: 'finished' }),
-      onFailed: (message) => post(port, { type: 'failed', message }),
+      onFailed: (message) => {
+        options.log?.(new Error(`export download ${offer.fileName} failed: ${message}`));
+        post(port, { type: 'failed', message });
+      },
     });
     // After the fetch, an abort from the producer (cancel, store failure) fails the download it feeds.
     port.onmessage = (message: MessageEvent<ExportProducerMessage>) => {

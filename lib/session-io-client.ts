@@ -6,7 +6,7 @@
  * download starts with the first bytes; elsewhere (Firefox) the worker builds a Blob that is downloaded whole.
  */
 import { NAMESPACE } from './protocol';
-import { exportStreamUrl, newExportToken, type ExportPipeMessage, type ExportStreamRegister } from './export-stream';
+import { KEEPALIVE_MS, exportStreamUrl, newExportToken, type ExportPipeMessage, type ExportStreamKeepAlive, type ExportStreamRegister } from './export-stream';
 import type { FrameFilter } from './filters';
 import type { ExportFormat, ExportScope, ImportResult } from './session-io';
 
@@ -112,7 +112,7 @@ function canTransferStreams(): boolean {
  * will offer its bytes on. Null where there is no such service worker (Firefox's background is an event page) or
  * it does not answer: the caller then exports a Blob.
  */
-export async function registerExportStream(timeoutMs = 3000): Promise<{ token: string; port: MessagePort } | null> {
+export async function registerExportStream(timeoutMs = 3000): Promise<{ token: string; port: MessagePort; serviceWorker: ServiceWorker } | null> {
   const container = typeof navigator === 'undefined' ? undefined : navigator.serviceWorker;
   if (!container || !canTransferStreams()) return null;
   const timeout = new Promise<null>((resolve) => setTimeout(() => resolve(null), timeoutMs));
@@ -136,7 +136,7 @@ export async function registerExportStream(timeoutMs = 3000): Promise<{ token: s
     channel.port2.close();
     return null;
   }
-  return { token, port: channel.port2 };
+  return { token, port: channel.port2, serviceWorker: target };
 }
 
 /** Navigates a hidden iframe to a streamed export's URL: the service worker answers it with the download. */
@@ -175,6 +175,13 @@ export async function exportToDownload(scope: WorkerExportScope, format: ExportF
     return { fileName: file.fileName, rows: file.rows, streamed: false };
   }
   let removeFrame: (() => void) | undefined;
+  const keepAlive = setInterval(() => {
+    try {
+      reserved.serviceWorker.postMessage({ ns: NAMESPACE, type: 'export-stream-keepalive' } satisfies ExportStreamKeepAlive);
+    } catch {
+      // a redundant service worker: the download's own failure is what gets reported
+    }
+  }, KEEPALIVE_MS);
   try {
     const answer = await runJob(
       { type: 'export-stream', scope, format, port: reserved.port },
@@ -191,6 +198,7 @@ export async function exportToDownload(scope: WorkerExportScope, format: ExportF
     if (answer.type !== 'streamed') throw new Error('unexpected answer from the export worker');
     return { fileName: answer.fileName, rows: answer.rows, streamed: true };
   } finally {
+    clearInterval(keepAlive);
     removeFrame?.();
   }
 }

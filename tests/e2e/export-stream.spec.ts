@@ -158,8 +158,9 @@ test('a 200,000-row session downloads while it is exported, byte for byte the Bl
   expect(Number(/(\d+) rows/.exec(started.statusAtStart)![1])).toBeLessThan(ROWS);
   expect(started.url).toMatch(new RegExp(`^chrome-extension://${ext.extensionId}/export-stream/[0-9a-f-]{36}$`));
   expect(started.download.suggestedFilename()).toBe(fileName);
+  // On failure, say what the panel said (the service worker's or the worker's reason).
+  expect(await started.download.failure(), await options.innerText()).toBeNull();
   const streamed = readFileSync(await started.download.path());
-  expect(await started.download.failure()).toBeNull();
   await expect(options.getByRole('status')).toHaveText(`Exported ${ROWS + 5} rows to ${fileName}.`);
   const parsed = JSON.parse(streamed.toString('utf8'));
   expect(parsed.connections.map((c: { rows: unknown[] }) => c.rows.length)).toEqual([ROWS + 1, 4]);
@@ -200,6 +201,7 @@ test('a filtered view exported as HAR goes through the same streamed path, the s
   await panel.getByRole('searchbox', { name: 'Filter messages' }).fill('tick 1');
   const filtered = await startExport(panel, 'Filtered view', /HAR/);
   expect(filtered.url).toContain('/export-stream/');
+  expect(await filtered.download.failure(), await panel.getByRole('group', { name: 'Export options' }).innerText()).toBeNull();
   const har = readFileSync(await filtered.download.path());
   expect(filtered.download.suggestedFilename()).toBe('stream.test-2026-11-25T12-00-00Z-filtered.har');
   const filter = { direction: 'all', types: { text: true, binary: true, events: true }, contains: 'tick 1', regex: '', matchCase: false };
