@@ -276,9 +276,10 @@ test('benchmark: export and import of a million rows', async ({ context, ext }) 
   const clickedAt = Date.now();
   const [download] = await Promise.all([panel.waitForEvent('download', { timeout: 600_000 }), exportOptions.getByRole('button', { name: 'Download' }).click()]);
   const startedAt = Date.now();
-  const downloadedPath = await download.path();
+  const failure = await download.failure();
   const endedAt = Date.now();
-  expect(await download.failure()).toBeNull();
+  expect(failure, await exportOptions.innerText()).toBeNull();
+  const downloadedPath = await download.path();
   await expect(exportOptions.getByRole('status')).toContainText(`Exported ${rowsTotal} rows`, { timeout: 60_000 });
   const panelBench = await panel.evaluate(() => (window as unknown as { bench: { longestTask: number; longestGap: number; doneAt: number } }).bench);
   const streamed = {
