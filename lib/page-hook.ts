@@ -31,7 +31,7 @@ import type {
   PageNotice,
   RelayToPageMessage,
 } from './protocol';
-import { NAMESPACE, PACKED_EXTRA, PLAIN_PAYLOAD_MAX, frameCodeOf } from './protocol';
+import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX, frameCodeOf } from './protocol';
 import { decide, type CompiledRule, type MatcherNatives } from './intercept-rules';
 
 /** The events used for the one-time MessagePort hand-over between the page hook and the relay. */
@@ -179,6 +179,10 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   const arrayJoin = win.Array.prototype.join;
   const Uint8ArrayCtor = win.Uint8Array;
   const u8Set = (TypedArrayProto as { set: AnyFn }).set;
+  const f64Set = u8Set; // %TypedArray%.prototype.set serves every element type
+  const taSlice = (TypedArrayProto as { slice: AnyFn }).slice;
+  const taLength = getter(TypedArrayProto, 'length');
+  const Float64ArrayCtor = win.Float64Array;
   const u8Subarray = win.Uint8Array.prototype.subarray;
   const stringSlice = win.String.prototype.slice;
   const URLCtor = win.URL;
@@ -226,7 +230,9 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   // never push(): the page may have replaced Array.prototype.push.
   let batchNumber = 1;
   let ids: string[] = [];
-  let rows: number[] = [];
+  /** PACKED_ROW_WIDTH numbers per event; a Float64Array so that posting it is one copy, not one per number. */
+  let rowBuffer = new Float64ArrayCtor(PACKED_ROW_WIDTH * 1024);
+  let rowLength = 0;
   let texts: string[] = [];
   /** Bytes of the plain binary rows; kept across batches (each flush copies out what it used). */
   let binaryBytes = new Uint8ArrayCtor(1 << 16);
@@ -240,7 +246,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   function resetBatch(): void {
     batchNumber++;
     ids = [];
-    rows = [];
+    rowLength = 0;
     texts = [];
     binaryLength = 0;
     extra = [];
@@ -265,6 +271,8 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
       binary = apply(abSlice, apply(taBuffer, binaryBytes, []), [0, binaryLength]) as ArrayBuffer;
       moved[moved.length] = binary;
     }
+    const rows = apply(taSlice, rowBuffer, [0, rowLength]) as Float64Array;
+    moved[moved.length] = apply(taBuffer, rows, []) as ArrayBuffer;
     const msg = { ns: NAMESPACE, type: 'page-events', ids, rows, text: apply(arrayJoin, texts, ['']) as string, binary, events };
     resetBatch();
     try {
@@ -298,14 +306,24 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     return isArrayBuffer(data) ? (apply(abByteLength, data, []) as number) : 0; // a Blob is a handle
   }
 
+  function addRow(code: number, index: number, seq: number, time: number, length: number): void {
+    let r = rowBuffer;
+    const at = rowLength;
+    if (at + PACKED_ROW_WIDTH > (apply(taLength, r, []) as number)) {
+      const grown = new Float64ArrayCtor((at + PACKED_ROW_WIDTH) * 2);
+      apply(f64Set, grown, [r]);
+      rowBuffer = r = grown;
+    }
+    r[at] = code;
+    r[at + 1] = index;
+    r[at + 2] = seq;
+    r[at + 3] = time;
+    r[at + 4] = length;
+    rowLength = at + PACKED_ROW_WIDTH;
+  }
+
   function enqueue(event: PageEvent): void {
-    const r = rows;
-    const at = r.length;
-    r[at] = PACKED_EXTRA;
-    r[at + 1] = extra.length;
-    r[at + 2] = 0;
-    r[at + 3] = 0;
-    r[at + 4] = 0;
+    addRow(PACKED_EXTRA, extra.length, 0, 0, 0);
     extra[extra.length] = event;
     counted(event.k === 'frame' ? payloadWeight(event.data) : 0);
   }
@@ -362,25 +380,13 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     }
     apply(u8Set, binaryBytes, [source, binaryLength]);
     binaryLength = needed;
-    const r = rows;
-    const at = r.length;
-    r[at] = frameCodeOf(dir, 2, 'base64', origin, status);
-    r[at + 1] = batchIndexOf(state);
-    r[at + 2] = ++state.seq;
-    r[at + 3] = now();
-    r[at + 4] = length;
+    addRow(frameCodeOf(dir, 2, 'base64', origin, status), batchIndexOf(state), ++state.seq, now(), length);
     counted(length);
     return true;
   }
 
   function enqueuePlainText(state: SocketState, seq: number, time: number, dir: Direction, data: string, origin: FrameOrigin, status: FrameStatus): void {
-    const r = rows;
-    const at = r.length;
-    r[at] = frameCodeOf(dir, 1, 'text', origin, status);
-    r[at + 1] = batchIndexOf(state);
-    r[at + 2] = seq;
-    r[at + 3] = time;
-    r[at + 4] = data.length;
+    addRow(frameCodeOf(dir, 1, 'text', origin, status), batchIndexOf(state), seq, time, data.length);
     texts[texts.length] = data;
     counted(data.length);
   }

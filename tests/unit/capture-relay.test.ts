@@ -91,7 +91,7 @@ const plainRows = (id: string, frames: Array<[seq: number, text: string]>) => ({
   ns: NAMESPACE,
   type: 'page-events',
   ids: [id],
-  rows: frames.flatMap(([seq, data]) => [frameCodeOf('send', 1, 'text', 'page', 'sent'), 0, seq, seq, data.length]),
+  rows: Float64Array.from(frames.flatMap(([seq, data]) => [frameCodeOf('send', 1, 'text', 'page', 'sent'), 0, seq, seq, data.length])),
   text: frames.map(([, data]) => data).join(''),
   events: [],
 });
