@@ -343,31 +343,11 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
    * no ArrayBuffer per frame. False when it cannot (a Blob, or too large: those travel whole).
    */
   function recordBinaryRow(state: SocketState, dir: Direction, data: object, origin: FrameOrigin, status: FrameStatus): boolean {
-    let buffer: ArrayBuffer;
-    let offset = 0;
-    let length: number;
-    try {
-      if (isView(data)) {
-        try {
-          buffer = apply(taBuffer, data, []) as ArrayBuffer;
-          offset = apply(taByteOffset, data, []) as number;
-          length = apply(taByteLength, data, []) as number;
-        } catch {
-          buffer = apply(dvBuffer, data, []) as ArrayBuffer;
-          offset = apply(dvByteOffset, data, []) as number;
-          length = apply(dvByteLength, data, []) as number;
-        }
-      } else if (isArrayBuffer(data)) {
-        buffer = data as ArrayBuffer;
-        length = apply(abByteLength, data, []) as number;
-      } else return false;
-    } catch {
-      return false;
-    }
-    if (length > PLAIN_PAYLOAD_MAX) return false;
+    if (!readBinaryRange(data) || binaryRange.length > PLAIN_PAYLOAD_MAX) return false;
+    let length = binaryRange.length;
     let source: Uint8Array;
     try {
-      source = new Uint8ArrayCtor(buffer, offset, length);
+      source = new Uint8ArrayCtor(binaryRange.buffer, binaryRange.offset, length);
     } catch {
       source = new Uint8ArrayCtor(0); // detached: nothing was sent
       length = 0;
@@ -419,24 +399,38 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
 
   /** Snapshot of binary send/receive data: a copy of the exact bytes, or the (immutable) Blob. */
   function snapshotBinary(data: object): ArrayBuffer | Blob | undefined {
-    if (isView(data)) {
-      let buffer: ArrayBuffer;
-      let offset: number;
-      let length: number;
-      try {
-        buffer = apply(taBuffer, data, []) as ArrayBuffer;
-        offset = apply(taByteOffset, data, []) as number;
-        length = apply(taByteLength, data, []) as number;
-      } catch {
-        buffer = apply(dvBuffer, data, []) as ArrayBuffer;
-        offset = apply(dvByteOffset, data, []) as number;
-        length = apply(dvByteLength, data, []) as number;
-      }
-      return copyBuffer(buffer, offset, offset + length);
-    }
-    if (isArrayBuffer(data)) return copyBuffer(data as ArrayBuffer, 0, apply(abByteLength, data, []) as number);
+    if (readBinaryRange(data)) return copyBuffer(binaryRange.buffer, binaryRange.offset, binaryRange.offset + binaryRange.length);
     if (isBlob(data)) return data as Blob;
     return undefined;
+  }
+
+  /** Where readBinaryRange found the bytes: one scratch object, not one per frame. */
+  const binaryRange = { buffer: new ArrayBufferCtor(0), offset: 0, length: 0 };
+  /** Fills binaryRange for an ArrayBuffer, typed array or DataView; false for anything else (a Blob). */
+  function readBinaryRange(data: object): boolean {
+    try {
+      if (isView(data)) {
+        try {
+          binaryRange.buffer = apply(taBuffer, data, []) as ArrayBuffer;
+          binaryRange.offset = apply(taByteOffset, data, []) as number;
+          binaryRange.length = apply(taByteLength, data, []) as number;
+        } catch {
+          binaryRange.buffer = apply(dvBuffer, data, []) as ArrayBuffer;
+          binaryRange.offset = apply(dvByteOffset, data, []) as number;
+          binaryRange.length = apply(dvByteLength, data, []) as number;
+        }
+        return true;
+      }
+      if (isArrayBuffer(data)) {
+        binaryRange.buffer = data as ArrayBuffer;
+        binaryRange.offset = 0;
+        binaryRange.length = apply(abByteLength, data, []) as number;
+        return true;
+      }
+    } catch {
+      // a view of a detached buffer, or an object that only looks like one
+    }
+    return false;
   }
 
   function recordFrame(
