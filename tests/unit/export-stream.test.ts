@@ -10,6 +10,7 @@ import {
   exportStreamUrl,
   exportTokenOf,
   installExportStreamHandler,
+  type ExportStreamHandlerOptions,
   isExportStreamRegister,
   isExportToken,
   newExportToken,
@@ -290,15 +291,21 @@ const nextMessage = (port: MessagePort) =>
     port.onmessage = (event: MessageEvent<ExportPipeMessage>) => resolve(event.data);
   });
 
+/** The service worker's handler on a fake host, with one token registered from a panel's port. */
+async function registeredExport(options?: ExportStreamHandlerOptions) {
+  const fake = fakeHost();
+  installExportStreamHandler(fake.host, options);
+  const token = newExportToken();
+  const channel = new MessageChannel();
+  const registered = nextMessage(channel.port2);
+  fake.register(token, channel.port1);
+  return { fake, token, channel, registered: await registered };
+}
+
 describe('installExportStreamHandler', () => {
   it('registration, offer, one fetch: the download carries the bytes; then the token is gone', async () => {
-    const fake = fakeHost();
-    installExportStreamHandler(fake.host);
-    const token = newExportToken();
-    const channel = new MessageChannel();
-    const registered = nextMessage(channel.port2);
-    fake.register(token, channel.port1);
-    expect(await registered).toEqual({ type: 'registered' });
+    const { fake, token, channel, registered } = await registeredExport();
+    expect(registered).toEqual({ type: 'registered' });
     // Before the offer there is nothing to download.
     expect((await fake.fetch({ url: exportStreamUrl(ORIGIN, token) }))!.status).toBe(404);
 
@@ -325,13 +332,7 @@ describe('installExportStreamHandler', () => {
   });
 
   it('a store failure mid-stream fails the download and the export with the store error', async () => {
-    const fake = fakeHost();
-    installExportStreamHandler(fake.host);
-    const token = newExportToken();
-    const channel = new MessageChannel();
-    const registered = nextMessage(channel.port2);
-    fake.register(token, channel.port1);
-    await registered;
+    const { fake, token, channel } = await registeredExport();
     let ready = false;
     const produced = produceExportStream({ fileName: 'x.har', mimeType: 'application/json', chunks: strings(['head', 'row', 'row', 'tail'], 3) }, channel.port2, {
       onReady: () => (ready = true),
@@ -344,13 +345,7 @@ describe('installExportStreamHandler', () => {
   });
 
   it('a token nobody fetches expires: its stream is cancelled and the producer told', async () => {
-    const fake = fakeHost();
-    installExportStreamHandler(fake.host, { tokenTtlMs: 20 });
-    const token = newExportToken();
-    const channel = new MessageChannel();
-    const registered = nextMessage(channel.port2);
-    fake.register(token, channel.port1);
-    await registered;
+    const { fake, token, channel } = await registeredExport({ tokenTtlMs: 20 });
     let stopped = false;
     async function* rows(): AsyncGenerator<string, { rows: number }, undefined> {
       try {
@@ -370,13 +365,7 @@ describe('installExportStreamHandler', () => {
   });
 
   it('a cancel before or during the download fails it', async () => {
-    const fake = fakeHost();
-    installExportStreamHandler(fake.host);
-    const token = newExportToken();
-    const channel = new MessageChannel();
-    const registered = nextMessage(channel.port2);
-    fake.register(token, channel.port1);
-    await registered;
+    const { fake, token, channel } = await registeredExport();
     const cancel = new AbortController();
     let started = false;
     async function* slow(): AsyncGenerator<string, { rows: number }, undefined> {
@@ -400,13 +389,7 @@ describe('installExportStreamHandler', () => {
   });
 
   it('a cancel while the export was still being planned fails it and frees the token', async () => {
-    const fake = fakeHost();
-    installExportStreamHandler(fake.host);
-    const token = newExportToken();
-    const channel = new MessageChannel();
-    const registered = nextMessage(channel.port2);
-    fake.register(token, channel.port1);
-    await registered;
+    const { fake, token, channel } = await registeredExport();
     const cancel = new AbortController();
     cancel.abort();
     const produced = produceExportStream({ fileName: 'x.har', mimeType: 'application/json', chunks: strings(['a', 'b']) }, channel.port2, { signal: cancel.signal });
