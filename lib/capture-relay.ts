@@ -138,7 +138,7 @@ export class CaptureRelay {
    */
   private acceptPageEvents(msg: Extract<PageToRelayMessage, { type: 'page-events' }>): void {
     const { ids, rows, text, binary, events } = msg;
-    if (!Array.isArray(ids) || !(rows instanceof Float64Array || Array.isArray(rows)) || typeof text !== 'string' || !Array.isArray(events)) return;
+    if (!Array.isArray(ids) || !(rows instanceof Float64Array) || typeof text !== 'string' || !Array.isArray(events)) return;
     const bytes = binary instanceof ArrayBuffer ? new Uint8Array(binary) : new Uint8Array(0);
     let offset = 0;
     let byteOffset = 0;

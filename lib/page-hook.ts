@@ -17,8 +17,8 @@
  *   that replaces `EventTarget.prototype.addEventListener`, `JSON`, `Array.prototype.push` or a getter cannot
  *   see or break us.
  *
- * Per text frame it appends five numbers and the text to the batch (other events are small objects); batches are
- * posted to the relay on a timer, with our own binary copies transferred rather than cloned.
+ * Per frame it appends five numbers and the text or bytes to the batch (other events are small objects); batches
+ * are posted to the relay on a timer, their buffers transferred rather than cloned.
  */
 import type {
   ConnectionInitiator,
@@ -178,8 +178,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   const regexpCtor = win.RegExp;
   const arrayJoin = win.Array.prototype.join;
   const Uint8ArrayCtor = win.Uint8Array;
-  const u8Set = (TypedArrayProto as { set: AnyFn }).set;
-  const f64Set = u8Set; // %TypedArray%.prototype.set serves every element type
+  const taSet = (TypedArrayProto as { set: AnyFn }).set;
   const taSlice = (TypedArrayProto as { slice: AnyFn }).slice;
   const taLength = getter(TypedArrayProto, 'length');
   const Float64ArrayCtor = win.Float64Array;
@@ -225,9 +224,9 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
       : undefined;
 
   // --- outgoing batch to the relay ----------------------------------------------------------------------------
-  // Plain text frames (the hot path) are rows of numbers plus their text, not objects: the port's clone costs per
-  // element (see lib/packed-batch.ts). Every other event travels whole in `extra`. Arrays are filled by index,
-  // never push(): the page may have replaced Array.prototype.push.
+  // Plain frames (the hot path) are rows of numbers plus their text or bytes, not objects: the port's clone costs
+  // per element (see lib/packed-batch.ts). Every other event travels whole in `extra`. Arrays are filled by
+  // index, never push(): the page may have replaced Array.prototype.push.
   let batchNumber = 1;
   let ids: string[] = [];
   /** PACKED_ROW_WIDTH numbers per event; a Float64Array so that posting it is one copy, not one per number. */
@@ -238,7 +237,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   let binaryBytes = new Uint8ArrayCtor(1 << 16);
   let binaryLength = 0;
   let extra: PageEvent[] = [];
-  let count = 0;
+  /** Payload characters and bytes in the batch, to flush early on big frames. */
   let weight = 0;
   let port: MessagePort | undefined;
   let flushScheduled = false;
@@ -250,13 +249,12 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     texts = [];
     binaryLength = 0;
     extra = [];
-    count = 0;
     weight = 0;
   }
 
   function flush(): void {
     flushScheduled = false;
-    if (!port || count === 0) return;
+    if (!port || rowLength === 0) return;
     const events = extra;
     // Every ArrayBuffer in a recorded frame is our own copy: transfer it rather than copy it again.
     const moved: ArrayBuffer[] = [];
@@ -286,15 +284,17 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     }
   }
 
+  /** Events in the batch: one row each. */
+  const eventCount = (): number => rowLength / PACKED_ROW_WIDTH;
+
   function counted(size: number): void {
-    count++;
     weight += size;
     if (!port) {
       // Without a relay nothing can be delivered: bound the memory rather than grow for ever.
-      if (count > MAX_UNDELIVERED_EVENTS) resetBatch();
+      if (eventCount() > MAX_UNDELIVERED_EVENTS) resetBatch();
       return;
     }
-    if (count >= FLUSH_EVENT_COUNT || weight >= FLUSH_WEIGHT) flush();
+    if (eventCount() >= FLUSH_EVENT_COUNT || weight >= FLUSH_WEIGHT) flush();
     else if (!flushScheduled) {
       flushScheduled = true;
       apply(setTimeoutFn, win, [flush, FLUSH_INTERVAL_MS]);
@@ -311,7 +311,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     const at = rowLength;
     if (at + PACKED_ROW_WIDTH > (apply(taLength, r, []) as number)) {
       const grown = new Float64ArrayCtor((at + PACKED_ROW_WIDTH) * 2);
-      apply(f64Set, grown, [r]);
+      apply(taSet, grown, [r]);
       rowBuffer = r = grown;
     }
     r[at] = code;
@@ -355,10 +355,10 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     const needed = binaryLength + length;
     if (needed > (apply(taByteLength, binaryBytes, []) as number)) {
       const grown = new Uint8ArrayCtor(needed * 2);
-      apply(u8Set, grown, [apply(u8Subarray, binaryBytes, [0, binaryLength])]);
+      apply(taSet, grown, [apply(u8Subarray, binaryBytes, [0, binaryLength])]);
       binaryBytes = grown;
     }
-    apply(u8Set, binaryBytes, [source, binaryLength]);
+    apply(taSet, binaryBytes, [source, binaryLength]);
     binaryLength = needed;
     addRow(frameCodeOf(dir, 2, 'base64', origin, status), batchIndexOf(state), ++state.seq, now(), length);
     counted(length);
@@ -969,7 +969,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     port = channel.port1;
     apply(addEventListener, port, ['message', onRelayMessage]);
     apply(portStart, port, []);
-    if (count > 0) flush();
+    if (rowLength > 0) flush();
   }
   if (offerPort()) connected();
   else apply(addEventListener, win, [RELAY_READY_EVENT, onRelayReady]);
@@ -987,7 +987,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
 
   return {
     stop,
-    pendingCount: () => count,
+    pendingCount: eventCount,
     flush,
   };
 }

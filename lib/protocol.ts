@@ -118,7 +118,7 @@ export interface PageEventsMessage {
    * PACKED_ROW_WIDTH numbers per event, in order: [frame code (frameCodeOf), socket index, seq, time, payload
    * length], or [PACKED_EXTRA, index into `events`, 0, 0, 0].
    */
-  rows: Float64Array | number[];
+  rows: Float64Array;
   /** The texts of the plain text rows (opcode 1), back to back. */
   text: string;
   /** The bytes of the plain binary rows (opcode 2), back to back (transferred, not copied). */

@@ -85,7 +85,7 @@ function setup(options: { topLevel?: boolean; sessionId?: string } = {}) {
 }
 
 /** A page batch as the hook posts it: here every event travels whole (the hook's plain rows: see `plainRows`). */
-const page = (...events: PageEvent[]) => ({ ns: NAMESPACE, type: 'page-events', ids: [], rows: events.flatMap((_, i) => [PACKED_EXTRA, i, 0, 0, 0]), text: '', events });
+const page = (...events: PageEvent[]) => ({ ns: NAMESPACE, type: 'page-events', ids: [], rows: Float64Array.from(events.flatMap((_, i) => [PACKED_EXTRA, i, 0, 0, 0])), text: '', events });
 /** A page batch of plain text rows, as the hook posts text frames. */
 const plainRows = (id: string, frames: Array<[seq: number, text: string]>) => ({
   ns: NAMESPACE,
@@ -121,7 +121,7 @@ describe('CaptureRelay', () => {
   it('ignores messages without our namespace, from the page or the background', () => {
     const t = setup();
     t.port().deliver(welcome());
-    t.relay.acceptPageMessage({ type: 'page-events', ids: [], rows: [PACKED_EXTRA, 0, 0, 0, 0], text: '', events: [connect()] });
+    t.relay.acceptPageMessage({ type: 'page-events', ids: [], rows: Float64Array.of(PACKED_EXTRA, 0, 0, 0, 0), text: '', events: [connect()] });
     t.relay.acceptPageMessage(null);
     t.runTimers();
     expect(t.port().batches()).toHaveLength(0);
