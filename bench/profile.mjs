@@ -5,13 +5,15 @@
  * renderer (the MAIN-world hook and the isolated relay run on the same thread, so both show), keeps profiling
  * until the store holds every frame, and prints self time by function and by script.
  *
- *   node bench/profile.mjs [workload] [--n N] [--size BYTES] [--no-build] [--none]
+ *   node bench/profile.mjs [workload] [--n N] [--size BYTES] [--no-build] [--none] [--dir <unpacked extension>]
+ *   --dir profiles another build (e.g. an experiment); unless its manifest is named "WebSocket Inspector", the
+ *   profile stops when the page is done instead of waiting for the store.
  *   workload: ping-pong | text-stream | binary-stream (default) | large-binary | big-frames | burst
  *
  * Writes the raw profile to bench-results/profile-<workload>-<timestamp>.cpuprofile (open it in DevTools).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { launchVariant, waitForStored } from './lib/browser.mjs';
 import { startBenchServer } from './lib/server.mjs';
@@ -41,8 +43,10 @@ const flag = (f) => {
 workload.n = flag('--n') ?? workload.n;
 workload.size = flag('--size') ?? workload.size;
 const withoutExtension = argv.includes('--none');
+const dirAt = argv.indexOf('--dir');
+const otherDir = dirAt >= 0 ? resolve(argv[dirAt + 1]) : undefined;
 
-if (!argv.includes('--no-build') && !withoutExtension) {
+if (!argv.includes('--no-build') && !withoutExtension && !otherDir) {
   const build = spawnSync('npx', ['wxt', 'build', '-c', 'bench/wxt.profile.config.ts'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, WXT_OUT_DIR: OUT } });
   if (build.status !== 0) throw new Error('build failed');
 }
@@ -55,7 +59,12 @@ function argsFor(url, w) {
 }
 
 const server = await startBenchServer();
-const variant = withoutExtension ? { name: 'none' } : { name: 'websocket-inspector', dir: resolve(OUT, 'chrome-mv3'), ours: true };
+const otherIsOurs = otherDir ? JSON.parse(readFileSync(resolve(otherDir, 'manifest.json'), 'utf8')).name === 'WebSocket Inspector' : true;
+const variant = withoutExtension
+  ? { name: 'none' }
+  : otherDir
+    ? { name: basename(otherDir), dir: otherDir, ours: otherIsOurs }
+    : { name: 'websocket-inspector', dir: resolve(OUT, 'chrome-mv3'), ours: true };
 const browser = await launchVariant(variant);
 try {
   const page = browser.page;
@@ -65,7 +74,7 @@ try {
   const expected = (w) => (w.fn === 'burst' ? { received: w.n } : w.fn === 'bigFrames' ? { sent: 2, received: 2 } : { sent: w.n, received: w.n });
   const warm = { ...workload, n: Math.max(1, Math.round(workload.n / 10)), size: workload.fn === 'bigFrames' ? workload.size >> 4 : workload.size };
   await page.evaluate(({ fn, args }) => window.bench[fn](...args), { fn: workload.fn, args: argsFor(urlFor('warm', warm), warm) });
-  if (browser.sw) await waitForStored(browser.sw, { urlSuffix: 'warm', ...expected(warm) });
+  if (browser.sw && variant.ours) await waitForStored(browser.sw, { urlSuffix: 'warm', ...expected(warm) });
   await new Promise((r) => setTimeout(r, 500));
 
   const cdp = await page.context().newCDPSession(page);
@@ -75,7 +84,7 @@ try {
   const t0 = Date.now();
   const result = await page.evaluate(({ fn, args }) => window.bench[fn](...args), { fn: workload.fn, args: argsFor(urlFor('measured', workload), workload) });
   const pageDone = Date.now() - t0;
-  if (browser.sw) await waitForStored(browser.sw, { urlSuffix: 'measured', ...expected(workload), timeoutMs: 300_000 });
+  if (browser.sw && variant.ours) await waitForStored(browser.sw, { urlSuffix: 'measured', ...expected(workload), timeoutMs: 300_000 });
   const storedAfter = Date.now() - t0;
   const { profile } = await cdp.send('Profiler.stop');
 
@@ -101,7 +110,7 @@ try {
     byScript.set(script, (byScript.get(script) ?? 0) + ms);
   }
   const busy = [...byScript].filter(([s]) => s !== '(idle)').reduce((sum, [, ms]) => sum + ms, 0);
-  console.log(`${name}${withoutExtension ? ' (no extension)' : ''}: ${JSON.stringify(workload)}`);
+  console.log(`${name}${withoutExtension ? ' (no extension)' : otherDir ? ` (${variant.name})` : ''}: ${JSON.stringify(workload)}`);
   console.log(`page result ${JSON.stringify(result)}; page done after ${pageDone} ms, stored after ${storedAfter} ms; busy ${busy.toFixed(0)} ms on the page's thread\n`);
   console.log(table(['script', 'self ms', 'share of busy'], [...byScript].sort((a, b) => b[1] - a[1]).map(([s, ms]) => [s, ms.toFixed(1), s === '(idle)' ? '' : `${((ms / busy) * 100).toFixed(1)} %`])));
   console.log();
