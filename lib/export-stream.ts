@@ -29,7 +29,10 @@ import { NAMESPACE } from './protocol';
 
 /** Path prefix of streamed export URLs on the extension's origin. */
 export const EXPORT_STREAM_PATH = '/export-stream/';
-/** How long a registered token waits for its fetch (the panel fetches at once; this only bounds leftovers). */
+/**
+ * How long a registered token waits for its offer, and then the offer for its fetch (the panel fetches at once;
+ * this only bounds leftovers). Counted anew at the offer: planning a big export on a busy machine is not a leftover.
+ */
 export const TOKEN_TTL_MS = 15_000;
 /** A download waiting this long for the next bytes fails: the producer is gone or stuck. */
 export const STALL_MS = 60_000;
@@ -40,6 +43,11 @@ export const STALL_MS = 60_000;
 export const KEEPALIVE_MS = 20_000;
 /** How often a running download checks that the panel that started it is still open. */
 export const CLIENT_CHECK_MS = 1_000;
+/**
+ * How many checks in a row must find no panel before the download fails: one miss is not proof that the panel
+ * closed (a check can come while the browser is busy or the client is being looked up anew).
+ */
+export const CLIENT_MISSES = 3;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Messages. Panel → service worker travels on navigator.serviceWorker (structured clone, with a MessagePort);
@@ -202,10 +210,19 @@ export function exportByteStream<Totals>(chunks: AsyncGenerator<string, Totals, 
 export interface RelayOptions {
   stallMs?: number;
   clientCheckMs?: number;
+  clientMisses?: number;
   /** False once the panel that started the export is gone (its worker, the producer, went with it). */
   isClientAlive?: () => Promise<boolean>;
   onFinished?: () => void;
-  onFailed?: (message: string) => void;
+  onFailed?: (message: string, progress: RelayProgress) => void;
+}
+
+/** How far a download got: for the log line that says why one failed. */
+export interface RelayProgress {
+  bytes: number;
+  elapsedMs: number;
+  /** Since the last chunk arrived (or since the start). */
+  idleMs: number;
 }
 
 export interface Relay {
@@ -226,15 +243,20 @@ function messageOf(error: unknown): string {
 export function relayStream(upstream: ReadableStream<Uint8Array>, options: RelayOptions = {}): Relay {
   const stallMs = options.stallMs ?? STALL_MS;
   const clientCheckMs = options.clientCheckMs ?? CLIENT_CHECK_MS;
+  const clientMisses = options.clientMisses ?? CLIENT_MISSES;
   const reader = upstream.getReader();
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let done = false;
-  let clientTimer: ReturnType<typeof setInterval> | undefined;
+  let clientTimer: ReturnType<typeof setTimeout> | undefined;
   let stallTimer: ReturnType<typeof setTimeout> | undefined;
   let rejectPending: ((error: Error) => void) | undefined;
+  const startedAt = Date.now();
+  let lastChunkAt = startedAt;
+  let bytes = 0;
+  const progress = (): RelayProgress => ({ bytes, elapsedMs: Date.now() - startedAt, idleMs: Date.now() - lastChunkAt });
 
   const stopTimers = () => {
-    if (clientTimer !== undefined) clearInterval(clientTimer);
+    if (clientTimer !== undefined) clearTimeout(clientTimer);
     if (stallTimer !== undefined) clearTimeout(stallTimer);
     clientTimer = stallTimer = undefined;
   };
@@ -250,24 +272,30 @@ export function relayStream(upstream: ReadableStream<Uint8Array>, options: Relay
       // already errored
     }
     void reader.cancel(error).catch(() => undefined);
-    options.onFailed?.(message);
+    options.onFailed?.(message, progress());
+  };
+  // One check at a time, the next one a period after the last answered (a slow answer never piles up checks);
+  // only `clientMisses` misses in a row fail the download, and a check that throws proves nothing either way.
+  const watchClient = (isClientAlive: () => Promise<boolean>) => {
+    let misses = 0;
+    const check = async () => {
+      try {
+        misses = (await isClientAlive()) ? 0 : misses + 1;
+      } catch {
+        // unknown: neither a miss nor a sighting
+      }
+      if (done) return;
+      if (misses >= clientMisses) fail('the panel that started the export was closed');
+      else clientTimer = setTimeout(() => void check(), clientCheckMs);
+    };
+    clientTimer = setTimeout(() => void check(), clientCheckMs);
   };
 
   const body = new ReadableStream<Uint8Array>(
     {
       start(c) {
         controller = c;
-        if (options.isClientAlive) {
-          const isClientAlive = options.isClientAlive;
-          clientTimer = setInterval(() => {
-            void isClientAlive().then(
-              (alive) => {
-                if (!alive) fail('the panel that started the export was closed');
-              },
-              () => undefined,
-            );
-          }, clientCheckMs);
-        }
+        if (options.isClientAlive) watchClient(options.isClientAlive);
       },
       async pull(c) {
         if (done) return;
@@ -284,6 +312,8 @@ export function relayStream(upstream: ReadableStream<Uint8Array>, options: Relay
             c.close();
             options.onFinished?.();
           } else {
+            bytes += next.value.byteLength;
+            lastChunkAt = Date.now();
             c.enqueue(next.value);
           }
         } catch (error) {
@@ -300,7 +330,7 @@ export function relayStream(upstream: ReadableStream<Uint8Array>, options: Relay
         done = true;
         stopTimers();
         void reader.cancel(reason).catch(() => undefined);
-        options.onFailed?.('the download was cancelled');
+        options.onFailed?.('the download was cancelled', progress());
       },
     },
     { highWaterMark: 0 },
@@ -332,6 +362,7 @@ export interface ExportStreamHandlerOptions {
   tokenTtlMs?: number;
   stallMs?: number;
   clientCheckMs?: number;
+  clientMisses?: number;
   log?: (error: unknown) => void;
 }
 
@@ -380,21 +411,20 @@ export function installExportStreamHandler(host: ExportStreamHost, options: Expo
     const clientId = event.source?.id;
     if (!port || !clientId || pending.has(event.data.token)) return;
     const token = event.data.token;
-    const entry: PendingExport = {
-      port,
-      clientId,
-      expiry: setTimeout(() => {
-        const expired = forget(token);
-        if (!expired) return;
-        void expired.offer?.stream.cancel('the download did not start').catch(() => undefined);
-        post(expired.port, { type: 'failed', message: `the download did not start within ${Math.round(ttlMs / 1000)} s` });
-      }, ttlMs),
+    const expire = () => {
+      const expired = forget(token);
+      if (!expired) return;
+      void expired.offer?.stream.cancel('the download did not start').catch(() => undefined);
+      post(expired.port, { type: 'failed', message: `the download did not start within ${Math.round(ttlMs / 1000)} s` });
     };
+    const entry: PendingExport = { port, clientId, expiry: setTimeout(expire, ttlMs) };
     pending.set(token, entry);
     port.onmessage = (message: MessageEvent<ExportProducerMessage>) => {
       const data = message.data;
       if (data?.type === 'offer' && pending.get(token) === entry && !entry.offer && data.stream instanceof ReadableStream) {
         entry.offer = { fileName: String(data.fileName), mimeType: String(data.mimeType), stream: data.stream };
+        clearTimeout(entry.expiry);
+        entry.expiry = setTimeout(expire, ttlMs);
         post(port, { type: 'ready' });
       } else if (data?.type === 'abort' && forget(token) === entry) {
         void entry.offer?.stream.cancel(data.message).catch(() => undefined);
@@ -417,10 +447,12 @@ export function installExportStreamHandler(host: ExportStreamHost, options: Expo
     const relay = relayStream(offer.stream, {
       stallMs: options.stallMs,
       clientCheckMs: options.clientCheckMs,
+      clientMisses: options.clientMisses,
       isClientAlive: () => host.clientExists(clientId),
       onFinished: () => post(port, { type: 'finished' }),
-      onFailed: (message) => {
-        options.log?.(new Error(`export download ${offer.fileName} failed: ${message}`));
+      onFailed: (message, { bytes, elapsedMs, idleMs }) => {
+        const where = `after ${bytes} bytes in ${(elapsedMs / 1000).toFixed(1)} s, the last ${(idleMs / 1000).toFixed(1)} s ago`;
+        options.log?.(new Error(`export download ${offer.fileName} failed ${where}: ${message}`));
         post(port, { type: 'failed', message });
       },
     });

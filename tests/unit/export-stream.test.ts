@@ -5,6 +5,7 @@ import type { WireEvent } from '../../lib/protocol';
 import { NAMESPACE } from '../../lib/protocol';
 import { exportSession, planExport, type ExportScope } from '../../lib/session-io';
 import {
+  CLIENT_MISSES,
   contentDisposition,
   exportByteStream,
   exportStreamUrl,
@@ -240,6 +241,59 @@ describe('relayStream (the response body)', () => {
     expect(failures).toEqual(['the panel that started the export was closed']);
   });
 
+  it('one check that finds no panel is not a closed panel: only CLIENT_MISSES misses in a row fail the download', async () => {
+    // The panel "vanishes" for one check in three (a busy browser, a client looked up anew), then for good.
+    const answers = [true, false, true, false, false, true, false, true, true];
+    let checks = 0;
+    let gone = false;
+    const failures: string[] = [];
+    const relay = relayStream(source(['a'], 'hang'), {
+      clientCheckMs: 2,
+      isClientAlive: async () => (gone ? false : (answers[checks++ % answers.length] ?? true)),
+      onFailed: (m) => failures.push(m),
+    });
+    const read = readAll(relay.body).catch((error: Error) => error.message);
+    while (checks < 3 * answers.length && failures.length === 0) await sleep(5); // the transient misses happen, many times over
+    expect(failures).toEqual([]);
+    gone = true;
+    expect(await read).toBe('the panel that started the export was closed');
+    expect(failures).toEqual(['the panel that started the export was closed']);
+    expect(CLIENT_MISSES).toBeGreaterThan(1);
+  });
+
+  it('a check that throws proves nothing, and a slow check is never overlapped by the next', async () => {
+    let running = 0;
+    let mostAtOnce = 0;
+    let checks = 0;
+    const failures: string[] = [];
+    const relay = relayStream(source(['a'], 'hang'), {
+      clientCheckMs: 1,
+      clientMisses: 2,
+      isClientAlive: async () => {
+        running++;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        await sleep(10);
+        running--;
+        // Throws, misses, throws, misses... never two misses in a row without a throw between.
+        if (++checks % 2) throw new Error('clients.get failed');
+        return false;
+      },
+      onFailed: (m) => failures.push(m),
+    });
+    // A throw is not a sighting: the two misses count as two in a row.
+    expect(await readAll(relay.body).catch((error: Error) => error.message)).toBe('the panel that started the export was closed');
+    expect(checks).toBe(4);
+    expect(mostAtOnce).toBe(1);
+    expect(failures).toHaveLength(1);
+  });
+
+  it('a failure reports how far the download got', async () => {
+    const reports: Array<{ message: string; bytes: number }> = [];
+    const relay = relayStream(source(['abc', 'de'], 'hang'), { stallMs: 30, onFailed: (message, progress) => reports.push({ message, bytes: progress.bytes }) });
+    await expect(readAll(relay.body)).rejects.toThrow('the export sent nothing');
+    expect(reports).toEqual([{ message: 'the export sent nothing for 0 s', bytes: 5 }]);
+  });
+
   it('fail() from the producer errors the body; a cancelled download cancels the producer', async () => {
     const failed = relayStream(source([], 'hang'));
     const read = readAll(failed.body);
@@ -362,6 +416,15 @@ describe('installExportStreamHandler', () => {
     expect((await fake.fetch({ url: exportStreamUrl(ORIGIN, token) }))!.status).toBe(404);
     await sleep(5);
     expect(stopped).toBe(true);
+  });
+
+  it('the wait for the fetch starts at the offer: a slow plan does not use up the token', async () => {
+    const { fake, token, channel } = await registeredExport({ tokenTtlMs: 200 });
+    await sleep(140); // the export worker plans (opens the store, reads the session) on a busy machine
+    const produced = produceExportStream({ fileName: 'x.wsi.json', mimeType: 'application/json', chunks: strings(['a', 'b']) }, channel.port2, {
+      onReady: () => void sleep(140).then(async () => readAll((await fake.fetch({ url: exportStreamUrl(ORIGIN, token) })!).body!)),
+    });
+    expect(await produced).toEqual({ rows: 2 });
   });
 
   it('a cancel before or during the download fails it', async () => {
