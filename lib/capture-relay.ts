@@ -22,7 +22,7 @@ import type {
 import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX, PROTOCOL_VERSION, frameCodeOf, isProtocolMessage, message } from './protocol';
 import { decodePayload, encodePayload, toWireEvents, wireEventWeight } from './wire';
 import { compileRules } from './intercept-rules';
-import { PackedBatchBuilder, decodeFrameCode, type PackedBatch } from './packed-batch';
+import { PackedBatchBuilder, blobInSlices, decodeFrameCode, type PackedBatch } from './packed-batch';
 
 export const FLUSH_INTERVAL_MS = 50;
 export const MAX_BATCH_WEIGHT = 1 << 20;
@@ -53,9 +53,14 @@ export interface RelayEnvironment {
   sessionId?: string;
 }
 
-/** A binary frame that can travel as a raw row: nothing but bytes, and small enough not to need parts. */
-function isPlainBinary(event: PageFrameEvent, data: ArrayBuffer): boolean {
-  return event.note === undefined && event.rule === undefined && event.original === undefined && data.byteLength <= PLAIN_PAYLOAD_MAX;
+/** A frame with nothing but its payload (no note, rule or original): it can travel as a row. */
+function isPlainFrame(event: PageFrameEvent): boolean {
+  return event.note === undefined && event.rule === undefined && event.original === undefined;
+}
+
+/** A payload over PLAIN_PAYLOAD_MAX: it travels as a Blob (PackedBatch.large), built a slice per task. */
+function isLargePayload(data: string | ArrayBuffer | Blob): boolean {
+  return (typeof data === 'string' ? data.length : data instanceof ArrayBuffer ? data.byteLength : data.size) > PLAIN_PAYLOAD_MAX;
 }
 
 interface Batch {
@@ -80,11 +85,12 @@ export class CaptureRelay {
   private buildingWeight = 0;
   private flushTimer = false;
 
-  /** Page events waiting on an earlier Blob read, so order is kept. */
+  /** Page events waiting on an earlier event's payload (a Blob being read or built), so order is kept. */
   private pageQueue: PageEvent[] = [];
   /** Next event of pageQueue to convert: an index, since shift() per event is quadratic on big batches. */
   private pageQueueHead = 0;
-  private readingBlob = false;
+  /** An event's payload is being read from a Blob or turned into one: later events wait in pageQueue. */
+  private payloadPending = false;
   /** Connections this frame's page hook owns: commands for other connections are for other frames. */
   private readonly knownConnections = new Set<string>();
   /** Holds and replays this frame's page hook owns, so commands for them come here and nowhere else. */
@@ -164,7 +170,7 @@ export class CaptureRelay {
         data = bytes.subarray(byteOffset, byteOffset + length);
         byteOffset += length;
       }
-      if (this.readingBlob) {
+      if (this.payloadPending) {
         const { dir, origin, status } = decoded;
         const copy = typeof data === 'string' ? data : (data.slice().buffer as ArrayBuffer);
         this.pageQueue.push({ k: 'frame', socketId: connectionId, seq: rows[r + 2], time: rows[r + 3], dir, data: copy, origin, status });
@@ -181,24 +187,50 @@ export class CaptureRelay {
   }
 
   private drainPageQueue(): void {
-    if (this.readingBlob) return;
+    if (this.payloadPending) return;
     const queue = this.pageQueue;
     while (this.pageQueueHead < queue.length) {
       const event = queue[this.pageQueueHead];
+      if (event.k === 'frame' && isPlainFrame(event) && isLargePayload(event.data)) {
+        // Never encoded or cloned here in one piece: that took the page's thread seconds for a 16 MiB frame.
+        this.pageQueueHead++;
+        const code = frameCodeOf(event.dir, typeof event.data === 'string' ? 1 : 2, typeof event.data === 'string' ? 'text' : 'base64', event.origin, event.status);
+        const add = (blob: Blob) => {
+          this.addWeighted(ROW_WEIGHT);
+          this.building.addLargeFrame(event.socketId, code, event.seq, event.time, blob);
+          this.added();
+        };
+        if (typeof event.data !== 'string' && !(event.data instanceof ArrayBuffer)) {
+          add(event.data); // a Blob is already a handle: the background reads it
+          continue;
+        }
+        this.payloadPending = true;
+        blobInSlices(
+          event.data,
+          (next) => this.env.setTimer(next, 0),
+          (blob) => {
+            add(blob);
+            this.payloadPending = false;
+            this.drainPageQueue();
+            this.flush();
+          },
+        );
+        return;
+      }
       if (event.k === 'frame' && typeof event.data !== 'string' && !(event.data instanceof ArrayBuffer)) {
         // A Blob: read its bytes, then carry on in order.
-        this.readingBlob = true;
+        this.payloadPending = true;
         const unreadable = (error: unknown) => {
           event.data = new ArrayBuffer(0);
           event.note = `Blob could not be read: ${String(error)}`;
-          this.readingBlob = false;
+          this.payloadPending = false;
           this.drainPageQueue();
           this.flush();
         };
         try {
           event.data.arrayBuffer().then((buffer) => {
             event.data = buffer;
-            this.readingBlob = false;
+            this.payloadPending = false;
             this.drainPageQueue();
             this.flush();
           }, unreadable);
@@ -209,7 +241,7 @@ export class CaptureRelay {
       }
       this.pageQueueHead++;
       if (event.k === 'connect') this.knownConnections.add(event.socketId);
-      if (event.k === 'frame' && event.data instanceof ArrayBuffer && isPlainBinary(event, event.data)) {
+      if (event.k === 'frame' && event.data instanceof ArrayBuffer && isPlainFrame(event)) {
         // Binary goes as raw bytes: no base64 on the page's thread.
         this.addWeighted(event.data.byteLength + ROW_WEIGHT);
         const code = frameCodeOf(event.dir, 2, 'base64', event.origin, event.status);

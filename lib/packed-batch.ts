@@ -29,7 +29,16 @@ export interface PackedBatch {
   binary: ArrayBuffer | Blob;
   /** Rare events, whole, referenced by PACKED_EXTRA rows. */
   extra: WireEvent[];
+  /**
+   * Payloads over PLAIN_PAYLOAD_MAX, one Blob each (text as UTF-8), referenced by rows whose code has
+   * LARGE_PAYLOAD set (their length field is the index here). A Blob crosses the port as a handle: the bytes never
+   * go through the page's thread again, and the relay built each Blob a slice per task (see blobInSlices).
+   */
+  large: Blob[];
 }
+
+/** Set in a row's code when its payload is in `large` (the row's length field is then its index). */
+export const LARGE_PAYLOAD = 128;
 
 /** What `meta` holds. */
 interface PackedMeta {
@@ -94,6 +103,7 @@ export class PackedBatchBuilder {
   private bytes = new Uint8Array(0);
   private byteLength = 0;
   private extra: WireEvent[] = [];
+  private large: Blob[] = [];
   private t0: number | undefined;
   private events = 0;
 
@@ -130,6 +140,12 @@ export class PackedBatchBuilder {
     this.byteLength = needed;
   }
 
+  /** A plain frame whose payload is a Blob (text frames: its UTF-8). `code` is a frameCodeOf value. */
+  addLargeFrame(connectionId: string, code: number, seq: number, time: number, payload: Blob): void {
+    this.addRow(connectionId, code | LARGE_PAYLOAD, seq, time, this.large.length);
+    this.large.push(payload);
+  }
+
   private addRow(connectionId: string, code: number, seq: number, time: number, length: number): void {
     let index = this.idIndex.get(connectionId);
     if (index === undefined) {
@@ -154,6 +170,7 @@ export class PackedBatchBuilder {
           ? new Blob([this.bytes.subarray(0, this.byteLength)])
           : this.bytes.buffer.slice(0, this.byteLength),
       extra: this.extra,
+      large: this.large,
     };
     this.bytes = new Uint8Array(0);
     this.byteLength = 0;
@@ -162,6 +179,7 @@ export class PackedBatchBuilder {
     this.rows = [];
     this.payloadParts = [];
     this.extra = [];
+    this.large = [];
     this.t0 = undefined;
     this.events = 0;
     return batch;
@@ -182,25 +200,61 @@ export class PackedBatchError extends Error {
   }
 }
 
+const isArrayBuffer = (value: unknown): value is ArrayBuffer => Object.prototype.toString.call(value) === '[object ArrayBuffer]'; // any realm's
 const isIndex = (n: unknown, length: number): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) < length;
 
-/** The batch with its binary payloads as an ArrayBuffer (reads a Blob). */
+const isBlob = (value: unknown): value is Blob => typeof Blob === 'function' && value instanceof Blob;
+
+/** The batch with its binary and large payloads as ArrayBuffers (reads the Blobs). */
 export async function withBinaryBytes(packed: unknown): Promise<unknown> {
   if (typeof packed !== 'object' || packed === null) return packed;
-  const binary = (packed as { binary?: unknown }).binary;
-  if (typeof Blob === 'function' && binary instanceof Blob) return { ...packed, binary: await binary.arrayBuffer() };
-  return packed;
+  const { binary, large } = packed as { binary?: unknown; large?: unknown };
+  const read = (value: unknown) => (isBlob(value) ? value.arrayBuffer() : value);
+  return {
+    ...packed,
+    binary: await read(binary),
+    large: Array.isArray(large) ? await Promise.all(large.map(read)) : large,
+  };
 }
+
+/**
+ * Makes a Blob of `data` one slice per task, so that no task on the page's thread lasts long: on a slow machine a
+ * 16 MiB Blob in one go took 0.1–0.9 s. Text becomes UTF-8, and a lone surrogate U+FFFD, as WebSocket send()
+ * does; slices never split a surrogate pair. `schedule` runs its callback in a later task.
+ */
+export function blobInSlices(data: string | ArrayBuffer, schedule: (next: () => void) => void, done: (blob: Blob) => void, sliceSize = LARGE_SLICE): void {
+  const parts: Blob[] = [];
+  const length = typeof data === 'string' ? data.length : data.byteLength;
+  let at = 0;
+  const step = () => {
+    let end = Math.min(at + sliceSize, length);
+    if (typeof data === 'string') {
+      if (end < length && end - at > 1 && isHighSurrogate(data.charCodeAt(end - 1))) end -= 1;
+      parts.push(new Blob([data.slice(at, end)]));
+    } else {
+      parts.push(new Blob([new Uint8Array(data, at, end - at)]));
+    }
+    at = end;
+    if (at < length) schedule(step);
+    else done(new Blob(parts));
+  };
+  step();
+}
+
+/** UTF-16 units (text) or bytes (binary) per slice: a few milliseconds of work each on this project's test machine. */
+export const LARGE_SLICE = 1 << 18;
+
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 
 /** The wire events of a packed batch, in order (its binary already bytes: see withBinaryBytes). Throws PackedBatchError on anything inconsistent. */
 export function unpackBatch(packed: unknown): WireEvent[] {
   if (typeof packed !== 'object' || packed === null) throw new PackedBatchError('not an object');
-  const { count, meta: metaText, payloads, binary, extra } = packed as Partial<PackedBatch>;
+  const { count, meta: metaText, payloads, binary, extra, large } = packed as Partial<Omit<PackedBatch, 'large'>> & { large?: unknown[] };
   if (!Number.isInteger(count) || (count as number) < 0) throw new PackedBatchError('bad count');
-  if (typeof metaText !== 'string' || typeof payloads !== 'string' || Object.prototype.toString.call(binary) !== '[object ArrayBuffer]' || !Array.isArray(extra)) {
+  if (typeof metaText !== 'string' || typeof payloads !== 'string' || !isArrayBuffer(binary) || !Array.isArray(extra) || !Array.isArray(large)) {
     throw new PackedBatchError('missing fields');
   }
-  const bytes = new Uint8Array(binary as ArrayBuffer); // checked by tag: another realm's ArrayBuffer is fine
+  const bytes = new Uint8Array(binary);
   let byteOffset = 0;
   let meta: PackedMeta;
   try {
@@ -226,7 +280,8 @@ export function unpackBatch(packed: unknown): WireEvent[] {
       continue;
     }
     const [connection, seq, dt, length] = [rows[r + 1], rows[r + 2], rows[r + 3], rows[r + 4]];
-    const decoded = decodeFrameCode(code);
+    const inLarge = Number.isInteger(code) && code >= LARGE_PAYLOAD && code < 2 * LARGE_PAYLOAD;
+    const decoded = decodeFrameCode(inLarge ? code - LARGE_PAYLOAD : code);
     if (decoded === undefined) throw new PackedBatchError(`event ${r / ROW_WIDTH} has a bad code`);
     if (!isIndex(connection, ids.length) || !Number.isInteger(seq) || typeof dt !== 'number' || !Number.isInteger(length) || length < 0) {
       throw new PackedBatchError(`event ${r / ROW_WIDTH} has bad fields`);
@@ -234,7 +289,18 @@ export function unpackBatch(packed: unknown): WireEvent[] {
     const { encoding } = decoded;
     if ((encoding === 'text') !== (decoded.opcode === 1)) throw new PackedBatchError(`event ${r / ROW_WIDTH} has a bad code`);
     let payload: string;
-    if (encoding === 'text') {
+    let size: number | undefined;
+    if (inLarge) {
+      const bytes = large[length];
+      if (!isIndex(length, large.length) || !isArrayBuffer(bytes)) throw new PackedBatchError(`event ${r / ROW_WIDTH} refers to a missing large payload`);
+      if (encoding === 'text') {
+        // Not fatal: bytes that are not UTF-8 (only a tampered renderer sends them) become U+FFFD, like any text.
+        payload = new TextDecoder().decode(bytes);
+      } else {
+        payload = bytesToBase64(new Uint8Array(bytes));
+        size = bytes.byteLength;
+      }
+    } else if (encoding === 'text') {
       if (offset + length > payloads.length) throw new PackedBatchError(`event ${r / ROW_WIDTH} runs past the payloads`);
       // Text as it went on the wire (send() takes a USVString): the relay leaves this to us, off the page's thread.
       payload = toWellFormed(payloads.slice(offset, offset + length));
@@ -254,7 +320,7 @@ export function unpackBatch(packed: unknown): WireEvent[] {
       encoding,
       payload,
       // Measured here, not sent: the background's time is not the page's.
-      size: encoding === 'text' ? utf8ByteLength(payload) : length,
+      size: encoding === 'text' ? utf8ByteLength(payload) : (size ?? length),
       origin: decoded.origin,
       status: decoded.status,
     });

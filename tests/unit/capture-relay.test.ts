@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CaptureRelay, MAX_BATCH_WEIGHT, type RelayEnvironment, type RelayPort } from '@/lib/capture-relay';
-import { NAMESPACE, PACKED_EXTRA, PROTOCOL_VERSION, frameCodeOf, type PageEvent, type RelayToBackgroundMessage, type RelayToPageMessage, type WireEvent } from '@/lib/protocol';
-import { joinFrameParts } from '@/lib/wire';
-import { unpackBatch } from '@/lib/packed-batch';
+import { NAMESPACE, PACKED_EXTRA, PLAIN_PAYLOAD_MAX, PROTOCOL_VERSION, frameCodeOf, type PageEvent, type RelayToBackgroundMessage, type RelayToPageMessage, type WireEvent } from '@/lib/protocol';
+import { LARGE_SLICE, unpackBatch, withBinaryBytes } from '@/lib/packed-batch';
 
 /** An in-memory runtime port: records what the relay posts and lets the test answer or drop it. */
 class FakePort implements RelayPort {
@@ -34,6 +33,11 @@ class FakePort implements RelayPort {
     return this.posted
       .filter((m): m is Extract<RelayToBackgroundMessage, { type: 'batch' }> => m.type === 'batch')
       .map((m) => ({ ...m, events: unpackBatch(m.packed) }));
+  }
+  /** The same, with Blobs read first, as the background does. */
+  async readBatches() {
+    const batches = this.posted.filter((m): m is Extract<RelayToBackgroundMessage, { type: 'batch' }> => m.type === 'batch');
+    return Promise.all(batches.map(async (m) => ({ ...m, events: unpackBatch(await withBinaryBytes(m.packed)) })));
   }
 }
 
@@ -70,13 +74,15 @@ function setup(options: { topLevel?: boolean; sessionId?: string } = {}) {
     ports,
     toPage,
     port: () => ports[ports.length - 1],
-    /** Runs every timer due now, and those they schedule, until none is left. */
-    runTimers() {
-      for (let round = 0; round < 100 && timers.length > 0; round++) {
+    /** Runs every timer due now, and those they schedule, until none is left; returns how many rounds (tasks) ran. */
+    runTimers(): number {
+      let round = 0;
+      for (; round < 1000 && timers.length > 0; round++) {
         const due = timers;
         timers = [];
         for (const t of due) t.callback();
       }
+      return round;
     },
     reconnectDelays,
     invalidate: () => (valid = false),
@@ -329,20 +335,28 @@ describe('CaptureRelay', () => {
     expect(all[1]).toMatchObject({ size: 0, note: expect.stringContaining('gone') });
   });
 
-  it('cuts a large frame into parts spread over batches, each batch within the weight limit', () => {
+  it('sends large frames as Blobs built a slice per task, in page order, and the background reads them back exactly', async () => {
     const t = setup();
     t.port().deliver(welcome());
-    const big = 'z'.repeat(MAX_BATCH_WEIGHT * 2 + 5);
-    t.relay.acceptPageMessage(page(connect(), text(1, big), text(2, 'small')));
-    t.runTimers();
-    const batches = t.port().batches();
-    expect(batches.length).toBeGreaterThanOrEqual(3);
-    expect(batches.map((b) => b.batchSeq)).toEqual(batches.map((_, i) => i + 1));
-    for (const b of batches) expect(JSON.stringify(b.packed).length).toBeLessThan(MAX_BATCH_WEIGHT * 1.1);
+    // A surrogate pair straddles the first slice boundary; the binary frame is not a whole number of slices.
+    const big = 'z'.repeat(LARGE_SLICE - 1) + '😀' + 'é'.repeat(PLAIN_PAYLOAD_MAX);
+    const bytes = Uint8Array.from({ length: PLAIN_PAYLOAD_MAX + 3 * LARGE_SLICE + 7 }, (_, i) => (i * 7) & 255);
+    const binary: PageEvent = { k: 'frame', socketId: 's1', seq: 2, time: 2, dir: 'receive', data: bytes.slice().buffer, origin: 'page', status: 'sent' };
+    t.relay.acceptPageMessage(page(connect(), text(1, big), binary, text(3, 'small')));
+    t.relay.acceptPageMessage(plainRows('s1', [[4, 'row after']]));
+    // Nothing after a large frame overtakes it while its Blob is being built.
+    expect((await t.port().readBatches()).flatMap((b) => b.events).map((e) => e.k)).toEqual(['connect']);
+    // One slice per task: the text is 4 slices, the binary 6; the first slice of each runs where it starts.
+    expect(t.runTimers()).toBeGreaterThanOrEqual(6);
+    const batches = await t.port().readBatches();
+    for (const b of batches) for (const blob of b.packed.large) expect(blob).toBeInstanceOf(Blob);
     const events = batches.flatMap((b) => b.events);
-    const parts = events.filter((e) => e.k === 'frame-part');
-    expect(joinFrameParts(parts as Parameters<typeof joinFrameParts>[0]).payload).toBe(big);
-    expect(events.at(-1)).toMatchObject({ k: 'frame', payload: 'small' });
+    expect(events.map((e) => (e.k === 'frame' ? e.seq : e.k))).toEqual(['connect', 1, 2, 3, 4]);
+    expect(events[1]).toMatchObject({ k: 'frame', opcode: 1, encoding: 'text', dir: 'send', size: new TextEncoder().encode(big).byteLength });
+    expect((events[1] as { payload: string }).payload === big).toBe(true);
+    expect(events[2]).toMatchObject({ k: 'frame', opcode: 2, encoding: 'base64', dir: 'receive', size: bytes.byteLength, payload: Buffer.from(bytes).toString('base64') });
+    expect(events[3]).toMatchObject({ payload: 'small' });
+    expect(events[4]).toMatchObject({ payload: 'row after' });
   });
 
   it('sends at most about one batch weight per task, and the rest on the next timer', () => {

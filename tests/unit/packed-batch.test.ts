@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BLOB_MIN_BYTES, PackedBatchBuilder, PackedBatchError, packWireEvents, unpackBatch, withBinaryBytes, type PackedBatch } from '@/lib/packed-batch';
+import { BLOB_MIN_BYTES, PackedBatchBuilder, blobInSlices, PackedBatchError, packWireEvents, unpackBatch, withBinaryBytes, type PackedBatch } from '@/lib/packed-batch';
 import { frameCodeOf, type WireEvent, type WireFrameEvent } from '@/lib/protocol';
 import { splitFrame, utf8ByteLength } from '@/lib/wire';
 
@@ -98,7 +98,7 @@ describe('packed batches', () => {
     builder.addBinaryFrame('c1', frameCodeOf('send', 2, 'base64', 'page', 'sent'), 1, T, new Uint8Array(BLOB_MIN_BYTES - 1));
     const sealed = builder.seal();
     expect(Object.prototype.toString.call(sealed.binary)).toBe('[object ArrayBuffer]');
-    expect(await withBinaryBytes(sealed)).toBe(sealed);
+    expect(await withBinaryBytes(sealed)).toEqual(sealed);
     expect((unpackBatch(sealed)[0] as WireFrameEvent).size).toBe(BLOB_MIN_BYTES - 1);
   });
 
@@ -138,5 +138,55 @@ describe('packed batches', () => {
       expect(() => unpackBatch(input)).toThrow(message);
     }
     expect(unpackBatch(good)).toHaveLength(2);
+  });
+});
+
+describe('large payloads', () => {
+  /** Runs blobInSlices with a manual scheduler; resolves with the Blob and how many tasks it took. */
+  async function sliced(data: string | ArrayBuffer, sliceSize: number): Promise<{ blob: Blob; tasks: number }> {
+    const queue: Array<() => void> = [];
+    let result: Blob | undefined;
+    blobInSlices(data, (next) => queue.push(next), (blob) => (result = blob), sliceSize);
+    let tasks = 1;
+    while (queue.length > 0) {
+      queue.shift()!();
+      tasks++;
+    }
+    return { blob: result!, tasks };
+  }
+
+  it('builds a Blob a slice per task, never splitting a surrogate pair, lone surrogates as U+FFFD', async () => {
+    const text = 'ab😀cd' + '\uD800' + 'ef';
+    const { blob, tasks } = await sliced(text, 3);
+    expect(tasks).toBeGreaterThanOrEqual(3);
+    expect(await blob.text()).toBe('ab😀cd\uFFFDef');
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 13) & 255);
+    const binary = await sliced(bytes.slice().buffer, 64);
+    expect(binary.tasks).toBe(16);
+    expect(new Uint8Array(await binary.blob.arrayBuffer())).toEqual(bytes);
+  });
+
+  it('carries large payloads as Blobs that the background reads back, text and binary, in row order', async () => {
+    const builder = new PackedBatchBuilder();
+    builder.addFrame('c1', frameCodeOf('send', 1, 'text', 'page', 'sent'), 1, T, 'small');
+    builder.addLargeFrame('c1', frameCodeOf('receive', 1, 'text', 'page', 'sent'), 2, T + 1, new Blob(['héllo large']));
+    builder.addLargeFrame('c1', frameCodeOf('receive', 2, 'base64', 'page', 'sent'), 3, T + 2, new Blob([new Uint8Array([0, 255, 7])]));
+    const sealed = builder.seal();
+    expect(() => unpackBatch(sealed)).toThrow(/missing large payload/); // Blobs must be read first
+    const events = unpackBatch(await withBinaryBytes(sealed)) as WireFrameEvent[];
+    expect(events.map((e) => [e.seq, e.payload, e.size, e.opcode])).toEqual([
+      [1, 'small', 5, 1],
+      [2, 'héllo large', 12, 1],
+      [3, 'AP8H', 3, 2],
+    ]);
+  });
+
+  it('refuses a large row without its payload', async () => {
+    const builder = new PackedBatchBuilder();
+    builder.addLargeFrame('c1', frameCodeOf('send', 2, 'base64', 'page', 'sent'), 1, T, new Blob([new Uint8Array(3)]));
+    const read = (await withBinaryBytes(builder.seal())) as PackedBatch & { large: unknown[] };
+    expect(() => unpackBatch({ ...read, large: [] })).toThrow(/missing large payload/);
+    expect(() => unpackBatch({ ...read, large: ['not bytes'] })).toThrow(/missing large payload/);
+    expect(() => unpackBatch({ ...read, large: undefined })).toThrow(/missing fields/);
   });
 });
