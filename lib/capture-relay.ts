@@ -59,8 +59,9 @@ function isPlainFrame(event: PageFrameEvent): boolean {
 }
 
 /** A payload over PLAIN_PAYLOAD_MAX: it travels as a Blob (PackedBatch.large), built a slice per task. */
-function isLargePayload(data: string | ArrayBuffer | Blob): boolean {
-  return (typeof data === 'string' ? data.length : data instanceof ArrayBuffer ? data.byteLength : data.size) > PLAIN_PAYLOAD_MAX;
+function isLargePayload(event: PageFrameEvent): boolean {
+  const { data } = event;
+  return event.pieces !== undefined || (typeof data === 'string' ? data.length : data instanceof ArrayBuffer ? data.byteLength : data.size) > PLAIN_PAYLOAD_MAX;
 }
 
 interface Batch {
@@ -91,6 +92,13 @@ export class CaptureRelay {
   private pageQueueHead = 0;
   /** An event's payload is being read from a Blob or turned into one: later events wait in pageQueue. */
   private payloadPending = false;
+  /**
+   * Pieces of large text frames (PageFrameEvent.pieces), each made a Blob as it arrives, not yet claimed by their
+   * frame: they can arrive before the queue reaches the frame (behind a Blob being read).
+   */
+  private textPieces: Blob[] = [];
+  /** The queue's head is a large text frame waiting for this many pieces. */
+  private waitingForPieces: { count: number; done(blob: Blob): void } | undefined;
   /** Connections this frame's page hook owns: commands for other connections are for other frames. */
   private readonly knownConnections = new Set<string>();
   /** Holds and replays this frame's page hook owns, so commands for them come here and nowhere else. */
@@ -118,6 +126,8 @@ export class CaptureRelay {
     const msg = data as PageToRelayMessage;
     if (msg.type === 'page-events') {
       this.acceptPageEvents(msg);
+    } else if (msg.type === 'page-text-piece') {
+      this.acceptTextPiece(msg.text);
     } else if (msg.type === 'command-result') {
       if (msg.requestId) this.send(message({ type: 'command-result', requestId: msg.requestId, ok: msg.ok, error: msg.error }));
     } else if (msg.type === 'page-notice') {
@@ -191,7 +201,7 @@ export class CaptureRelay {
     const queue = this.pageQueue;
     while (this.pageQueueHead < queue.length) {
       const event = queue[this.pageQueueHead];
-      if (event.k === 'frame' && isPlainFrame(event) && isLargePayload(event.data)) {
+      if (event.k === 'frame' && isPlainFrame(event) && isLargePayload(event)) {
         // Never encoded or cloned here in one piece: that took the page's thread seconds for a 16 MiB frame.
         this.pageQueueHead++;
         const code = frameCodeOf(event.dir, typeof event.data === 'string' ? 1 : 2, typeof event.data === 'string' ? 'text' : 'base64', event.origin, event.status);
@@ -205,16 +215,18 @@ export class CaptureRelay {
           continue;
         }
         this.payloadPending = true;
-        blobInSlices(
-          event.data,
-          (next) => this.env.setTimer(next, 0),
-          (blob) => {
-            add(blob);
-            this.payloadPending = false;
-            this.drainPageQueue();
-            this.flush();
-          },
-        );
+        const finish = (blob: Blob) => {
+          add(blob);
+          this.payloadPending = false;
+          this.drainPageQueue();
+          this.flush();
+        };
+        if (event.pieces !== undefined) {
+          this.waitingForPieces = { count: Number.isInteger(event.pieces) && event.pieces > 0 ? event.pieces : 0, done: finish };
+          this.claimPieces();
+          return;
+        }
+        blobInSlices(event.data, (next) => this.env.setTimer(next, 0), finish);
         return;
       }
       if (event.k === 'frame' && typeof event.data !== 'string' && !(event.data instanceof ArrayBuffer)) {
@@ -253,6 +265,19 @@ export class CaptureRelay {
     }
     this.pageQueue = [];
     this.pageQueueHead = 0;
+  }
+
+  private acceptTextPiece(text: unknown): void {
+    if (typeof text !== 'string') return;
+    this.textPieces.push(new Blob([text]));
+    this.claimPieces();
+  }
+
+  private claimPieces(): void {
+    const waiting = this.waitingForPieces;
+    if (waiting === undefined || this.textPieces.length < waiting.count) return;
+    this.waitingForPieces = undefined;
+    waiting.done(new Blob(this.textPieces.splice(0, waiting.count)));
   }
 
   private addWireEvent(event: WireEvent): void {

@@ -31,7 +31,7 @@ import type {
   PageNotice,
   RelayToPageMessage,
 } from './protocol';
-import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX, frameCodeOf } from './protocol';
+import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX, TEXT_PIECE_MAX, frameCodeOf } from './protocol';
 import { decide, type CompiledRule, type MatcherNatives } from './intercept-rules';
 
 /** The events used for the one-time MessagePort hand-over between the page hook and the relay. */
@@ -184,6 +184,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   const Float64ArrayCtor = win.Float64Array;
   const u8Subarray = win.Uint8Array.prototype.subarray;
   const stringSlice = win.String.prototype.slice;
+  const charCodeAt = win.String.prototype.charCodeAt;
   const URLCtor = win.URL;
   const urlOrigin = getter(URLCtor.prototype, 'origin');
   // location.href is [LegacyUnforgeable]: an own accessor of the instance that pages cannot redefine.
@@ -271,6 +272,18 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     }
     const rows = apply(taSlice, rowBuffer, [0, rowLength]) as Float64Array;
     moved[moved.length] = apply(taBuffer, rows, []) as ArrayBuffer;
+    // Large plain texts follow the batch in pieces (PageFrameEvent.pieces): each piece reaches the relay as a task
+    // of its own, instead of one task deserializing all of a 16 MiB string.
+    let pieces: string[] | undefined;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      if (e.k !== 'frame' || typeof e.data !== 'string' || e.data.length <= PLAIN_PAYLOAD_MAX || e.note !== undefined || e.rule !== undefined || e.original !== undefined) continue;
+      pieces ??= [];
+      const before = pieces.length;
+      cutIntoPieces(e.data, pieces);
+      e.data = '';
+      e.pieces = pieces.length - before;
+    }
     const msg = { ns: NAMESPACE, type: 'page-events', ids, rows, text: apply(arrayJoin, texts, ['']) as string, binary, events };
     resetBatch();
     try {
@@ -280,7 +293,29 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
         apply(portPostMessage, port, [msg]); // e.g. a detached buffer in the list: copy instead
       } catch {
         // A port that cannot post (page unloading): nothing to recover into.
+        return;
       }
+    }
+    if (pieces === undefined) return;
+    for (let i = 0; i < pieces.length; i++) {
+      try {
+        apply(portPostMessage, port, [{ ns: NAMESPACE, type: 'page-text-piece', text: pieces[i] }]);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  /** Appends `text` cut into pieces of at most TEXT_PIECE_MAX units, never inside a surrogate pair. */
+  function cutIntoPieces(text: string, out: string[]): void {
+    for (let at = 0; at < text.length; ) {
+      let end = at + TEXT_PIECE_MAX < text.length ? at + TEXT_PIECE_MAX : text.length;
+      if (end < text.length) {
+        const c = apply(charCodeAt, text, [end - 1]) as number;
+        if (c >= 0xd800 && c <= 0xdbff) end -= 1;
+      }
+      out[out.length] = apply(stringSlice, text, [at, end]) as string;
+      at = end;
     }
   }
 

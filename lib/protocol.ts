@@ -85,6 +85,11 @@ export interface PageFrameEvent {
   original?: string | ArrayBuffer;
   /** The name of the rule that held, changed or blocked it. */
   rule?: string;
+  /**
+   * A large text frame: `data` is '' and the text follows this message in this many PageTextPieceMessages, so
+   * that the relay never receives (and deserializes, in one task) all of a 16 MiB string at once.
+   */
+  pieces?: number;
 }
 export interface PageErrorEvent {
   k: 'error';
@@ -172,7 +177,16 @@ export interface PageNoticeMessage {
   type: 'page-notice';
   notice: PageNotice;
 }
-export type PageToRelayMessage = PageEventsMessage | PageCommandResultMessage | PageNoticeMessage;
+/** One piece of a large text frame (see PageFrameEvent.pieces), in order, right after its page-events message. */
+export interface PageTextPieceMessage {
+  ns: typeof NAMESPACE;
+  type: 'page-text-piece';
+  text: string;
+}
+/** UTF-16 units per piece of a large text frame; a piece never ends inside a surrogate pair. */
+export const TEXT_PIECE_MAX = 1 << 18;
+
+export type PageToRelayMessage = PageEventsMessage | PageCommandResultMessage | PageNoticeMessage | PageTextPieceMessage;
 
 export interface ReplayStep<Payload = string | ArrayBuffer> {
   data: Payload;

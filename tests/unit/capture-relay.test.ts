@@ -359,6 +359,23 @@ describe('CaptureRelay', () => {
     expect(events[4]).toMatchObject({ payload: 'row after' });
   });
 
+  it('joins a large text that arrives in pieces after its frame, even while an earlier Blob is still being read', async () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    const blobFrame: PageEvent = { k: 'frame', socketId: 's1', seq: 2, time: 2, dir: 'receive', data: new Blob([new Uint8Array([9])]), origin: 'page', status: 'sent' };
+    const large: PageEvent = { k: 'frame', socketId: 's1', seq: 3, time: 3, dir: 'receive', data: '', pieces: 2, origin: 'page', status: 'sent' };
+    const pieces = ['a'.repeat(PLAIN_PAYLOAD_MAX) + '😀', 'é'.repeat(1000)];
+    t.relay.acceptPageMessage(page(connect(), text(1, 'before'), blobFrame, large, text(4, 'after')));
+    for (const piece of pieces) t.relay.acceptPageMessage({ ns: NAMESPACE, type: 'page-text-piece', text: piece });
+    t.relay.acceptPageMessage(plainRows('s1', [[5, 'row after']]));
+    for (let i = 0; i < 5; i++) await tick();
+    t.runTimers();
+    const events = (await t.port().readBatches()).flatMap((b) => b.events);
+    expect(events.map((e) => (e.k === 'frame' ? e.seq : e.k))).toEqual(['connect', 1, 2, 3, 4, 5]);
+    expect(events[3]).toMatchObject({ k: 'frame', opcode: 1, encoding: 'text', dir: 'receive', size: new TextEncoder().encode(pieces.join('')).byteLength });
+    expect((events[3] as { payload: string }).payload === pieces.join('')).toBe(true);
+  });
+
   it('sends at most about one batch weight per task, and the rest on the next timer', () => {
     const t = setup();
     const chunk = 'q'.repeat(MAX_BATCH_WEIGHT / 2);
