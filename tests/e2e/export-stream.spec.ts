@@ -148,6 +148,9 @@ async function seededPanel(context: BrowserContext, extensionId: string, sw: Wor
 
 test('a 200,000-row session downloads while it is exported, byte for byte the Blob export; cancel and a store failure fail the download', async ({ sw, context, ext, server }) => {
   test.setTimeout(300_000);
+  // The service worker logs why a download failed (lib/export-stream.ts): shown with a failure below.
+  const swLog: string[] = [];
+  sw.on('console', (message) => swLog.push(`${message.type()}: ${message.text()}`));
   let panel = await seededPanel(context, ext.extensionId, sw, ROWS);
   let options = panel.getByRole('group', { name: 'Export options' });
   const fileName = 'stream.test-2026-11-25T12-00-00Z.wsi.json';
@@ -158,8 +161,8 @@ test('a 200,000-row session downloads while it is exported, byte for byte the Bl
   expect(Number(/(\d+) rows/.exec(started.statusAtStart)![1])).toBeLessThan(ROWS);
   expect(started.url).toMatch(new RegExp(`^chrome-extension://${ext.extensionId}/export-stream/[0-9a-f-]{36}$`));
   expect(started.download.suggestedFilename()).toBe(fileName);
-  // On failure, say what the panel said (the service worker's or the worker's reason).
-  expect(await started.download.failure(), await options.innerText()).toBeNull();
+  // On failure, say what the panel said (the service worker's or the worker's reason) and what the worker logged.
+  expect(await started.download.failure(), `${await options.innerText()}\nservice worker: ${swLog.join('\n')}`).toBeNull();
   const streamed = readFileSync(await started.download.path());
   await expect(options.getByRole('status')).toHaveText(`Exported ${ROWS + 5} rows to ${fileName}.`);
   const parsed = JSON.parse(streamed.toString('utf8'));

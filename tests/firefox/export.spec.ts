@@ -4,8 +4,11 @@
  * Blob, downloaded through a link. The link's click is caught in the page (so nothing is written to the disk of
  * the machine running the test) and the Blob it points at is read back.
  */
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
-import { test, expect, openExtensionPage, openPage, uniqueId, waitForStore } from './fixtures';
+import { test, expect, openExtensionPage, openPage, uniqueId, waitForStore, FIREFOX_EXTENSION_DIR } from './fixtures';
 
 const aria = (role: string, name: string) => `::-p-aria([role="${role}"][name="${name}"])`;
 
@@ -65,4 +68,134 @@ test('the panel exports a .wsi.json as a Blob download (no service worker to str
   await expect.poll(() => textOf(panel, '[role="group"][aria-label="Export options"] [role="status"]')).toMatch(/^Exported \d+ rows to .*\.wsi\.json\.$/);
   await panel.close();
   await page.close();
+});
+
+/** The resident memory (KiB) of Firefox's process tree under `root`: the sum, and the largest process. */
+function firefoxMemory(root: number): { totalKiB: number; largestKiB: number } {
+  const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,rss='], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/).map(Number));
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, ppid] of rows) {
+      if (tree.has(ppid) && !tree.has(pid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  const rss = rows.filter(([pid]) => tree.has(pid)).map(([, , kib]) => kib);
+  return { totalKiB: rss.reduce((a, b) => a + b, 0), largestKiB: Math.max(...rss) };
+}
+
+/**
+ * Benchmark, not a test of speed: `WSI_BENCH=1 WXT_OUT_DIR=.output-NAME npx playwright test tests/firefox/export.spec.ts
+ * --project=firefox -g benchmark` (after `WXT_OUT_DIR=.output-NAME npx wxt build -b firefox`; `WSI_BENCH_ROWS=<n>` for
+ * another size). Seeds a million rows, exports the whole session from the panel and prints: seconds until the
+ * download starts (Firefox builds the whole Blob first), the panel's longest gap between 16 ms ticks (Firefox has no
+ * long-task entries), and the peak resident memory of Firefox's processes meanwhile.
+ */
+test('benchmark: a million-row export downloads a Blob', async ({ firefox, reader }) => {
+  test.skip(!process.env.WSI_BENCH, 'set WSI_BENCH=1 to run');
+  test.setTimeout(1_800_000);
+  const rowsTotal = Number(process.env.WSI_BENCH_ROWS ?? 1_000_000);
+  const tabId = 888_888;
+  const workerFile = readdirSync(join(FIREFOX_EXTENSION_DIR, 'assets')).find((f) => /^session-io-worker-.*\.js$/.test(f));
+  // The extension's own code creates the database with its stores (a bare indexedDB.open would make it empty).
+  const created = await reader.evaluate(
+    (path) =>
+      new Promise<string>((resolve) => {
+        const worker = new Worker(path, { type: 'module' });
+        worker.onmessage = (e) => {
+          worker.terminate();
+          resolve(e.data.message);
+        };
+        worker.postMessage({ type: 'export', scope: { kind: 'session', sessionId: 'none' }, format: 'wsi' });
+      }),
+    `/assets/${workerFile}`,
+  );
+  expect(created).toBe('session none is not in the store (deleted?)');
+  // In blocks of 100,000 rows: one BiDi call may take at most puppeteer's protocol timeout (180 s).
+  const seedStarted = Date.now();
+  for (let from = 1; from <= rowsTotal; from += 100_000) {
+    await reader.evaluate(
+      async ({ n, tabId, from, to }) => {
+        const db: IDBDatabase = await new Promise((resolve, reject) => {
+          const open = indexedDB.open('websocket-inspector');
+          open.onsuccess = () => resolve(open.result);
+          open.onerror = () => reject(open.error);
+        });
+        const t0 = 1_795_000_000_000;
+        const put = (store: string, value: unknown) => db.transaction(store, 'readwrite').objectStore(store).put(value);
+        if (from === 1) put('sessions', { id: 'bench', tabId, pageUrl: 'https://bench.test/', title: 'bench', startedAt: t0, lastActivity: t0, source: 'captured', connectionCount: 1, frameCount: n, bytes: n * 40 });
+        if (from === 1) put('connections', { id: 'c', sessionId: 'bench', url: 'wss://bench.test/', protocols: [], protocol: '', extensions: '', frameUrl: '', pageUrl: '', startedAt: t0, state: 'open', errored: false, sentCount: n / 2, receivedCount: n / 2, sentBytes: 0, receivedBytes: 0, lastSeq: n });
+        const binary = new Uint8Array(24).map((_, i) => i).buffer;
+        for (let start = from; start <= to; start += 20000) {
+          const tx = db.transaction('frames', 'readwrite');
+          for (let seq = start; seq < start + 20000 && seq <= to; seq++) {
+            const text = seq % 4 !== 0;
+            tx.objectStore('frames').put({ sessionId: 'bench', connectionId: 'c', seq, time: t0 + seq * 0.25, kind: 'frame', dir: seq % 2 ? 'send' : 'receive', opcode: text ? 1 : 2, data: text ? `{"type":"tick","seq":${seq},"price":123.45}` : binary, size: 40, origin: 'page', status: 'sent' });
+          }
+          await new Promise((r) => (tx.oncomplete = r));
+        }
+        db.close();
+      },
+      { n: rowsTotal, tabId, from, to: Math.min(rowsTotal, from + 99_999) },
+    );
+  }
+  console.log(`seeded ${rowsTotal} rows in ${Date.now() - seedStarted} ms`);
+
+  const panel = await openExtensionPage(firefox.browser, `/panel.html?tabId=${tabId}`, 120_000);
+  await expect.poll(() => textOf(panel, aria('status', 'Connection to the extension')), { timeout: 60_000 }).toBe('Connected');
+  await expect.poll(() => textOf(panel, aria('status', 'Shown messages')), { timeout: 600_000 }).toContain(rowsTotal.toLocaleString('en-US'));
+  await panel.evaluate(() => {
+    const w = window as unknown as { bench: { longestGap: number; clickedAt?: number; downloadAt?: number; bytes?: number } };
+    w.bench = { longestGap: 0 };
+    let last = performance.now();
+    setInterval(() => {
+      const now = performance.now();
+      w.bench.longestGap = Math.max(w.bench.longestGap, now - last);
+      last = now;
+    }, 16);
+    // The download starts where the panel clicks its link: note when, and the Blob's size (nothing is saved).
+    HTMLAnchorElement.prototype.click = function (this: HTMLAnchorElement) {
+      w.bench.downloadAt = performance.now();
+      void fetch(this.href)
+        .then((r) => r.blob())
+        .then((b) => (w.bench.bytes = b.size));
+    };
+  });
+  await (await panel.waitForSelector(aria('button', 'Export')))!.click();
+  await (await panel.waitForSelector(aria('radio', 'Whole session')))!.click();
+  const root = firefox.browser.process()!.pid!;
+  const before = firefoxMemory(root);
+  let peak = before;
+  const sampler = setInterval(() => {
+    const now = firefoxMemory(root);
+    peak = { totalKiB: Math.max(peak.totalKiB, now.totalKiB), largestKiB: Math.max(peak.largestKiB, now.largestKiB) };
+  }, 250);
+  await panel.evaluate(() => ((window as unknown as { bench: { clickedAt: number } }).bench.clickedAt = performance.now()));
+  await (await panel.waitForSelector(aria('button', 'Download')))!.click();
+  try {
+    await expect.poll(() => panel.evaluate(() => (window as unknown as { bench: { bytes?: number } }).bench.bytes), { timeout: 1_200_000, intervals: [500] }).toBeGreaterThan(0);
+  } finally {
+    clearInterval(sampler);
+  }
+  const bench = await panel.evaluate(() => (window as unknown as { bench: { longestGap: number; clickedAt: number; downloadAt: number; bytes: number } }).bench);
+  const mib = (kib: number) => Math.round(kib / 1024);
+  console.log(
+    `firefox panel export (Blob): ${JSON.stringify({
+      rows: rowsTotal,
+      downloadStartS: Math.round(bench.downloadAt - bench.clickedAt) / 1000,
+      bytes: bench.bytes,
+      panelLongestTickGapMs: Math.round(bench.longestGap),
+      firefoxRssBeforeMiB: mib(before.totalKiB),
+      firefoxRssPeakMiB: mib(peak.totalKiB),
+      largestProcessPeakMiB: mib(peak.largestKiB),
+    })}`,
+  );
+  await expect.poll(() => textOf(panel, '[role="group"][aria-label="Export options"] [role="status"]'), { timeout: 60_000 }).toContain(`Exported ${rowsTotal} rows`);
+  await panel.close();
 });
