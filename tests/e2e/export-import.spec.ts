@@ -226,7 +226,8 @@ async function browserDownloadReasons(context: BrowserContext): Promise<string> 
     return await page.evaluate(() => {
       const manager = document.querySelector('downloads-manager') as (Element & { items_?: Array<Record<string, unknown>> }) | null;
       const items = manager?.items_ ?? [];
-      return JSON.stringify(items.map((i) => ({ state: i.state, lastReasonText: i.lastReasonText, fileName: i.fileName, total: i.total, received: i.received })));
+      // Sizes are BigInts here.
+      return JSON.stringify(items.map((i) => ({ state: i.state, lastReasonText: i.lastReasonText, fileName: i.fileName, total: String(i.total), received: String(i.received) })));
     });
   } catch (error) {
     return `(chrome://downloads unreadable: ${String(error)})`;
