@@ -272,17 +272,15 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     }
     const rows = apply(taSlice, rowBuffer, [0, rowLength]) as Float64Array;
     moved[moved.length] = apply(taBuffer, rows, []) as ArrayBuffer;
-    // Large plain texts follow the batch in pieces (PageFrameEvent.pieces): each piece reaches the relay as a task
-    // of its own, instead of one task deserializing all of a 16 MiB string.
-    let pieces: string[] | undefined;
+    // Large plain texts follow the batch in pieces (PageFrameEvent.pieces), posted one per task after it: no task
+    // of the page's (here) or of the relay's clones all of a 16 MiB string at once.
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
       if (e.k !== 'frame' || typeof e.data !== 'string' || e.data.length <= PLAIN_PAYLOAD_MAX || e.note !== undefined || e.rule !== undefined || e.original !== undefined) continue;
-      pieces ??= [];
-      const before = pieces.length;
-      cutIntoPieces(e.data, pieces);
+      const before = textPieces.length - textPiecesHead;
+      cutIntoPieces(e.data, textPieces);
       e.data = '';
-      e.pieces = pieces.length - before;
+      e.pieces = textPieces.length - textPiecesHead - before;
     }
     const msg = { ns: NAMESPACE, type: 'page-events', ids, rows, text: apply(arrayJoin, texts, ['']) as string, binary, events };
     resetBatch();
@@ -296,13 +294,36 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
         return;
       }
     }
-    if (pieces === undefined) return;
-    for (let i = 0; i < pieces.length; i++) {
-      try {
-        apply(portPostMessage, port, [{ ns: NAMESPACE, type: 'page-text-piece', text: pieces[i] }]);
-      } catch {
-        return;
-      }
+    if (textPiecesHead < textPieces.length && !piecesScheduled) {
+      piecesScheduled = true;
+      apply(setTimeoutFn, win, [postTextPiece, 0]);
+    }
+  }
+
+  /**
+   * Pieces of large texts still to post, oldest first across frames: the relay gives each frame its pieces in
+   * arrival order, and holds everything after that frame until they are all there.
+   */
+  let textPieces: string[] = [];
+  let textPiecesHead = 0;
+  let piecesScheduled = false;
+
+  function postTextPiece(): void {
+    piecesScheduled = false;
+    if (!port || textPiecesHead >= textPieces.length) return;
+    const text = textPieces[textPiecesHead];
+    textPieces[textPiecesHead++] = '';
+    if (textPiecesHead === textPieces.length) {
+      textPieces = [];
+      textPiecesHead = 0;
+    } else {
+      piecesScheduled = true;
+      apply(setTimeoutFn, win, [postTextPiece, 0]);
+    }
+    try {
+      apply(portPostMessage, port, [{ ns: NAMESPACE, type: 'page-text-piece', text }]);
+    } catch {
+      // page unloading
     }
   }
 
