@@ -124,8 +124,10 @@ async function startExport(panel: Page, scope: string, format: RegExp): Promise<
   await panel.evaluate(() => {
     const w = window as unknown as { exportUrl?: string };
     w.exportUrl = undefined;
+    // A finished export's frame lingers a while (lib/session-io-client.ts): look for a new one.
+    const earlier = new Set(document.querySelectorAll('iframe[title="Export download"]'));
     new MutationObserver((_, observer) => {
-      const frame = document.querySelector<HTMLIFrameElement>('iframe[title="Export download"]');
+      const frame = [...document.querySelectorAll<HTMLIFrameElement>('iframe[title="Export download"]')].find((f) => !earlier.has(f));
       if (frame) {
         w.exportUrl = frame.src;
         observer.disconnect();
