@@ -4,6 +4,8 @@
  * capture lag (docs/benchmarks.md, section 2). Writes N records in transactions of `tx` puts each, in a plain
  * page (the extension's service worker uses the same IndexedDB backend), and prints microseconds per record:
  * `total` is throughput (until each transaction completed), `sync` the calling thread's own time in put().
+ * Then what count() costs per stored frame, on the index the panel's all-connections view uses and on a
+ * primary key range (the panel's first rows at 1M frames, docs/benchmarks.md, section 4).
  *
  *   node bench/idb-probe.mjs [--n 20000]
  */
@@ -62,15 +64,36 @@ try {
       return { totalUs: ((performance.now() - t0) * 1000) / n, syncUs: (sync * 1000) / n };
     }
     const key = ['sessionId', 'connectionId', 'seq'];
+    // Counting: the panel's unfiltered view counts its rows before it shows them (lib/frame-query.ts).
+    const countDb = await open(true, key);
+    for (let first = 0; first < n; first += 10_000) {
+      const tx = countDb.transaction('frames', 'readwrite');
+      for (let i = first; i < Math.min(n, first + 10_000); i++) tx.objectStore('frames').put(frame(i));
+      await new Promise((resolve) => (tx.oncomplete = resolve));
+    }
+    const timed = async (request) => {
+      const t0 = performance.now();
+      await new Promise((resolve) => (request(countDb.transaction('frames').objectStore('frames')).onsuccess = resolve));
+      return ((performance.now() - t0) * 1000) / n;
+    };
+    const counts = {
+      'count() of the bySessionTime index range (all connections view)': await timed((store) => store.index('bySessionTime').count(IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity]))),
+      'count() of a primary key range (one connection view)': await timed((store) => store.count(IDBKeyRange.bound([sessionId, connectionId, -Infinity], [sessionId, connectionId, Infinity]))),
+    };
+    countDb.close();
     return {
+      counts,
       'one record per frame, as stored now (compound key, bySessionTime index)': await run(true, key, (i) => [frame(i)], 1000),
       'one record per frame, no index': await run(false, key, (i) => [frame(i)], 1000),
       'a tiny record per frame (the value 1, out-of-line key)': await run(false, null, (i) => [1, i], 1000),
       'one record per 100 frames (an array of them)': await run(false, null, (i) => [Array.from({ length: 100 }, (_, j) => frame(i + j)), i], 10, 100),
     };
   }, n);
+  const { counts, ...writes } = results;
   console.log(`IndexedDB cost per frame, ${n} frames, Chromium at ${CHROMIUM}`);
-  console.log(table(['record shape', 'µs per frame (throughput)', 'µs per frame (calling thread)'], Object.entries(results).map(([k, v]) => [k, v.totalUs.toFixed(1), v.syncUs.toFixed(1)])));
+  console.log(table(['record shape', 'µs per frame (throughput)', 'µs per frame (calling thread)'], Object.entries(writes).map(([k, v]) => [k, v.totalUs.toFixed(1), v.syncUs.toFixed(1)])));
+  console.log();
+  console.log(table(['counting the stored frames', 'µs per frame'], Object.entries(counts).map(([k, v]) => [k, v.toFixed(2)])));
 } finally {
   await context.close();
   server.close();
