@@ -155,7 +155,17 @@ export class FrameSequence extends ScopedRange {
     const before = this.total;
     const previousLast = this.last;
     let total: number;
-    if (!previousLast || this.total < FULL_RECOUNT_BELOW) {
+    const kept = await this.keptRowCount();
+    if (kept !== undefined) {
+      // Exact, and free: the writers keep it (SessionRecord.rowCount). Counting the view instead took 18 s at 1M.
+      total = kept;
+      if (previousLast) {
+        // Read after `kept`, so rows stored meanwhile can only make `appended` larger: more rows than the known
+        // ones plus those after the last means rows landed before it (positions moved); fewer, that rows went.
+        const appended = await this.countAfter(previousLast);
+        if (kept > before + appended || kept < before) this.dropCheckpoints();
+      }
+    } else if (!previousLast || this.total < FULL_RECOUNT_BELOW) {
       total = await this.source().count(this.fullRange());
       // Rows that did not all land after the last known one (cleared, or stored out of time order): positions
       // of earlier rows moved, so checkpoints are stale.
@@ -181,6 +191,13 @@ export class FrameSequence extends ScopedRange {
       if (total > before) this.checkpointsComplete = false;
     }
     return total !== before;
+  }
+
+  /** The view's row count as its writers keep it, or undefined for records stored before they did. */
+  private async keptRowCount(): Promise<number | undefined> {
+    const record = this.byConnection ? await this.db.get('connections', this.scope.connectionId!) : await this.db.get('sessions', this.scope.sessionId);
+    const count = record?.rowCount;
+    return typeof count === 'number' && Number.isInteger(count) && count >= 0 ? count : undefined;
   }
 
   private dropCheckpoints(): void {

@@ -307,6 +307,7 @@ function toConnectionRecord(c: PortableConnection, id: string, sessionId: string
     sentBytes: 0,
     receivedBytes: 0,
     lastSeq: 0,
+    rowCount: c.rows.length,
   };
   for (const key of ['openedAt', 'closedAt', 'closeCode', 'closeReason', 'wasClean', 'initiator'] as const) {
     if (c[key] !== undefined) (record as unknown as Record<string, unknown>)[key] = c[key];
@@ -380,6 +381,7 @@ export async function writeImportedSession(db: InspectorDatabase, portable: Port
       connectionCount: connectionRecords.length,
       frameCount,
       bytes,
+      rowCount: total,
     };
     await db.put('sessions', session);
   } catch (error) {

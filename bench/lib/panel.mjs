@@ -79,10 +79,11 @@ function seedInWorker({ frames, tabId, txRows }) {
       id: connectionId, sessionId, url, protocols: [], protocol: '', extensions: '', frameUrl: 'https://feed.example.test/',
       pageUrl: 'https://feed.example.test/', startedAt, openedAt: startedAt, state: 'open', errored: false,
       sentCount: sent, receivedCount: frames - sent, sentBytes, receivedBytes: bytes - sentBytes, lastSeq: seq - 1,
+      rowCount: seq - 1, // the open row and every frame, as the background's writer keeps it
     });
     tx.objectStore('sessions').put({
       id: sessionId, tabId, pageUrl: 'https://feed.example.test/', title: 'Benchmark feed', startedAt, lastActivity: now,
-      source: 'captured', connectionCount: 1, frameCount: frames, bytes,
+      source: 'captured', connectionCount: 1, frameCount: frames, bytes, rowCount: seq - 1,
     });
     await done(tx);
     db.close();

@@ -3,7 +3,8 @@ import { describe, expect, it, vi } from 'vitest';
 
 // fake-indexeddb is slow at cursor advance; these tests page through a few thousand rows.
 vi.setConfig({ testTimeout: 60_000 });
-import { openFrameStore, type FrameRecord, type InspectorDatabase } from '@/lib/frame-store';
+import { ensureSession, newSession, openFrameStore, writeEvents, type FrameRecord, type InspectorDatabase } from '@/lib/frame-store';
+import type { WireEvent } from '@/lib/protocol';
 import { CHECKPOINT_EVERY, FilteredFrames, FrameSequence, compareByTime, refOf, searchAllSessions } from '@/lib/frame-query';
 import { compileFilter, emptyFilter } from '@/lib/filters';
 
@@ -100,6 +101,64 @@ describe('FrameSequence, all connections by time', () => {
     expect(await view.refresh()).toBe(true);
     expect(view.total).toBe(3002);
     expect(ids(await view.rows(3000, 5))).toEqual(['a#5000', 'b#5000']);
+  });
+});
+
+describe('FrameSequence, with the row counts its writers keep', () => {
+  const textFrame = (connectionId: string, seq: number, time: number): WireEvent => ({
+    k: 'frame', connectionId, seq, time, dir: 'send', opcode: 1, encoding: 'text', payload: `p${seq}`, size: 2, origin: 'page', status: 'sent',
+  });
+
+  it('takes its total from the session and connection records, not from counting, and it is exact', async () => {
+    const db = await freshDb();
+    await ensureSession(db, newSession({ id: 's', pageUrl: 'https://x/', startedAt: 1 }));
+    const batch1: WireEvent[] = [
+      { k: 'connect', connectionId: 'a', url: 'wss://x/a', protocols: [], frameUrl: '', time: 1 },
+      { k: 'open', connectionId: 'a', seq: 1, time: 2, protocol: '', extensions: '' },
+      ...Array.from({ length: 40 }, (_, i) => textFrame('a', i + 2, 10 + i)),
+      { k: 'connect', connectionId: 'b', url: 'wss://x/b', protocols: [], frameUrl: '', time: 3 },
+      ...Array.from({ length: 25 }, (_, i) => textFrame('b', i + 1, 10.5 + i)),
+    ];
+    await writeEvents(db, 's', 'https://x/', batch1);
+    await writeEvents(db, 's', 'https://x/', batch1.slice(0, 20)); // a resend after a restart: stored once
+    await writeEvents(db, 's', 'https://x/', [textFrame('a', 42, 90)], { skipFrames: true }); // paused: not stored
+    expect((await db.get('sessions', 's'))?.rowCount).toBe(66);
+    expect((await db.get('connections', 'a'))?.rowCount).toBe(41);
+
+    const indexCount = vi.spyOn(IDBIndex.prototype, 'count');
+    const storeCount = vi.spyOn(IDBObjectStore.prototype, 'count');
+    const all = new FrameSequence(db, { sessionId: 's', connectionId: null });
+    await all.refresh();
+    const one = new FrameSequence(db, { sessionId: 's', connectionId: 'b' });
+    await one.refresh();
+    expect(indexCount).not.toHaveBeenCalled();
+    expect(storeCount).not.toHaveBeenCalled();
+    indexCount.mockRestore();
+    storeCount.mockRestore();
+    expect(all.total).toBe(await db.countFromIndex('frames', 'bySessionTime', IDBKeyRange.bound(['s', -Infinity], ['s', Infinity])));
+    expect(one.total).toBe(25);
+    expect((await all.rows(0, 3)).map((r) => `${r.connectionId}#${r.seq}`)).toEqual(['a#1', 'a#2', 'b#1']);
+
+    // Later rows are appended to the count; rows that land before the last known one drop the checkpoints.
+    await writeEvents(db, 's', 'https://x/', [textFrame('b', 26, 500)]);
+    expect(await all.refresh()).toBe(true);
+    expect(all.total).toBe(67);
+    expect(await all.buildCheckpoints(new AbortController().signal)).toBe(true);
+    await writeEvents(db, 's', 'https://x/', [{ k: 'connect', connectionId: 'c', url: 'wss://x/c', protocols: [], frameUrl: '', time: 4 }, textFrame('c', 1, 5)]);
+    await all.refresh();
+    expect(all.total).toBe(68);
+    expect(all.indexed).toBe(false);
+    expect((await all.rows(0, 3)).map((r) => `${r.connectionId}#${r.seq}`)).toEqual(['a#1', 'c#1', 'a#2']);
+  });
+
+  it('counts sessions stored before the writers kept a count', async () => {
+    const db = await freshDb();
+    const { rowCount: _dropped, ...old } = newSession({ id: 's', pageUrl: 'https://x/', startedAt: 1 });
+    await ensureSession(db, old);
+    await put(db, Array.from({ length: 30 }, (_, i) => frame('s', 'c', i + 1, i)));
+    const view = new FrameSequence(db, { sessionId: 's', connectionId: null });
+    await view.refresh();
+    expect(view.total).toBe(30);
   });
 });
 

@@ -194,6 +194,10 @@ describe('Chrome HAR import', () => {
     expect(chat).toMatchObject({ url: 'wss://chat.example.test/socket?room=42', protocol: 'chat.v2', sentCount: 3, receivedCount: 2, lastSeq: 5 });
     expect(metrics.url).toBe('wss://metrics.example.test/live');
     const rows = await framesOf(result.sessionId, chat.id);
+    // The row counts the panel reads instead of counting (lib/frame-query.ts): exact.
+    const allRows = await db.countFromIndex('frames', 'bySessionTime', IDBKeyRange.bound([result.sessionId, -Infinity], [result.sessionId, Infinity]));
+    expect(session.rowCount).toBe(allRows);
+    expect(chat.rowCount).toBe(rows.length);
     expect(new Uint8Array(rows[2].data as ArrayBuffer)).toEqual(Uint8Array.from([0, 1, 2, 253, 254, 255]));
     expect(new Uint8Array(rows[4].data as ArrayBuffer)).toEqual(Uint8Array.from([0xde, 0xad, 0xbe, 0xef]));
   });
