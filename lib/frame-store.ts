@@ -2,19 +2,32 @@
  * The frame store: sessions, connections and frames in IndexedDB (via idb), shared by the background (writes)
  * and the panel (reads straight from the same extension-origin database).
  *
- * Keys are chosen so that everything the panel pages through is a key range, never a scan:
- * - frames: primary key [sessionId, connectionId, seq]: one connection's rows in order; a whole session's rows
- *   deleted with one range delete; writes idempotent (a batch resent after a worker restart overwrites nothing,
- *   see writeEvents).
- * - frames.bySessionTime [sessionId, time]: all connections of a session, interleaved by time.
+ * Rows (frames and open/close/error events) are kept in chunks: one record holds up to CHUNK_ROWS consecutive
+ * rows of a session. Why: this Chromium's IndexedDB costs 100–400 µs per record whatever it holds, and 2–6 µs
+ * per row when 100 rows share one (`node bench/idb-probe.mjs`); one record per frame made a 100,000-frame burst
+ * take 15 s to store.
+ *
+ * Every row has two positions, given by its writer in the transaction that stores it: `pos` in its session (the
+ * order the background received the rows: the page's order within a frame context) and `cpos` in its connection.
+ * Positions are dense, so everything the panel pages through is a key range, never a count or a scan:
+ * - chunks: primary key [sessionId, pos of its first row]; row N of a session is in the chunk with the greatest
+ *   key ≤ [s, N] (at most CHUNK_ROWS − 1 back). A whole session is one range delete.
+ * - chunks.byConnectionPos (multiEntry) [sessionId, connectionId, cpos of the connection's first row in it]:
+ *   row N of one connection, the same way.
+ * - chunks.byConnectionSeq (multiEntry) [sessionId, connectionId, its first seq in it]: a row by seq.
  * - connections.bySession [sessionId, startedAt]; sessions.byStartedAt, sessions.byTab [tabId, startedAt].
+ * Writes are idempotent: a batch resent after a worker restart stores nothing twice (see writeEvents).
  */
 import { openDB, unwrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
 import type { ConnectionInitiator, Direction, FrameOrigin, FrameStatus, Opcode, WireEvent } from './protocol';
 import { base64ToBytes, decodePayload, toArrayBuffer } from './wire';
 
 export const DB_NAME = 'websocket-inspector';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
+/** Rows per chunk at most: a read at position N looks back at most this far for the chunk that holds it. */
+export const CHUNK_ROWS = 256;
+/** A chunk is sealed once its payloads reach this, so reading a screenful never pulls much more than it shows. */
+export const CHUNK_BYTES = 1 << 20;
 
 export type RowKind = 'frame' | 'open' | 'close' | 'error';
 
@@ -34,11 +47,10 @@ export interface SessionRecord {
   /** Payload bytes stored for this session (frames only), for retention. */
   bytes: number;
   /**
-   * Rows in the frames store for this session (frames and open/close/error rows), kept by every writer in the
-   * transaction that writes them: counting an index range costs ~10 µs a row (18 s at 1M before the panel's first
-   * rows). Absent on sessions stored before it existed; readers then count.
+   * Rows stored for this session (frames and open/close/error rows): the next row's `pos`. Kept by every writer in
+   * the transaction that writes the rows.
    */
-  rowCount?: number;
+  rowCount: number;
 }
 
 export type ConnectionState = 'connecting' | 'open' | 'closed' | 'error';
@@ -70,13 +82,18 @@ export interface ConnectionRecord {
   lastSeq: number;
   /** 'replay' for connections the inspector opened to replay a sequence. Absent means the page. */
   initiator?: ConnectionInitiator;
-  /** Rows in the frames store for this connection; see SessionRecord.rowCount. */
-  rowCount?: number;
+  /** Rows stored for this connection: the next row's `cpos`. See SessionRecord.rowCount. */
+  rowCount: number;
 }
 
+/** One row as readers see it. */
 export interface FrameRecord {
   sessionId: string;
   connectionId: string;
+  /** Position in the session (0-based, dense). Set on every row read from the store. */
+  pos?: number;
+  /** Position in the connection (0-based, dense). Set on every row read from the store. */
+  cpos?: number;
   /** Order within the connection, as the page saw it (open, frames, error and close share one sequence). */
   seq: number;
   /** Wall-clock milliseconds since the epoch, sub-millisecond precision. */
@@ -102,6 +119,21 @@ export interface FrameRecord {
   rule?: string;
 }
 
+/** A row as a chunk keeps it: its session and `pos` come from the chunk. */
+export type ChunkRow = Omit<FrameRecord, 'sessionId' | 'pos'> & { cpos: number };
+
+/** Consecutive rows of one session (see the module comment). */
+export interface FrameChunk {
+  sessionId: string;
+  /** `pos` of rows[0]; row i has pos + i. */
+  pos: number;
+  rows: ChunkRow[];
+  /** Per connection with rows here: [sessionId, connectionId, cpos of its first row here]. */
+  connPos: [string, string, number][];
+  /** Per connection with rows here: [sessionId, connectionId, seq of its first row here]. */
+  connSeq: [string, string, number][];
+}
+
 export interface RetentionSettings {
   maxSessions: number;
   maxBytes: number;
@@ -119,10 +151,10 @@ export interface InspectorDB extends DBSchema {
     value: ConnectionRecord;
     indexes: { bySession: [string, number] };
   };
-  frames: {
-    key: [string, string, number];
-    value: FrameRecord;
-    indexes: { bySessionTime: [string, number] };
+  chunks: {
+    key: [string, number];
+    value: FrameChunk;
+    indexes: { byConnectionPos: [string, string, number]; byConnectionSeq: [string, string, number] };
   };
   settings: {
     key: string;
@@ -135,20 +167,120 @@ export type InspectorDatabase = IDBPDatabase<InspectorDB>;
 /** Opens (and creates or migrates) the database. Each version's step runs once, in order. */
 export function openFrameStore(name = DB_NAME): Promise<InspectorDatabase> {
   return openDB<InspectorDB>(name, DB_VERSION, {
-    upgrade(db, oldVersion) {
+    upgrade(db, oldVersion, _newVersion, transaction) {
       if (oldVersion < 1) {
         const sessions = db.createObjectStore('sessions', { keyPath: 'id' });
         sessions.createIndex('byStartedAt', 'startedAt');
         sessions.createIndex('byTab', ['tabId', 'startedAt']);
         const connections = db.createObjectStore('connections', { keyPath: 'id' });
         connections.createIndex('bySession', ['sessionId', 'startedAt']);
-        const frames = db.createObjectStore('frames', { keyPath: ['sessionId', 'connectionId', 'seq'] });
-        frames.createIndex('bySessionTime', ['sessionId', 'time']);
         db.createObjectStore('settings');
       }
-      // Later versions add `if (oldVersion < 2) { … }` here.
+      if (oldVersion < 2) {
+        const chunks = db.createObjectStore('chunks', { keyPath: ['sessionId', 'pos'] });
+        chunks.createIndex('byConnectionPos', 'connPos', { multiEntry: true });
+        chunks.createIndex('byConnectionSeq', 'connSeq', { multiEntry: true });
+        // Version 1 kept one record per row in `frames`: move them into chunks, then drop the store.
+        if (oldVersion === 1) void migrateRowsToChunks(db as unknown as IDBPDatabase<unknown>, transaction as unknown as LegacyUpgradeTx);
+      }
     },
   });
+}
+
+type LegacyUpgradeTx = IDBPTransaction<unknown, string[], 'versionchange'>;
+
+/**
+ * Version 1 → 2, inside the upgrade transaction: every session's rows in time order (version 1's all-connections
+ * order), chunked, with the counts the writers now keep. Only IndexedDB requests are awaited, so the transaction
+ * stays alive; a failure aborts it and version 1 stays as it was.
+ */
+async function migrateRowsToChunks(db: IDBPDatabase<unknown>, tx: LegacyUpgradeTx): Promise<void> {
+  const frames = tx.objectStore('frames');
+  const chunks = tx.objectStore('chunks');
+  const sessions = tx.objectStore('sessions');
+  const connections = tx.objectStore('connections');
+  for (const session of (await sessions.getAll()) as SessionRecord[]) {
+    const counts = new Map<string, number>();
+    const builder = new ChunkBuilder(session.id, 0);
+    let cursor = await frames.index('bySessionTime').openCursor(IDBKeyRange.bound([session.id, -Infinity], [session.id, Infinity]));
+    while (cursor) {
+      const row = toChunkRow(cursor.value as FrameRecord, counts.get((cursor.value as FrameRecord).connectionId) ?? 0);
+      counts.set(row.connectionId, row.cpos + 1);
+      const sealed = builder.add(row);
+      if (sealed) void chunks.put(sealed);
+      cursor = await cursor.continue();
+    }
+    const last = builder.seal();
+    if (last) void chunks.put(last);
+    session.rowCount = builder.nextPos;
+    void sessions.put(session);
+    for (const connection of (await connections.index('bySession').getAll(IDBKeyRange.bound([session.id, -Infinity], [session.id, Infinity]))) as ConnectionRecord[]) {
+      connection.rowCount = counts.get(connection.id) ?? 0;
+      void connections.put(connection);
+    }
+  }
+  db.deleteObjectStore('frames');
+}
+
+/**
+ * Groups rows, in session order, into chunks: at most CHUNK_ROWS rows, sealed early once their payloads reach
+ * CHUNK_BYTES. Rows get `pos` from the builder; the caller gives each row's `cpos`.
+ */
+export class ChunkBuilder {
+  private readonly sessionId: string;
+  /** `pos` of the next row added. */
+  nextPos: number;
+  private rows: ChunkRow[] = [];
+  private bytes = 0;
+  private connPos: [string, string, number][] = [];
+  private connSeq: [string, string, number][] = [];
+  private seen = new Set<string>();
+
+  constructor(sessionId: string, firstPos: number) {
+    this.sessionId = sessionId;
+    this.nextPos = firstPos;
+  }
+
+  /** Adds a row (its `cpos` set by the caller); returns a chunk when that filled it. */
+  add(row: ChunkRow): FrameChunk | undefined {
+    if (!this.seen.has(row.connectionId)) {
+      this.seen.add(row.connectionId);
+      this.connPos.push([this.sessionId, row.connectionId, row.cpos]);
+      this.connSeq.push([this.sessionId, row.connectionId, row.seq]);
+    }
+    this.rows.push(row);
+    this.nextPos++;
+    this.bytes += row.size + (row.original === undefined ? 0 : typeof row.original === 'string' ? row.original.length : row.original.byteLength);
+    return this.rows.length >= CHUNK_ROWS || this.bytes >= CHUNK_BYTES ? this.seal() : undefined;
+  }
+
+  /** The rows added since the last chunk, as a chunk (undefined if none). */
+  seal(): FrameChunk | undefined {
+    if (this.rows.length === 0) return undefined;
+    const chunk: FrameChunk = { sessionId: this.sessionId, pos: this.nextPos - this.rows.length, rows: this.rows, connPos: this.connPos, connSeq: this.connSeq };
+    this.rows = [];
+    this.bytes = 0;
+    this.connPos = [];
+    this.connSeq = [];
+    this.seen = new Set();
+    return chunk;
+  }
+}
+
+/** A row as a chunk keeps it: without its session and session position, with its connection position. */
+export function toChunkRow(row: FrameRecord, cpos: number): ChunkRow {
+  const { sessionId: _session, pos: _pos, ...rest } = row;
+  return { ...rest, cpos };
+}
+
+/** A chunk's rows as readers see them (the structured clone's objects, completed in place). */
+export function rowsOfChunk(chunk: FrameChunk): FrameRecord[] {
+  const rows = chunk.rows as FrameRecord[];
+  for (let i = 0; i < rows.length; i++) {
+    rows[i].sessionId = chunk.sessionId;
+    rows[i].pos = chunk.pos + i;
+  }
+  return rows;
 }
 
 export function newSession(fields: Partial<SessionRecord> & Pick<SessionRecord, 'id' | 'pageUrl' | 'startedAt'>): SessionRecord {
@@ -188,7 +320,7 @@ export interface WriteResult {
   written: number;
 }
 
-type WriteTx = IDBPTransaction<InspectorDB, ('sessions' | 'connections' | 'frames')[], 'readwrite'>;
+type WriteTx = IDBPTransaction<InspectorDB, ('sessions' | 'connections' | 'chunks')[], 'readwrite'>;
 
 /**
  * Writes wire events of one session in one transaction. Idempotent: a connect for a known connection and any
@@ -203,21 +335,29 @@ export async function writeEvents(
   events: WireEvent[],
   options: { skipFrames?: boolean } = {},
 ): Promise<WriteResult> {
-  const tx: WriteTx = db.transaction(['sessions', 'connections', 'frames'], 'readwrite');
+  const tx: WriteTx = db.transaction(['sessions', 'connections', 'chunks'], 'readwrite');
   const connectionStore = tx.objectStore('connections');
-  // Frames go through the raw store: idb's wrapper adds a promise and two listeners per put, which was a fifth of
-  // the service worker's time in a 100k-frame burst. A failed put aborts the transaction, so tx.done still rejects.
-  const frameStore = unwrap(tx.objectStore('frames'));
+  const sessionStore = tx.objectStore('sessions');
+  // Chunks go through the raw store: idb's wrapper adds a promise and two listeners per put. A failed put aborts
+  // the transaction, so tx.done still rejects.
+  const chunkStore = unwrap(tx.objectStore('chunks'));
 
   const ids = new Set<string>();
   for (const event of events) ids.add(event.connectionId);
   const connections = new Map<string, ConnectionRecord>();
-  await Promise.all(
-    [...ids].map(async (id) => {
+  const [session] = await Promise.all([
+    sessionStore.get(sessionId),
+    ...[...ids].map(async (id) => {
       const record = await connectionStore.get(id);
       if (record) connections.set(id, record);
     }),
-  );
+  ]);
+  if (!session) {
+    // Deleted (cleared) while its page kept capturing: there is nothing to list the rows under.
+    await tx.done;
+    return { connectionIds: [], written: 0 };
+  }
+  const chunks = new ChunkBuilder(sessionId, session.rowCount ?? 0);
 
   const touched = new Set<string>();
   let newConnections = 0;
@@ -270,7 +410,8 @@ export async function writeEvents(
     connection.lastSeq = event.seq;
     touched.add(connection.id);
     lastTime = Math.max(lastTime, event.time);
-    const row: FrameRecord = { sessionId, connectionId: connection.id, seq: event.seq, time: event.time, kind: event.k, size: 0 };
+    connection.rowCount ??= 0;
+    const row: ChunkRow = { connectionId: connection.id, seq: event.seq, time: event.time, kind: event.k, size: 0, cpos: connection.rowCount };
     switch (event.k) {
       case 'open':
         connection.state = 'open';
@@ -319,24 +460,22 @@ export async function writeEvents(
         break;
       }
     }
-    frameStore.put(row);
+    connection.rowCount++;
+    const sealed = chunks.add(row);
+    if (sealed) chunkStore.put(sealed);
     written++;
-    // Only a count kept from the connection's first row is exact: older records have none and stay without.
-    if (connection.rowCount !== undefined) connection.rowCount++;
   }
+  const last = chunks.seal();
+  if (last) chunkStore.put(last);
 
   for (const id of touched) void connectionStore.put(connections.get(id)!);
   if (touched.size > 0) {
-    const sessions = tx.objectStore('sessions');
-    const session = await sessions.get(sessionId);
-    if (session) {
-      session.connectionCount += newConnections;
-      session.frameCount += newFrames;
-      session.bytes += newBytes;
-      if (session.rowCount !== undefined) session.rowCount += written;
-      session.lastActivity = Math.max(session.lastActivity, lastTime);
-      void sessions.put(session);
-    }
+    session.connectionCount += newConnections;
+    session.frameCount += newFrames;
+    session.bytes += newBytes;
+    session.rowCount = chunks.nextPos;
+    session.lastActivity = Math.max(session.lastActivity, lastTime);
+    void sessionStore.put(session);
   }
   await tx.done;
   return { connectionIds: [...touched], written };
@@ -344,8 +483,8 @@ export async function writeEvents(
 
 /** Deletes a session with its connections and frames. */
 export async function deleteSession(db: InspectorDatabase, sessionId: string): Promise<void> {
-  const tx = db.transaction(['sessions', 'connections', 'frames'], 'readwrite');
-  void tx.objectStore('frames').delete(IDBKeyRange.bound([sessionId], [sessionId, []]));
+  const tx = db.transaction(['sessions', 'connections', 'chunks'], 'readwrite');
+  void tx.objectStore('chunks').delete(IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity]));
   const connections = tx.objectStore('connections');
   let cursor = await connections.index('bySession').openKeyCursor(IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity]));
   while (cursor) {
@@ -358,8 +497,8 @@ export async function deleteSession(db: InspectorDatabase, sessionId: string): P
 
 /** Deletes everything captured or imported. Settings stay. */
 export async function clearAll(db: InspectorDatabase): Promise<void> {
-  const tx = db.transaction(['sessions', 'connections', 'frames'], 'readwrite');
-  await Promise.all([tx.objectStore('sessions').clear(), tx.objectStore('connections').clear(), tx.objectStore('frames').clear(), tx.done]);
+  const tx = db.transaction(['sessions', 'connections', 'chunks'], 'readwrite');
+  await Promise.all([tx.objectStore('sessions').clear(), tx.objectStore('connections').clear(), tx.objectStore('chunks').clear(), tx.done]);
 }
 
 export async function listSessions(db: InspectorDatabase): Promise<SessionRecord[]> {
@@ -371,9 +510,66 @@ export async function listConnections(db: InspectorDatabase, sessionId: string):
   return db.getAllFromIndex('connections', 'bySession', IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity]));
 }
 
-/** Every row of one connection in seq order (for tests, export and small sessions; the panel pages instead). */
+/** Session rows [start, start + count), in session order. */
+export async function readSessionRows(db: InspectorDatabase, sessionId: string, start: number, count: number): Promise<FrameRecord[]> {
+  if (count <= 0) return [];
+  const end = start + count;
+  const chunks = await db.getAll('chunks', IDBKeyRange.bound([sessionId, start - CHUNK_ROWS + 1], [sessionId, end - 1]));
+  const rows: FrameRecord[] = [];
+  for (const chunk of chunks) {
+    for (const row of rowsOfChunk(chunk)) if (row.pos! >= start && row.pos! < end) rows.push(row);
+  }
+  return rows;
+}
+
+/** Rows [start, start + count) of one connection (by `cpos`), in order. */
+export async function readConnectionRows(db: InspectorDatabase, sessionId: string, connectionId: string, start: number, count: number): Promise<FrameRecord[]> {
+  if (count <= 0) return [];
+  const end = start + count;
+  const range = IDBKeyRange.bound([sessionId, connectionId, start - CHUNK_ROWS + 1], [sessionId, connectionId, end - 1]);
+  const chunks = await db.getAllFromIndex('chunks', 'byConnectionPos', range);
+  const rows: FrameRecord[] = [];
+  for (const chunk of chunks) {
+    for (const row of rowsOfChunk(chunk)) if (row.connectionId === connectionId && row.cpos! >= start && row.cpos! < end) rows.push(row);
+  }
+  return rows;
+}
+
+/** The `cpos` of the first row of a connection with seq ≥ `seq` (its row count if there is none). */
+export async function connectionPositionOfSeq(db: InspectorDatabase, sessionId: string, connectionId: string, seq: number): Promise<number> {
+  const index = db.transaction('chunks').store.index('byConnectionSeq');
+  // The chunk that holds `seq` if any starts at or before it; otherwise the answer is that chunk's first row.
+  const holder = await index.openCursor(IDBKeyRange.bound([sessionId, connectionId, -Infinity], [sessionId, connectionId, seq]), 'prev');
+  const chunk = holder?.value ?? (await index.get(IDBKeyRange.bound([sessionId, connectionId, seq], [sessionId, connectionId, Infinity])));
+  if (!chunk) {
+    const connection = await db.get('connections', connectionId);
+    return connection?.rowCount ?? 0;
+  }
+  let after: number | undefined;
+  for (const row of chunk.rows) {
+    if (row.connectionId !== connectionId) continue;
+    if (row.seq >= seq) return row.cpos;
+    after = row.cpos + 1;
+  }
+  return after!;
+}
+
+/** One row by its connection and seq. */
+export async function getRow(db: InspectorDatabase, sessionId: string, connectionId: string, seq: number): Promise<FrameRecord | undefined> {
+  const cpos = await connectionPositionOfSeq(db, sessionId, connectionId, seq);
+  const [row] = await readConnectionRows(db, sessionId, connectionId, cpos, 1);
+  return row?.seq === seq ? row : undefined;
+}
+
+/** Every row of one connection in order (for tests, export and small sessions; the panel pages instead). */
 export async function connectionFrames(db: InspectorDatabase, sessionId: string, connectionId: string): Promise<FrameRecord[]> {
-  return db.getAll('frames', IDBKeyRange.bound([sessionId, connectionId, -Infinity], [sessionId, connectionId, Infinity]));
+  return readConnectionRows(db, sessionId, connectionId, 0, Number.MAX_SAFE_INTEGER - CHUNK_ROWS);
+}
+
+/** Every row of one session in session order (for tests and small sessions). */
+export async function sessionFrames(db: InspectorDatabase, sessionId: string): Promise<FrameRecord[]> {
+  const chunks = await db.getAll('chunks', IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity]));
+  return chunks.flatMap(rowsOfChunk);
 }
 
 export async function getRetention(db: InspectorDatabase): Promise<RetentionSettings> {

@@ -9,7 +9,7 @@
  */
 import type { BackgroundToPanelMessage, PanelToBackgroundMessage, WireCommand } from './protocol';
 import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
-import { latestSessionForTab, listConnections, listSessions, type ConnectionRecord, type FrameRecord, type InspectorDatabase, type SessionRecord } from './frame-store';
+import { latestSessionForTab, listConnections, listSessions, readConnectionRows, type ConnectionRecord, type FrameRecord, type InspectorDatabase, type SessionRecord } from './frame-store';
 import { FilteredFrames, FrameSequence, refOf, searchAllSessions, type RowRef, type SearchHit } from './frame-query';
 import { compileFilter, emptyFilter, isEmptyFilter, parseSavedFilters, upsertSavedFilter, type FrameFilter, type SavedFilter } from './filters';
 import type { TimeMode } from './message-format';
@@ -127,7 +127,6 @@ export class PanelState {
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
-  private checkpointAbort: AbortController | undefined;
   private searchAbort: AbortController | undefined;
   private readonly pendingCommands = new Map<string, (result: CommandResult) => void>();
   private scrollVersion = 0;
@@ -175,7 +174,6 @@ export class PanelState {
   dispose(): void {
     this.disposed = true;
     this.viewToken++;
-    this.checkpointAbort?.abort();
     this.searchAbort?.abort();
     clearTimeout(this.refreshTimer);
     try {
@@ -439,7 +437,6 @@ export class PanelState {
    */
   private async rebuildView(keepSelection = false): Promise<void> {
     const token = ++this.viewToken;
-    this.checkpointAbort?.abort();
     this.sequence = undefined;
     this.filtered = undefined;
     const keep = keepSelection && this.selected ? refOf(this.selected) : undefined;
@@ -470,15 +467,8 @@ export class PanelState {
       this.shown = sequence.total;
       this.scanning = false;
       this.dataVersion++;
-      this.buildCheckpointsInBackground(sequence);
       await this.restoreSelection(token, keep);
     }
-  }
-
-  private buildCheckpointsInBackground(sequence: FrameSequence): void {
-    const abort = new AbortController();
-    this.checkpointAbort = abort;
-    void sequence.buildCheckpoints(abort.signal).catch(() => undefined);
   }
 
   private async restoreSelection(token: number, keep: RowRef | undefined): Promise<void> {
@@ -488,11 +478,7 @@ export class PanelState {
     }
     let index = -1;
     if (this.filtered) index = this.filtered.positionOf(keep);
-    else if (this.sequence) {
-      const inScope = this.connectionId === null || keep.connectionId === this.connectionId;
-      if (inScope) index = await this.sequence.positionOf(keep);
-      if (index >= this.sequence.total) index = -1;
-    }
+    else if (this.sequence) index = this.sequence.positionOf(keep);
     if (token !== this.viewToken) return;
     if (index < 0) this.clearSelection();
     else {
@@ -586,7 +572,6 @@ export class PanelState {
       } else if (changed) {
         this.shown = sequence.total;
         this.dataVersion++;
-        if (!sequence.indexed) this.buildCheckpointsInBackground(sequence);
       }
     })();
     try {
@@ -626,8 +611,7 @@ export class PanelState {
       if (connection.lastSeq <= (before?.lastSeq ?? -Infinity)) continue;
       if (before && ((decoding.detection(connection.id)?.id ?? null) !== null || before.rows >= DETECT_FRAMES)) continue;
       try {
-        const range = IDBKeyRange.bound([sessionId, connection.id, -Infinity], [sessionId, connection.id, Infinity]);
-        const [rows, override] = await Promise.all([db.getAll('frames', range, DETECT_FRAMES), before ? undefined : db.get('settings', decoderOverrideKey(connection.id))]);
+        const [rows, override] = await Promise.all([readConnectionRows(db, sessionId, connection.id, 0, DETECT_FRAMES), before ? undefined : db.get('settings', decoderOverrideKey(connection.id))]);
         if (rows.length === 0 || decoding !== this.decoding) continue;
         if (typeof override === 'string') decoding.setOverride(connection.id, override);
         const previous = decoding.decoderId(connection.id);
@@ -752,7 +736,7 @@ export class PanelState {
     this.connectionId = hit.row.connectionId;
     await this.rebuildView();
     if (!this.sequence) return;
-    const index = await this.sequence.positionOf(refOf(hit.row));
+    const index = this.sequence.positionOf(refOf(hit.row));
     this.follow = false;
     await this.select(index, { open: true });
   }

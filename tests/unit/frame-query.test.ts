@@ -1,11 +1,11 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it, vi } from 'vitest';
 
-// fake-indexeddb is slow at cursor advance; these tests page through a few thousand rows.
+// fake-indexeddb is slow; these tests page through a few thousand rows.
 vi.setConfig({ testTimeout: 60_000 });
-import { ensureSession, newSession, openFrameStore, writeEvents, type FrameRecord, type InspectorDatabase } from '@/lib/frame-store';
-import type { WireEvent } from '@/lib/protocol';
-import { CHECKPOINT_EVERY, FilteredFrames, FrameSequence, compareByTime, refOf, searchAllSessions } from '@/lib/frame-query';
+import { CHUNK_ROWS, ensureSession, newSession, openFrameStore, writeEvents, type FrameRecord, type InspectorDatabase } from '@/lib/frame-store';
+import type { WireEvent, WireFrameEvent } from '@/lib/protocol';
+import { FilteredFrames, FrameSequence, refOf, searchAllSessions } from '@/lib/frame-query';
 import { compileFilter, emptyFilter } from '@/lib/filters';
 
 let dbCounter = 0;
@@ -13,200 +13,167 @@ async function freshDb(): Promise<InspectorDatabase> {
   return openFrameStore(`test-${dbCounter++}`);
 }
 
-function frame(sessionId: string, connectionId: string, seq: number, time: number, data: string | ArrayBuffer = `m${seq}`): FrameRecord {
-  const text = typeof data === 'string';
-  return { sessionId, connectionId, seq, time, kind: 'frame', dir: seq % 2 ? 'send' : 'receive', opcode: text ? 1 : 2, data, size: text ? data.length : data.byteLength, origin: 'page', status: 'sent' };
+const connect = (connectionId: string): WireEvent => ({ k: 'connect', connectionId, url: `wss://x/${connectionId}`, protocols: [], frameUrl: '', time: 0 });
+function frame(connectionId: string, seq: number, time: number, payload = `m${seq}`): WireFrameEvent {
+  return { k: 'frame', connectionId, seq, time, dir: seq % 2 ? 'send' : 'receive', opcode: 1, encoding: 'text', payload, size: payload.length, origin: 'page', status: 'sent' };
 }
 
-async function put(db: InspectorDatabase, rows: FrameRecord[]): Promise<void> {
-  const tx = db.transaction('frames', 'readwrite');
-  for (const r of rows) void tx.store.put(r);
-  await tx.done;
+/** Stores events through the capture writer (the session is created first). */
+async function store(db: InspectorDatabase, sessionId: string, events: WireEvent[]): Promise<void> {
+  await ensureSession(db, newSession({ id: sessionId, pageUrl: 'https://x/', startedAt: 1 }));
+  await writeEvents(db, sessionId, 'https://x/', events);
 }
 
-const ids = (rows: FrameRecord[]) => rows.map((r) => `${r.connectionId}#${r.seq}`);
+const ids = (rows: Array<Pick<FrameRecord, 'connectionId' | 'seq'>>) => rows.map((r) => `${r.connectionId}#${r.seq}`);
 
 describe('FrameSequence, one connection', () => {
-  it('reads any window of a dense connection by key', async () => {
+  it('reads any window, across chunk boundaries, and skips seqs that were never stored', async () => {
     const db = await freshDb();
-    await put(db, Array.from({ length: 500 }, (_, i) => frame('s', 'c', i + 1, 1000 + i)));
-    await put(db, [frame('s', 'other', 1, 5), frame('t', 'c', 1, 5)]);
+    // Gaps as a paused capture leaves them; another connection interleaved; another session.
+    const seqs: number[] = [];
+    for (let s = 1; seqs.length < 3 * CHUNK_ROWS + 17; s++) if (s % 7 !== 0) seqs.push(s);
+    await store(db, 's', [connect('c'), connect('other'), ...seqs.flatMap((s) => (s % 5 === 0 ? [frame('c', s, s), frame('other', s, s)] : [frame('c', s, s)]))]);
+    await store(db, 't', [connect('c'), frame('c', 1, 5)]);
     const view = new FrameSequence(db, { sessionId: 's', connectionId: 'c' });
     expect(await view.refresh()).toBe(true);
-    expect(view.total).toBe(500);
-    expect(view.indexed).toBe(true);
-    expect((await view.rows(0, 3)).map((r) => r.seq)).toEqual([1, 2, 3]);
-    expect((await view.rows(250, 2)).map((r) => r.seq)).toEqual([251, 252]);
-    expect((await view.rows(498, 10)).map((r) => r.seq)).toEqual([499, 500]);
-    expect(await view.rows(500, 10)).toEqual([]);
-  });
-
-  it('pages a connection with gaps (paused capture) through checkpoints and from the tail', async () => {
-    const db = await freshDb();
-    const seqs: number[] = [];
-    for (let s = 1; seqs.length < 3 * CHECKPOINT_EVERY + 17; s++) if (s % 7 !== 0) seqs.push(s);
-    await put(db, seqs.map((s) => frame('s', 'c', s, s)));
-    const view = new FrameSequence(db, { sessionId: 's', connectionId: 'c' });
-    await view.refresh();
-    expect(view.indexed).toBe(false);
-    // Before checkpoints: from the start and from the tail.
-    expect((await view.rows(5, 3)).map((r) => r.seq)).toEqual(seqs.slice(5, 8));
-    expect((await view.rows(seqs.length - 4, 4)).map((r) => r.seq)).toEqual(seqs.slice(-4));
-    expect(await view.buildCheckpoints(new AbortController().signal, 1)).toBe(true);
-    expect(view.checkpointCount).toBe(4);
-    for (const start of [0, 1023, 1024, 1500, 2048, 3000, seqs.length - 1]) {
+    expect(view.total).toBe(seqs.length);
+    for (const start of [0, 5, CHUNK_ROWS - 1, CHUNK_ROWS, 300, 2 * CHUNK_ROWS + 3, seqs.length - 4]) {
       expect((await view.rows(start, 5)).map((r) => r.seq)).toEqual(seqs.slice(start, start + 5));
     }
-    expect(await view.positionOf({ connectionId: 'c', seq: seqs[2000], time: 0 })).toBe(2000);
+    expect(await view.rows(seqs.length, 10)).toEqual([]);
+    const row = (await view.rows(500, 1))[0];
+    expect(view.positionOf(refOf(row))).toBe(500);
+    expect(view.positionOf({ ...refOf(row), connectionId: 'other' })).toBe(-1);
   });
 
-  it('counts appended rows incrementally and notices clears', async () => {
+  it('sees appended rows on refresh, and nothing once its session is deleted', async () => {
     const db = await freshDb();
-    await put(db, Array.from({ length: 10 }, (_, i) => frame('s', 'c', i + 1, i)));
+    await store(db, 's', [connect('c'), ...Array.from({ length: 10 }, (_, i) => frame('c', i + 1, i))]);
     const view = new FrameSequence(db, { sessionId: 's', connectionId: 'c' });
     await view.refresh();
     expect(await view.refresh()).toBe(false);
-    await put(db, [frame('s', 'c', 11, 11), frame('s', 'c', 12, 12)]);
+    await writeEvents(db, 's', 'p', [frame('c', 11, 11), frame('c', 12, 12)]);
     expect(await view.refresh()).toBe(true);
     expect(view.total).toBe(12);
     expect((await view.rows(10, 5)).map((r) => r.seq)).toEqual([11, 12]);
-    await db.clear('frames');
+    await db.clear('connections');
+    await db.clear('chunks');
     await view.refresh();
     expect(view.total).toBe(0);
     expect(await view.rows(0, 5)).toEqual([]);
   });
 });
 
-describe('FrameSequence, all connections by time', () => {
-  it('orders every connection by time, ties by key, at any position', async () => {
+describe('FrameSequence, all connections', () => {
+  it('shows the session in the order its rows were stored, at any position, without counting', async () => {
     const db = await freshDb();
-    const rows: FrameRecord[] = [];
-    // Three connections interleaved, with many equal times.
-    for (let i = 0; i < 3000; i++) rows.push(frame('s', ['a', 'b', 'c'][i % 3], Math.floor(i / 3) + 1, Math.floor(i / 5)));
-    await put(db, rows);
-    await put(db, [frame('other', 'a', 1, 1)]);
-    const expected = [...rows].sort((x, y) => compareByTime(refOf(x), refOf(y)));
+    const events: WireEvent[] = [connect('a'), connect('b'), connect('c')];
+    for (let i = 0; i < 3000; i++) events.push(frame(['a', 'b', 'c'][i % 3], Math.floor(i / 3) + 1, Math.floor(i / 5)));
+    // In several batches, as the capture writes them.
+    for (let at = 0; at < events.length; at += 700) await store(db, 's', events.slice(at, at + 700));
+    await store(db, 'other', [connect('z'), frame('z', 1, 1)]);
+    const expected = events.filter((e) => e.k === 'frame') as WireFrameEvent[];
+    const indexCount = vi.spyOn(IDBIndex.prototype, 'count');
+    const storeCount = vi.spyOn(IDBObjectStore.prototype, 'count');
     const view = new FrameSequence(db, { sessionId: 's', connectionId: null });
     await view.refresh();
     expect(view.total).toBe(3000);
-    expect(ids(await view.rows(0, 7))).toEqual(ids(expected.slice(0, 7)));
-    expect(ids(await view.rows(2990, 20))).toEqual(ids(expected.slice(2990)));
-    await view.buildCheckpoints(new AbortController().signal);
-    for (const start of [1, 1023, 1024, 1025, 2047, 2048, 2500]) {
-      expect(ids(await view.rows(start, 6))).toEqual(ids(expected.slice(start, start + 6)));
+    for (const start of [0, 1, 255, 256, 1023, 1024, 2047, 2500, 2990]) {
+      expect(ids(await view.rows(start, 20))).toEqual(ids(expected.slice(start, start + 20)));
     }
-    const target = expected[1777];
-    expect(await view.positionOf(refOf(target))).toBe(1777);
-    await put(db, [frame('s', 'b', 5000, 10_000), frame('s', 'a', 5000, 10_000)]);
-    expect(await view.refresh()).toBe(true);
-    expect(view.total).toBe(3002);
-    expect(ids(await view.rows(3000, 5))).toEqual(['a#5000', 'b#5000']);
-  });
-});
-
-describe('FrameSequence, with the row counts its writers keep', () => {
-  const textFrame = (connectionId: string, seq: number, time: number): WireEvent => ({
-    k: 'frame', connectionId, seq, time, dir: 'send', opcode: 1, encoding: 'text', payload: `p${seq}`, size: 2, origin: 'page', status: 'sent',
-  });
-
-  it('takes its total from the session and connection records, not from counting, and it is exact', async () => {
-    const db = await freshDb();
-    await ensureSession(db, newSession({ id: 's', pageUrl: 'https://x/', startedAt: 1 }));
-    const batch1: WireEvent[] = [
-      { k: 'connect', connectionId: 'a', url: 'wss://x/a', protocols: [], frameUrl: '', time: 1 },
-      { k: 'open', connectionId: 'a', seq: 1, time: 2, protocol: '', extensions: '' },
-      ...Array.from({ length: 40 }, (_, i) => textFrame('a', i + 2, 10 + i)),
-      { k: 'connect', connectionId: 'b', url: 'wss://x/b', protocols: [], frameUrl: '', time: 3 },
-      ...Array.from({ length: 25 }, (_, i) => textFrame('b', i + 1, 10.5 + i)),
-    ];
-    await writeEvents(db, 's', 'https://x/', batch1);
-    await writeEvents(db, 's', 'https://x/', batch1.slice(0, 20)); // a resend after a restart: stored once
-    await writeEvents(db, 's', 'https://x/', [textFrame('a', 42, 90)], { skipFrames: true }); // paused: not stored
-    expect((await db.get('sessions', 's'))?.rowCount).toBe(66);
-    expect((await db.get('connections', 'a'))?.rowCount).toBe(41);
-
-    const indexCount = vi.spyOn(IDBIndex.prototype, 'count');
-    const storeCount = vi.spyOn(IDBObjectStore.prototype, 'count');
-    const all = new FrameSequence(db, { sessionId: 's', connectionId: null });
-    await all.refresh();
-    const one = new FrameSequence(db, { sessionId: 's', connectionId: 'b' });
-    await one.refresh();
     expect(indexCount).not.toHaveBeenCalled();
     expect(storeCount).not.toHaveBeenCalled();
     indexCount.mockRestore();
     storeCount.mockRestore();
-    expect(all.total).toBe(await db.countFromIndex('frames', 'bySessionTime', IDBKeyRange.bound(['s', -Infinity], ['s', Infinity])));
-    expect(one.total).toBe(25);
-    expect((await all.rows(0, 3)).map((r) => `${r.connectionId}#${r.seq}`)).toEqual(['a#1', 'a#2', 'b#1']);
-
-    // Later rows are appended to the count; rows that land before the last known one drop the checkpoints.
-    await writeEvents(db, 's', 'https://x/', [textFrame('b', 26, 500)]);
-    expect(await all.refresh()).toBe(true);
-    expect(all.total).toBe(67);
-    expect(await all.buildCheckpoints(new AbortController().signal)).toBe(true);
-    await writeEvents(db, 's', 'https://x/', [{ k: 'connect', connectionId: 'c', url: 'wss://x/c', protocols: [], frameUrl: '', time: 4 }, textFrame('c', 1, 5)]);
-    await all.refresh();
-    expect(all.total).toBe(68);
-    expect(all.indexed).toBe(false);
-    expect((await all.rows(0, 3)).map((r) => `${r.connectionId}#${r.seq}`)).toEqual(['a#1', 'c#1', 'a#2']);
+    const target = (await view.rows(1777, 1))[0];
+    expect(target.pos).toBe(1777);
+    expect(view.positionOf(refOf(target))).toBe(1777);
+    await writeEvents(db, 's', 'p', [frame('b', 5000, 10_000), frame('a', 5000, 10_000)]);
+    expect(await view.refresh()).toBe(true);
+    expect(view.total).toBe(3002);
+    expect(ids(await view.rows(3000, 5))).toEqual(['b#5000', 'a#5000']);
   });
 
-  it('counts sessions stored before the writers kept a count', async () => {
+  it('takes its total from the records the writers keep, exact through resends and pauses', async () => {
     const db = await freshDb();
-    const { rowCount: _dropped, ...old } = newSession({ id: 's', pageUrl: 'https://x/', startedAt: 1 });
-    await ensureSession(db, old);
-    await put(db, Array.from({ length: 30 }, (_, i) => frame('s', 'c', i + 1, i)));
-    const view = new FrameSequence(db, { sessionId: 's', connectionId: null });
-    await view.refresh();
-    expect(view.total).toBe(30);
+    const batch: WireEvent[] = [
+      connect('a'),
+      { k: 'open', connectionId: 'a', seq: 1, time: 2, protocol: '', extensions: '' },
+      ...Array.from({ length: 40 }, (_, i) => frame('a', i + 2, 10 + i)),
+      connect('b'),
+      ...Array.from({ length: 25 }, (_, i) => frame('b', i + 1, 10.5 + i)),
+    ];
+    await store(db, 's', batch);
+    await writeEvents(db, 's', 'p', batch.slice(0, 20)); // a resend after a restart: stored once
+    await writeEvents(db, 's', 'p', [frame('a', 42, 90)], { skipFrames: true }); // paused: not stored
+    const all = new FrameSequence(db, { sessionId: 's', connectionId: null });
+    await all.refresh();
+    const one = new FrameSequence(db, { sessionId: 's', connectionId: 'b' });
+    await one.refresh();
+    expect(all.total).toBe(66);
+    expect(one.total).toBe(25);
+    expect(ids(await all.rows(0, 3))).toEqual(['a#1', 'a#2', 'a#3']);
+    expect(ids(await all.rows(64, 5))).toEqual(['b#24', 'b#25']);
   });
 });
 
 describe('FilteredFrames', () => {
-  it('scans in chunks and finds exactly the matching rows, in view order, including rows stored later', async () => {
+  it('scans in slices and finds exactly the matching rows, in view order, including rows stored later', async () => {
     const db = await freshDb();
-    const rows: FrameRecord[] = [];
-    for (let i = 0; i < 2000; i++) rows.push(frame('s', i % 2 ? 'a' : 'b', Math.floor(i / 2) + 1, Math.floor(i / 4), i % 10 === 0 ? `hit ${i}` : `miss ${i}`));
-    await put(db, rows);
-    const filter = { ...emptyFilter(), contains: 'HIT' };
-    const { matches } = compileFilter(filter);
+    const events: WireEvent[] = [connect('a'), connect('b')];
+    for (let i = 0; i < 2000; i++) events.push(frame(i % 2 ? 'a' : 'b', Math.floor(i / 2) + 1, Math.floor(i / 4), i % 10 === 0 ? `hit ${i}` : `miss ${i}`));
+    await store(db, 's', events);
+    const { matches } = compileFilter({ ...emptyFilter(), contains: 'HIT' });
     const view = new FilteredFrames(db, { sessionId: 's', connectionId: null }, matches!);
-    let chunks = 0;
+    let slices = 0;
     while (!view.atEnd) {
       await view.scanChunk();
-      chunks++;
+      slices++;
     }
-    expect(chunks).toBeGreaterThan(1);
-    const expected = rows.filter((r) => matches!(r)).sort((x, y) => compareByTime(refOf(x), refOf(y)));
+    expect(slices).toBeGreaterThan(1);
+    const expected = (events.filter((e) => e.k === 'frame') as WireFrameEvent[]).filter((e) => e.payload.startsWith('hit'));
     expect(view.count).toBe(200);
     expect(view.scanned).toBe(2000);
     expect(ids(await view.rows(0, 200))).toEqual(ids(expected));
     expect(ids(await view.rows(195, 10))).toEqual(ids(expected.slice(195)));
-    expect(view.positionOf(refOf(expected[42]))).toBe(42);
-    await put(db, [frame('s', 'a', 9999, 99_999, 'late hit')]);
+    const row42 = (await view.rows(42, 1))[0];
+    expect(view.positionOf(refOf(row42))).toBe(42);
+    expect(view.positionOf({ ...refOf(row42), pos: row42.pos! + 1 })).toBe(-1);
+    await writeEvents(db, 's', 'p', [frame('a', 9999, 99_999, 'late hit')]);
     await view.scanChunk();
     expect(view.count).toBe(201);
     expect((await view.rows(200, 1))[0].data).toBe('late hit');
   });
 
+  it('reads sparse matches far apart, each from its own chunk', async () => {
+    const db = await freshDb();
+    const events: WireEvent[] = [connect('a')];
+    for (let i = 1; i <= 5 * CHUNK_ROWS; i++) events.push(frame('a', i, i, i % 300 === 0 ? 'needle' : 'hay'));
+    await store(db, 's', events);
+    const { matches } = compileFilter({ ...emptyFilter(), contains: 'needle' });
+    const view = new FilteredFrames(db, { sessionId: 's', connectionId: 'a' }, matches!);
+    while (!view.atEnd) await view.scanChunk();
+    expect((await view.rows(0, 10)).map((r) => r.seq)).toEqual([300, 600, 900, 1200]);
+    expect((await view.rows(2, 1)).map((r) => r.seq)).toEqual([900]);
+  });
+
   it('filters one connection', async () => {
     const db = await freshDb();
-    await put(db, Array.from({ length: 300 }, (_, i) => frame('s', 'c', i + 1, i)));
-    await put(db, [frame('s', 'd', 1, 1)]);
+    await store(db, 's', [connect('c'), connect('d'), ...Array.from({ length: 300 }, (_, i) => frame('c', i + 1, i)), frame('d', 2, 1)]);
     const { matches } = compileFilter({ ...emptyFilter(), direction: 'receive' });
     const view = new FilteredFrames(db, { sessionId: 's', connectionId: 'c' }, matches!);
     while (!view.atEnd) await view.scanChunk();
     expect(view.count).toBe(150);
     expect((await view.rows(0, 3)).map((r) => r.seq)).toEqual([2, 4, 6]);
+    expect(view.positionOf(refOf((await view.rows(7, 1))[0]))).toBe(7);
   });
 });
 
 describe('searchAllSessions', () => {
   it('finds payloads and URLs across sessions', async () => {
     const db = await freshDb();
-    await db.put('sessions', { id: 's1', tabId: 1, pageUrl: 'http://x/one', title: 'One', startedAt: 1, lastActivity: 1, source: 'captured', connectionCount: 1, frameCount: 2, bytes: 0 });
-    await db.put('sessions', { id: 's2', tabId: null, pageUrl: 'http://x/needle-page', title: 'Two', startedAt: 2, lastActivity: 2, source: 'imported', connectionCount: 0, frameCount: 0, bytes: 0 });
-    await put(db, [frame('s1', 'c', 1, 1, 'a needle here'), frame('s1', 'c', 2, 2, 'nothing')]);
+    await store(db, 's1', [connect('c'), frame('c', 1, 1, 'a needle here'), frame('c', 2, 2, 'nothing')]);
+    await db.put('sessions', { ...newSession({ id: 's2', pageUrl: 'http://x/needle-page', startedAt: 2 }), source: 'imported' });
     const { matches } = compileFilter({ ...emptyFilter(), contains: 'needle' });
     const hits = await searchAllSessions(db, matches!, 'needle');
     expect(hits.map((h) => [h.session.id, h.row?.seq])).toEqual([['s2', undefined], ['s1', 1]]);

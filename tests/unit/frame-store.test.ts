@@ -3,8 +3,15 @@ import { describe, expect, it } from 'vitest';
 import {
   DB_VERSION,
   DEFAULT_RETENTION,
+  CHUNK_BYTES,
+  CHUNK_ROWS,
   clearAll,
   connectionFrames,
+  connectionPositionOfSeq,
+  getRow,
+  readConnectionRows,
+  readSessionRows,
+  sessionFrames,
   deleteSession,
   enforceRetention,
   ensureSession,
@@ -40,17 +47,20 @@ describe('schema', () => {
   it('has the stores, keys and indexes the panel pages through', async () => {
     const db = await freshDb();
     expect(db.version).toBe(DB_VERSION);
-    expect([...db.objectStoreNames].sort()).toEqual(['connections', 'frames', 'sessions', 'settings']);
-    const tx = db.transaction(['sessions', 'connections', 'frames', 'settings']);
+    expect([...db.objectStoreNames].sort()).toEqual(['chunks', 'connections', 'sessions', 'settings']);
+    const tx = db.transaction(['sessions', 'connections', 'chunks', 'settings']);
     const sessions = tx.objectStore('sessions');
     expect(sessions.keyPath).toBe('id');
     expect([...sessions.indexNames].sort()).toEqual(['byStartedAt', 'byTab']);
     expect(sessions.index('byTab').keyPath).toEqual(['tabId', 'startedAt']);
     const connections = tx.objectStore('connections');
     expect(connections.index('bySession').keyPath).toEqual(['sessionId', 'startedAt']);
-    const frames = tx.objectStore('frames');
-    expect(frames.keyPath).toEqual(['sessionId', 'connectionId', 'seq']);
-    expect(frames.index('bySessionTime').keyPath).toEqual(['sessionId', 'time']);
+    const chunks = tx.objectStore('chunks');
+    expect(chunks.keyPath).toEqual(['sessionId', 'pos']);
+    expect(chunks.index('byConnectionPos').keyPath).toBe('connPos');
+    expect(chunks.index('byConnectionPos').multiEntry).toBe(true);
+    expect(chunks.index('byConnectionSeq').keyPath).toBe('connSeq');
+    expect(chunks.index('byConnectionSeq').multiEntry).toBe(true);
     expect(tx.objectStore('settings').keyPath).toBeNull();
     db.close();
   });
@@ -62,6 +72,73 @@ describe('schema', () => {
     first.close();
     const second = await openFrameStore(name);
     expect(await second.get('sessions', 's')).toMatchObject({ id: 's', startedAt: 5 });
+  });
+});
+
+describe('upgrade from version 1 (one record per row)', () => {
+  /** A version-1 database as that schema made it, with rows stored out of time order across connections. */
+  async function versionOne(name: string): Promise<void> {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open(name, 1);
+      request.onupgradeneeded = () => {
+        const d = request.result;
+        d.createObjectStore('sessions', { keyPath: 'id' }).createIndex('byStartedAt', 'startedAt');
+        request.transaction!.objectStore('sessions').createIndex('byTab', ['tabId', 'startedAt']);
+        d.createObjectStore('connections', { keyPath: 'id' }).createIndex('bySession', ['sessionId', 'startedAt']);
+        d.createObjectStore('frames', { keyPath: ['sessionId', 'connectionId', 'seq'] }).createIndex('bySessionTime', ['sessionId', 'time']);
+        d.createObjectStore('settings');
+      };
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const tx = db.transaction(['sessions', 'connections', 'frames', 'settings'], 'readwrite');
+    const session = { id: 's', tabId: 1, pageUrl: 'p', title: '', startedAt: 1, lastActivity: 9, source: 'captured', connectionCount: 2, frameCount: 3, bytes: 6 };
+    tx.objectStore('sessions').put(session);
+    tx.objectStore('sessions').put({ ...session, id: 'empty', connectionCount: 0, frameCount: 0, bytes: 0 });
+    for (const id of ['a', 'b']) {
+      tx.objectStore('connections').put({ id, sessionId: 's', url: `wss://x/${id}`, protocols: [], protocol: '', extensions: '', frameUrl: 'p', pageUrl: 'p', startedAt: 1, state: 'open', errored: false, sentCount: 0, receivedCount: 0, sentBytes: 0, receivedBytes: 0, lastSeq: 2 });
+    }
+    const bytes = new Uint8Array([0, 255, 7]).buffer;
+    tx.objectStore('frames').put({ sessionId: 's', connectionId: 'a', seq: 1, time: 30, kind: 'frame', dir: 'send', opcode: 2, data: bytes, size: 3, origin: 'page', status: 'sent' });
+    tx.objectStore('frames').put({ sessionId: 's', connectionId: 'a', seq: 2, time: 50, kind: 'close', size: 0, code: 4001, reason: 'bye', wasClean: true });
+    tx.objectStore('frames').put({ sessionId: 's', connectionId: 'b', seq: 1, time: 20, kind: 'frame', dir: 'receive', opcode: 1, data: 'hi', size: 2, origin: 'page', status: 'sent' });
+    tx.objectStore('frames').put({ sessionId: 's', connectionId: 'b', seq: 2, time: 40, kind: 'frame', dir: 'send', opcode: 1, data: 'yo', size: 2, origin: 'page', status: 'sent' });
+    tx.objectStore('settings').put({ maxSessions: 7, maxBytes: 70 }, 'retention');
+    await new Promise((resolve, reject) => {
+      tx.oncomplete = resolve;
+      tx.onerror = () => reject(tx.error);
+    });
+    db.close();
+  }
+
+  it('moves every row into chunks in time order, with exact positions and counts, and drops the old store', async () => {
+    const name = `frame-store-v1-${++counter}`;
+    await versionOne(name);
+    const db = await openFrameStore(name);
+    expect([...db.objectStoreNames].sort()).toEqual(['chunks', 'connections', 'sessions', 'settings']);
+    const rows = await sessionFrames(db, 's');
+    expect(rows.map((r) => [r.connectionId, r.seq, r.time, r.pos, r.cpos])).toEqual([
+      ['b', 1, 20, 0, 0],
+      ['a', 1, 30, 1, 0],
+      ['b', 2, 40, 2, 1],
+      ['a', 2, 50, 3, 1],
+    ]);
+    expect(new Uint8Array(rows[1].data as ArrayBuffer)).toEqual(new Uint8Array([0, 255, 7]));
+    expect(rows[3]).toMatchObject({ kind: 'close', code: 4001, reason: 'bye', wasClean: true });
+    expect(await db.get('sessions', 's')).toMatchObject({ rowCount: 4, frameCount: 3 });
+    expect(await db.get('sessions', 'empty')).toMatchObject({ rowCount: 0 });
+    expect((await listConnections(db, 's')).map((c) => [c.id, c.rowCount])).toEqual([
+      ['a', 2],
+      ['b', 2],
+    ]);
+    expect(await getRetention(db)).toEqual({ maxSessions: 7, maxBytes: 70 });
+    // Capture goes on where the old rows end.
+    await writeEvents(db, 's', 'p', [frame('a', 3)]);
+    expect((await connectionFrames(db, 's', 'a')).map((r) => [r.seq, r.pos, r.cpos])).toEqual([
+      [1, 1, 0],
+      [2, 3, 1],
+      [3, 4, 2],
+    ]);
   });
 });
 
@@ -158,15 +235,63 @@ describe('writeEvents', () => {
     expect(await listConnections(db, 's')).toEqual([]);
   });
 
-  it('orders a session’s rows by time across connections through bySessionTime', async () => {
+  it('gives every row a dense position in its session and in its connection, in the order written', async () => {
     const db = await withSession('s');
-    await writeEvents(db, 's', 'p', [connect('a'), connect('b'), frame('a', 1, { time: 30 }), frame('b', 1, { time: 20 }), frame('a', 2, { time: 40 })]);
-    const rows = await db.getAllFromIndex('frames', 'bySessionTime', IDBKeyRange.bound(['s', -Infinity], ['s', Infinity]));
-    expect(rows.map((r) => [r.connectionId, r.time])).toEqual([
-      ['b', 20],
-      ['a', 30],
-      ['a', 40],
+    await writeEvents(db, 's', 'p', [connect('a'), connect('b'), frame('a', 1, { time: 30 }), frame('b', 1, { time: 20 })]);
+    await writeEvents(db, 's', 'p', [frame('a', 2, { time: 40 }), frame('b', 2, { time: 50 })]);
+    const rows = await sessionFrames(db, 's');
+    expect(rows.map((r) => [r.connectionId, r.seq, r.pos, r.cpos])).toEqual([
+      ['a', 1, 0, 0],
+      ['b', 1, 1, 0],
+      ['a', 2, 2, 1],
+      ['b', 2, 3, 1],
     ]);
+    expect(rows.every((r) => r.sessionId === 's')).toBe(true);
+    expect(await db.get('sessions', 's')).toMatchObject({ rowCount: 4 });
+    expect((await listConnections(db, 's')).map((c) => [c.id, c.rowCount])).toEqual([
+      ['a', 2],
+      ['b', 2],
+    ]);
+  });
+
+  it('keeps at most CHUNK_ROWS rows in a record, and reads any window across chunk boundaries', async () => {
+    const db = await withSession('s');
+    const n = CHUNK_ROWS * 2 + 17;
+    const events: WireEvent[] = [connect('a'), connect('b')];
+    for (let i = 1; i <= n; i++) events.push(frame(i % 3 === 0 ? 'b' : 'a', i));
+    await writeEvents(db, 's', 'p', events);
+    const chunks = await db.getAll('chunks');
+    expect(chunks.map((c) => c.rows.length)).toEqual([CHUNK_ROWS, CHUNK_ROWS, 17]);
+    expect(chunks.map((c) => c.pos)).toEqual([0, CHUNK_ROWS, 2 * CHUNK_ROWS]);
+    const window = await readSessionRows(db, 's', CHUNK_ROWS - 3, 6);
+    expect(window.map((r) => r.pos)).toEqual([253, 254, 255, 256, 257, 258].map((p) => p - 256 + CHUNK_ROWS));
+    expect(window.map((r) => r.seq)).toEqual(window.map((r) => r.pos! + 1));
+    const bRows = events.filter((e) => e.k === 'frame' && e.connectionId === 'b').map((e) => (e as WireFrameEvent).seq);
+    const b = await readConnectionRows(db, 's', 'b', 80, 10);
+    expect(b.map((r) => r.cpos)).toEqual([80, 81, 82, 83, 84, 85, 86, 87, 88, 89]);
+    expect(b.map((r) => r.seq)).toEqual(bRows.slice(80, 90));
+    expect((await connectionFrames(db, 's', 'a')).map((r) => r.seq)).toEqual(events.filter((e) => e.k === 'frame' && e.connectionId === 'a').map((e) => (e as WireFrameEvent).seq));
+    // By seq: present, absent (the next row), before the first and after the last.
+    expect(await connectionPositionOfSeq(db, 's', 'b', bRows[100])).toBe(100);
+    expect(await connectionPositionOfSeq(db, 's', 'b', bRows[100] + 1)).toBe(101);
+    expect(await connectionPositionOfSeq(db, 's', 'b', -5)).toBe(0);
+    expect(await connectionPositionOfSeq(db, 's', 'b', n + 10)).toBe(bRows.length);
+    expect(await getRow(db, 's', 'b', bRows[120])).toMatchObject({ seq: bRows[120], cpos: 120, connectionId: 'b' });
+    expect(await getRow(db, 's', 'b', bRows[120] + 1)).toBeUndefined();
+  });
+
+  it('seals a chunk early once its payloads reach CHUNK_BYTES', async () => {
+    const db = await withSession('s');
+    const big = 'x'.repeat(CHUNK_BYTES / 2);
+    await writeEvents(db, 's', 'p', [connect('a'), frame('a', 1, { payload: big, size: big.length }), frame('a', 2, { payload: big, size: big.length }), frame('a', 3)]);
+    expect((await db.getAll('chunks')).map((c) => c.rows.length)).toEqual([2, 1]);
+    expect((await connectionFrames(db, 's', 'a')).map((r) => r.cpos)).toEqual([0, 1, 2]);
+  });
+
+  it('stores nothing for a session that was deleted while its page kept capturing', async () => {
+    const db = await freshDb();
+    expect(await writeEvents(db, 'gone', 'p', [connect('a'), frame('a', 1)])).toEqual({ connectionIds: [], written: 0 });
+    expect(await db.count('chunks')).toBe(0);
   });
 });
 
@@ -183,7 +308,7 @@ describe('deleteSession / clearAll', () => {
     expect(await connectionFrames(db, 's', 's-c')).toEqual([]);
     expect(await connectionFrames(db, 's2', 's2-c')).toHaveLength(2);
     expect(await connectionFrames(db, 'r', 'r-c')).toHaveLength(2);
-    expect(await db.count('frames')).toBe(4);
+    expect((await db.getAll('chunks')).reduce((n, c) => n + c.rows.length, 0)).toBe(4);
     expect(await db.count('connections')).toBe(2);
   });
 
@@ -194,7 +319,7 @@ describe('deleteSession / clearAll', () => {
     await clearAll(db);
     expect(await db.count('sessions')).toBe(0);
     expect(await db.count('connections')).toBe(0);
-    expect(await db.count('frames')).toBe(0);
+    expect(await db.count('chunks')).toBe(0);
     expect(await getRetention(db)).toEqual({ maxSessions: 3, maxBytes: 10 });
   });
 });
@@ -256,7 +381,7 @@ describe('retention', () => {
     const evicted = await enforceRetention(db, { maxSessions: 10, maxBytes: 150 }, new Set(['old']));
     expect(evicted).toEqual(['mid', 'new']);
     expect((await listSessions(db)).map((s) => s.id)).toEqual(['old']);
-    expect(await db.count('frames')).toBe(1);
+    expect((await db.getAll('chunks')).reduce((n, c) => n + c.rows.length, 0)).toBe(1);
     expect(await db.count('connections')).toBe(1);
   });
 });
