@@ -13,7 +13,7 @@
  */
 import type { Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding, WireEvent, WireFrameEvent } from './protocol';
 import { PACKED_EXTRA, PACKED_ROW_WIDTH, frameCodeOf } from './protocol';
-import { bytesToBase64, toWellFormed, utf8ByteLength } from './wire';
+import { bytesToBase64, sliceEnd, toWellFormed, utf8ByteLength } from './wire';
 
 export interface PackedBatch {
   /** Number of events. */
@@ -227,13 +227,8 @@ export function blobInSlices(data: string | ArrayBuffer, schedule: (next: () => 
   const length = typeof data === 'string' ? data.length : data.byteLength;
   let at = 0;
   const step = () => {
-    let end = Math.min(at + sliceSize, length);
-    if (typeof data === 'string') {
-      if (end < length && end - at > 1 && isHighSurrogate(data.charCodeAt(end - 1))) end -= 1;
-      parts.push(new Blob([data.slice(at, end)]));
-    } else {
-      parts.push(new Blob([new Uint8Array(data, at, end - at)]));
-    }
+    const end = typeof data === 'string' ? sliceEnd(data, at, sliceSize) : Math.min(at + sliceSize, length);
+    parts.push(new Blob([typeof data === 'string' ? data.slice(at, end) : new Uint8Array(data, at, end - at)]));
     at = end;
     if (at < length) schedule(step);
     else done(new Blob(parts));
@@ -243,8 +238,6 @@ export function blobInSlices(data: string | ArrayBuffer, schedule: (next: () => 
 
 /** UTF-16 units (text) or bytes (binary) per slice: a few milliseconds of work each on this project's test machine. */
 export const LARGE_SLICE = 1 << 18;
-
-const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 
 /** The wire events of a packed batch, in order (its binary already bytes: see withBinaryBytes). Throws PackedBatchError on anything inconsistent. */
 export function unpackBatch(packed: unknown): WireEvent[] {

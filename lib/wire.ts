@@ -128,6 +128,19 @@ export function decodePayload(encoded: { encoding: 'text' | 'base64'; payload: s
   return encoded.encoding === 'text' ? encoded.payload : toArrayBuffer(base64ToBytes(encoded.payload));
 }
 
+/**
+ * Where a slice of `text` that starts at `start` and holds at most `size` units ends: never between the halves of
+ * a surrogate pair, so each slice survives JSON and UTF-8 encoding on its own (unless `size` is 1).
+ */
+export function sliceEnd(text: string, start: number, size: number): number {
+  const end = Math.min(start + size, text.length);
+  if (end < text.length && end - start > 1) {
+    const c = text.charCodeAt(end - 1);
+    if (c >= 0xd800 && c <= 0xdbff) return end - 1;
+  }
+  return end;
+}
+
 /** Cuts a frame whose payload is over `maxPartChars` into parts; base64 is cut on 4-character boundaries. */
 export function splitFrame(frame: WireFrameEvent, maxPartChars = MAX_PART_CHARS): WireEvent[] {
   const text = frame.payload;
@@ -135,12 +148,7 @@ export function splitFrame(frame: WireFrameEvent, maxPartChars = MAX_PART_CHARS)
   const step = frame.encoding === 'base64' ? Math.max(4, maxPartChars - (maxPartChars % 4)) : maxPartChars;
   const chunks: string[] = [];
   for (let i = 0; i < text.length; ) {
-    let end = Math.min(i + step, text.length);
-    // Never split a surrogate pair: each part must survive JSON on its own.
-    if (frame.encoding === 'text' && end < text.length && end - i > 1) {
-      const c = text.charCodeAt(end - 1);
-      if (c >= 0xd800 && c <= 0xdbff) end -= 1;
-    }
+    const end = frame.encoding === 'text' ? sliceEnd(text, i, step) : Math.min(i + step, text.length);
     chunks.push(text.slice(i, end));
     i = end;
   }

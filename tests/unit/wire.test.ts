@@ -4,6 +4,7 @@ import {
   base64ToBytes,
   bytesToBase64,
   joinFrameParts,
+  sliceEnd,
   splitFrame,
   toArrayBuffer,
   toWellFormed,
@@ -166,6 +167,18 @@ function frame(payload: string, encoding: 'text' | 'base64', extra: Partial<Wire
   };
 }
 const asParts = (events: WireEvent[]) => events as WireFramePartEvent[];
+
+describe('sliceEnd', () => {
+  it('ends a slice before a high surrogate whose low half would fall in the next slice', () => {
+    const text = 'ab\u{1F600}cd'; // a, b, high, low, c, d
+    expect(sliceEnd(text, 0, 3)).toBe(2);
+    expect(sliceEnd(text, 0, 4)).toBe(4);
+    expect(sliceEnd(text, 2, 2)).toBe(4);
+    expect(sliceEnd(text, 4, 10)).toBe(6);
+    // A one-unit slice cannot move back without going nowhere.
+    expect(sliceEnd(text, 2, 1)).toBe(3);
+  });
+});
 
 describe('splitFrame / joinFrameParts', () => {
   it('leaves a frame at or under the limit alone', () => {
