@@ -1,19 +1,27 @@
 /**
  * Sessions in and out of the store.
  *
- * Export streams: rows are read by key range in chunks and each chunk becomes one string (planExport's `chunks`).
- * Those strings become either a Blob (exportSession) or the body of a streamed download (lib/export-stream.ts).
- * Between chunks the loop yields to the event loop, so a million rows never freeze the page it runs in (the panel
- * runs it in a worker anyway, see lib/session-io-worker.ts).
+ * Export streams: rows are read by connection position, a page at a time, and each page becomes one string
+ * (planExport's `chunks`). Those strings become either a Blob (exportSession) or the body of a streamed download
+ * (lib/export-stream.ts). Between pages the loop yields to the event loop, so a million rows never freeze the page
+ * it runs in (the panel runs it in a worker anyway, see lib/session-io-worker.ts).
  *
  * Import never damages what is stored: the file is validated completely first (lib/formats), then written under a
- * new session id — connections and rows first, one transaction per chunk, the session record last, so nothing
- * shows in the panel until everything is in — and if any write fails, everything under that new id is deleted.
+ * new session id — connections first, then the rows (all connections merged by time, see mergeByTime) as store
+ * chunks, a bounded number per transaction, the session record last, so nothing shows in the panel until
+ * everything is in — and if any write fails, everything under that new id is deleted.
  */
 import {
+  CHUNK_BYTES,
+  CHUNK_ROWS,
+  ChunkBuilder,
+  connectionPositionOfSeq,
   deleteSession,
   listConnections,
+  readConnectionRows,
+  type ChunkRow,
   type ConnectionRecord,
+  type FrameChunk,
   type FrameRecord,
   type InspectorDatabase,
   type SessionRecord,
@@ -69,7 +77,10 @@ interface StreamWriter {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-/** Reads one connection's rows with seq in [fromSeq, toSeq], in order, `chunkRows` at a time. */
+/**
+ * Reads one connection's rows with seq in [fromSeq, toSeq], in order, `chunkRows` at a time. Positions in a
+ * connection are dense and in seq order, so this finds where fromSeq starts once and then pages by position.
+ */
 export async function* connectionRowChunks(
   db: InspectorDatabase,
   sessionId: string,
@@ -78,15 +89,17 @@ export async function* connectionRowChunks(
   fromSeq = -Infinity,
   toSeq = Infinity,
 ): AsyncGenerator<FrameRecord[]> {
-  let lower: IDBKeyRange = IDBKeyRange.bound([sessionId, connectionId, fromSeq], [sessionId, connectionId, toSeq]);
+  if (!(chunkRows >= 1)) throw new RangeError(`connectionRowChunks: chunkRows must be at least 1, got ${chunkRows}`);
+  let cpos = fromSeq === -Infinity ? 0 : await connectionPositionOfSeq(db, sessionId, connectionId, fromSeq);
   for (;;) {
-    const rows = await db.getAll('frames', lower, chunkRows);
-    if (rows.length === 0) return;
-    yield rows;
-    if (rows.length < chunkRows) return;
-    const last = rows[rows.length - 1].seq;
-    if (last >= toSeq) return;
-    lower = IDBKeyRange.bound([sessionId, connectionId, last], [sessionId, connectionId, toSeq], true, false);
+    const rows = await readConnectionRows(db, sessionId, connectionId, cpos, chunkRows);
+    // Rows come in seq order: drop the tail past toSeq, and stop there.
+    let end = rows.length;
+    while (end > 0 && rows[end - 1].seq > toSeq) end--;
+    if (end === 0) return;
+    yield end === rows.length ? rows : rows.slice(0, end);
+    if (end < chunkRows) return;
+    cpos += chunkRows;
   }
 }
 
@@ -231,9 +244,11 @@ export async function exportSession(db: InspectorDatabase, scope: ExportScope, f
 
 /** Files larger than this are refused before reading: a JavaScript string cannot hold much more. */
 export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
+/** Payload bytes per import write transaction, about (see writeImportedSession). */
+const MAX_IMPORT_TX_BYTES = CHUNK_BYTES * 8;
 
 export interface ImportOptions {
-  /** Rows per write transaction. */
+  /** Rows per write transaction at most (default CHUNK_ROWS × 8; fewer when payloads are large). */
   chunkRows?: number;
   onProgress?: (rowsDone: number, rowsTotal: number) => void;
   /** New ids; crypto.randomUUID by default. */
@@ -260,8 +275,8 @@ export class ImportError extends Error {
   }
 }
 
-function toFrameRecord(row: PortableRow, sessionId: string, connectionId: string): FrameRecord {
-  const record: FrameRecord = { sessionId, connectionId, seq: row.seq, time: row.time, kind: row.kind, size: 0 };
+function portableToChunkRow(row: PortableRow, connectionId: string, cpos: number): ChunkRow {
+  const record: ChunkRow = { connectionId, seq: row.seq, time: row.time, kind: row.kind, size: 0, cpos };
   switch (row.kind) {
     case 'frame':
       record.dir = row.dir;
@@ -287,6 +302,59 @@ function toFrameRecord(row: PortableRow, sessionId: string, connectionId: string
       break;
   }
   return record;
+}
+
+/** Payload bytes a stored row holds (what bounds a write transaction). */
+function storedBytes(row: ChunkRow): number {
+  const original = row.original === undefined ? 0 : typeof row.original === 'string' ? row.original.length : row.original.byteLength;
+  return row.size + original;
+}
+
+/**
+ * The session order of imported rows, as [connection index, row index] pairs: all connections' rows merged by
+ * time, ties going to the earlier connection in the file. Each connection's rows keep their own (seq) order even
+ * where a file's clock goes backwards, because the store needs a connection's positions in session order to be
+ * in seq order too (lib/frame-store.ts). A binary heap of connections keyed on their next row: O(rows · log
+ * connections).
+ */
+export function* mergeByTime(connections: readonly { rows: readonly { time: number }[] }[]): Generator<[number, number]> {
+  const next = connections.map(() => 0);
+  const heap: number[] = [];
+  const before = (a: number, b: number): boolean => {
+    const ta = connections[a].rows[next[a]].time;
+    const tb = connections[b].rows[next[b]].time;
+    return ta < tb || (ta === tb && a < b);
+  };
+  const siftDown = (at: number): void => {
+    for (;;) {
+      const left = 2 * at + 1;
+      if (left >= heap.length) return;
+      const child = left + 1 < heap.length && before(heap[left + 1], heap[left]) ? left + 1 : left;
+      if (!before(heap[child], heap[at])) return;
+      [heap[at], heap[child]] = [heap[child], heap[at]];
+      at = child;
+    }
+  };
+  for (let ci = 0; ci < connections.length; ci++) {
+    if (connections[ci].rows.length === 0) continue;
+    heap.push(ci);
+    for (let at = heap.length - 1; at > 0; ) {
+      const parent = (at - 1) >> 1;
+      if (!before(heap[at], heap[parent])) break;
+      [heap[at], heap[parent]] = [heap[parent], heap[at]];
+      at = parent;
+    }
+  }
+  while (heap.length > 0) {
+    const ci = heap[0];
+    yield [ci, next[ci]++];
+    if (next[ci] === connections[ci].rows.length) {
+      const last = heap.pop()!;
+      if (heap.length === 0) return;
+      heap[0] = last;
+    }
+    siftDown(0);
+  }
 }
 
 function toConnectionRecord(c: PortableConnection, id: string, sessionId: string): ConnectionRecord {
@@ -332,29 +400,51 @@ function toConnectionRecord(c: PortableConnection, id: string, sessionId: string
  * On failure everything written under the new session id is removed, and the error is rethrown.
  */
 export async function writeImportedSession(db: InspectorDatabase, portable: PortableSession, fileName: string, options: ImportOptions = {}): Promise<ImportResult> {
-  const chunkRows = options.chunkRows ?? 2000;
+  const chunkRows = options.chunkRows ?? CHUNK_ROWS * 8;
   const newId = options.newId ?? (() => crypto.randomUUID());
+  // The store finds a row by seq within its connection: seqs must be strictly increasing (the readers ensure it,
+  // this checks whoever else built `portable`), before anything is written.
+  portable.connections.forEach((c, ci) => {
+    for (let i = 1; i < c.rows.length; i++) {
+      if (!(c.rows[i].seq > c.rows[i - 1].seq)) {
+        throw new ImportError(fileName, `connection ${ci} row ${i}: seq ${c.rows[i].seq} is not greater than the previous row's seq ${c.rows[i - 1].seq}`);
+      }
+    }
+  });
   const sessionId = newId();
   const total = portable.connections.reduce((sum, c) => sum + c.rows.length, 0);
   const connectionRecords = portable.connections.map((c) => toConnectionRecord(c, newId(), sessionId));
-  let done = 0;
   try {
     const tx = db.transaction('connections', 'readwrite');
-    for (const record of connectionRecords) void tx.store.put(record);
-    await tx.done;
+    await Promise.all([...connectionRecords.map((record) => tx.store.put(record)), tx.done]);
 
-    for (let ci = 0; ci < portable.connections.length; ci++) {
-      const rows = portable.connections[ci].rows;
-      const connectionId = connectionRecords[ci].id;
-      for (let start = 0; start < rows.length; start += chunkRows) {
-        const frames = db.transaction('frames', 'readwrite');
-        const end = Math.min(start + chunkRows, rows.length);
-        for (let i = start; i < end; i++) void frames.store.put(toFrameRecord(rows[i], sessionId, connectionId));
-        await frames.done;
-        done += end - start;
-        options.onProgress?.(done, total);
-      }
+    // Rows in session order, grouped into chunks; a write transaction holds whole chunks and at most `chunkRows`
+    // rows or MAX_IMPORT_TX_BYTES payload bytes (a few rows past them), so no transaction grows without bound.
+    const builder = new ChunkBuilder(sessionId, 0);
+    const nextCpos = portable.connections.map(() => 0);
+    let pending: FrameChunk[] = [];
+    let txRows = 0;
+    let txBytes = 0;
+    const flush = async (): Promise<void> => {
+      const last = builder.seal();
+      if (last) pending.push(last);
+      if (pending.length === 0) return;
+      const chunks = db.transaction('chunks', 'readwrite');
+      await Promise.all([...pending.map((chunk) => chunks.store.put(chunk)), chunks.done]);
+      pending = [];
+      txRows = 0;
+      txBytes = 0;
+      options.onProgress?.(builder.nextPos, total);
+    };
+    for (const [ci, i] of mergeByTime(portable.connections)) {
+      const row = portableToChunkRow(portable.connections[ci].rows[i], connectionRecords[ci].id, nextCpos[ci]++);
+      const sealed = builder.add(row);
+      if (sealed) pending.push(sealed);
+      txRows++;
+      txBytes += storedBytes(row);
+      if (txRows >= chunkRows || txBytes >= MAX_IMPORT_TX_BYTES) await flush();
     }
+    await flush();
 
     // Same counting as captured sessions (frame-store writeEvents): every frame row, refused or not.
     let frameCount = 0;
@@ -381,7 +471,7 @@ export async function writeImportedSession(db: InspectorDatabase, portable: Port
       connectionCount: connectionRecords.length,
       frameCount,
       bytes,
-      rowCount: total,
+      rowCount: builder.nextPos,
     };
     await db.put('sessions', session);
   } catch (error) {

@@ -2,15 +2,29 @@ import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  CHUNK_ROWS,
+  connectionFrames,
+  getRow,
   listConnections,
   newSession,
   openFrameStore,
+  rowsOfChunk,
+  sessionFrames,
   writeEvents,
   type FrameRecord,
   type InspectorDatabase,
 } from '../../lib/frame-store';
 import type { WireEvent } from '../../lib/protocol';
-import { exportSession, importFile, writeImportedSession, type ExportScope, type ImportSource } from '../../lib/session-io';
+import {
+  connectionRowChunks,
+  exportSession,
+  importFile,
+  mergeByTime,
+  writeImportedSession,
+  type ExportScope,
+  type ImportSource,
+} from '../../lib/session-io';
+import type { PortableRow, PortableSession } from '../../lib/formats/model';
 import { readSessionText } from '../../lib/formats/detect';
 import { bytesToBase64 } from '../../lib/wire';
 
@@ -30,19 +44,20 @@ function source(name: string, text: string): ImportSource {
   return { name, size: Buffer.byteLength(text), text: async () => text };
 }
 
+function frame(connectionId: string, seq: number, dt: number, dir: 'send' | 'receive', data: string | Uint8Array, extra: Partial<Extract<WireEvent, { k: 'frame' }>> = {}): WireEvent {
+  const text = typeof data === 'string';
+  return {
+    k: 'frame', connectionId, seq, time: T0 + dt, dir, opcode: text ? 1 : 2, encoding: text ? 'text' : 'base64',
+    payload: text ? data : bytesToBase64(data), size: text ? Buffer.byteLength(data) : data.length, origin: 'page', status: 'sent', ...extra,
+  } as WireEvent;
+}
+
 /** A captured session with every kind of row and awkward payloads. */
 async function seedCaptured(): Promise<{ sessionId: string; a: string; b: string }> {
   const sessionId = 'captured-1';
   await db.put('sessions', newSession({ id: sessionId, tabId: 7, pageUrl: 'https://app.test/page', title: 'App', startedAt: T0 }));
   const a = 'conn-a';
   const b = 'conn-b';
-  const frame = (connectionId: string, seq: number, dt: number, dir: 'send' | 'receive', data: string | Uint8Array, extra: Partial<Extract<WireEvent, { k: 'frame' }>> = {}): WireEvent => {
-    const text = typeof data === 'string';
-    return {
-      k: 'frame', connectionId, seq, time: T0 + dt, dir, opcode: text ? 1 : 2, encoding: text ? 'text' : 'base64',
-      payload: text ? data : bytesToBase64(data), size: text ? Buffer.byteLength(data) : data.length, origin: 'page', status: 'sent', ...extra,
-    } as WireEvent;
-  };
   const events: WireEvent[] = [
     { k: 'connect', connectionId: a, url: 'wss://app.test/live?x=1', protocols: ['v2', 'v1'], frameUrl: 'https://app.test/frame', time: T0 },
     { k: 'open', connectionId: a, seq: 1, time: T0 + 1.25, protocol: 'v2', extensions: 'permessage-deflate' },
@@ -68,8 +83,39 @@ async function seedCaptured(): Promise<{ sessionId: string; a: string; b: string
   return { sessionId, a, b };
 }
 
+/**
+ * A captured session spanning several chunks: connection a (text frames, even seqs 2, 4, … — gaps on purpose)
+ * and b (binary frames, every third a frame) interleaved, in time order.
+ */
+async function seedLong(sessionId: string, aFrames: number): Promise<{ a: string; b: string }> {
+  await db.put('sessions', newSession({ id: sessionId, tabId: 1, pageUrl: 'https://long.test/', title: 'Long', startedAt: T0 }));
+  const a = `${sessionId}-a`;
+  const b = `${sessionId}-b`;
+  const events: WireEvent[] = [
+    { k: 'connect', connectionId: a, url: 'wss://long.test/a', protocols: [], frameUrl: 'https://long.test/', time: T0 },
+    { k: 'connect', connectionId: b, url: 'wss://long.test/b', protocols: [], frameUrl: 'https://long.test/', time: T0 + 0.25 },
+  ];
+  let bSeq = 0;
+  for (let i = 1; i <= aFrames; i++) {
+    events.push(frame(a, 2 * i, i * 1.5 + 0.000001, i % 2 ? 'send' : 'receive', `a-${i} ✓`));
+    if (i % 3 === 0) events.push(frame(b, ++bSeq, i * 1.5 + 0.5, 'receive', Uint8Array.from([i & 255, i >> 8, 0, 255])));
+  }
+  await writeEvents(db, sessionId, 'https://long.test/', events);
+  return { a, b };
+}
+
 async function snapshot() {
-  return { sessions: await db.getAll('sessions'), connections: await db.getAll('connections'), frames: await db.getAll('frames') };
+  return { sessions: await db.getAll('sessions'), connections: await db.getAll('connections'), chunks: await db.getAll('chunks') };
+}
+
+async function allRows(): Promise<FrameRecord[]> {
+  return (await db.getAll('chunks')).flatMap(rowsOfChunk);
+}
+
+/** Rows in a form toEqual compares by content (ArrayBuffers as byte arrays). */
+function comparable(rows: FrameRecord[]) {
+  const bytes = (v: string | ArrayBuffer | undefined) => (v instanceof ArrayBuffer ? [...new Uint8Array(v)] : v);
+  return rows.map(({ sessionId: _s, connectionId: _c, data, original, ...rest }) => ({ ...rest, data: bytes(data), original: bytes(original) }));
 }
 
 function withoutIds(rows: FrameRecord[]) {
@@ -77,7 +123,7 @@ function withoutIds(rows: FrameRecord[]) {
 }
 
 async function framesOf(sessionId: string, connectionId: string) {
-  return db.getAll('frames', IDBKeyRange.bound([sessionId, connectionId, -Infinity], [sessionId, connectionId, Infinity]));
+  return connectionFrames(db, sessionId, connectionId);
 }
 
 describe('export → import round trip', () => {
@@ -117,9 +163,8 @@ describe('export → import round trip', () => {
     const second = await importFile(db, source('x.wsi.json', text));
     expect(first.sessionId).not.toBe(second.sessionId);
     expect(new Set([...first.connectionIds, ...second.connectionIds]).size).toBe(4);
-    const s = await snapshot();
-    expect(s.sessions).toHaveLength(3);
-    expect(s.frames).toHaveLength(48);
+    expect(await db.count('sessions')).toBe(3);
+    expect(await allRows()).toHaveLength(48);
   });
 
   it('HAR keeps the frames that crossed the network, with times to the microsecond and the close code', async () => {
@@ -195,8 +240,7 @@ describe('Chrome HAR import', () => {
     expect(metrics.url).toBe('wss://metrics.example.test/live');
     const rows = await framesOf(result.sessionId, chat.id);
     // The row counts the panel reads instead of counting (lib/frame-query.ts): exact.
-    const allRows = await db.countFromIndex('frames', 'bySessionTime', IDBKeyRange.bound([result.sessionId, -Infinity], [result.sessionId, Infinity]));
-    expect(session.rowCount).toBe(allRows);
+    expect(session.rowCount).toBe((await sessionFrames(db, result.sessionId)).length);
     expect(chat.rowCount).toBe(rows.length);
     expect(new Uint8Array(rows[2].data as ArrayBuffer)).toEqual(Uint8Array.from([0, 1, 2, 253, 254, 255]));
     expect(new Uint8Array(rows[4].data as ArrayBuffer)).toEqual(Uint8Array.from([0xde, 0xad, 0xbe, 0xef]));
@@ -229,14 +273,19 @@ describe('bad input leaves the store as it was', () => {
     await seedCaptured();
     const before = await snapshot();
     const portable = readSessionText(readFileSync(new URL('../fixtures/chrome-websocket.har', import.meta.url), 'utf8'));
-    let chunks = 0;
+    let transactions = 0;
+    let storedWhenItFailed: Promise<number> | undefined;
     const error = await writeImportedSession(db, portable, 'f.har', {
       chunkRows: 2,
       onProgress: () => {
-        if (++chunks === 2) throw new Error('disk full');
+        if (++transactions < 2) return;
+        // Read before the clean-up's transaction (requests run in order): rows of the new session were stored.
+        storedWhenItFailed = db.count('chunks').then((n) => n - before.chunks.length);
+        throw new Error('disk full');
       },
     }).then(() => null, (e: Error) => e);
     expect(error?.message).toBe('f.har: could not store the import (disk full); nothing was kept');
+    expect(await storedWhenItFailed).toBe(2);
     expect(await snapshot()).toEqual(before);
   });
 });
@@ -252,5 +301,191 @@ describe('docs/wsi.schema.json', () => {
     expect(validate(file), JSON.stringify(validate.errors)).toBe(true);
     delete file.connections[0].rows[2].data;
     expect(validate(file)).toBe(false);
+  });
+});
+
+describe('export reads the chunked store', () => {
+  it('connectionRowChunks gives exactly the rows with seq in [fromSeq, toSeq], full pages, across chunk boundaries', async () => {
+    const { a, b } = await seedLong('long', 700);
+    const everyA = await connectionFrames(db, 'long', a);
+    expect(everyA).toHaveLength(700);
+    // The test only means something if connection a's rows span several chunks.
+    expect(new Set(everyA.map((r) => Math.floor(r.pos! / CHUNK_ROWS))).size).toBeGreaterThan(2);
+    const last = 1400;
+    const ranges: Array<[number, number]> = [
+      [-Infinity, Infinity], [2, 2], [1, 1], [3, 3], [300, 900], [511, 513], [2, last], [last, Infinity], [last + 1, Infinity], [-Infinity, 1], [900, 300], [Infinity, -Infinity],
+    ];
+    // Every range at a few page sizes; page size 1 (a read per row) only on a few, it is slow on fake-indexeddb.
+    const cases: Array<[number, number, number]> = [7, CHUNK_ROWS, 5000].flatMap((chunkRows) => ranges.map(([from, to]): [number, number, number] => [chunkRows, from, to]));
+    cases.push([1, 511, 519], [1, last - 4, Infinity], [1, 3, 3]);
+    for (const [chunkRows, fromSeq, toSeq] of cases) {
+      const pages: FrameRecord[][] = [];
+      for await (const page of connectionRowChunks(db, 'long', a, chunkRows, fromSeq, toSeq)) pages.push(page);
+      const expected = everyA.filter((r) => r.seq >= fromSeq && r.seq <= toSeq);
+      const where = `chunkRows ${chunkRows}, seq [${fromSeq}, ${toSeq}]`;
+      expect(pages.flat().map((r) => [r.connectionId, r.seq, r.data]), where).toEqual(expected.map((r) => [a, r.seq, r.data]));
+      expect(pages.slice(0, -1).every((p) => p.length === chunkRows), where).toBe(true);
+      expect(pages.every((p) => p.length > 0 && p.length <= chunkRows), where).toBe(true);
+    }
+    const pagesOfB: FrameRecord[][] = [];
+    for await (const page of connectionRowChunks(db, 'long', b, 50)) pagesOfB.push(page);
+    expect(pagesOfB.flat().map((r) => r.seq)).toEqual(Array.from({ length: 233 }, (_, i) => i + 1));
+  });
+
+  it('a selection across a chunk boundary exports exactly the selected rows', async () => {
+    const { a, b } = await seedLong('long', 700);
+    // a's seqs 700…860 (every other number) straddle a chunk boundary; b's 120…135 too.
+    const keys = [
+      ...Array.from({ length: 81 }, (_, i) => ({ connectionId: a, seq: 700 + 2 * i })),
+      { connectionId: a, seq: 1 }, // not a row of a: adds nothing
+      ...Array.from({ length: 16 }, (_, i) => ({ connectionId: b, seq: 120 + i })),
+    ];
+    const chunkOf = (rows: FrameRecord[], from: number, to: number) => new Set(rows.filter((r) => r.seq >= from && r.seq <= to).map((r) => Math.floor(r.pos! / CHUNK_ROWS)));
+    expect(chunkOf(await connectionFrames(db, 'long', a), 700, 860).size).toBe(2);
+    expect(chunkOf(await connectionFrames(db, 'long', b), 120, 135).size).toBe(2);
+    for (const chunkRows of [7, 5000]) {
+      for (const kind of ['selection', 'filtered'] as const) {
+        const exported = await exportSession(db, { kind, sessionId: 'long', keys }, 'wsi', { chunkRows });
+        const file = readSessionText(await exported.blob.text());
+        expect(file.connections.map((c) => [c.url, c.rows.map((r) => r.seq)])).toEqual([
+          ['wss://long.test/a', Array.from({ length: 81 }, (_, i) => 700 + 2 * i)],
+          ['wss://long.test/b', Array.from({ length: 16 }, (_, i) => 120 + i)],
+        ]);
+        expect(file.connections[0].rows[0].data).toBe('a-350 ✓');
+        expect(exported.rows).toBe(97);
+      }
+    }
+  });
+
+  it('export → import → export of a multi-chunk session is byte- and timestamp-exact, in the same session order', async () => {
+    await seedLong('long', 700);
+    const now = new Date(T0);
+    const first = await exportSession(db, { kind: 'session', sessionId: 'long' }, 'wsi', { chunkRows: 100, now });
+    const imported = await importFile(db, source(first.fileName, await first.blob.text()), { chunkRows: 300 });
+    expect(imported.rows).toBe(700 + 233);
+    // Captured in time order, so the imported session's order (merged by time) is the captured one.
+    expect(comparable(await sessionFrames(db, imported.sessionId))).toEqual(comparable(await sessionFrames(db, 'long')));
+    const second = await exportSession(db, { kind: 'session', sessionId: imported.sessionId }, 'wsi', { chunkRows: 100, now });
+    // Everything but the store's ids (fresh on import) is the same, to the byte.
+    const withoutIds = (text: string) => JSON.stringify((JSON.parse(text) as { connections: Array<{ id?: string }> }).connections.map(({ id: _id, ...rest }) => rest));
+    const [one, two] = [withoutIds(await first.blob.text()), withoutIds(await second.blob.text())];
+    expect(one.length).toBeGreaterThan(50_000);
+    expect(two).toBe(one);
+    const reread = readSessionText(await second.blob.text());
+    expect(reread.connections[0].rows[0].time).toBe(T0 + 1.500001);
+    expect(reread.connections[1].rows[0].data).toBe(bytesToBase64(Uint8Array.from([3, 0, 0, 255])));
+  });
+});
+
+/** A `.wsi.json` file with the given connections (rows of text frames at the given times). */
+function wsiFile(connections: Array<{ url: string; times: number[] }>): string {
+  return JSON.stringify({
+    format: 'websocket-inspector',
+    version: 1,
+    session: { pageUrl: 'https://mix.test/' },
+    connections: connections.map((c) => ({
+      url: c.url,
+      rows: c.times.map((time, i) => ({ seq: i + 1, time, kind: 'frame', dir: 'receive', opcode: 1, data: `${c.url} #${i + 1}` })),
+    })),
+  });
+}
+
+describe('import writes the chunked store', () => {
+  for (const chunkRows of [undefined, 100, 1]) {
+    it(`merges connections by time: session rows in time order, dense pos and cpos, exact row counts (chunkRows ${chunkRows ?? 'default'})`, async () => {
+      // Connection 0 every 1 ms; connection 1 half a millisecond later, and at the very same time every tenth row:
+      // ties go to the earlier connection in the file.
+      const times0 = Array.from({ length: 300 }, (_, i) => T0 + i);
+      const times1 = Array.from({ length: 250 }, (_, j) => T0 + j + (j % 10 === 0 ? 0 : 0.5));
+      // Ids sort the other way round from file order, so a tie broken by id would show.
+      const ids = ['session-x', 'z-first-in-file', 'a-second-in-file'];
+      const progress: Array<[number, number]> = [];
+      const result = await importFile(db, source('mix.wsi.json', wsiFile([{ url: 'wss://mix.test/0', times: times0 }, { url: 'wss://mix.test/1', times: times1 }])), {
+        chunkRows,
+        newId: () => ids.shift()!,
+        onProgress: (done, total) => progress.push([done, total]),
+      });
+      expect(result.connectionIds).toEqual(['z-first-in-file', 'a-second-in-file']);
+
+      const expected = [...times0.map((time, i) => ({ c: 0, seq: i + 1, time })), ...times1.map((time, i) => ({ c: 1, seq: i + 1, time }))]
+        .sort((x, y) => x.time - y.time || x.c - y.c);
+      const rows = await sessionFrames(db, 'session-x');
+      expect(rows.map((r) => [result.connectionIds.indexOf(r.connectionId), r.seq, r.time])).toEqual(expected.map((e) => [e.c, e.seq, e.time]));
+      expect(rows.map((r) => r.pos)).toEqual(rows.map((_, i) => i));
+      const session = (await db.get('sessions', 'session-x'))!;
+      expect(session.rowCount).toBe(550);
+
+      for (const [ci, count] of [[0, 300], [1, 250]] as const) {
+        const id = result.connectionIds[ci];
+        const inSessionOrder = rows.filter((r) => r.connectionId === id);
+        expect(inSessionOrder.map((r) => r.cpos)).toEqual(Array.from({ length: count }, (_, i) => i));
+        expect(inSessionOrder.map((r) => r.seq)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+        const byConnection = await connectionFrames(db, 'session-x', id);
+        expect(byConnection.map((r) => [r.cpos, r.seq, r.data])).toEqual(inSessionOrder.map((r) => [r.cpos, r.seq, r.data]));
+        expect((await db.get('connections', id))!.rowCount).toBe(count);
+        expect((await getRow(db, 'session-x', id, 123))?.data).toBe(`wss://mix.test/${ci} #123`);
+      }
+
+      const chunks = await db.getAll('chunks', IDBKeyRange.bound(['session-x', -Infinity], ['session-x', Infinity]));
+      expect(chunks.length).toBeGreaterThan(2);
+      expect(chunks.every((c) => c.rows.length >= 1 && c.rows.length <= CHUNK_ROWS)).toBe(true);
+      expect(chunks.map((c) => c.pos)).toEqual(chunks.map((_, i) => chunks.slice(0, i).reduce((sum, c) => sum + c.rows.length, 0)));
+      // Progress after each transaction, up to every row; a transaction never holds more than chunkRows rows.
+      expect(progress.at(-1)).toEqual([550, 550]);
+      const steps = progress.map(([done], i) => done - (i === 0 ? 0 : progress[i - 1][0]));
+      expect(steps.every((n) => n > 0 && n <= (chunkRows ?? CHUNK_ROWS * 8))).toBe(true);
+      if (chunkRows !== undefined) expect(progress).toHaveLength(Math.ceil(550 / chunkRows));
+    });
+  }
+
+  it('keeps each connection in seq order where a file’s clock goes backwards', async () => {
+    const portable: PortableSession = {
+      format: 'wsi',
+      pageUrl: 'https://clock.test/',
+      title: '',
+      startedAt: T0,
+      warnings: [],
+      connections: [[10, 5, 20], [7, 15]].map((times, ci) => ({
+        url: `wss://clock.test/${ci}`, protocols: [], protocol: '', extensions: '', frameUrl: '', pageUrl: '', startedAt: T0, state: 'closed' as const, errored: false,
+        rows: times.map((t, i): PortableRow => ({ seq: i + 1, time: T0 + t, kind: 'frame', dir: 'send', opcode: 1, encoding: 'text', data: `${ci}.${i + 1}`, size: 3 })),
+      })),
+    };
+    const result = await writeImportedSession(db, portable, 'clock.wsi.json');
+    const rows = await sessionFrames(db, result.sessionId);
+    expect(rows.map((r) => r.data)).toEqual(['1.1', '0.1', '0.2', '1.2', '0.3']);
+    for (const id of result.connectionIds) {
+      const own = await connectionFrames(db, result.sessionId, id);
+      expect(own.map((r) => [r.cpos, r.seq])).toEqual(own.map((_, i) => [i, i + 1]));
+    }
+  });
+
+  it('refuses rows whose seqs do not increase, before writing anything', async () => {
+    await seedCaptured();
+    const before = await snapshot();
+    const portable = readSessionText(wsiFile([{ url: 'wss://x.test/', times: [T0, T0 + 1, T0 + 2] }]));
+    portable.connections[0].rows[2].seq = 2;
+    const error = await writeImportedSession(db, portable, 'dup.wsi.json').then(() => null, (e: Error) => e);
+    expect(error?.message).toBe("dup.wsi.json: connection 0 row 2: seq 2 is not greater than the previous row's seq 2");
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('mergeByTime', () => {
+  it('is the stable sort by (time, connection) of connections whose times do not decrease', () => {
+    let state = 12345;
+    const random = (n: number) => ((state = (state * 1103515245 + 12345) % 2147483648), state % n);
+    for (let round = 0; round < 20; round++) {
+      const connections = Array.from({ length: 1 + random(40) }, () => {
+        let time = random(5);
+        return { rows: Array.from({ length: random(30) }, () => ({ time: (time += random(3)) })) };
+      });
+      const expected = connections
+        .flatMap((c, ci) => c.rows.map((r, i) => ({ ci, i, time: r.time })))
+        .sort((x, y) => x.time - y.time || x.ci - y.ci)
+        .map(({ ci, i }) => [ci, i]);
+      expect([...mergeByTime(connections)]).toEqual(expected);
+    }
+    expect([...mergeByTime([])]).toEqual([]);
+    expect([...mergeByTime([{ rows: [] }, { rows: [{ time: 1 }] }, { rows: [] }])]).toEqual([[1, 0]]);
   });
 });
