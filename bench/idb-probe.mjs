@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * What one IndexedDB record costs in Debian Chromium on this machine, by record shape: the evidence behind the
- * capture lag (docs/benchmarks.md, section 2). Writes N records in transactions of `tx` puts each, in a plain
- * page (the extension's service worker uses the same IndexedDB backend), and prints microseconds per record:
+ * capture lag (docs/benchmarks.md, section 2) and why schema v2 keeps rows in chunks (lib/frame-store.ts).
+ * Writes N records in transactions of `tx` puts each, in a plain page (the extension's service worker uses the same IndexedDB backend), and prints microseconds per record:
  * `total` is throughput (until each transaction completed), `sync` the calling thread's own time in put().
  * Then what count() costs per stored frame, on the index the panel's all-connections view uses and on a
  * primary key range (the panel's first rows at 1M frames, docs/benchmarks.md, section 4).
@@ -64,7 +64,7 @@ try {
       return { totalUs: ((performance.now() - t0) * 1000) / n, syncUs: (sync * 1000) / n };
     }
     const key = ['sessionId', 'connectionId', 'seq'];
-    // Counting: the panel's unfiltered view counts its rows before it shows them (lib/frame-query.ts).
+    // Counting: what schema version 1's panel did before its first rows (version 2 reads kept positions instead).
     const countDb = await open(true, key);
     for (let first = 0; first < n; first += 10_000) {
       const tx = countDb.transaction('frames', 'readwrite');
@@ -83,10 +83,10 @@ try {
     countDb.close();
     return {
       counts,
-      'one record per frame, as stored now (compound key, bySessionTime index)': await run(true, key, (i) => [frame(i)], 1000),
+      'one record per frame, as schema v1 stored it (compound key, bySessionTime index)': await run(true, key, (i) => [frame(i)], 1000),
       'one record per frame, no index': await run(false, key, (i) => [frame(i)], 1000),
       'a tiny record per frame (the value 1, out-of-line key)': await run(false, null, (i) => [1, i], 1000),
-      'one record per 100 frames (an array of them)': await run(false, null, (i) => [Array.from({ length: 100 }, (_, j) => frame(i + j)), i], 10, 100),
+      'one record per 100 frames (an array of them; schema v2 keeps up to 256)': await run(false, null, (i) => [Array.from({ length: 100 }, (_, j) => frame(i + j)), i], 10, 100),
     };
   }, n);
   const { counts, ...writes } = results;
