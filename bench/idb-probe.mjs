@@ -2,10 +2,10 @@
 /**
  * What one IndexedDB record costs in Debian Chromium on this machine, by record shape: the evidence behind the
  * capture lag (docs/benchmarks.md, section 2) and why schema v2 keeps rows in chunks (lib/frame-store.ts).
- * Writes N records in transactions of `tx` puts each, in a plain page (the extension's service worker uses the same IndexedDB backend), and prints microseconds per record:
- * `total` is throughput (until each transaction completed), `sync` the calling thread's own time in put().
- * Then what count() costs per stored frame, on the index the panel's all-connections view uses and on a
- * primary key range (the panel's first rows at 1M frames, docs/benchmarks.md, section 4).
+ * Writes N records in transactions of `tx` puts each, in a plain page (the extension's service worker uses the
+ * same IndexedDB backend), and prints microseconds per record: `total` is throughput (until each transaction
+ * completed), `sync` the calling thread's own time in put(). Then what count() costs per stored frame, on the
+ * index schema v1's all-connections view counted and on a primary key range (why v2 keeps positions instead).
  *
  *   node bench/idb-probe.mjs [--n 20000]
  */
