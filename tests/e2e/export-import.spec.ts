@@ -7,6 +7,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page, Worker } from '@playwright/test';
 import { test, expect, waitForStore, readStore, EXTENSION_DIR, type StoredSnapshot } from './fixtures';
+import { seedStore, tickSessionArgs } from '../support/seed-store';
 
 async function tabIdOf(page: Page, sw: Worker): Promise<number> {
   await page.bringToFront();
@@ -245,29 +246,9 @@ test('benchmark: export and import of a million rows', async ({ context, ext, sw
   // Let the extension's own code create the database (a bare indexedDB.open would create it without stores).
   const created = await workerJob(extensionPage, workerPath(), { type: 'export', scope: { kind: 'session', sessionId: 'none' }, format: 'wsi' });
   expect(created.message).toBe('session none is not in the store (deleted?)');
-  const seedMs = await extensionPage.evaluate(async ({ n, tabId }) => {
-    const started = performance.now();
-    const db: IDBDatabase = await new Promise((resolve, reject) => {
-      const open = indexedDB.open('websocket-inspector');
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => reject(open.error);
-    });
-    const t0 = Date.now();
-    const put = (store: string, value: unknown) => db.transaction(store, 'readwrite').objectStore(store).put(value);
-    put('sessions', { id: 'bench', tabId, pageUrl: 'https://bench.test/', title: 'bench', startedAt: t0, lastActivity: t0, source: 'captured', connectionCount: 1, frameCount: n, bytes: n * 40 });
-    put('connections', { id: 'c', sessionId: 'bench', url: 'wss://bench.test/', protocols: [], protocol: '', extensions: '', frameUrl: '', pageUrl: '', startedAt: t0, state: 'open', errored: false, sentCount: n / 2, receivedCount: n / 2, sentBytes: 0, receivedBytes: 0, lastSeq: n });
-    const binary = new Uint8Array(24).map((_, i) => i).buffer;
-    for (let start = 1; start <= n; start += 20000) {
-      const tx = db.transaction('frames', 'readwrite');
-      for (let seq = start; seq < start + 20000 && seq <= n; seq++) {
-        const text = seq % 4 !== 0;
-        tx.objectStore('frames').put({ sessionId: 'bench', connectionId: 'c', seq, time: t0 + seq * 0.25, kind: 'frame', dir: seq % 2 ? 'send' : 'receive', opcode: text ? 1 : 2, data: text ? `{"type":"tick","seq":${seq},"price":123.45}` : binary, size: 40, origin: 'page', status: 'sent' });
-      }
-      await new Promise((r) => (tx.oncomplete = r));
-    }
-    db.close();
-    return performance.now() - started;
-  }, { n: rowsTotal, tabId: BENCH_TAB });
+  const seedStarted = Date.now();
+  await extensionPage.evaluate(seedStore, tickSessionArgs({ tabId: BENCH_TAB, t0: Date.now(), count: rowsTotal }));
+  const seedMs = Date.now() - seedStarted;
   console.log(`seeded ${rowsTotal} rows in ${Math.round(seedMs)} ms`);
 
   // The panel's Export, as a user runs it: when does the download start, when does it end, does the panel stay

@@ -9,6 +9,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Download, Page, Worker } from '@playwright/test';
 import { test, expect, EXTENSION_DIR } from './fixtures';
+import { seedArgs, seedStore } from '../support/seed-store';
 
 const TAB = 515151;
 const SESSION = 'streamed';
@@ -21,51 +22,33 @@ async function openPanel(context: BrowserContext, extensionId: string): Promise<
   return panel;
 }
 
-/** A session of `n` rows on one connection (text with non-ASCII, JSON, binary; open and close) and a small second one. */
+/** A session of `n` frames on one connection (text with non-ASCII, JSON, binary; after its open row) and a small closed second one. */
 async function seed(sw: Worker, n: number): Promise<void> {
+  const t0 = Date.UTC(2026, 10, 25, 12, 0, 0) + 0.125;
+  const app = 'https://stream.test/app';
+  // The big connection's frames start at seq 2: three texts in four (JSON, or "tick <seq> ✓" when seq % 3 is 0), else binary.
+  const payloads = Array.from({ length: 12 }, (_, k) => {
+    const seq = k + 2;
+    if (seq % 4 === 0) return Array.from({ length: 24 }, (_, b) => (b * 11) & 0xff);
+    return seq % 3 ? '{"type":"tick","seq":{seq},"price":123.45,"note":"ü"}' : 'tick {seq} ✓';
+  });
   await sw.evaluate(
-    async ({ n, tab, session }) => {
-      const open = indexedDB.open('websocket-inspector');
-      const db: IDBDatabase = await new Promise((res, rej) => {
-        open.onsuccess = () => res(open.result);
-        open.onerror = () => rej(open.error);
-      });
-      const done = (tx: IDBTransaction) =>
-        new Promise<void>((res, rej) => {
-          tx.oncomplete = () => res();
-          tx.onerror = () => rej(tx.error);
-        });
-      const t0 = Date.UTC(2026, 10, 25, 12, 0, 0) + 0.125;
-      let tx = db.transaction(['sessions', 'connections', 'frames'], 'readwrite');
-      tx.objectStore('sessions').put({ id: session, tabId: tab, pageUrl: 'https://stream.test/app', title: 'stream', startedAt: t0, lastActivity: t0 + n, source: 'captured', connectionCount: 2, frameCount: n + 2, bytes: n * 40 });
-      const connection = (id: string, lastSeq: number, closed: boolean) => ({
-        id, sessionId: session, url: `wss://stream.test/${id}`, protocols: ['v1'], protocol: 'v1', extensions: '', frameUrl: 'https://stream.test/app', pageUrl: 'https://stream.test/app',
-        startedAt: t0, state: closed ? 'closed' : 'open', errored: false, sentCount: 0, receivedCount: 0, sentBytes: 0, receivedBytes: 0, lastSeq,
-        ...(closed ? { closedAt: t0 + 5, closeCode: 4000, closeReason: 'bye ✓', wasClean: true } : {}),
-      });
-      tx.objectStore('connections').put(connection('big', n + 1, false));
-      tx.objectStore('connections').put(connection('small', 4, true));
-      const small = tx.objectStore('frames');
-      small.put({ sessionId: session, connectionId: 'small', seq: 1, time: t0 + 1, kind: 'open', protocol: 'v1', extensions: '' });
-      small.put({ sessionId: session, connectionId: 'small', seq: 2, time: t0 + 2, kind: 'frame', dir: 'send', opcode: 1, data: 'tick héllo ✓ 😀', size: 18, origin: 'inspector', status: 'sent' });
-      small.put({ sessionId: session, connectionId: 'small', seq: 3, time: t0 + 3, kind: 'frame', dir: 'receive', opcode: 2, data: new Uint8Array([0, 255, 128]).buffer, size: 3, origin: 'page', status: 'sent' });
-      small.put({ sessionId: session, connectionId: 'small', seq: 4, time: t0 + 5, kind: 'close', code: 4000, reason: 'bye ✓', wasClean: true });
-      tx.objectStore('frames').put({ sessionId: session, connectionId: 'big', seq: 1, time: t0, kind: 'open', protocol: 'v1', extensions: '' });
-      await done(tx);
-      const binary = new Uint8Array(24).map((_, i) => i * 11).buffer;
-      for (let start = 2; start <= n + 1; start += 20_000) {
-        tx = db.transaction('frames', 'readwrite');
-        const frames = tx.objectStore('frames');
-        for (let seq = start; seq < start + 20_000 && seq <= n + 1; seq++) {
-          const text = seq % 4 !== 0;
-          const data = text ? (seq % 3 ? `{"type":"tick","seq":${seq},"price":123.45,"note":"ü"}` : `tick ${seq} ✓`) : binary;
-          frames.put({ sessionId: session, connectionId: 'big', seq, time: t0 + seq * 0.25, kind: 'frame', dir: seq % 2 ? 'send' : 'receive', opcode: text ? 1 : 2, data, size: 40, origin: 'page', status: 'sent' });
-        }
-        await done(tx);
-      }
-      db.close();
-    },
-    { n, tab: TAB, session: SESSION },
+    seedStore,
+    seedArgs({
+      session: { id: SESSION, tabId: TAB, pageUrl: app, title: 'stream', startedAt: t0 },
+      connections: [
+        { id: 'big', url: 'wss://stream.test/big', protocols: ['v1'], protocol: 'v1', frameUrl: app, startedAt: t0, state: 'open' },
+        { id: 'small', url: 'wss://stream.test/small', protocols: ['v1'], protocol: 'v1', frameUrl: app, startedAt: t0, state: 'closed', closedAt: t0 + 5, closeCode: 4000, closeReason: 'bye ✓', wasClean: true },
+      ],
+      rows: [
+        { connectionId: 'big', time: t0, kind: 'open', protocol: 'v1', extensions: '' },
+        { connectionId: 'small', time: t0 + 1, kind: 'open', protocol: 'v1', extensions: '' },
+        { connectionId: 'small', time: t0 + 2, kind: 'frame', dir: 'send', data: 'tick héllo ✓ 😀', origin: 'inspector' },
+        { connectionId: 'small', time: t0 + 3, kind: 'frame', dir: 'receive', data: [0, 255, 128] },
+        { connectionId: 'small', time: t0 + 5, kind: 'close', code: 4000, reason: 'bye ✓', wasClean: true },
+      ],
+      run: { count: n, connectionIds: ['big'], firstTime: t0 + 0.5, timeStep: 0.25, dirs: ['receive', 'send'], payloads },
+    }),
   );
 }
 

@@ -8,6 +8,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { WebSocketServer, type WebSocket as ServerSocket } from 'ws';
+import { snapshotStore, type SnapshotOptions, type StoredSnapshot } from '../support/read-store';
+
+export type { SnapshotOptions, StoredRow, StoredSnapshot } from '../support/read-store';
 
 export const EXTENSION_DIR = resolve(process.env.WXT_OUT_DIR ?? '.output', 'chrome-mv3');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -140,67 +143,13 @@ export async function startTestServer(): Promise<TestServer> {
   };
 }
 
-/** What the store holds, read in the service worker; binary payloads come back as base64. */
-export interface StoredSnapshot {
-  sessions: Array<Record<string, unknown> & { id: string; tabId: number | null; frameCount: number }>;
-  connections: Array<Record<string, unknown> & { id: string; url: string; sessionId: string; state: string }>;
-  frames: Array<{
-    sessionId: string;
-    connectionId: string;
-    seq: number;
-    time: number;
-    kind: string;
-    dir?: string;
-    opcode?: number;
-    text?: string;
-    base64?: string;
-    size: number;
-    origin?: string;
-    status?: string;
-    note?: string;
-    code?: number;
-    reason?: string;
-    wasClean?: boolean;
-    protocol?: string;
-    rule?: string;
-  }>;
-}
-
-export async function readStore(sw: Worker, options: { withPayload?: boolean } = {}): Promise<StoredSnapshot> {
-  return sw.evaluate(async ({ withPayload }) => {
-    const open = indexedDB.open('websocket-inspector');
-    // Never create the database here: an empty version 1 made by a test would stop the extension's own upgrade.
-    open.onupgradeneeded = () => open.transaction?.abort();
-    const db: IDBDatabase = await new Promise((res, rej) => {
-      open.onsuccess = () => res(open.result);
-      open.onerror = () => rej(open.error);
-    });
-    const all = (store: string): Promise<unknown[]> =>
-      new Promise((res, rej) => {
-        const req = db.transaction(store).objectStore(store).getAll();
-        req.onsuccess = () => res(req.result);
-        req.onerror = () => rej(req.error);
-      });
-    const toBase64 = (buf: ArrayBuffer) => {
-      const bytes = new Uint8Array(buf);
-      let s = '';
-      for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-      return btoa(s);
-    };
-    const frames = ((await all('frames')) as Array<Record<string, unknown>>).map((f) => {
-      const { data, ...rest } = f;
-      if (typeof data === 'string') return withPayload === false ? rest : { ...rest, text: data };
-      if (data instanceof ArrayBuffer) return withPayload === false ? rest : { ...rest, base64: toBase64(data) };
-      return rest;
-    });
-    const result = { sessions: await all('sessions'), connections: await all('connections'), frames };
-    db.close();
-    return result;
-  }, { withPayload: options.withPayload ?? true }) as Promise<StoredSnapshot>;
+/** Everything in the store, read in the service worker; binary payloads come back as base64 (see tests/support/read-store.ts). */
+export async function readStore(sw: Worker, options: SnapshotOptions = {}): Promise<StoredSnapshot> {
+  return sw.evaluate(snapshotStore, options);
 }
 
 /** Polls the store until `predicate` holds (capture is asynchronous by design); returns the last snapshot. */
-export async function waitForStore(sw: Worker, predicate: (s: StoredSnapshot) => boolean, timeoutMs = 20_000, options: { withPayload?: boolean } = {}): Promise<StoredSnapshot> {
+export async function waitForStore(sw: Worker, predicate: (s: StoredSnapshot) => boolean, timeoutMs = 20_000, options: SnapshotOptions = {}): Promise<StoredSnapshot> {
   const deadline = Date.now() + timeoutMs;
   let last: StoredSnapshot | undefined;
   while (Date.now() < deadline) {
@@ -262,7 +211,7 @@ export interface FrameDigest {
   sha256: string;
 }
 
-/** Digests of every stored frame row, computed in the service worker (large payloads never cross to Node). */
+/** Digests of every stored row (all sessions, session order), computed in the service worker (large payloads never cross to Node). */
 export async function frameDigests(sw: Worker): Promise<FrameDigest[]> {
   return sw.evaluate(async () => {
     const open = indexedDB.open('websocket-inspector');
@@ -272,12 +221,13 @@ export async function frameDigests(sw: Worker): Promise<FrameDigest[]> {
       open.onsuccess = () => res(open.result);
       open.onerror = () => rej(open.error);
     });
-    const rows: Array<Record<string, unknown>> = await new Promise((res, rej) => {
-      const req = db.transaction('frames').objectStore('frames').getAll();
+    const chunks: Array<{ rows: Array<Record<string, unknown>> }> = await new Promise((res, rej) => {
+      const req = db.transaction('chunks').objectStore('chunks').getAll();
       req.onsuccess = () => res(req.result);
       req.onerror = () => rej(req.error);
     });
     db.close();
+    const rows = chunks.flatMap((chunk) => chunk.rows);
     const out = [];
     for (const row of rows) {
       const data = row.data;

@@ -4,6 +4,7 @@
  */
 import type { BrowserContext, Page, Worker } from '@playwright/test';
 import { test, expect, waitForStore, readStore } from './fixtures';
+import { seedArgs, seedStore } from '../support/seed-store';
 
 /** The tab id of `page` (the extension has no `tabs` permission: query the active tab). */
 async function tabIdOf(page: Page, sw: Worker): Promise<number> {
@@ -400,29 +401,16 @@ test('a seeded 100,000-message session opens and scrolls with only visible rows 
   // The panel creates the schema (openFrameStore); opening the database without it first would create an
   // empty one that the extension then never upgrades.
   const panel = await openPanel(context, ext.extensionId, 424242);
-  await sw.evaluate(async (n) => {
-    const open = indexedDB.open('websocket-inspector');
-    const db: IDBDatabase = await new Promise((res, rej) => {
-      open.onsuccess = () => res(open.result);
-      open.onerror = () => rej(open.error);
-    });
-    const t0 = Date.UTC(2026, 0, 1);
-    const tx = db.transaction(['sessions', 'connections', 'frames'], 'readwrite');
-    tx.objectStore('sessions').put({ id: 'seeded', tabId: 424242, pageUrl: 'http://seed.test/', title: 'seed', startedAt: t0, lastActivity: t0 + n, source: 'captured', connectionCount: 2, frameCount: n, bytes: n * 12 });
-    for (const id of ['c1', 'c2']) {
-      tx.objectStore('connections').put({ id, sessionId: 'seeded', url: `ws://seed.test/${id}`, protocols: [], protocol: '', extensions: '', frameUrl: '', pageUrl: 'http://seed.test/', startedAt: t0, state: 'open', errored: false, sentCount: n / 4, receivedCount: n / 4, sentBytes: 0, receivedBytes: 0, lastSeq: n / 2 });
-    }
-    const frames = tx.objectStore('frames');
-    for (let i = 0; i < n; i++) {
-      const data = `seeded ${String(i).padStart(6, '0')}`;
-      frames.put({ sessionId: 'seeded', connectionId: i % 2 ? 'c2' : 'c1', seq: Math.floor(i / 2) + 1, time: t0 + i, kind: 'frame', dir: i % 3 ? 'receive' : 'send', opcode: 1, data, size: data.length, origin: 'page', status: 'sent' });
-    }
-    await new Promise<void>((res, rej) => {
-      tx.oncomplete = () => res();
-      tx.onerror = () => rej(tx.error);
-    });
-    db.close();
-  }, N);
+  // Two connections taking turns: row i is "seeded <i>" on c1 (even i) or c2, sent when i % 3 is 0.
+  const t0 = Date.UTC(2026, 0, 1);
+  await sw.evaluate(
+    seedStore,
+    seedArgs({
+      session: { id: 'seeded', tabId: 424242, pageUrl: 'http://seed.test/', title: 'seed', startedAt: t0 },
+      connections: ['c1', 'c2'].map((id) => ({ id, url: `ws://seed.test/${id}`, frameUrl: '', startedAt: t0 })),
+      run: { count: N, connectionIds: ['c1', 'c2'], firstTime: t0, timeStep: 1, dirs: ['send', 'receive', 'receive'], payloads: ['seeded {i:6}'] },
+    }),
+  );
 
   await panel.reload();
   await expect(count(panel)).toHaveText('100,000 messages');

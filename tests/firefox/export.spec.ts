@@ -9,6 +9,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'puppeteer-core';
 import { test, expect, openExtensionPage, openPage, uniqueId, waitForStore, FIREFOX_EXTENSION_DIR } from './fixtures';
+import { seedStore, tickSessionArgs } from '../support/seed-store';
 
 const aria = (role: string, name: string) => `::-p-aria([role="${role}"][name="${name}"])`;
 
@@ -119,31 +120,8 @@ test('benchmark: a million-row export downloads a Blob', async ({ firefox, reade
   expect(created).toBe('session none is not in the store (deleted?)');
   // In blocks of 100,000 rows: one BiDi call may take at most puppeteer's protocol timeout (180 s).
   const seedStarted = Date.now();
-  for (let from = 1; from <= rowsTotal; from += 100_000) {
-    await reader.evaluate(
-      async ({ n, tabId, from, to }) => {
-        const db: IDBDatabase = await new Promise((resolve, reject) => {
-          const open = indexedDB.open('websocket-inspector');
-          open.onsuccess = () => resolve(open.result);
-          open.onerror = () => reject(open.error);
-        });
-        const t0 = 1_795_000_000_000;
-        const put = (store: string, value: unknown) => db.transaction(store, 'readwrite').objectStore(store).put(value);
-        if (from === 1) put('sessions', { id: 'bench', tabId, pageUrl: 'https://bench.test/', title: 'bench', startedAt: t0, lastActivity: t0, source: 'captured', connectionCount: 1, frameCount: n, bytes: n * 40 });
-        if (from === 1) put('connections', { id: 'c', sessionId: 'bench', url: 'wss://bench.test/', protocols: [], protocol: '', extensions: '', frameUrl: '', pageUrl: '', startedAt: t0, state: 'open', errored: false, sentCount: n / 2, receivedCount: n / 2, sentBytes: 0, receivedBytes: 0, lastSeq: n });
-        const binary = new Uint8Array(24).map((_, i) => i).buffer;
-        for (let start = from; start <= to; start += 20000) {
-          const tx = db.transaction('frames', 'readwrite');
-          for (let seq = start; seq < start + 20000 && seq <= to; seq++) {
-            const text = seq % 4 !== 0;
-            tx.objectStore('frames').put({ sessionId: 'bench', connectionId: 'c', seq, time: t0 + seq * 0.25, kind: 'frame', dir: seq % 2 ? 'send' : 'receive', opcode: text ? 1 : 2, data: text ? `{"type":"tick","seq":${seq},"price":123.45}` : binary, size: 40, origin: 'page', status: 'sent' });
-          }
-          await new Promise((r) => (tx.oncomplete = r));
-        }
-        db.close();
-      },
-      { n: rowsTotal, tabId, from, to: Math.min(rowsTotal, from + 99_999) },
-    );
+  for (let from = 0; from < rowsTotal; from += 100_000) {
+    await reader.evaluate(seedStore, tickSessionArgs({ tabId, t0: 1_795_000_000_000, from, count: Math.min(100_000, rowsTotal - from) }));
   }
   console.log(`seeded ${rowsTotal} rows in ${Date.now() - seedStarted} ms`);
 

@@ -9,7 +9,8 @@
 import { test as base } from '@playwright/test';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { resolve } from 'node:path';
-import { startTestServer, type StoredSnapshot, type TestServer } from '../e2e/fixtures';
+import { startTestServer, type TestServer } from '../e2e/fixtures';
+import { snapshotStore, type SnapshotOptions, type StoredSnapshot } from '../support/read-store';
 
 export { startTestServer, framesOf, type StoredSnapshot, type TestServer } from '../e2e/fixtures';
 
@@ -76,41 +77,9 @@ export async function openExtensionPage(browser: Browser, path: string, timeoutM
   throw new Error(`${url} did not load in ${timeoutMs} ms (last: ${String(last)})`);
 }
 
-/** Everything in the extension's IndexedDB, read in an extension page; binary payloads come back as base64. */
-export async function readStore(extensionPage: Page): Promise<StoredSnapshot> {
-  return extensionPage.evaluate(async () => {
-    const open = indexedDB.open('websocket-inspector');
-    // Never create the database: an empty version 1 made here would stop the background's upgrade from ever
-    // creating the stores. Before the first capture there is nothing to read yet.
-    open.onupgradeneeded = () => open.transaction!.abort();
-    const db: IDBDatabase = await new Promise((res, rej) => {
-      open.onsuccess = () => res(open.result);
-      open.onerror = () => rej(new Error(`no database yet (${String(open.error)})`));
-    });
-    try {
-      const all = (store: string): Promise<unknown[]> =>
-        new Promise((res, rej) => {
-          const req = db.transaction(store).objectStore(store).getAll();
-          req.onsuccess = () => res(req.result);
-          req.onerror = () => rej(req.error);
-        });
-      const toBase64 = (buf: ArrayBuffer) => {
-        const bytes = new Uint8Array(buf);
-        let s = '';
-        for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-        return btoa(s);
-      };
-      const frames = ((await all('frames')) as Array<Record<string, unknown>>).map((f) => {
-        const { data, ...rest } = f;
-        if (typeof data === 'string') return { ...rest, text: data };
-        if (data instanceof ArrayBuffer) return { ...rest, base64: toBase64(data) };
-        return rest;
-      });
-      return { sessions: await all('sessions'), connections: await all('connections'), frames };
-    } finally {
-      db.close();
-    }
-  }) as Promise<StoredSnapshot>;
+/** Everything in the extension's IndexedDB, read in an extension page; binary payloads come back as base64 (see tests/support/read-store.ts). */
+export async function readStore(extensionPage: Page, options: SnapshotOptions = {}): Promise<StoredSnapshot> {
+  return extensionPage.evaluate(snapshotStore, options);
 }
 
 /** Polls the store until `predicate` holds (capture is asynchronous by design); returns the last snapshot. */
