@@ -147,7 +147,10 @@ export function waitForStored(sw, { urlSuffix, sent = 0, received = 0, timeoutMs
   );
 }
 
-/** Rows stored for one connection (frames and control rows) and its last rows, newest first. */
+/**
+ * Rows stored for one connection (frames and control rows), counted row by row in the chunks that hold them (not
+ * taken from the connection's rowCount: this checks what is really in IndexedDB), and its last rows, newest first.
+ */
 export function connectionRows(sw, sessionId, connectionId) {
   return sw.evaluate(
     async ({ sessionId, connectionId }) => {
@@ -157,26 +160,17 @@ export function connectionRows(sw, sessionId, connectionId) {
         open.onerror = () => reject(open.error);
       });
       try {
-        const store = db.transaction('frames').objectStore('frames');
+        // Chunks holding rows of the connection, in its order (lib/frame-store.ts, index byConnectionPos).
+        const index = db.transaction('chunks').objectStore('chunks').index('byConnectionPos');
         const range = IDBKeyRange.bound([sessionId, connectionId, -Infinity], [sessionId, connectionId, Infinity]);
-        const count = await new Promise((resolve, reject) => {
-          const req = store.count(range);
+        const chunks = await new Promise((resolve, reject) => {
+          const req = index.getAll(range);
           req.onsuccess = () => resolve(req.result);
           req.onerror = () => reject(req.error);
         });
-        const last = [];
-        await new Promise((resolve, reject) => {
-          const req = store.openCursor(range, 'prev');
-          req.onsuccess = () => {
-            const cursor = req.result;
-            if (!cursor || last.length >= 3) return resolve();
-            const { kind, dir, seq, size, data } = cursor.value;
-            last.push({ kind, dir, seq, size, text: typeof data === 'string' ? data.slice(0, 40) : undefined });
-            cursor.continue();
-          };
-          req.onerror = () => reject(req.error);
-        });
-        return { count, last };
+        const rows = chunks.flatMap((chunk) => chunk.rows.filter((row) => row.connectionId === connectionId));
+        const last = rows.slice(-3).reverse().map(({ kind, dir, seq, size, data }) => ({ kind, dir, seq, size, text: typeof data === 'string' ? data.slice(0, 40) : undefined }));
+        return { count: rows.length, last };
       } finally {
         db.close();
       }

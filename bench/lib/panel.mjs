@@ -1,14 +1,27 @@
 /**
  * Section 4: the panel at scale. A session of `frames` frames is written straight into IndexedDB from the
- * service worker (in large transactions, the same schema lib/frame-store.ts writes), then the panel is opened
+ * service worker (in chunks of rows and large transactions, the schema lib/frame-store.ts writes), then the panel is opened
  * as a tab (chrome-extension://<id>/panel.html?tabId=<n>) and timed: first rows, a substring filter and a
  * regex filter (each until its first screen of results shows), and the panel's JS heap.
  */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { launchVariant } from './browser.mjs';
 import { fmtBytes, fmtMs, median, table, verdict } from './stats.mjs';
 
-/** Frames every SEED_TX_ROWS rows are written in one transaction. */
+/** Rows written per transaction. */
 const SEED_TX_ROWS = 50_000;
+
+/**
+ * Rows per chunk, read from lib/frame-store.ts (the bench runs in plain Node and cannot import it): a seed with
+ * larger chunks than the store's readers look back over would be misread, not slow.
+ */
+function storeChunkRows() {
+  const source = readFileSync(fileURLToPath(new URL('../../lib/frame-store.ts', import.meta.url)), 'utf8');
+  const match = /export const CHUNK_ROWS = (\d+);/.exec(source);
+  if (!match) throw new Error('bench/lib/panel.mjs: no CHUNK_ROWS in lib/frame-store.ts');
+  return Number(match[1]);
+}
 
 /**
  * The seeded traffic: one connection, alternating send/receive, small JSON messages like a trading feed.
@@ -18,8 +31,11 @@ const SEED_TX_ROWS = 50_000;
 export const SUBSTRING_FILTER = 'trade';
 export const REGEX_FILTER = '"sym":"S(1|2)7\\d"';
 
-/** Writes the session in the worker; returns its ids. Runs inside the service worker. */
-function seedInWorker({ frames, tabId, txRows }) {
+/**
+ * Writes the session in the worker as lib/frame-store.ts keeps it (rows in chunks, positions, exact counts);
+ * returns its ids. Runs inside the service worker.
+ */
+function seedInWorker({ frames, tabId, txRows, chunkRows }) {
   const open = () =>
     new Promise((resolve, reject) => {
       const req = indexedDB.open('websocket-inspector');
@@ -28,9 +44,9 @@ function seedInWorker({ frames, tabId, txRows }) {
     });
   return (async () => {
     const db = await open();
-    if (!db.objectStoreNames.contains('frames')) {
+    if (!db.objectStoreNames.contains('chunks')) {
       db.close();
-      throw new Error('the extension has not created its database yet');
+      throw new Error('the extension has not created its database (schema version 2) yet');
     }
     const sessionId = 'bench-' + crypto.randomUUID();
     const connectionId = 'bench-conn-1';
@@ -51,25 +67,30 @@ function seedInWorker({ frames, tabId, txRows }) {
         tx.onerror = () => reject(tx.error);
         tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'));
       });
-    let seq = 1;
-    {
-      const tx = db.transaction('frames', 'readwrite');
-      tx.objectStore('frames').put({ sessionId, connectionId, seq: seq++, time: startedAt, kind: 'open', size: 0, protocol: '', extensions: '' });
-      await done(tx);
-    }
-    for (let start = 0; start < frames; start += txRows) {
-      const tx = db.transaction('frames', 'readwrite');
-      const store = tx.objectStore('frames');
-      const end = Math.min(frames, start + txRows);
-      for (let i = start; i < end; i++) {
-        const data = message(i);
-        const dir = i % 2 === 0 ? 'send' : 'receive';
-        if (dir === 'send') {
-          sent++;
-          sentBytes += data.length;
-        }
-        bytes += data.length;
-        store.put({ sessionId, connectionId, seq: seq++, time: startedAt + (i + 1) * spacingMs, kind: 'frame', dir, opcode: 1, data, size: data.length, origin: 'page', status: 'sent' });
+    // Row p of the session (one connection, so also its cpos); the open row is p = 0 with seq 1.
+    const row = (p) => {
+      if (p === 0) return { connectionId, seq: 1, time: startedAt, kind: 'open', size: 0, protocol: '', extensions: '', cpos: 0 };
+      const i = p - 1;
+      const data = message(i);
+      const dir = i % 2 === 0 ? 'send' : 'receive';
+      if (dir === 'send') {
+        sent++;
+        sentBytes += data.length;
+      }
+      bytes += data.length;
+      return { connectionId, seq: p + 1, time: startedAt + (i + 1) * spacingMs, kind: 'frame', dir, opcode: 1, data, size: data.length, origin: 'page', status: 'sent', cpos: p };
+    };
+    const rowCount = frames + 1;
+    // Whole chunks per transaction: only the last chunk of the session is short.
+    const perTx = Math.max(1, Math.floor(txRows / chunkRows)) * chunkRows;
+    for (let start = 0; start < rowCount; start += perTx) {
+      const tx = db.transaction('chunks', 'readwrite');
+      const store = tx.objectStore('chunks');
+      const end = Math.min(rowCount, start + perTx);
+      for (let pos = start; pos < end; pos += chunkRows) {
+        const rows = [];
+        for (let p = pos; p < Math.min(end, pos + chunkRows); p++) rows.push(row(p));
+        store.put({ sessionId, pos, rows, connPos: [[sessionId, connectionId, pos]], connSeq: [[sessionId, connectionId, rows[0].seq]] });
       }
       await done(tx);
     }
@@ -78,12 +99,12 @@ function seedInWorker({ frames, tabId, txRows }) {
     tx.objectStore('connections').put({
       id: connectionId, sessionId, url, protocols: [], protocol: '', extensions: '', frameUrl: 'https://feed.example.test/',
       pageUrl: 'https://feed.example.test/', startedAt, openedAt: startedAt, state: 'open', errored: false,
-      sentCount: sent, receivedCount: frames - sent, sentBytes, receivedBytes: bytes - sentBytes, lastSeq: seq - 1,
-      rowCount: seq - 1, // the open row and every frame, as the background's writer keeps it
+      sentCount: sent, receivedCount: frames - sent, sentBytes, receivedBytes: bytes - sentBytes, lastSeq: rowCount,
+      rowCount, // the open row and every frame, as the background's writer keeps it
     });
     tx.objectStore('sessions').put({
       id: sessionId, tabId, pageUrl: 'https://feed.example.test/', title: 'Benchmark feed', startedAt, lastActivity: now,
-      source: 'captured', connectionCount: 1, frameCount: frames, bytes, rowCount: seq - 1,
+      source: 'captured', connectionCount: 1, frameCount: frames, bytes, rowCount,
     });
     await done(tx);
     db.close();
@@ -101,7 +122,7 @@ async function waitForDatabase(sw, timeoutMs = 60_000) {
       return new Promise((resolve) => {
         const req = indexedDB.open('websocket-inspector');
         req.onsuccess = () => {
-          const ok = req.result.objectStoreNames.contains('frames');
+          const ok = req.result.objectStoreNames.contains('chunks');
           req.result.close();
           resolve(ok);
         };
@@ -115,7 +136,7 @@ async function waitForDatabase(sw, timeoutMs = 60_000) {
 }
 
 export async function seedSession(sw, frames, tabId) {
-  return sw.evaluate(seedInWorker, { frames, tabId, txRows: SEED_TX_ROWS });
+  return sw.evaluate(seedInWorker, { frames, tabId, txRows: SEED_TX_ROWS, chunkRows: storeChunkRows() });
 }
 
 /**
