@@ -77,9 +77,24 @@ interface StreamWriter {
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
+/** About how many chunks one read of a connection's rows may pull in (see connectionReadStep). */
+export const MAX_CHUNKS_PER_READ = 64;
+
 /**
- * Reads one connection's rows with seq in [fromSeq, toSeq], in order, `chunkRows` at a time. Positions in a
- * connection are dense and in seq order, so this finds where fromSeq starts once and then pages by position.
+ * How many of a connection's rows to read at a time. A read returns whole chunks, other connections' rows and
+ * payloads included, so where the connection has a small share of its session's rows, reading `pageRows` of them
+ * at once could pull in the whole session. This reads fewer: about MAX_CHUNKS_PER_READ chunks' worth at its share
+ * (at most that many rows + 1 chunks whatever the mix, since every chunk a read returns holds one of its rows).
+ */
+export function connectionReadStep(pageRows: number, connectionRows: number, sessionRows: number): number {
+  const share = sessionRows > 0 ? Math.min(1, connectionRows / sessionRows) : 1;
+  return Math.max(1, Math.min(pageRows, Math.floor(MAX_CHUNKS_PER_READ * CHUNK_ROWS * share)));
+}
+
+/**
+ * Reads one connection's rows with seq in [fromSeq, toSeq], in order, `chunkRows` at a time (every page full but
+ * the last). Positions in a connection are dense and in seq order, so this finds where fromSeq starts once and
+ * then reads by position, a bounded number of chunks per read (connectionReadStep).
  */
 export async function* connectionRowChunks(
   db: InspectorDatabase,
@@ -90,16 +105,24 @@ export async function* connectionRowChunks(
   toSeq = Infinity,
 ): AsyncGenerator<FrameRecord[]> {
   if (!(chunkRows >= 1)) throw new RangeError(`connectionRowChunks: chunkRows must be at least 1, got ${chunkRows}`);
+  const [session, connection] = await Promise.all([db.get('sessions', sessionId), db.get('connections', connectionId)]);
+  const step = connectionReadStep(chunkRows, connection?.rowCount ?? 0, session?.rowCount ?? 0);
   let cpos = fromSeq === -Infinity ? 0 : await connectionPositionOfSeq(db, sessionId, connectionId, fromSeq);
+  let page: FrameRecord[] = [];
   for (;;) {
-    const rows = await readConnectionRows(db, sessionId, connectionId, cpos, chunkRows);
-    // Rows come in seq order: drop the tail past toSeq, and stop there.
+    const want = Math.min(step, chunkRows - page.length);
+    const rows = await readConnectionRows(db, sessionId, connectionId, cpos, want);
+    cpos += want;
+    // Rows come in seq order: keep those up to toSeq. Fewer than asked for means the range (or the connection) ended.
     let end = rows.length;
     while (end > 0 && rows[end - 1].seq > toSeq) end--;
-    if (end === 0) return;
-    yield end === rows.length ? rows : rows.slice(0, end);
-    if (end < chunkRows) return;
-    cpos += chunkRows;
+    for (let i = 0; i < end; i++) page.push(rows[i]);
+    const finished = end < want;
+    if (page.length > 0 && (finished || page.length === chunkRows)) {
+      yield page;
+      page = [];
+    }
+    if (finished) return;
   }
 }
 

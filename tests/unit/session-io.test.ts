@@ -16,8 +16,10 @@ import {
 } from '../../lib/frame-store';
 import type { WireEvent } from '../../lib/protocol';
 import {
+  connectionReadStep,
   connectionRowChunks,
   exportSession,
+  MAX_CHUNKS_PER_READ,
   importFile,
   mergeByTime,
   writeImportedSession,
@@ -330,6 +332,59 @@ describe('export reads the chunked store', () => {
     const pagesOfB: FrameRecord[][] = [];
     for await (const page of connectionRowChunks(db, 'long', b, 50)) pagesOfB.push(page);
     expect(pagesOfB.flat().map((r) => r.seq)).toEqual(Array.from({ length: 233 }, (_, i) => i + 1));
+  });
+
+  it('reads a sparse connection a bounded number of chunks at a time, still in full pages', async () => {
+    // 40,000 rows, one in 25 from `sparse`: a 5000-row page of it would span the whole session (157 chunks).
+    await db.put('sessions', newSession({ id: 'mixed', pageUrl: 'https://mixed.test/', startedAt: T0 }));
+    const events: WireEvent[] = [
+      { k: 'connect', connectionId: 'dense', url: 'wss://mixed.test/dense', protocols: [], frameUrl: '', time: T0 },
+      { k: 'connect', connectionId: 'sparse', url: 'wss://mixed.test/sparse', protocols: [], frameUrl: '', time: T0 },
+    ];
+    for (let i = 0; i < 40_000; i++) {
+      if (i % 25 === 24) events.push(frame('sparse', (i + 1) / 25, i, 'receive', `s${(i + 1) / 25}`));
+      else events.push(frame('dense', i + 1, i, 'send', 'd'));
+    }
+    await writeEvents(db, 'mixed', '', events);
+    const step = connectionReadStep(5000, 1600, 40_000);
+    expect(step).toBe(Math.floor((MAX_CHUNKS_PER_READ * CHUNK_ROWS * 1600) / 40_000));
+    expect(step).toBeLessThan(1600);
+    // The store seen through a proxy that counts the chunks each read by connection position returns.
+    const chunksPerRead: number[] = [];
+    const counting = new Proxy(db, {
+      get(target, prop) {
+        const value = Reflect.get(target, prop, target) as unknown;
+        if (prop !== 'getAllFromIndex' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: unknown[]) => {
+          const result = (await value.apply(target, args)) as unknown[];
+          if (args[1] === 'byConnectionPos') chunksPerRead.push(result.length);
+          return result;
+        };
+      },
+    });
+    for (const [chunkRows, fromSeq, toSeq] of [[5000, -Infinity, Infinity], [400, -Infinity, Infinity], [5000, 100, 1450], [step, step, step + 1]]) {
+      const pages: FrameRecord[][] = [];
+      for await (const page of connectionRowChunks(counting, 'mixed', 'sparse', chunkRows, fromSeq, toSeq)) pages.push(page);
+      const seqs = Array.from({ length: 1600 }, (_, i) => i + 1).filter((seq) => seq >= fromSeq && seq <= toSeq);
+      const where = `chunkRows ${chunkRows}, seq [${fromSeq}, ${toSeq}]`;
+      expect(pages.flat().map((r) => [r.connectionId, r.seq, r.data]), where).toEqual(seqs.map((seq) => ['sparse', seq, `s${seq}`]));
+      expect(pages.map((p) => p.length), where).toEqual(seqs.map((_, i) => i).filter((i) => i % chunkRows === 0).map((i) => Math.min(chunkRows, seqs.length - i)));
+    }
+    expect(await db.count('chunks')).toBeGreaterThan(150);
+    // Plus the store's own look-back of CHUNK_ROWS - 1 connection positions (lib/frame-store.ts readConnectionRows),
+    // here CHUNK_ROWS * 25 session rows: 25 chunks.
+    expect(Math.max(...chunksPerRead)).toBeLessThanOrEqual(MAX_CHUNKS_PER_READ + 25 + 2);
+  });
+
+  it('connectionReadStep reads a page at once where the connection is most of its session, fewer rows where it is sparse', () => {
+    expect(connectionReadStep(5000, 1000, 1000)).toBe(5000);
+    expect(connectionReadStep(5000, 100_000, 400_000)).toBe(MAX_CHUNKS_PER_READ * CHUNK_ROWS / 4);
+    expect(connectionReadStep(5000, 10, 1_000_000)).toBe(1);
+    // No counts (a session gone meanwhile): a page at once, as before there were counts.
+    expect(connectionReadStep(5000, 0, 0)).toBe(5000);
+    expect(connectionReadStep(7, 3, 9)).toBe(7);
+    // Counts read mid-capture may disagree for a moment: never more than the page, never below one row.
+    expect(connectionReadStep(5000, 20, 10)).toBe(5000);
   });
 
   it('a selection across a chunk boundary exports exactly the selected rows', async () => {
