@@ -181,7 +181,15 @@ export function openFrameStore(name = DB_NAME): Promise<InspectorDatabase> {
         chunks.createIndex('byConnectionPos', 'connPos', { multiEntry: true });
         chunks.createIndex('byConnectionSeq', 'connSeq', { multiEntry: true });
         // Version 1 kept one record per row in `frames`: move them into chunks, then drop the store.
-        if (oldVersion === 1) void migrateRowsToChunks(db as unknown as IDBPDatabase<unknown>, transaction as unknown as LegacyUpgradeTx);
+        if (oldVersion === 1) {
+          migrateRowsToChunks(db as unknown as IDBPDatabase<unknown>, transaction as unknown as LegacyUpgradeTx).catch(() => {
+            try {
+              transaction.abort();
+            } catch {
+              // already over: a failed request aborted it
+            }
+          });
+        }
       }
     },
   });
@@ -190,34 +198,41 @@ export function openFrameStore(name = DB_NAME): Promise<InspectorDatabase> {
 type LegacyUpgradeTx = IDBPTransaction<unknown, string[], 'versionchange'>;
 
 /**
- * Version 1 → 2, inside the upgrade transaction: every session's rows in time order (version 1's all-connections
- * order), chunked, with the counts the writers now keep. Only IndexedDB requests are awaited, so the transaction
- * stays alive; a failure aborts it and version 1 stays as it was.
+ * Version 1 → 2, inside the upgrade transaction. Each session's rows are merged by time (version 1's
+ * all-connections order) from one cursor per connection in seq order, so each connection stays in seq order even
+ * where its clock went backwards (a connection's positions must follow its seqs). Streams: one row per
+ * connection in memory. Only IndexedDB requests are awaited, so the transaction stays alive; any failure aborts
+ * it and version 1 stays as it was.
  */
 async function migrateRowsToChunks(db: IDBPDatabase<unknown>, tx: LegacyUpgradeTx): Promise<void> {
   const frames = tx.objectStore('frames');
   const chunks = tx.objectStore('chunks');
   const sessions = tx.objectStore('sessions');
-  const connections = tx.objectStore('connections');
+  const connectionStore = tx.objectStore('connections');
   for (const session of (await sessions.getAll()) as SessionRecord[]) {
-    const counts = new Map<string, number>();
+    const connections = (await connectionStore.index('bySession').getAll(IDBKeyRange.bound([session.id, -Infinity], [session.id, Infinity]))) as ConnectionRecord[];
+    const cursors = await Promise.all(connections.map((c) => frames.openCursor(IDBKeyRange.bound([session.id, c.id, -Infinity], [session.id, c.id, Infinity]))));
     const builder = new ChunkBuilder(session.id, 0);
-    let cursor = await frames.index('bySessionTime').openCursor(IDBKeyRange.bound([session.id, -Infinity], [session.id, Infinity]));
-    while (cursor) {
-      const row = toChunkRow(cursor.value as FrameRecord, counts.get((cursor.value as FrameRecord).connectionId) ?? 0);
-      counts.set(row.connectionId, row.cpos + 1);
-      const sealed = builder.add(row);
+    const counts = connections.map(() => 0);
+    for (;;) {
+      let next = -1;
+      for (let i = 0; i < cursors.length; i++) {
+        const time = (cursors[i]?.value as FrameRecord | undefined)?.time;
+        if (time !== undefined && (next < 0 || time < (cursors[next]!.value as FrameRecord).time)) next = i;
+      }
+      if (next < 0) break;
+      const sealed = builder.add(toChunkRow(cursors[next]!.value as FrameRecord, counts[next]++));
       if (sealed) void chunks.put(sealed);
-      cursor = await cursor.continue();
+      cursors[next] = await cursors[next]!.continue();
     }
     const last = builder.seal();
     if (last) void chunks.put(last);
     session.rowCount = builder.nextPos;
     void sessions.put(session);
-    for (const connection of (await connections.index('bySession').getAll(IDBKeyRange.bound([session.id, -Infinity], [session.id, Infinity]))) as ConnectionRecord[]) {
-      connection.rowCount = counts.get(connection.id) ?? 0;
-      void connections.put(connection);
-    }
+    connections.forEach((connection, i) => {
+      connection.rowCount = counts[i];
+      void connectionStore.put(connection);
+    });
   }
   db.deleteObjectStore('frames');
 }
@@ -526,8 +541,12 @@ export async function readSessionRows(db: InspectorDatabase, sessionId: string, 
 export async function readConnectionRows(db: InspectorDatabase, sessionId: string, connectionId: string, start: number, count: number): Promise<FrameRecord[]> {
   if (count <= 0) return [];
   const end = start + count;
-  const range = IDBKeyRange.bound([sessionId, connectionId, start - CHUNK_ROWS + 1], [sessionId, connectionId, end - 1]);
-  const chunks = await db.getAllFromIndex('chunks', 'byConnectionPos', range);
+  // The chunk holding `start` is the last one whose first row of this connection is at or before it. Not simply
+  // CHUNK_ROWS back: a connection with a small share of its session has few rows per chunk.
+  const index = db.transaction('chunks').store.index('byConnectionPos');
+  const holder = await index.openKeyCursor(IDBKeyRange.bound([sessionId, connectionId, -Infinity], [sessionId, connectionId, start]), 'prev');
+  const from = holder ? (holder.key as [string, string, number])[2] : start;
+  const chunks = await index.getAll(IDBKeyRange.bound([sessionId, connectionId, from], [sessionId, connectionId, end - 1]));
   const rows: FrameRecord[] = [];
   for (const chunk of chunks) {
     for (const row of rowsOfChunk(chunk)) if (row.connectionId === connectionId && row.cpos! >= start && row.cpos! < end) rows.push(row);

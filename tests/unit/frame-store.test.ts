@@ -103,6 +103,8 @@ describe('upgrade from version 1 (one record per row)', () => {
     tx.objectStore('frames').put({ sessionId: 's', connectionId: 'a', seq: 2, time: 50, kind: 'close', size: 0, code: 4001, reason: 'bye', wasClean: true });
     tx.objectStore('frames').put({ sessionId: 's', connectionId: 'b', seq: 1, time: 20, kind: 'frame', dir: 'receive', opcode: 1, data: 'hi', size: 2, origin: 'page', status: 'sent' });
     tx.objectStore('frames').put({ sessionId: 's', connectionId: 'b', seq: 2, time: 40, kind: 'frame', dir: 'send', opcode: 1, data: 'yo', size: 2, origin: 'page', status: 'sent' });
+    // A clock that went backwards: the connection must stay in seq order.
+    tx.objectStore('frames').put({ sessionId: 's', connectionId: 'b', seq: 3, time: 10, kind: 'frame', dir: 'send', opcode: 1, data: 'late', size: 4, origin: 'page', status: 'sent' });
     tx.objectStore('settings').put({ maxSessions: 7, maxBytes: 70 }, 'retention');
     await new Promise((resolve, reject) => {
       tx.oncomplete = resolve;
@@ -111,7 +113,7 @@ describe('upgrade from version 1 (one record per row)', () => {
     db.close();
   }
 
-  it('moves every row into chunks in time order, with exact positions and counts, and drops the old store', async () => {
+  it('moves every row into chunks merged by time, each connection in seq order, with exact positions and counts, and drops the old store', async () => {
     const name = `frame-store-v1-${++counter}`;
     await versionOne(name);
     const db = await openFrameStore(name);
@@ -121,23 +123,25 @@ describe('upgrade from version 1 (one record per row)', () => {
       ['b', 1, 20, 0, 0],
       ['a', 1, 30, 1, 0],
       ['b', 2, 40, 2, 1],
-      ['a', 2, 50, 3, 1],
+      ['b', 3, 10, 3, 2],
+      ['a', 2, 50, 4, 1],
     ]);
     expect(new Uint8Array(rows[1].data as ArrayBuffer)).toEqual(new Uint8Array([0, 255, 7]));
-    expect(rows[3]).toMatchObject({ kind: 'close', code: 4001, reason: 'bye', wasClean: true });
-    expect(await db.get('sessions', 's')).toMatchObject({ rowCount: 4, frameCount: 3 });
+    expect(rows[4]).toMatchObject({ kind: 'close', code: 4001, reason: 'bye', wasClean: true });
+    expect(await getRow(db, 's', 'b', 3)).toMatchObject({ data: 'late', cpos: 2 });
+    expect(await db.get('sessions', 's')).toMatchObject({ rowCount: 5, frameCount: 3 });
     expect(await db.get('sessions', 'empty')).toMatchObject({ rowCount: 0 });
     expect((await listConnections(db, 's')).map((c) => [c.id, c.rowCount])).toEqual([
       ['a', 2],
-      ['b', 2],
+      ['b', 3],
     ]);
     expect(await getRetention(db)).toEqual({ maxSessions: 7, maxBytes: 70 });
     // Capture goes on where the old rows end.
     await writeEvents(db, 's', 'p', [frame('a', 3)]);
     expect((await connectionFrames(db, 's', 'a')).map((r) => [r.seq, r.pos, r.cpos])).toEqual([
       [1, 1, 0],
-      [2, 3, 1],
-      [3, 4, 2],
+      [2, 4, 1],
+      [3, 5, 2],
     ]);
   });
 });
