@@ -9,6 +9,8 @@ import {
   connectionFrames,
   connectionPositionOfSeq,
   getRow,
+  packChunk,
+  rowsOfChunk,
   readConnectionRows,
   readSessionRows,
   sessionFrames,
@@ -24,6 +26,7 @@ import {
   planEviction,
   setRetention,
   writeEvents,
+  type ChunkRow,
   type SessionRecord,
 } from '@/lib/frame-store';
 import type { WireEvent, WireFrameEvent } from '@/lib/protocol';
@@ -72,6 +75,31 @@ describe('schema', () => {
     first.close();
     const second = await openFrameStore(name);
     expect(await second.get('sessions', 's')).toMatchObject({ id: 's', startedAt: 5 });
+  });
+});
+
+describe('chunk columns', () => {
+  it('give back every field of every kind of row exactly, and nothing a row did not have', () => {
+    const bytes = new Uint8Array([0, 1, 254, 255]).buffer;
+    const rows: ChunkRow[] = [
+      { connectionId: 'a', seq: 1, time: 1.25, kind: 'open', size: 0, cpos: 0, protocol: 'chat', extensions: 'permessage-deflate' },
+      { connectionId: 'a', seq: 2, time: 2.5, kind: 'frame', size: 2, cpos: 1, dir: 'send', opcode: 1, data: 'hi', origin: 'page', status: 'sent' },
+      { connectionId: 'b', seq: 7, time: 3.125, kind: 'frame', size: 4, cpos: 0, dir: 'receive', opcode: 2, data: bytes, origin: 'simulated', status: 'sent', note: 'n' },
+      { connectionId: 'a', seq: 3, time: 4, kind: 'frame', size: 1, cpos: 2, dir: 'send', opcode: 1, data: 'x', origin: 'inspector', status: 'refused', rule: 'r1', original: 'y' },
+      { connectionId: 'a', seq: 4, time: 5, kind: 'frame', size: 4, cpos: 3, dir: 'receive', opcode: 2, data: bytes, origin: 'page', status: 'blocked', original: bytes },
+      { connectionId: 'b', seq: 8, time: 5.5, kind: 'frame', size: 0, cpos: 1, dir: 'send', opcode: 1, data: '', origin: 'page', status: 'dropped' },
+      { connectionId: 'b', seq: 9, time: 6, kind: 'error', size: 0, cpos: 2 },
+      { connectionId: 'a', seq: 5, time: 7, kind: 'close', size: 0, cpos: 4, code: 4001, reason: 'bye', wasClean: false },
+    ];
+    const chunk = packChunk('s', 40, rows);
+    expect(chunk.ids).toEqual(['a', 'b']);
+    expect(chunk.connPos).toEqual([['s', 'a', 0], ['s', 'b', 0]]);
+    expect(chunk.connSeq).toEqual([['s', 'a', 1], ['s', 'b', 7]]);
+    expect(chunk.extra.map(([i]) => i)).toEqual([0, 2, 3, 4, 7]);
+    const back = rowsOfChunk(chunk);
+    expect(back).toEqual(rows.map((row, i) => ({ ...row, sessionId: 's', pos: 40 + i })));
+    // No field a row did not have, not even as undefined.
+    back.forEach((row, i) => expect(Object.keys(row).sort()).toEqual([...Object.keys(rows[i]), 'sessionId', 'pos'].sort()));
   });
 });
 
@@ -265,7 +293,7 @@ describe('writeEvents', () => {
     for (let i = 1; i <= n; i++) events.push(frame(i % 3 === 0 ? 'b' : 'a', i));
     await writeEvents(db, 's', 'p', events);
     const chunks = await db.getAll('chunks');
-    expect(chunks.map((c) => c.rows.length)).toEqual([CHUNK_ROWS, CHUNK_ROWS, 17]);
+    expect(chunks.map((c) => c.seq.length)).toEqual([CHUNK_ROWS, CHUNK_ROWS, 17]);
     expect(chunks.map((c) => c.pos)).toEqual([0, CHUNK_ROWS, 2 * CHUNK_ROWS]);
     const window = await readSessionRows(db, 's', CHUNK_ROWS - 3, 6);
     expect(window.map((r) => r.pos)).toEqual([253, 254, 255, 256, 257, 258].map((p) => p - 256 + CHUNK_ROWS));
@@ -288,7 +316,7 @@ describe('writeEvents', () => {
     const db = await withSession('s');
     const big = 'x'.repeat(CHUNK_BYTES / 2);
     await writeEvents(db, 's', 'p', [connect('a'), frame('a', 1, { payload: big, size: big.length }), frame('a', 2, { payload: big, size: big.length }), frame('a', 3)]);
-    expect((await db.getAll('chunks')).map((c) => c.rows.length)).toEqual([2, 1]);
+    expect((await db.getAll('chunks')).map((c) => c.seq.length)).toEqual([2, 1]);
     expect((await connectionFrames(db, 's', 'a')).map((r) => r.cpos)).toEqual([0, 1, 2]);
   });
 
@@ -312,7 +340,7 @@ describe('deleteSession / clearAll', () => {
     expect(await connectionFrames(db, 's', 's-c')).toEqual([]);
     expect(await connectionFrames(db, 's2', 's2-c')).toHaveLength(2);
     expect(await connectionFrames(db, 'r', 'r-c')).toHaveLength(2);
-    expect((await db.getAll('chunks')).reduce((n, c) => n + c.rows.length, 0)).toBe(4);
+    expect((await db.getAll('chunks')).reduce((n, c) => n + c.seq.length, 0)).toBe(4);
     expect(await db.count('connections')).toBe(2);
   });
 
@@ -385,7 +413,7 @@ describe('retention', () => {
     const evicted = await enforceRetention(db, { maxSessions: 10, maxBytes: 150 }, new Set(['old']));
     expect(evicted).toEqual(['mid', 'new']);
     expect((await listSessions(db)).map((s) => s.id)).toEqual(['old']);
-    expect((await db.getAll('chunks')).reduce((n, c) => n + c.rows.length, 0)).toBe(1);
+    expect((await db.getAll('chunks')).reduce((n, c) => n + c.seq.length, 0)).toBe(1);
     expect(await db.count('connections')).toBe(1);
   });
 });

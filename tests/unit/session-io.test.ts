@@ -483,8 +483,8 @@ describe('import writes the chunked store', () => {
 
       const chunks = await db.getAll('chunks', IDBKeyRange.bound(['session-x', -Infinity], ['session-x', Infinity]));
       expect(chunks.length).toBeGreaterThan(2);
-      expect(chunks.every((c) => c.rows.length >= 1 && c.rows.length <= CHUNK_ROWS)).toBe(true);
-      expect(chunks.map((c) => c.pos)).toEqual(chunks.map((_, i) => chunks.slice(0, i).reduce((sum, c) => sum + c.rows.length, 0)));
+      expect(chunks.every((c) => c.seq.length >= 1 && c.seq.length <= CHUNK_ROWS)).toBe(true);
+      expect(chunks.map((c) => c.pos)).toEqual(chunks.map((_, i) => chunks.slice(0, i).reduce((sum, c) => sum + c.seq.length, 0)));
       // Progress after each transaction, up to every row; a transaction never holds more than chunkRows rows.
       expect(progress.at(-1)).toEqual([550, 550]);
       const steps = progress.map(([done], i) => done - (i === 0 ? 0 : progress[i - 1][0]));
