@@ -21,6 +21,8 @@ import type { RowMatcher } from './filters';
 const SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
 const FIRST_SCAN_CHUNK = 256;
 const MAX_SCAN_CHUNK = 8192;
+/** Until this many rows matched, each slice is sized to find the rest at the density seen so far. */
+const FIRST_SCREEN_MATCHES = 100;
 
 export interface ViewScope {
   sessionId: string;
@@ -125,7 +127,14 @@ export class FilteredFrames extends ScopedRange {
     this.scanned += rows.length;
     this.atEnd = rows.length < limit;
     const average = rows.length > 0 ? Math.max(64, bytes / rows.length) : 64;
-    this.nextChunk = Math.max(16, Math.min(MAX_SCAN_CHUNK, Math.floor(SCAN_CHUNK_BYTES / average), limit * 4));
+    const cap = Math.min(MAX_SCAN_CHUNK, Math.floor(SCAN_CHUNK_BYTES / average));
+    let next = Math.min(cap, limit * 4);
+    if (this.count < FIRST_SCREEN_MATCHES && this.scanned > 0) {
+      // Sparse matches: growing 4× a slice took three slices (and three screen updates) to fill a first screen.
+      const density = Math.max(this.count, 1) / this.scanned;
+      next = Math.max(next, Math.min(cap, Math.ceil((FIRST_SCREEN_MATCHES - this.count) / density)));
+    }
+    this.nextChunk = Math.max(16, next);
     return this.count - before;
   }
 

@@ -3,9 +3,9 @@
  * and the panel (reads straight from the same extension-origin database).
  *
  * Rows (frames and open/close/error events) are kept in chunks: one record holds up to CHUNK_ROWS consecutive
- * rows of a session, by column (FrameChunk). Why: this Chromium's IndexedDB costs 100–400 µs per record whatever it holds, and 2–6 µs
- * per row when 100 rows share one (`node bench/idb-probe.mjs`); one record per frame made a 100,000-frame burst
- * take 15 s to store.
+ * rows of a session, by column (FrameChunk). Why: this Chromium's IndexedDB costs 100–400 µs per record whatever
+ * it holds, and 2–6 µs per row when 100 rows share one (`node bench/idb-probe.mjs`); one record per frame made a
+ * 100,000-frame burst take 15 s to store.
  *
  * Every row has two positions, given by its writer in the transaction that stores it: `pos` in its session (the
  * order the background received the rows: the page's order within a frame context) and `cpos` in its connection.

@@ -157,6 +157,21 @@ describe('FilteredFrames', () => {
     expect((await view.rows(2, 1)).map((r) => r.seq)).toEqual([900]);
   });
 
+  it('sizes its second slice to fill a first screen when matches are sparse', async () => {
+    const db = await freshDb();
+    const events: WireEvent[] = [connect('a')];
+    for (let i = 1; i <= 20_000; i++) events.push(frame('a', i, i, i % 100 === 0 ? 'trade' : 'quote'));
+    await store(db, 's', events);
+    const { matches } = compileFilter({ ...emptyFilter(), contains: 'trade' });
+    const view = new FilteredFrames(db, { sessionId: 's', connectionId: null }, matches!);
+    await view.scanChunk();
+    expect(view.scanned).toBe(256);
+    await view.scanChunk();
+    // At 2 matches in 256 rows, about 9,700 more rows hold the rest of 100; the slice is capped at 8,192.
+    expect(view.scanned).toBe(256 + 8192);
+    expect(view.count).toBe(84);
+  });
+
   it('filters one connection', async () => {
     const db = await freshDb();
     await store(db, 's', [connect('c'), connect('d'), ...Array.from({ length: 300 }, (_, i) => frame('c', i + 1, i)), frame('d', 2, 1)]);
