@@ -168,8 +168,20 @@ export function connectionRows(sw, sessionId, connectionId) {
           req.onsuccess = () => resolve(req.result);
           req.onerror = () => reject(req.error);
         });
-        const rows = chunks.flatMap((chunk) => chunk.rows.filter((row) => row.connectionId === connectionId));
-        const last = rows.slice(-3).reverse().map(({ kind, dir, seq, size, data }) => ({ kind, dir, seq, size, text: typeof data === 'string' ? data.slice(0, 40) : undefined }));
+        // Chunks are columnar (lib/frame-store.ts, FrameChunk): row i is the connection's when ids[conn[i]] is.
+        const rows = chunks.flatMap((chunk) => {
+          const k = chunk.ids.indexOf(connectionId);
+          return Array.from(chunk.conn.keys(), (i) => ({ chunk, i })).filter(({ i }) => chunk.conn[i] === k);
+        });
+        const last = rows
+          .slice(-3)
+          .reverse()
+          .map(({ chunk, i }) => {
+            const flags = chunk.flags[i];
+            const kind = ['frame', 'open', 'close', 'error'][flags & 3];
+            const data = chunk.data[i];
+            return { kind, dir: kind === 'frame' ? (flags & 4 ? 'receive' : 'send') : undefined, seq: chunk.seq[i], size: chunk.size[i], text: typeof data === 'string' ? data.slice(0, 40) : undefined };
+          });
         return { count: rows.length, last };
       } finally {
         db.close();

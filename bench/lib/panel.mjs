@@ -67,18 +67,39 @@ function seedInWorker({ frames, tabId, txRows, chunkRows }) {
         tx.onerror = () => reject(tx.error);
         tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'));
       });
-    // Row p of the session (one connection, so also its cpos); the open row is p = 0 with seq 1.
-    const row = (p) => {
-      if (p === 0) return { connectionId, seq: 1, time: startedAt, kind: 'open', size: 0, protocol: '', extensions: '', cpos: 0 };
-      const i = p - 1;
-      const data = message(i);
-      const dir = i % 2 === 0 ? 'send' : 'receive';
-      if (dir === 'send') {
-        sent++;
-        sentBytes += data.length;
+    // Chunk p…p+n−1 of the session in the columnar shape of lib/frame-store.ts's FrameChunk (packChunk there is the
+    // definition). One connection, so a row's cpos is its pos; the open row is p = 0 with seq 1, frame i is row i + 1.
+    const chunkOf = (first, n) => {
+      const chunk = {
+        sessionId, pos: first, ids: [connectionId], conn: new Uint16Array(n), seq: new Float64Array(n), cpos: new Float64Array(n),
+        time: new Float64Array(n), size: new Float64Array(n), flags: new Uint8Array(n), data: [], extra: [],
+        connPos: [[sessionId, connectionId, first]], connSeq: [[sessionId, connectionId, first + 1]],
+      };
+      for (let k = 0; k < n; k++) {
+        const p = first + k;
+        chunk.seq[k] = p + 1;
+        chunk.cpos[k] = p;
+        if (p === 0) {
+          chunk.time[k] = startedAt;
+          chunk.flags[k] = 1; // open
+          chunk.data.push(null);
+          chunk.extra.push([k, { protocol: '', extensions: '' }]);
+          continue;
+        }
+        const i = p - 1;
+        const data = message(i);
+        const receive = i % 2 === 1;
+        if (!receive) {
+          sent++;
+          sentBytes += data.length;
+        }
+        bytes += data.length;
+        chunk.time[k] = startedAt + (i + 1) * spacingMs;
+        chunk.size[k] = data.length;
+        chunk.flags[k] = receive ? 1 << 2 : 0; // a frame, text, from the page, sent
+        chunk.data.push(data);
       }
-      bytes += data.length;
-      return { connectionId, seq: p + 1, time: startedAt + (i + 1) * spacingMs, kind: 'frame', dir, opcode: 1, data, size: data.length, origin: 'page', status: 'sent', cpos: p };
+      return chunk;
     };
     const rowCount = frames + 1;
     // Whole chunks per transaction: only the last chunk of the session is short.
@@ -87,11 +108,7 @@ function seedInWorker({ frames, tabId, txRows, chunkRows }) {
       const tx = db.transaction('chunks', 'readwrite');
       const store = tx.objectStore('chunks');
       const end = Math.min(rowCount, start + perTx);
-      for (let pos = start; pos < end; pos += chunkRows) {
-        const rows = [];
-        for (let p = pos; p < Math.min(end, pos + chunkRows); p++) rows.push(row(p));
-        store.put({ sessionId, pos, rows, connPos: [[sessionId, connectionId, pos]], connSeq: [[sessionId, connectionId, rows[0].seq]] });
-      }
+      for (let pos = start; pos < end; pos += chunkRows) store.put(chunkOf(pos, Math.min(end, pos + chunkRows) - pos));
       await done(tx);
     }
     const tx = db.transaction(['sessions', 'connections'], 'readwrite');

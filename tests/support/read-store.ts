@@ -1,6 +1,6 @@
 /**
  * Reads everything in the extension's IndexedDB (schema version 2, lib/frame-store.ts) as one flat snapshot for
- * tests: sessions, connections, and every row of every chunk as its own record. `snapshotStore` runs in the
+ * tests: sessions, connections, and every row of every (columnar) chunk as its own record. `snapshotStore` runs in the
  * browser (the Chromium service worker, or an extension page in Firefox): pass it to `evaluate`. It is
  * serialised as source, so it uses nothing from outside its own body.
  */
@@ -72,16 +72,28 @@ export async function snapshotStore({ withPayload = true, positions = false }: S
       for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
       return btoa(s);
     };
+    // Chunk records are columnar: see lib/frame-store.ts's FrameChunk (its rowsOfChunk is the definition).
+    const KINDS = ['frame', 'open', 'close', 'error'];
+    const ORIGINS = ['page', 'inspector', 'simulated'];
+    const STATUSES = ['sent', 'dropped', 'refused', 'blocked'];
     const frames: StoredRow[] = [];
     for (const chunk of chunks) {
-      (chunk.rows as Array<Record<string, unknown>>).forEach((stored, i) => {
-        const { data, cpos, ...rest } = stored;
-        const row: Record<string, unknown> = { sessionId: chunk.sessionId, ...rest };
-        if (positions) Object.assign(row, { pos: chunk.pos + i, cpos });
-        if (withPayload && typeof data === 'string') row.text = data;
-        if (withPayload && data instanceof ArrayBuffer) row.base64 = toBase64(data);
+      const extra = new Map<number, object>(chunk.extra);
+      for (let i = 0; i < chunk.seq.length; i++) {
+        const flags: number = chunk.flags[i];
+        const row: Record<string, unknown> = {
+          sessionId: chunk.sessionId, connectionId: chunk.ids[chunk.conn[i]], seq: chunk.seq[i], time: chunk.time[i], kind: KINDS[flags & 3], size: chunk.size[i],
+        };
+        if (positions) Object.assign(row, { pos: chunk.pos + i, cpos: chunk.cpos[i] });
+        if (row.kind === 'frame') {
+          Object.assign(row, { dir: flags & 4 ? 'receive' : 'send', opcode: flags & 8 ? 2 : 1, origin: ORIGINS[(flags >> 4) & 3], status: STATUSES[flags >> 6] });
+          const data = chunk.data[i];
+          if (withPayload && typeof data === 'string') row.text = data;
+          if (withPayload && data instanceof ArrayBuffer) row.base64 = toBase64(data);
+        }
+        Object.assign(row, extra.get(i));
         frames.push(row as unknown as StoredRow);
-      });
+      }
     }
     // The order of version 1's primary key, which the specs were written against.
     const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

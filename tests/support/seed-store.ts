@@ -1,6 +1,6 @@
 /**
  * Writes a session straight into the extension's IndexedDB, in the schema lib/frame-store.ts keeps (version 2:
- * rows in chunks), for tests and benchmarks that need more rows than a page could send in reasonable time.
+ * rows in columnar chunks), for tests and benchmarks that need more rows than a page could send in reasonable time.
  *
  * `seedStore` runs inside the browser (a Chromium service worker or any extension page, Firefox too): pass it to
  * `evaluate` with its arguments, e.g. `sw.evaluate(seedStore, seedArgs({ … }))`. It is serialised as source, so
@@ -163,6 +163,34 @@ export async function seedStore(args: SeedArgs): Promise<SeedResult> {
     // A fresh ArrayBuffer per row: rows sharing one would come back sharing it from the structured clone.
     const payloadOf = (data: SeedPayload): string | ArrayBuffer => (typeof data === 'string' ? data : new Uint8Array(data).buffer);
 
+    // A chunk record in the columnar shape of lib/frame-store.ts's FrameChunk (its packChunk is the definition).
+    const ORIGINS = ['page', 'inspector', 'simulated'];
+    const STATUSES = ['sent', 'dropped', 'refused', 'blocked'];
+    const RARE = ['note', 'rule', 'original', 'code', 'reason', 'wasClean', 'protocol', 'extensions'];
+    const pack = (first: number, rows: any[], connPos: [string, string, number][], connSeq: [string, string, number][]) => {
+      const n = rows.length;
+      const ids = connPos.map((entry) => entry[1]);
+      const record = {
+        sessionId, pos: first, ids, conn: new Uint16Array(n), seq: new Float64Array(n), cpos: new Float64Array(n), time: new Float64Array(n),
+        size: new Float64Array(n), flags: new Uint8Array(n), data: [] as (string | ArrayBuffer | null)[], extra: [] as [number, object][], connPos, connSeq,
+      };
+      rows.forEach((row, i) => {
+        record.conn[i] = ids.indexOf(row.connectionId);
+        record.seq[i] = row.seq;
+        record.cpos[i] = row.cpos;
+        record.time[i] = row.time;
+        record.size[i] = row.size;
+        record.flags[i] =
+          row.kind === 'frame'
+            ? (row.dir === 'receive' ? 1 << 2 : 0) | (row.opcode === 2 ? 1 << 3 : 0) | (ORIGINS.indexOf(row.origin) << 4) | (STATUSES.indexOf(row.status) << 6)
+            : ['frame', 'open', 'close', 'error'].indexOf(row.kind);
+        record.data.push(row.kind === 'frame' ? row.data : null);
+        const rare = Object.fromEntries(RARE.filter((key) => row[key] !== undefined).map((key) => [key, row[key]]));
+        if (Object.keys(rare).length > 0) record.extra.push([i, rare]);
+      });
+      return record;
+    };
+
     // Chunks as lib/frame-store.ts's ChunkBuilder makes them.
     let pos: number = session.rowCount;
     let chunk: any[] = [];
@@ -175,7 +203,7 @@ export async function seedStore(args: SeedArgs): Promise<SeedResult> {
     const seal = () => {
       if (chunk.length === 0) return;
       tx ??= db.transaction(['sessions', 'connections', 'chunks'], 'readwrite');
-      tx.objectStore('chunks').put({ sessionId, pos: pos - chunk.length, rows: chunk, connPos, connSeq });
+      tx.objectStore('chunks').put(pack(pos - chunk.length, chunk, connPos, connSeq));
       chunk = [];
       chunkBytes = 0;
       connPos = [];
