@@ -221,25 +221,37 @@ export async function frameDigests(sw: Worker): Promise<FrameDigest[]> {
       open.onsuccess = () => res(open.result);
       open.onerror = () => rej(open.error);
     });
-    const chunks: Array<{ rows: Array<Record<string, unknown>> }> = await new Promise((res, rej) => {
+    // Columns as lib/frame-store.ts's FrameChunk defines them (flags: kind in bits 0-1, dir bit 2, opcode bit 3).
+    type Chunk = { ids: string[]; conn: Uint16Array; seq: Float64Array; size: Float64Array; flags: Uint8Array; data: Array<string | ArrayBuffer | null> };
+    const chunks: Chunk[] = await new Promise((res, rej) => {
       const req = db.transaction('chunks').objectStore('chunks').getAll();
       req.onsuccess = () => res(req.result);
       req.onerror = () => rej(req.error);
     });
     db.close();
-    const rows = chunks.flatMap((chunk) => chunk.rows);
+    const kinds = ['frame', 'open', 'close', 'error'];
+    const rows = chunks.flatMap((chunk) =>
+      Array.from(chunk.seq, (seq, i) => {
+        const flags = chunk.flags[i];
+        const frame = (flags & 3) === 0;
+        return {
+          connectionId: chunk.ids[chunk.conn[i]], seq, kind: kinds[flags & 3], size: chunk.size[i], data: chunk.data[i],
+          dir: frame ? (flags & 4 ? 'receive' : 'send') : undefined, opcode: frame ? (flags & 8 ? 2 : 1) : undefined,
+        };
+      }),
+    );
     const out = [];
     for (const row of rows) {
       const data = row.data;
       const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(0);
       const hash = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
       out.push({
-        connectionId: row.connectionId as string,
-        seq: row.seq as number,
-        kind: row.kind as string,
-        dir: row.dir as string | undefined,
-        opcode: row.opcode as number | undefined,
-        size: row.size as number,
+        connectionId: row.connectionId,
+        seq: row.seq,
+        kind: row.kind,
+        dir: row.dir,
+        opcode: row.opcode,
+        size: row.size,
         storedAs: typeof data === 'string' ? 'string' : data instanceof ArrayBuffer ? 'ArrayBuffer' : undefined,
         byteLength: bytes.byteLength,
         sha256: Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join(''),
