@@ -21,6 +21,14 @@ import type { RowMatcher } from './filters';
 const SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
 const FIRST_SCAN_CHUNK = 256;
 const MAX_SCAN_CHUNK = 8192;
+/**
+ * Matching rows the scan keeps (the first ones, and the newest, which a view following new rows shows), so those
+ * screens need no second read: re-reading a screen of sparse matches reads every chunk they span (~150 ms for 91
+ * rows at 1 match in 100). Rows over KEEP_ROW_BYTES are read again: at most ~8 MiB kept.
+ */
+const KEEP_FIRST = 1024;
+const KEEP_LATEST = 1024;
+const KEEP_ROW_BYTES = 4096;
 /** Until this many rows matched, each slice is sized to find the rest at the density seen so far. */
 const FIRST_SCREEN_MATCHES = 100;
 
@@ -107,6 +115,8 @@ export class FilteredFrames extends ScopedRange {
   atEnd = false;
   /** View positions of the matches, ascending. */
   private matches = new Float64Array(1024);
+  /** Rows of matches, by match index (see KEEP_FIRST). */
+  private readonly kept = new Map<number, FrameRecord>();
   private nextChunk = FIRST_SCAN_CHUNK;
 
   constructor(db: InspectorDatabase, scope: ViewScope, matcher: RowMatcher) {
@@ -122,7 +132,7 @@ export class FilteredFrames extends ScopedRange {
     let bytes = 0;
     for (const row of rows) {
       bytes += row.size;
-      if (this.matcher(row)) this.push(this.positionIn(refOf(row)));
+      if (this.matcher(row)) this.push(this.positionIn(refOf(row)), row);
     }
     this.scanned += rows.length;
     this.atEnd = rows.length < limit;
@@ -138,31 +148,47 @@ export class FilteredFrames extends ScopedRange {
     return this.count - before;
   }
 
-  private push(position: number): void {
+  private push(position: number, row: FrameRecord): void {
     if (this.count === this.matches.length) {
       const grown = new Float64Array(this.matches.length * 2);
       grown.set(this.matches);
       this.matches = grown;
     }
-    this.matches[this.count++] = position;
+    const index = this.count++;
+    this.matches[index] = position;
+    if (row.size <= KEEP_ROW_BYTES) this.kept.set(index, row);
+    if (index - KEEP_LATEST >= KEEP_FIRST) this.kept.delete(index - KEEP_LATEST);
   }
 
-  /** Matching rows [start, start + count): runs of nearby matches are read together, each chunk once. */
+  /** Matching rows [start, start + count): kept ones as they are, runs of nearby others read together. */
   async rows(start: number, count: number): Promise<FrameRecord[]> {
     start = Math.max(0, Math.floor(start));
     const end = Math.min(this.count, start + count);
     if (start >= end) return [];
     const runs: Array<[number, number]> = [];
+    const wanted = new Set<number>();
     for (let i = start; i < end; i++) {
+      if (this.kept.has(i)) continue;
       const p = this.matches[i];
+      wanted.add(p);
       const run = runs[runs.length - 1];
       if (run && p - run[0] < 2 * CHUNK_ROWS) run[1] = p;
       else runs.push([p, p]);
     }
-    const wanted = new Set<number>();
-    for (let i = start; i < end; i++) wanted.add(this.matches[i]);
-    const read = await Promise.all(runs.map(([first, last]) => this.read(first, last - first + 1)));
-    return read.flat().filter((row) => wanted.has(this.positionIn(refOf(row))));
+    const read = new Map<number, FrameRecord>();
+    if (runs.length > 0) {
+      const batches = await Promise.all(runs.map(([first, last]) => this.read(first, last - first + 1)));
+      for (const row of batches.flat()) {
+        const position = this.positionIn(refOf(row));
+        if (wanted.has(position)) read.set(position, row);
+      }
+    }
+    const rows: FrameRecord[] = [];
+    for (let i = start; i < end; i++) {
+      const row = this.kept.get(i) ?? read.get(this.matches[i]);
+      if (row) rows.push(row);
+    }
+    return rows;
   }
 
   /** Position of a matching row among the matches, or -1. */

@@ -172,6 +172,33 @@ describe('FilteredFrames', () => {
     expect(view.count).toBe(84);
   });
 
+  it('serves the first and the newest matches from what the scan read, and reads the others and big rows again', async () => {
+    const db = await freshDb();
+    const big = 'hit ' + 'x'.repeat(5000);
+    const events: WireEvent[] = [connect('a')];
+    for (let i = 1; i <= 3000; i++) events.push(frame('a', i, i, i === 2 ? big : `hit ${i}`));
+    await store(db, 's', events);
+    const { matches } = compileFilter({ ...emptyFilter(), contains: 'hit' });
+    const view = new FilteredFrames(db, { sessionId: 's', connectionId: null }, matches!);
+    while (!view.atEnd) await view.scanChunk();
+    expect(view.count).toBe(3000);
+    const storeReads = vi.spyOn(IDBObjectStore.prototype, 'getAll');
+    const indexReads = vi.spyOn(IDBIndex.prototype, 'getAll');
+    expect((await view.rows(10, 5)).map((r) => r.seq)).toEqual([11, 12, 13, 14, 15]);
+    expect((await view.rows(2990, 20)).map((r) => r.seq)).toEqual([2991, 2992, 2993, 2994, 2995, 2996, 2997, 2998, 2999, 3000]);
+    expect(storeReads).not.toHaveBeenCalled();
+    expect(indexReads).not.toHaveBeenCalled();
+    // Past the first 1024 and before the newest 1024: read again, exactly.
+    expect((await view.rows(1500, 3)).map((r) => [r.seq, r.data])).toEqual([[1501, 'hit 1501'], [1502, 'hit 1502'], [1503, 'hit 1503']]);
+    expect(storeReads).toHaveBeenCalled();
+    storeReads.mockClear();
+    // A row too big to keep: read again, in its place among kept ones.
+    expect((await view.rows(0, 3)).map((r) => r.data)).toEqual(['hit 1', big, 'hit 3']);
+    expect(storeReads).toHaveBeenCalled();
+    storeReads.mockRestore();
+    indexReads.mockRestore();
+  });
+
   it('filters one connection', async () => {
     const db = await freshDb();
     await store(db, 's', [connect('c'), connect('d'), ...Array.from({ length: 300 }, (_, i) => frame('c', i + 1, i)), frame('d', 2, 1)]);
