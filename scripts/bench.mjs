@@ -29,6 +29,13 @@ function usage(message) {
   process.exit(2);
 }
 
+function gitDescribe() {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  if (head.status !== 0) return 'unknown (not a git checkout)';
+  const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).stdout.trim() !== '';
+  return `${head.stdout.trim()}${dirty ? ' with uncommitted changes' : ''}`;
+}
+
 function parseArgs(argv) {
   const options = { rounds: undefined, quick: false, build: true, only: SECTIONS, extensions: [] };
   for (let i = 0; i < argv.length; i++) {
@@ -97,11 +104,13 @@ async function main() {
   const results = {
     startedAt: startedAt.toISOString(),
     command: `node scripts/bench.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+    // What was measured: the commit the build came from, and whether the tree had changes on top of it.
+    commit: gitDescribe(),
     machine: machine(),
     options: { ...options, extensions: others },
     targets: TARGETS,
   };
-  log(`${results.machine.nproc} cores, ${fmtBytes(results.machine.memoryBytes)}, ${results.machine.chromium}; ${options.rounds} rounds${options.quick ? ', quick' : ''}`);
+  log(`${results.machine.nproc} cores, ${fmtBytes(results.machine.memoryBytes)}, ${results.machine.chromium}; ${options.rounds} rounds${options.quick ? ', quick' : ''}; build of ${results.commit}`);
 
   const server = await startBenchServer();
   const tables = [];
@@ -244,7 +253,7 @@ async function main() {
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
 
   console.log(`WebSocket Inspector benchmarks — ${results.machine.nproc} cores, ${fmtBytes(results.machine.memoryBytes)} RAM, ${results.machine.chromium}`);
-  console.log(`${results.command}; ${options.rounds} rounds; load average at start ${results.machine.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(`${results.command}; ${options.rounds} rounds; build of ${results.commit}; load average at start ${results.machine.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}`);
   for (const [title, body] of tables) console.log(`\n${title}\n${body}`);
   console.log(`\nraw results: ${file}`);
 }
