@@ -128,6 +128,13 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
       try {
         const db = await deps.db();
         result = await writeEvents(db, sessionId, pageUrl, ready, { skipFrames: deps.isPaused(tabId) });
+        if (result.sessionMissing) {
+          // Cleared while the page kept capturing: what comes after the clear goes on in the session, as
+          // DevTools' own log does after a clear (connections cleared with it come back without their URL).
+          await ensureSession(db, newSession({ id: sessionId, tabId, pageUrl, startedAt: Date.now() }));
+          deps.onSessionStarted(tabId, sessionId);
+          result = await writeEvents(db, sessionId, pageUrl, ready, { skipFrames: deps.isPaused(tabId) });
+        }
       } catch (error) {
         dropAfterFailure();
         throw error;

@@ -403,6 +403,8 @@ export interface WriteResult {
   connectionIds: string[];
   /** Rows written (events already stored are skipped). */
   written: number;
+  /** The session has no record (it was cleared while its page kept capturing): nothing was written. */
+  sessionMissing?: boolean;
 }
 
 type WriteTx = IDBPTransaction<InspectorDB, ('sessions' | 'connections' | 'chunks')[], 'readwrite'>;
@@ -438,9 +440,9 @@ export async function writeEvents(
     }),
   ]);
   if (!session) {
-    // Deleted (cleared) while its page kept capturing: there is nothing to list the rows under.
+    // Cleared while its page kept capturing: there is nothing to list the rows under (the caller recreates it).
     await tx.done;
-    return { connectionIds: [], written: 0 };
+    return { connectionIds: [], written: 0, sessionMissing: true };
   }
   const chunks = new ChunkBuilder(sessionId, session.rowCount ?? 0);
 

@@ -384,6 +384,10 @@ test('pause stops storing frames for the tab, resume restarts; clear session and
   await panel.getByRole('button', { name: 'Clear session' }).click();
   await expect(rows(panel)).toHaveCount(0);
   await waitForStore(sw, (s) => s.frames.length === 0 && s.sessions.length === 0);
+  // The page goes on: what it sends after the clear shows, as in DevTools' own log after a clear.
+  await sendFromPage(page, ['after clear']);
+  await expect(rowWith(panel, 'after clear')).toHaveCount(2);
+  await expect(rowWith(panel, 'after resume')).toHaveCount(0);
 
   // A new load brings a new session; "Clear all" asks first, then empties the store.
   await page.reload();

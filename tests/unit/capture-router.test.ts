@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { attachCapturePort, type CapturePort, type CaptureRouterDeps } from '@/lib/capture-router';
-import { connectionFrames, listConnections, newSession, ensureSession, openFrameStore } from '@/lib/frame-store';
+import { connectionFrames, deleteSession, listConnections, newSession, ensureSession, openFrameStore } from '@/lib/frame-store';
 import { NAMESPACE, PROTOCOL_VERSION, type BackgroundToRelayMessage, type WireEvent, type WireFrameEvent } from '@/lib/protocol';
 import { splitFrame } from '@/lib/wire';
 import { packWireEvents } from '@/lib/packed-batch';
@@ -121,6 +121,20 @@ describe('attachCapturePort', () => {
     const [connection] = await listConnections(t.db, 's1');
     expect(connection).toMatchObject({ sentCount: 3, sentBytes: 3, lastSeq: 3 });
     expect(await t.db.get('sessions', 's1')).toMatchObject({ connectionCount: 1, frameCount: 3, bytes: 3 });
+  });
+
+  it('a session cleared while its page keeps capturing comes back with what follows the clear', async () => {
+    const t = await setup();
+    const { port } = await welcomed(t, 's1');
+    port.send({ type: 'batch', batchSeq: 1, events: [connectEvent(), textFrame(1, 'before')] });
+    await until(() => port.acks().length === 1, 'first ack');
+    await deleteSession(t.db, 's1');
+    t.started.length = 0;
+    port.send({ type: 'batch', batchSeq: 2, events: [textFrame(2, 'after')] });
+    await until(() => port.acks().length === 2, 'ack after the clear');
+    expect(t.started).toEqual(['s1']);
+    expect(await t.db.get('sessions', 's1')).toMatchObject({ tabId: 7, frameCount: 1, rowCount: 1 });
+    expect((await connectionFrames(t.db, 's1', 'c1')).map((f) => [f.seq, f.data, f.pos])).toEqual([[2, 'after', 0]]);
   });
 
   it('holds parts until the frame is complete and withholds the ack until then', async () => {

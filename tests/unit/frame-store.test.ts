@@ -320,9 +320,9 @@ describe('writeEvents', () => {
     expect((await connectionFrames(db, 's', 'a')).map((r) => r.cpos)).toEqual([0, 1, 2]);
   });
 
-  it('stores nothing for a session that was deleted while its page kept capturing', async () => {
+  it('stores nothing for a session that was deleted while its page kept capturing, and says so', async () => {
     const db = await freshDb();
-    expect(await writeEvents(db, 'gone', 'p', [connect('a'), frame('a', 1)])).toEqual({ connectionIds: [], written: 0 });
+    expect(await writeEvents(db, 'gone', 'p', [connect('a'), frame('a', 1)])).toEqual({ connectionIds: [], written: 0, sessionMissing: true });
     expect(await db.count('chunks')).toBe(0);
   });
 });
