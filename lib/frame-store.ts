@@ -288,7 +288,7 @@ export class ChunkBuilder {
   add(row: ChunkRow): FrameChunk | undefined {
     this.rows.push(row);
     this.nextPos++;
-    this.bytes += row.size + (row.original === undefined ? 0 : typeof row.original === 'string' ? row.original.length : row.original.byteLength);
+    this.bytes += chunkRowBytes(row);
     return this.rows.length >= CHUNK_ROWS || this.bytes >= CHUNK_BYTES ? this.seal() : undefined;
   }
 
@@ -300,6 +300,11 @@ export class ChunkBuilder {
     this.bytes = 0;
     return chunk;
   }
+}
+
+/** Payload bytes a row holds in a chunk (what seals a chunk, and bounds an import's write transaction). */
+export function chunkRowBytes(row: ChunkRow): number {
+  return row.size + (row.original === undefined ? 0 : typeof row.original === 'string' ? row.original.length : row.original.byteLength);
 }
 
 /** Rows (consecutive in their session from `pos`) as one chunk record. */
@@ -646,16 +651,65 @@ export async function connectionPositionOfSeq(db: InspectorDatabase, sessionId: 
   return after!;
 }
 
-/** One row by its connection and seq. */
+/** One row by its connection and seq: from the chunk that holds that seq, if any. */
 export async function getRow(db: InspectorDatabase, sessionId: string, connectionId: string, seq: number): Promise<FrameRecord | undefined> {
-  const cpos = await connectionPositionOfSeq(db, sessionId, connectionId, seq);
-  const [row] = await readConnectionRows(db, sessionId, connectionId, cpos, 1);
-  return row?.seq === seq ? row : undefined;
+  const range = IDBKeyRange.bound([sessionId, connectionId, -Infinity], [sessionId, connectionId, seq]);
+  const holder = await db.transaction('chunks').store.index('byConnectionSeq').openCursor(range, 'prev');
+  return holder ? rowsOfChunk(holder.value).find((row) => row.connectionId === connectionId && row.seq === seq) : undefined;
 }
 
-/** Every row of one connection in order (for tests, export and small sessions; the panel pages instead). */
+/** Every row of one connection in order (for tests and small sessions; the panel and export page instead). */
 export async function connectionFrames(db: InspectorDatabase, sessionId: string, connectionId: string): Promise<FrameRecord[]> {
-  return readConnectionRows(db, sessionId, connectionId, 0, Number.MAX_SAFE_INTEGER - CHUNK_ROWS);
+  return readConnectionRows(db, sessionId, connectionId, 0, Infinity);
+}
+
+/** About how many chunks one read of a connection's rows may pull in (see connectionReadStep). */
+export const MAX_CHUNKS_PER_READ = 64;
+
+/**
+ * How many of a connection's rows to read at a time. A read returns whole chunks, other connections' rows and
+ * payloads included, so where the connection has a small share of its session's rows, reading `pageRows` of them
+ * at once could pull in the whole session. This reads fewer: about MAX_CHUNKS_PER_READ chunks' worth at its share
+ * (at most that many rows + 1 chunks whatever the mix, since every chunk a read returns holds one of its rows).
+ */
+export function connectionReadStep(pageRows: number, connectionRows: number, sessionRows: number): number {
+  const share = sessionRows > 0 ? Math.min(1, connectionRows / sessionRows) : 1;
+  return Math.max(1, Math.min(pageRows, Math.floor(MAX_CHUNKS_PER_READ * CHUNK_ROWS * share)));
+}
+
+/**
+ * Reads one connection's rows with seq in [fromSeq, toSeq], in order, `chunkRows` at a time (every page full but
+ * the last). Positions in a connection are dense and in seq order, so this finds where fromSeq starts once and
+ * then reads by position, a bounded number of chunks per read (connectionReadStep).
+ */
+export async function* connectionRowChunks(
+  db: InspectorDatabase,
+  sessionId: string,
+  connectionId: string,
+  chunkRows: number,
+  fromSeq = -Infinity,
+  toSeq = Infinity,
+): AsyncGenerator<FrameRecord[]> {
+  if (!(chunkRows >= 1)) throw new RangeError(`connectionRowChunks: chunkRows must be at least 1, got ${chunkRows}`);
+  const [session, connection] = await Promise.all([db.get('sessions', sessionId), db.get('connections', connectionId)]);
+  const step = connectionReadStep(chunkRows, connection?.rowCount ?? 0, session?.rowCount ?? 0);
+  let cpos = fromSeq === -Infinity ? 0 : await connectionPositionOfSeq(db, sessionId, connectionId, fromSeq);
+  let page: FrameRecord[] = [];
+  for (;;) {
+    const want = Math.min(step, chunkRows - page.length);
+    const rows = await readConnectionRows(db, sessionId, connectionId, cpos, want);
+    cpos += want;
+    // Rows come in seq order: keep those up to toSeq. Fewer than asked for means the range (or the connection) ended.
+    let end = rows.length;
+    while (end > 0 && rows[end - 1].seq > toSeq) end--;
+    for (let i = 0; i < end; i++) page.push(rows[i]);
+    const finished = end < want;
+    if (page.length > 0 && (finished || page.length === chunkRows)) {
+      yield page;
+      page = [];
+    }
+    if (finished) return;
+  }
 }
 
 /** Every row of one session in session order (for tests and small sessions). */

@@ -15,10 +15,10 @@ import {
   CHUNK_BYTES,
   CHUNK_ROWS,
   ChunkBuilder,
-  connectionPositionOfSeq,
+  chunkRowBytes,
+  connectionRowChunks,
   deleteSession,
   listConnections,
-  readConnectionRows,
   type ChunkRow,
   type ConnectionRecord,
   type FrameChunk,
@@ -76,55 +76,6 @@ interface StreamWriter {
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
-/** About how many chunks one read of a connection's rows may pull in (see connectionReadStep). */
-export const MAX_CHUNKS_PER_READ = 64;
-
-/**
- * How many of a connection's rows to read at a time. A read returns whole chunks, other connections' rows and
- * payloads included, so where the connection has a small share of its session's rows, reading `pageRows` of them
- * at once could pull in the whole session. This reads fewer: about MAX_CHUNKS_PER_READ chunks' worth at its share
- * (at most that many rows + 1 chunks whatever the mix, since every chunk a read returns holds one of its rows).
- */
-export function connectionReadStep(pageRows: number, connectionRows: number, sessionRows: number): number {
-  const share = sessionRows > 0 ? Math.min(1, connectionRows / sessionRows) : 1;
-  return Math.max(1, Math.min(pageRows, Math.floor(MAX_CHUNKS_PER_READ * CHUNK_ROWS * share)));
-}
-
-/**
- * Reads one connection's rows with seq in [fromSeq, toSeq], in order, `chunkRows` at a time (every page full but
- * the last). Positions in a connection are dense and in seq order, so this finds where fromSeq starts once and
- * then reads by position, a bounded number of chunks per read (connectionReadStep).
- */
-export async function* connectionRowChunks(
-  db: InspectorDatabase,
-  sessionId: string,
-  connectionId: string,
-  chunkRows: number,
-  fromSeq = -Infinity,
-  toSeq = Infinity,
-): AsyncGenerator<FrameRecord[]> {
-  if (!(chunkRows >= 1)) throw new RangeError(`connectionRowChunks: chunkRows must be at least 1, got ${chunkRows}`);
-  const [session, connection] = await Promise.all([db.get('sessions', sessionId), db.get('connections', connectionId)]);
-  const step = connectionReadStep(chunkRows, connection?.rowCount ?? 0, session?.rowCount ?? 0);
-  let cpos = fromSeq === -Infinity ? 0 : await connectionPositionOfSeq(db, sessionId, connectionId, fromSeq);
-  let page: FrameRecord[] = [];
-  for (;;) {
-    const want = Math.min(step, chunkRows - page.length);
-    const rows = await readConnectionRows(db, sessionId, connectionId, cpos, want);
-    cpos += want;
-    // Rows come in seq order: keep those up to toSeq. Fewer than asked for means the range (or the connection) ended.
-    let end = rows.length;
-    while (end > 0 && rows[end - 1].seq > toSeq) end--;
-    for (let i = 0; i < end; i++) page.push(rows[i]);
-    const finished = end < want;
-    if (page.length > 0 && (finished || page.length === chunkRows)) {
-      yield page;
-      page = [];
-    }
-    if (finished) return;
-  }
-}
 
 function safeFileStem(text: string): string {
   let host = '';
@@ -327,12 +278,6 @@ function portableToChunkRow(row: PortableRow, connectionId: string, cpos: number
   return record;
 }
 
-/** Payload bytes a stored row holds (what bounds a write transaction). */
-function storedBytes(row: ChunkRow): number {
-  const original = row.original === undefined ? 0 : typeof row.original === 'string' ? row.original.length : row.original.byteLength;
-  return row.size + original;
-}
-
 /**
  * The session order of imported rows, as [connection index, row index] pairs: all connections' rows merged by
  * time, ties going to the earlier connection in the file. Each connection's rows keep their own (seq) order even
@@ -464,7 +409,7 @@ export async function writeImportedSession(db: InspectorDatabase, portable: Port
       const sealed = builder.add(row);
       if (sealed) pending.push(sealed);
       txRows++;
-      txBytes += storedBytes(row);
+      txBytes += chunkRowBytes(row);
       if (txRows >= chunkRows || txBytes >= MAX_IMPORT_TX_BYTES) await flush();
     }
     await flush();

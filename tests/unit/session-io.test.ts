@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   CHUNK_ROWS,
+  MAX_CHUNKS_PER_READ,
   connectionFrames,
+  connectionReadStep,
+  connectionRowChunks,
   getRow,
   listConnections,
   newSession,
@@ -16,10 +19,7 @@ import {
 } from '../../lib/frame-store';
 import type { WireEvent } from '../../lib/protocol';
 import {
-  connectionReadStep,
-  connectionRowChunks,
   exportSession,
-  MAX_CHUNKS_PER_READ,
   importFile,
   mergeByTime,
   writeImportedSession,
