@@ -22,7 +22,7 @@ import type {
 import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX, PROTOCOL_VERSION, frameCodeOf, isProtocolMessage, message } from './protocol';
 import { decodePayload, encodePayload, toWireEvents, wireEventWeight } from './wire';
 import { compileRules } from './intercept-rules';
-import { PackedBatchBuilder, blobInSlices, decodeFrameCode, type PackedBatch } from './packed-batch';
+import { PackedBatchBuilder, binaryPayloads, blobInSlices, decodeFrameCode, type PackedBatch } from './packed-batch';
 
 export const FLUSH_INTERVAL_MS = 50;
 export const MAX_BATCH_WEIGHT = 1 << 20;
@@ -62,6 +62,13 @@ function isPlainFrame(event: PageFrameEvent): boolean {
 function isLargePayload(event: PageFrameEvent): boolean {
   const { data } = event;
   return event.pieces !== undefined || (typeof data === 'string' ? data.length : data instanceof ArrayBuffer ? data.byteLength : data.size) > PLAIN_PAYLOAD_MAX;
+}
+
+/** The frame codes a plain hook row can carry (frameCodeOf values: text as text, binary as base64). */
+const PLAIN_CODES: boolean[] = [];
+for (let code = 0; code < 128; code++) {
+  const decoded = decodeFrameCode(code);
+  PLAIN_CODES[code] = decoded !== undefined && (decoded.opcode === 1) === (decoded.encoding === 'text');
 }
 
 interface Batch {
@@ -149,13 +156,18 @@ export class CaptureRelay {
   }
 
   /**
-   * The hot path: plain text rows go straight into the batch being built, with no object per frame. While a Blob
-   * read holds the queue, rows become events behind it, so page order is kept.
+   * The hot path: a hook batch of plain rows and simple events is passed on as it came (see passOn). Otherwise
+   * (frames that travel whole, or a Blob being read ahead of it) its rows go into the batch being built one by one;
+   * while a Blob read holds the queue, rows become events behind it, so page order is kept.
    */
   private acceptPageEvents(msg: Extract<PageToRelayMessage, { type: 'page-events' }>): void {
     const { ids, rows, text, binary, events } = msg;
     if (!Array.isArray(ids) || !(rows instanceof Float64Array) || typeof text !== 'string' || !Array.isArray(events)) return;
-    const bytes = binary instanceof ArrayBuffer ? new Uint8Array(binary) : new Uint8Array(0);
+    const bytes: Uint8Array<ArrayBuffer> = binary instanceof ArrayBuffer ? new Uint8Array(binary) : new Uint8Array(0);
+    if (!this.payloadPending && this.pageQueueHead >= this.pageQueue.length && this.passOn(ids, rows, text, bytes, events)) {
+      this.flush();
+      return;
+    }
     let offset = 0;
     let byteOffset = 0;
     for (let r = 0; r + PACKED_ROW_WIDTH <= rows.length; r += PACKED_ROW_WIDTH) {
@@ -194,6 +206,44 @@ export class CaptureRelay {
     // The hook already batched for FLUSH_INTERVAL_MS: post at once rather than wait another interval (every
     // task on the page's thread has a cost of its own).
     this.flush();
+  }
+
+  /**
+   * Sends the hook's batch on as one packed batch, with no work per frame but a check of each row: the row layout
+   * is the same on both hops. Only when every extra event is a simple one (connect, open, error, close: one wire
+   * event each) and the rows agree with the payloads; false (nothing done) otherwise.
+   */
+  private passOn(ids: string[], rows: Float64Array, text: string, bytes: Uint8Array<ArrayBuffer>, events: PageEvent[]): boolean {
+    const count = rows.length / PACKED_ROW_WIDTH;
+    if (!Number.isInteger(count) || count === 0) return false;
+    let textLength = 0;
+    let byteLength = 0;
+    for (let r = 0; r < rows.length; r += PACKED_ROW_WIDTH) {
+      const code = rows[r];
+      if (code === PACKED_EXTRA) {
+        const event = events[rows[r + 1]];
+        if (event === undefined || event.k === 'frame') return false;
+        continue;
+      }
+      const length = rows[r + 4];
+      if (!PLAIN_CODES[code] || ids[rows[r + 1]] === undefined || length >>> 0 !== length) return false;
+      if (code & 2) byteLength += length;
+      else textLength += length;
+    }
+    if (textLength !== text.length || byteLength !== bytes.byteLength) return false;
+    const extra: WireEvent[] = [];
+    for (let i = 0; i < events.length; i++) {
+      const event = events[i];
+      if (event.k === 'frame') return false;
+      const wire = toWireEvents(event, event.socketId);
+      if (wire.length !== 1) return false;
+      extra[i] = wire[0];
+    }
+    for (const event of events) if (event.k === 'connect') this.knownConnections.add(event.socketId);
+    this.sealBatch(); // anything built before goes first
+    const packed: PackedBatch = { count, ids, rows, payloads: text, binary: binaryPayloads(bytes), extra, large: [] };
+    this.unacked.push({ batchSeq: this.nextBatchSeq++, packed, weight: textLength + byteLength + count * ROW_WEIGHT });
+    return true;
   }
 
   private drainPageQueue(): void {

@@ -3,10 +3,14 @@
  *
  * Why: the runtime port's serialisation runs on the page's main thread and costs per element, not just per
  * byte. Measured in Chromium 156 (structured-clone ports): 1,000 frame objects per message cost ~10–30 µs per
- * frame; the same frames as one metadata string plus one payload string cost ~1–2 µs per frame. So plain frames
- * (the hot path) travel as columns: one row of numbers per frame in `meta`, text payloads back to back in
- * `payloads`, binary payloads back to back as raw bytes in `binary` (no base64 on the page's thread). Every other event (connect, open, close, error, frame parts, frames with a note, rule or original
- * payload) is rare and travels as the wire object itself in `extra`.
+ * frame; the same frames as columns ~1–2 µs per frame. So plain frames (the hot path) travel as columns: one row
+ * of numbers per frame in `rows` (a Float64Array: one copy, not one per number), text payloads back to back in
+ * `payloads`, binary payloads back to back as raw bytes in `binary` (no base64 on the page's thread). Every other
+ * event (connect, open, close, error, frame parts, frames with a note, rule or original payload) is rare and
+ * travels as the wire object itself in `extra`.
+ *
+ * The row layout is the page hook's own (PageEventsMessage), so the relay can pass a hook batch on as it came
+ * (CaptureRelay's fast path) instead of rebuilding it frame by frame on the page's thread.
  *
  * Packing runs in the relay; unpacking runs in the background and validates everything, since a batch is only as
  * trustworthy as the renderer that sent it.
@@ -18,8 +22,13 @@ import { bytesToBase64, sliceEnd, toWellFormed, utf8ByteLength } from './wire';
 export interface PackedBatch {
   /** Number of events. */
   count: number;
-  /** JSON of PackedMeta. */
-  meta: string;
+  /** Connection ids used in this batch; rows refer to them by index. */
+  ids: string[];
+  /**
+   * PACKED_ROW_WIDTH numbers per event: [frame code, connection index, seq, time, payload length], or
+   * [PACKED_EXTRA, index into `extra`, 0, 0, 0]. Exactly `count` rows (the array may be a view of a longer buffer).
+   */
+  rows: Float64Array;
   /** The text payloads of the column rows (opcode 1), back to back, in event order. */
   payloads: string;
   /**
@@ -39,16 +48,6 @@ export interface PackedBatch {
 
 /** Set in a row's code when its payload is in `large` (the row's length field is then its index). */
 export const LARGE_PAYLOAD = 128;
-
-/** What `meta` holds. */
-interface PackedMeta {
-  /** Connection ids used in this batch; rows refer to them by index. */
-  ids: string[];
-  /** Time of the first row; rows hold `time - t0` (exact: both are nearby epoch milliseconds). */
-  t0: number;
-  /** PACKED_ROW_WIDTH numbers per event: frame code, connection index, seq, time - t0, payload length. */
-  rows: number[];
-}
 
 const ROW_WIDTH = PACKED_ROW_WIDTH;
 /** Below this a Blob's fixed cost (about a millisecond) outweighs what it saves. */
@@ -98,13 +97,13 @@ function isPlainFrame(event: WireEvent): event is WireFrameEvent {
 export class PackedBatchBuilder {
   private ids: string[] = [];
   private idIndex = new Map<string, number>();
-  private rows: number[] = [];
+  private rows = new Float64Array(ROW_WIDTH * 64);
+  private rowLength = 0;
   private payloadParts: string[] = [];
   private bytes = new Uint8Array(0);
   private byteLength = 0;
   private extra: WireEvent[] = [];
   private large: Blob[] = [];
-  private t0: number | undefined;
   private events = 0;
 
   get count(): number {
@@ -113,9 +112,8 @@ export class PackedBatchBuilder {
 
   add(event: WireEvent): void {
     if (!isPlainFrame(event)) {
-      this.rows.push(EXTRA, this.extra.length, 0, 0, 0);
+      this.pushRow(EXTRA, this.extra.length, 0, 0, 0);
       this.extra.push(event);
-      this.events++;
       return;
     }
     this.addFrame(event.connectionId, frameCodeOf(event.dir, event.opcode, event.encoding, event.origin, event.status), event.seq, event.time, event.payload);
@@ -153,22 +151,34 @@ export class PackedBatchBuilder {
       this.ids.push(connectionId);
       this.idIndex.set(connectionId, index);
     }
-    this.t0 ??= time;
-    this.rows.push(code, index, seq, time - this.t0, length);
+    this.pushRow(code, index, seq, time, length);
+  }
+
+  private pushRow(code: number, index: number, seq: number, time: number, length: number): void {
+    let rows = this.rows;
+    const at = this.rowLength;
+    if (at + ROW_WIDTH > rows.length) {
+      const grown = new Float64Array(rows.length * 2);
+      grown.set(rows);
+      this.rows = rows = grown;
+    }
+    rows[at] = code;
+    rows[at + 1] = index;
+    rows[at + 2] = seq;
+    rows[at + 3] = time;
+    rows[at + 4] = length;
+    this.rowLength = at + ROW_WIDTH;
     this.events++;
   }
 
   /** The batch so far; the builder is empty afterwards. */
   seal(): PackedBatch {
-    const meta: PackedMeta = { ids: this.ids, t0: this.t0 ?? 0, rows: this.rows };
     const batch: PackedBatch = {
       count: this.events,
-      meta: JSON.stringify(meta),
+      ids: this.ids,
+      rows: this.rows.slice(0, this.rowLength),
       payloads: this.payloadParts.join(''),
-      binary:
-        this.byteLength >= BLOB_MIN_BYTES && typeof Blob === 'function'
-          ? new Blob([this.bytes.subarray(0, this.byteLength)])
-          : this.bytes.buffer.slice(0, this.byteLength),
+      binary: binaryPayloads(this.bytes.subarray(0, this.byteLength)),
       extra: this.extra,
       large: this.large,
     };
@@ -176,14 +186,25 @@ export class PackedBatchBuilder {
     this.byteLength = 0;
     this.ids = [];
     this.idIndex = new Map();
-    this.rows = [];
+    this.rows = new Float64Array(ROW_WIDTH * 64);
+    this.rowLength = 0;
     this.payloadParts = [];
     this.extra = [];
     this.large = [];
-    this.t0 = undefined;
     this.events = 0;
     return batch;
   }
+}
+
+/**
+ * A batch's binary payloads as they should cross the port: from BLOB_MIN_BYTES on a Blob (creating one costs the
+ * page about a third of what cloning the bytes into the port message does), below that the bytes themselves
+ * (a copy only when `bytes` is a view of a larger buffer).
+ */
+export function binaryPayloads(bytes: Uint8Array<ArrayBuffer>): ArrayBuffer | Blob {
+  if (bytes.byteLength >= BLOB_MIN_BYTES && typeof Blob === 'function') return new Blob([bytes]);
+  if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) return bytes.buffer as ArrayBuffer;
+  return bytes.slice().buffer;
 }
 
 /** Packs a list of wire events in one go (tests, tools). */
@@ -202,6 +223,8 @@ export class PackedBatchError extends Error {
 
 const isArrayBuffer = (value: unknown): value is ArrayBuffer => Object.prototype.toString.call(value) === '[object ArrayBuffer]'; // any realm's
 const isIndex = (n: unknown, length: number): n is number => Number.isInteger(n) && (n as number) >= 0 && (n as number) < length;
+
+const isFloat64Array = (value: unknown): value is Float64Array => Object.prototype.toString.call(value) === '[object Float64Array]';
 
 const isBlob = (value: unknown): value is Blob => typeof Blob === 'function' && value instanceof Blob;
 
@@ -242,24 +265,15 @@ export const LARGE_SLICE = 1 << 18;
 /** The wire events of a packed batch, in order (its binary already bytes: see withBinaryBytes). Throws PackedBatchError on anything inconsistent. */
 export function unpackBatch(packed: unknown): WireEvent[] {
   if (typeof packed !== 'object' || packed === null) throw new PackedBatchError('not an object');
-  const { count, meta: metaText, payloads, binary, extra, large } = packed as Partial<Omit<PackedBatch, 'large'>> & { large?: unknown[] };
+  const { count, ids, rows, payloads, binary, extra, large } = packed as Partial<Omit<PackedBatch, 'large'>> & { large?: unknown[] };
   if (!Number.isInteger(count) || (count as number) < 0) throw new PackedBatchError('bad count');
-  if (typeof metaText !== 'string' || typeof payloads !== 'string' || !isArrayBuffer(binary) || !Array.isArray(extra) || !Array.isArray(large)) {
+  if (typeof payloads !== 'string' || !isArrayBuffer(binary) || !Array.isArray(extra) || !Array.isArray(large)) {
     throw new PackedBatchError('missing fields');
   }
+  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string') || !isFloat64Array(rows)) throw new PackedBatchError('bad rows');
+  if (rows.length !== (count as number) * ROW_WIDTH) throw new PackedBatchError(`${rows.length} row numbers for ${count} events`);
   const bytes = new Uint8Array(binary);
   let byteOffset = 0;
-  let meta: PackedMeta;
-  try {
-    meta = JSON.parse(metaText) as PackedMeta;
-  } catch {
-    throw new PackedBatchError('metadata is not JSON');
-  }
-  const { ids, t0, rows } = meta ?? ({} as PackedMeta);
-  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string') || typeof t0 !== 'number' || !Array.isArray(rows)) {
-    throw new PackedBatchError('bad metadata');
-  }
-  if (rows.length !== (count as number) * ROW_WIDTH) throw new PackedBatchError(`${rows.length} row numbers for ${count} events`);
   const events: WireEvent[] = [];
   let offset = 0;
   for (let r = 0; r < rows.length; r += ROW_WIDTH) {
@@ -272,11 +286,11 @@ export function unpackBatch(packed: unknown): WireEvent[] {
       events.push(event as WireEvent);
       continue;
     }
-    const [connection, seq, dt, length] = [rows[r + 1], rows[r + 2], rows[r + 3], rows[r + 4]];
+    const [connection, seq, time, length] = [rows[r + 1], rows[r + 2], rows[r + 3], rows[r + 4]];
     const inLarge = Number.isInteger(code) && code >= LARGE_PAYLOAD && code < 2 * LARGE_PAYLOAD;
     const decoded = decodeFrameCode(inLarge ? code - LARGE_PAYLOAD : code);
     if (decoded === undefined) throw new PackedBatchError(`event ${r / ROW_WIDTH} has a bad code`);
-    if (!isIndex(connection, ids.length) || !Number.isInteger(seq) || typeof dt !== 'number' || !Number.isInteger(length) || length < 0) {
+    if (!isIndex(connection, ids.length) || !Number.isInteger(seq) || !Number.isFinite(time) || !Number.isInteger(length) || length < 0) {
       throw new PackedBatchError(`event ${r / ROW_WIDTH} has bad fields`);
     }
     const { encoding } = decoded;
@@ -307,7 +321,7 @@ export function unpackBatch(packed: unknown): WireEvent[] {
       k: 'frame',
       connectionId: ids[connection],
       seq,
-      time: t0 + dt,
+      time,
       dir: decoded.dir,
       opcode: decoded.opcode,
       encoding,

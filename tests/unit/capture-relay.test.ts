@@ -307,6 +307,45 @@ describe('CaptureRelay', () => {
     })));
   });
 
+  it('passes a hook batch of plain rows and simple events on as it came: same rows, same text, same bytes', async () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    const sendCode = frameCodeOf('send', 1, 'text', 'page', 'sent');
+    const binaryCode = frameCodeOf('receive', 2, 'base64', 'page', 'sent');
+    const rows = Float64Array.from([
+      PACKED_EXTRA, 0, 0, 0, 0,
+      sendCode, 0, 1, 10.25, 2,
+      binaryCode, 0, 2, 11.5, 3,
+      sendCode, 1, 1, 12, 3,
+      PACKED_EXTRA, 1, 0, 0, 0,
+    ]);
+    const open: PageEvent = { k: 'open', socketId: 's1', seq: 3, time: 13, protocol: '', extensions: '' };
+    t.relay.acceptPageMessage({ ns: NAMESPACE, type: 'page-events', ids: ['s1', 's2', 'unused'], rows, text: 'hiabc', binary: new Uint8Array([1, 2, 255]).buffer, events: [connect('s1'), open] });
+    const [batch] = t.port().posted.filter((m) => m.type === 'batch');
+    expect(batch.packed.rows).toEqual(rows);
+    // Passed on, not rebuilt: a rebuilt batch would list only the ids its rows use.
+    expect(batch.packed.ids).toEqual(['s1', 's2', 'unused']);
+    expect(batch.packed.payloads).toBe('hiabc');
+    const [read] = await t.port().readBatches();
+    expect(payloads(read.events)).toEqual(['connect', 'hi', 'AQL/', 'abc', 'open']);
+    expect(read.events[2]).toMatchObject({ connectionId: 's1', seq: 2, time: 11.5, dir: 'receive', size: 3 });
+    expect(read.events[3]).toMatchObject({ connectionId: 's2', seq: 1, time: 12 });
+    // The connect in a passed-on batch still tells the relay which sockets are this frame's.
+    t.port().deliver({ type: 'command', requestId: 'r1', command: { kind: 'send', connectionId: 's1', encoding: 'text', payload: 'x' } });
+    expect(t.toPage.filter((m) => m.type === 'command')).toHaveLength(1);
+  });
+
+  it('rebuilds a hook batch row by row when its rows do not agree with its payloads, skipping rows it cannot read', () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    const sendCode = frameCodeOf('send', 1, 'text', 'page', 'sent');
+    const rows = Float64Array.from([sendCode, 0, 1, 1, 2, 999, 0, 2, 2, 1, sendCode, 0, 3, 3, 1]);
+    t.relay.acceptPageMessage({ ns: NAMESPACE, type: 'page-events', ids: ['s1'], rows, text: 'abc', events: [] });
+    const [batch] = t.port().batches();
+    expect(payloads(batch.events)).toEqual(['ab', 'c']);
+    expect(batch.events.map((e) => ('seq' in e ? e.seq : 0))).toEqual([1, 3]);
+  });
+
   it('plain rows wait behind a Blob being read, in page order', async () => {
     const t = setup();
     t.port().deliver(welcome());

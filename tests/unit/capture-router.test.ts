@@ -263,7 +263,7 @@ describe('attachCapturePort', () => {
     port.send({ type: 'batch', batchSeq: 'one', events: [] });
     port.send({ type: 'batch', batchSeq: 1, packed: 'nope' });
     port.send({ type: 'batch', batchSeq: 1, packed: { ...packWireEvents([connectEvent(), textFrame(1, 'ab')]), payloads: 'a' } }); // payload cut short
-    port.send({ type: 'batch', batchSeq: 1, packed: { ...packWireEvents([connectEvent(), textFrame(1, 'ab')]), meta: '{' } });
+    port.send({ type: 'batch', batchSeq: 1, packed: { ...packWireEvents([connectEvent(), textFrame(1, 'ab')]), rows: [1, 0, 1, 0, 2] } }); // rows not a Float64Array
     port.send({ type: 'batch', batchSeq: 2, events: [{ k: 'frame-part', connectionId: 'c1', seq: 1, index: 1, count: 2, payload: '' }] });
     port.send({ type: 'batch', batchSeq: 3, events: [connectEvent(), textFrame(2, 'fine')] });
     await until(() => port.acks().includes(3), 'ack of the good batch');

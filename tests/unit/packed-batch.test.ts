@@ -117,21 +117,22 @@ describe('packed batches', () => {
 
   it('refuses anything inconsistent with a clear error', () => {
     const good = packWireEvents([{ k: 'connect', connectionId: 'c1', url: 'wss://x/', protocols: [], frameUrl: '', time: T }, frame(1, 'ab')]);
-    const meta = JSON.parse(good.meta) as { ids: string[]; t0: number; rows: number[] };
-    const withRows = (rows: number[]) => ({ ...good, meta: JSON.stringify({ ...meta, rows }) });
+    const rows = [...good.rows];
+    const withRows = (changed: number[]) => ({ ...good, rows: Float64Array.from(changed) });
     const cases: Array<[unknown, RegExp]> = [
       [null, /not an object/],
       [{ ...good, count: -1 }, /bad count/],
       [{ ...good, payloads: undefined }, /missing fields/],
-      [{ ...good, meta: '{' }, /not JSON/],
-      [{ ...good, meta: JSON.stringify({ ...meta, ids: [1] }) }, /bad metadata/],
+      [{ ...good, rows: rows }, /bad rows/],
+      [{ ...good, ids: [1] }, /bad rows/],
       [{ ...good, count: 3 }, /row numbers for 3 events/],
       [{ ...good, payloads: 'a' }, /runs past the payloads/],
       [{ ...good, payloads: 'abc' }, /1 payload characters left over/],
       [{ ...good, extra: [] }, /missing extra event/],
-      [withRows([...meta.rows.slice(0, 5), 999, 0, 1, 0, 2]), /bad code/],
-      [withRows([...meta.rows.slice(0, 5), 0, 5, 1, 0, 2]), /bad fields/],
-      [withRows([...meta.rows.slice(0, 5), 0, 0, 1.5, 0, 2]), /bad fields/],
+      [withRows([...rows.slice(0, 5), 999, 0, 1, 0, 2]), /bad code/],
+      [withRows([...rows.slice(0, 5), 0, 5, 1, 0, 2]), /bad fields/],
+      [withRows([...rows.slice(0, 5), 0, 0, 1.5, 0, 2]), /bad fields/],
+      [withRows([...rows.slice(0, 5), 0, 0, 1, Number.NaN, 2]), /bad fields/],
     ];
     for (const [input, message] of cases) {
       expect(() => unpackBatch(input), String(message)).toThrow(PackedBatchError);
