@@ -28,6 +28,8 @@ export const FLUSH_INTERVAL_MS = 50;
 export const MAX_BATCH_WEIGHT = 1 << 20;
 /** Weight of a packed row besides its payload (its numbers in the metadata JSON). */
 const ROW_WEIGHT = 40;
+/** Smaller batch buffers are not worth a message back to the hook. */
+const SPARE_MIN_BYTES = 1 << 16;
 const RECONNECT_DELAYS_MS = [0, 50, 200, 500, 1000, 2000];
 
 /** The runtime port as the relay uses it: the real `browser.runtime.Port`, or a fake in unit tests. */
@@ -166,6 +168,7 @@ export class CaptureRelay {
     const bytes: Uint8Array<ArrayBuffer> = binary instanceof ArrayBuffer ? new Uint8Array(binary) : new Uint8Array(0);
     if (!this.payloadPending && this.pageQueueHead >= this.pageQueue.length && this.passOn(ids, rows, text, bytes, events)) {
       this.flush();
+      this.handBack(binary);
       return;
     }
     let offset = 0;
@@ -206,6 +209,14 @@ export class CaptureRelay {
     // The hook already batched for FLUSH_INTERVAL_MS: post at once rather than wait another interval (every
     // task on the page's thread has a cost of its own).
     this.flush();
+    this.handBack(binary); // every row's bytes were copied out above
+  }
+
+  /** Gives a batch's binary buffer back to the hook for reuse, unless a batch still refers to it. */
+  private handBack(binary: unknown): void {
+    if (!(binary instanceof ArrayBuffer) || binary.byteLength < SPARE_MIN_BYTES || binary.detached) return;
+    for (const batch of this.unacked) if (batch.packed.binary === binary) return;
+    this.env.postToPage({ ns: NAMESPACE, type: 'spare-buffer', buffer: binary }, [binary]);
   }
 
   /**
@@ -230,7 +241,7 @@ export class CaptureRelay {
       if (code & 2) byteLength += length;
       else textLength += length;
     }
-    if (textLength !== text.length || byteLength !== bytes.byteLength) return false;
+    if (textLength !== text.length || byteLength > bytes.byteLength) return false;
     const extra: WireEvent[] = [];
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
@@ -241,7 +252,7 @@ export class CaptureRelay {
     }
     for (const event of events) if (event.k === 'connect') this.knownConnections.add(event.socketId);
     this.sealBatch(); // anything built before goes first
-    const packed: PackedBatch = { count, ids, rows, payloads: text, binary: binaryPayloads(bytes), extra, large: [] };
+    const packed: PackedBatch = { count, ids, rows, payloads: text, binary: binaryPayloads(bytes.subarray(0, byteLength)), extra, large: [] };
     this.unacked.push({ batchSeq: this.nextBatchSeq++, packed, weight: textLength + byteLength + count * ROW_WEIGHT });
     return true;
   }

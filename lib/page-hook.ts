@@ -267,8 +267,12 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     }
     let binary: ArrayBuffer | undefined;
     if (binaryLength > 0) {
-      binary = apply(abSlice, apply(taBuffer, binaryBytes, []), [0, binaryLength]) as ArrayBuffer;
+      // The batch's buffer itself goes (the relay reads only the bytes its rows count), and the next batch starts
+      // in the one the relay handed back, if any: copying into memory already touched is cheap, into fresh memory
+      // it is mostly page faults. (Posting a slice instead cost a fresh copy of every byte.)
+      binary = apply(taBuffer, binaryBytes, []) as ArrayBuffer;
       moved[moved.length] = binary;
+      binaryBytes = nextBinaryBuffer(binaryLength);
     }
     const rows = apply(taSlice, rowBuffer, [0, rowLength]) as Float64Array;
     moved[moved.length] = apply(taBuffer, rows, []) as ArrayBuffer;
@@ -298,6 +302,22 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
       piecesScheduled = true;
       apply(setTimeoutFn, win, [postTextPiece, 0]);
     }
+  }
+
+  /** A batch buffer the relay is done with (RelayToPageMessage 'spare-buffer'), for the next batch. */
+  let spareBinary: ArrayBuffer | undefined;
+
+  function nextBinaryBuffer(used: number): Uint8Array<ArrayBuffer> {
+    const spare = spareBinary;
+    spareBinary = undefined;
+    if (spare !== undefined) {
+      try {
+        return new Uint8ArrayCtor(spare);
+      } catch {
+        // detached after all: allocate
+      }
+    }
+    return new Uint8ArrayCtor(used > 1 << 16 ? used : 1 << 16);
   }
 
   /**
@@ -994,6 +1014,14 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     if (!msg || msg.ns !== NAMESPACE) return;
     if (msg.type === 'stop') {
       stop();
+      return;
+    }
+    if (msg.type === 'spare-buffer') {
+      const buffer = msg.buffer as unknown;
+      if (typeof buffer === 'object' && buffer !== null && isArrayBuffer(buffer)) {
+        const size = apply(abByteLength, buffer, []) as number;
+        if (spareBinary === undefined || size > (apply(abByteLength, spareBinary, []) as number)) spareBinary = buffer as ArrayBuffer;
+      }
       return;
     }
     if (msg.type === 'command' && port) {

@@ -335,6 +335,28 @@ describe('CaptureRelay', () => {
     expect(t.toPage.filter((m) => m.type === 'command')).toHaveLength(1);
   });
 
+  it('hands a big batch buffer back to the hook once its bytes are in a Blob, and keeps a small one it still posts', async () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    const code = frameCodeOf('receive', 2, 'base64', 'page', 'sent');
+    const bigBatch = (seq: number, size: number, capacity: number) => {
+      const buffer = new ArrayBuffer(capacity); // the hook's buffer: longer than the bytes its rows count
+      new Uint8Array(buffer, 0, size).fill(seq);
+      return { ns: NAMESPACE, type: 'page-events', ids: ['s1'], rows: Float64Array.from([code, 0, seq, seq, size]), text: '', binary: buffer, events: [] };
+    };
+    const big = bigBatch(1, 70_000, 100_000);
+    t.relay.acceptPageMessage(big);
+    const spare = t.toPage.filter((m) => m.type === 'spare-buffer');
+    expect(spare).toHaveLength(1);
+    expect(spare[0]).toMatchObject({ buffer: big.binary });
+    t.relay.acceptPageMessage(bigBatch(2, 10, 1 << 16)); // small: posted as a slice, so the buffer could go back too
+    t.relay.acceptPageMessage(bigBatch(3, 10, 10)); // a small buffer, posted as it is: not handed back
+    expect(t.toPage.filter((m) => m.type === 'spare-buffer')).toHaveLength(2);
+    const events = (await t.port().readBatches()).flatMap((b) => b.events);
+    expect(events.map((e) => ('size' in e ? e.size : 0))).toEqual([70_000, 10, 10]);
+    expect(payloads(events)[0]).toBe(Buffer.alloc(70_000, 1).toString('base64'));
+  });
+
   it('rebuilds a hook batch row by row when its rows do not agree with its payloads, skipping rows it cannot read', () => {
     const t = setup();
     t.port().deliver(welcome());
