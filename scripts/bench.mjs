@@ -3,7 +3,7 @@
  * `npm run bench`: builds WebSocket Inspector into .output-bench, starts a `ws` server on 127.0.0.1 and
  * measures in Debian Chromium (see docs/benchmarks.md for what each section measures and the targets).
  *
- *   node scripts/bench.mjs [--rounds N] [--quick] [--no-build] [--only page,big,capture,panel]
+ *   node scripts/bench.mjs [--rounds N] [--quick] [--floor] [--no-build] [--only page,big,capture,panel]
  *                          [--extension name=<unpacked dir>]…
  *
  * Prints a table on stdout (progress goes to stderr) and writes bench-results/<timestamp>.json.
@@ -25,7 +25,7 @@ const TARGETS = { ratio: 1.05, lagMs: 2000, addedTaskMs: 50, firstRowsMs: 1000, 
 
 function usage(message) {
   if (message) console.error(`bench: ${message}`);
-  console.error('usage: node scripts/bench.mjs [--rounds N] [--quick] [--no-build] [--only page,big,capture,panel] [--extension name=<unpacked dir>]…');
+  console.error('usage: node scripts/bench.mjs [--rounds N] [--quick] [--floor] [--no-build] [--only page,big,capture,panel] [--extension name=<unpacked dir>]…');
   process.exit(2);
 }
 
@@ -35,6 +35,19 @@ function gitDescribe() {
   const dirty = spawnSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8' }).stdout.trim() !== '';
   return `${head.stdout.trim()}${dirty ? ' with uncommitted changes' : ''}`;
 }
+
+/**
+ * What any capture that wraps the page's WebSocket must add, done by the page itself (`--floor`): one more
+ * message listener that reads the data, and one plain wrapper call per send. No recording, no messaging.
+ */
+const LISTENER_FLOOR_SCRIPT = `(() => {
+  const NativeWebSocket = WebSocket;
+  const nativeSend = NativeWebSocket.prototype.send;
+  NativeWebSocket.prototype.send = function send(data) { return nativeSend.call(this, data); };
+  window.WebSocket = class WebSocket extends NativeWebSocket {
+    constructor(...args) { super(...args); this.addEventListener('message', (e) => e.data); }
+  };
+})();`;
 
 function parseArgs(argv) {
   const options = { rounds: undefined, quick: false, build: true, only: SECTIONS, extensions: [] };
@@ -46,6 +59,7 @@ function parseArgs(argv) {
       return v;
     };
     if (arg === '--quick') options.quick = true;
+    else if (arg === '--floor') options.floor = true;
     else if (arg === '--no-build') options.build = false;
     else if (arg === '--rounds') {
       options.rounds = Number(value());
@@ -100,7 +114,11 @@ async function main() {
   const none = { name: 'none' };
   const ours = { name: 'websocket-inspector', dir: ourDir, ours: true };
   const others = options.extensions;
+  // The floor (--floor, section 1 only): no extension, but the page itself adds what any capture that wraps
+  // WebSocket must add, one more message listener (reading the data) and one wrapper call per send.
+  const floor = { name: 'floor', initScript: LISTENER_FLOOR_SCRIPT };
   const variants = [none, ours, ...others];
+  const pageVariants = options.floor ? [none, ours, floor, ...others] : variants;
   const results = {
     startedAt: startedAt.toISOString(),
     command: `node scripts/bench.mjs ${process.argv.slice(2).join(' ')}`.trim(),
@@ -120,11 +138,11 @@ async function main() {
       results.pageOverhead = [];
       for (const workload of pageWorkloads(options.quick)) {
         log(`page overhead: ${workload.label}`);
-        const runs = await alternate(variants, options.rounds, (v) => runPageWorkload(server, v, workload), (round, v, r) =>
+        const runs = await alternate(pageVariants, options.rounds, (v) => runPageWorkload(server, v, workload), (round, v, r) =>
           log(`  round ${round + 1} ${v.name}: ${fmtMs(r.ms)}, main-thread CPU ${fmtMs(r.cpuMs)} (${fmtMs(r.cpuDrainedMs)} until stored)${r.captured ? `; stored ${r.captured.sent}+${r.captured.received} frames, ${fmtMs(r.storedAfterMs)} after the page finished` : ''}`),
         );
-        const med = (key) => Object.fromEntries(variants.map((v) => [v.name, medianOf(runs[v.name], key)]));
-        const ratio = (m) => Object.fromEntries(variants.filter((v) => v !== none).map((v) => [v.name, m[v.name] / m.none]));
+        const med = (key) => Object.fromEntries(pageVariants.map((v) => [v.name, medianOf(runs[v.name], key)]));
+        const ratio = (m) => Object.fromEntries(pageVariants.filter((v) => v !== none).map((v) => [v.name, m[v.name] / m.none]));
         const medianMs = med('ms');
         const medianCpuMs = med('cpuDrainedMs');
         results.pageOverhead.push({
@@ -137,10 +155,11 @@ async function main() {
           targetMet: medianMs[ours.name] / medianMs.none <= TARGETS.ratio,
         });
       }
-      const others = variants.slice(1);
+      const others = pageVariants.slice(1);
       tables.push([
         '1. Page overhead (median time in the page after the socket opened; ratio = with / without)\n' +
-          '   CPU = the page renderer\'s main-thread CPU time from the start until the extension had stored everything',
+          '   CPU = the page renderer\'s main-thread CPU time from the start until the extension had stored everything' +
+          (options.floor ? '\n   floor = no extension; the page adds one message listener reading e.data and one wrapper around send' : ''),
         table(
           ['workload', 'without', ...others.flatMap((v) => [v.name, 'ratio']), `target ≤ ${TARGETS.ratio}`, 'CPU without', ...others.flatMap((v) => [`CPU ${v.name}`, 'ratio'])],
           results.pageOverhead.map((w) => [

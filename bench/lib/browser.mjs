@@ -38,6 +38,7 @@ export async function launchVariant(variant) {
     await context.close();
     throw new Error(`${variant.name}: the extension's service worker did not start (is ${variant.dir} built?)`);
   }
+  if (variant.initScript) await context.addInitScript(variant.initScript);
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     context,
