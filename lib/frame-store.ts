@@ -531,7 +531,7 @@ export async function writeEvents(
         if (options.skipFrames) continue;
         row.dir = event.dir;
         row.opcode = event.opcode;
-        row.data = event.encoding === 'text' ? event.payload : toArrayBuffer(base64ToBytes(event.payload));
+        row.data = event.encoding === 'text' ? event.payload : (event.bytes ?? toArrayBuffer(base64ToBytes(event.payload)));
         row.size = event.size;
         row.origin = event.origin;
         row.status = event.status;

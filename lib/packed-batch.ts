@@ -17,7 +17,7 @@
  */
 import type { Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding, WireEvent, WireFrameEvent } from './protocol';
 import { PACKED_EXTRA, PACKED_ROW_WIDTH, frameCodeOf } from './protocol';
-import { bytesToBase64, sliceEnd, toWellFormed, utf8ByteLength } from './wire';
+import { sliceEnd, toWellFormed, utf8ByteLength } from './wire';
 
 export interface PackedBatch {
   /** Number of events. */
@@ -295,8 +295,8 @@ export function unpackBatch(packed: unknown): WireEvent[] {
     }
     const { encoding } = decoded;
     if ((encoding === 'text') !== (decoded.opcode === 1)) throw new PackedBatchError(`event ${r / ROW_WIDTH} has a bad code`);
-    let payload: string;
-    let size: number | undefined;
+    let payload = '';
+    let raw: ArrayBuffer | undefined;
     if (inLarge) {
       const bytes = large[length];
       if (!isIndex(length, large.length) || !isArrayBuffer(bytes)) throw new PackedBatchError(`event ${r / ROW_WIDTH} refers to a missing large payload`);
@@ -304,8 +304,7 @@ export function unpackBatch(packed: unknown): WireEvent[] {
         // Not fatal: bytes that are not UTF-8 (only a tampered renderer sends them) become U+FFFD, like any text.
         payload = new TextDecoder().decode(bytes);
       } else {
-        payload = bytesToBase64(new Uint8Array(bytes));
-        size = bytes.byteLength;
+        raw = bytes;
       }
     } else if (encoding === 'text') {
       if (offset + length > payloads.length) throw new PackedBatchError(`event ${r / ROW_WIDTH} runs past the payloads`);
@@ -314,10 +313,10 @@ export function unpackBatch(packed: unknown): WireEvent[] {
       offset += length;
     } else {
       if (byteOffset + length > bytes.byteLength) throw new PackedBatchError(`event ${r / ROW_WIDTH} runs past the binary payloads`);
-      payload = bytesToBase64(bytes.subarray(byteOffset, byteOffset + length));
+      raw = bytes.slice(byteOffset, byteOffset + length).buffer;
       byteOffset += length;
     }
-    events.push({
+    const frame: WireFrameEvent = {
       k: 'frame',
       connectionId: ids[connection],
       seq,
@@ -327,10 +326,12 @@ export function unpackBatch(packed: unknown): WireEvent[] {
       encoding,
       payload,
       // Measured here, not sent: the background's time is not the page's.
-      size: encoding === 'text' ? utf8ByteLength(payload) : (size ?? length),
+      size: raw === undefined ? utf8ByteLength(payload) : raw.byteLength,
       origin: decoded.origin,
       status: decoded.status,
-    });
+    };
+    if (raw !== undefined) frame.bytes = raw; // stored as it came: no base64 and back
+    events.push(frame);
   }
   if (offset !== payloads.length) throw new PackedBatchError(`${payloads.length - offset} payload characters left over`);
   if (byteOffset !== bytes.byteLength) throw new PackedBatchError(`${bytes.byteLength - byteOffset} binary payload bytes left over`);

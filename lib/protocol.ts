@@ -258,6 +258,12 @@ export interface WireFrameEvent {
   note?: string;
   original?: { encoding: PayloadEncoding; payload: string };
   rule?: string;
+  /**
+   * A binary payload as raw bytes, in place of base64 in `payload` (then ''): only in the background, for frames
+   * it unpacked from a capture batch (lib/packed-batch.ts), so that bytes are stored as they came instead of
+   * going through base64 and back. Never sent on a port.
+   */
+  bytes?: ArrayBuffer;
 }
 /**
  * A part of a frame too large for one port message (Chrome caps a message at 64 MiB, and one huge message is

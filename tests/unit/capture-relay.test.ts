@@ -104,7 +104,9 @@ const plainRows = (id: string, frames: Array<[seq: number, text: string]>) => ({
 const connect = (id = 's1'): PageEvent => ({ k: 'connect', socketId: id, url: 'wss://x/', protocols: [], frameUrl: 'https://example.test/app', time: 1 });
 const text = (seq: number, data: string, id = 's1'): PageEvent => ({ k: 'frame', socketId: id, seq, time: seq, dir: 'send', data, origin: 'page', status: 'sent' });
 const welcome = (sessionId = 'session-1') => ({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId });
-const payloads = (events: WireEvent[]) => events.map((e) => ('payload' in e ? e.payload : e.k));
+/** Each event's payload (binary as base64, also where the background unpacked raw bytes) or its kind. */
+const payloads = (events: WireEvent[]) =>
+  events.map((e) => (e.k === 'frame' && e.bytes !== undefined ? Buffer.from(e.bytes).toString('base64') : 'payload' in e ? e.payload : e.k));
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('CaptureRelay', () => {
@@ -415,7 +417,8 @@ describe('CaptureRelay', () => {
     expect(events.map((e) => (e.k === 'frame' ? e.seq : e.k))).toEqual(['connect', 1, 2, 3, 4]);
     expect(events[1]).toMatchObject({ k: 'frame', opcode: 1, encoding: 'text', dir: 'send', size: new TextEncoder().encode(big).byteLength });
     expect((events[1] as { payload: string }).payload === big).toBe(true);
-    expect(events[2]).toMatchObject({ k: 'frame', opcode: 2, encoding: 'base64', dir: 'receive', size: bytes.byteLength, payload: Buffer.from(bytes).toString('base64') });
+    expect(events[2]).toMatchObject({ k: 'frame', opcode: 2, encoding: 'base64', dir: 'receive', size: bytes.byteLength });
+    expect(payloads(events)[2]).toBe(Buffer.from(bytes).toString('base64'));
     expect(events[3]).toMatchObject({ payload: 'small' });
     expect(events[4]).toMatchObject({ payload: 'row after' });
   });

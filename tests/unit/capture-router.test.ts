@@ -2,9 +2,9 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { attachCapturePort, type CapturePort, type CaptureRouterDeps } from '@/lib/capture-router';
 import { connectionFrames, deleteSession, listConnections, newSession, ensureSession, openFrameStore } from '@/lib/frame-store';
-import { NAMESPACE, PROTOCOL_VERSION, type BackgroundToRelayMessage, type WireEvent, type WireFrameEvent } from '@/lib/protocol';
+import { NAMESPACE, PROTOCOL_VERSION, frameCodeOf, type BackgroundToRelayMessage, type WireEvent, type WireFrameEvent } from '@/lib/protocol';
 import { splitFrame } from '@/lib/wire';
-import { packWireEvents } from '@/lib/packed-batch';
+import { PackedBatchBuilder, packWireEvents } from '@/lib/packed-batch';
 
 class FakePort implements CapturePort {
   posted: BackgroundToRelayMessage[] = [];
@@ -121,6 +121,27 @@ describe('attachCapturePort', () => {
     const [connection] = await listConnections(t.db, 's1');
     expect(connection).toMatchObject({ sentCount: 3, sentBytes: 3, lastSeq: 3 });
     expect(await t.db.get('sessions', 's1')).toMatchObject({ connectionCount: 1, frameCount: 3, bytes: 3 });
+  });
+
+  it('stores binary rows byte-exact as they came in the batch, each its own buffer, with counts and sizes', async () => {
+    const t = await setup();
+    const { port } = await welcomed(t, 's1');
+    const builder = new PackedBatchBuilder();
+    builder.add(connectEvent());
+    const code = frameCodeOf('receive', 2, 'base64', 'page', 'sent');
+    builder.addBinaryFrame('c1', code, 1, 101, new Uint8Array([0, 1, 255]));
+    builder.addBinaryFrame('c1', code, 2, 102, new Uint8Array(0));
+    builder.addBinaryFrame('c1', code, 3, 103, new Uint8Array([9, 8]));
+    port.send({ type: 'batch', batchSeq: 1, packed: builder.seal() });
+    await until(() => port.acks().length === 1, 'ack');
+    const frames = await connectionFrames(t.db, 's1', 'c1');
+    expect(frames.map((f) => [f.seq, f.opcode, f.size, [...new Uint8Array(f.data as ArrayBuffer)]])).toEqual([
+      [1, 2, 3, [0, 1, 255]],
+      [2, 2, 0, []],
+      [3, 2, 2, [9, 8]],
+    ]);
+    const [connection] = await listConnections(t.db, 's1');
+    expect(connection).toMatchObject({ receivedCount: 3, receivedBytes: 5 });
   });
 
   it('a session cleared while its page keeps capturing comes back with what follows the clear', async () => {

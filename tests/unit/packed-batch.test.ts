@@ -62,7 +62,7 @@ describe('packed batches', () => {
     expect(out[0].size).toBe(3 + 1 + 3 + 1 + 1 + 1);
   });
 
-  it('carries binary rows as raw bytes, in order with text rows, and unpacks them as base64 with exact sizes', async () => {
+  it('carries binary rows as raw bytes, in order with text rows, and unpacks them as raw bytes with exact sizes', async () => {
     const builder = new PackedBatchBuilder();
     const binaryCode = frameCodeOf('receive', 2, 'base64', 'page', 'sent');
     const textCode = frameCodeOf('send', 1, 'text', 'page', 'sent');
@@ -84,8 +84,12 @@ describe('packed batches', () => {
       ['c2', 1, 2, 'base64', 0],
       ['c1', 3, 2, 'base64', 99_990],
     ]);
-    expect(out[0].payload).toBe('AAEC/w==');
-    expect(Buffer.from(out[3].payload, 'base64').equals(Buffer.from(big.subarray(10)))).toBe(true);
+    // Unpacked as raw bytes, each frame its own ArrayBuffer: no base64 and back before they are stored.
+    expect(out.map((e) => e.payload)).toEqual(['', 'between', '', '']);
+    expect([...new Uint8Array(out[0].bytes!)]).toEqual([0, 1, 2, 255]);
+    expect(out[2].bytes!.byteLength).toBe(0);
+    expect(Buffer.from(out[3].bytes!).equals(Buffer.from(big.subarray(10)))).toBe(true);
+    expect(out[3].bytes!.byteLength).toBe(99_990);
     expect(out.map((e) => e.time)).toEqual([T, T + 1, T + 2, T + 3]);
     // Bytes that do not add up are refused.
     expect(() => unpackBatch({ ...packed, binary: packed.binary.slice(1) })).toThrow(/runs past the binary payloads/);
@@ -175,11 +179,12 @@ describe('large payloads', () => {
     const sealed = builder.seal();
     expect(() => unpackBatch(sealed)).toThrow(/missing large payload/); // Blobs must be read first
     const events = unpackBatch(await withBinaryBytes(sealed)) as WireFrameEvent[];
-    expect(events.map((e) => [e.seq, e.payload, e.size, e.opcode])).toEqual([
+    expect(events.map((e) => [e.seq, e.bytes ? [...new Uint8Array(e.bytes)] : e.payload, e.size, e.opcode])).toEqual([
       [1, 'small', 5, 1],
       [2, 'héllo large', 12, 1],
-      [3, 'AP8H', 3, 2],
+      [3, [0, 255, 7], 3, 2],
     ]);
+    expect(events[2].payload).toBe(''); // the bytes are stored as they came, not as base64
   });
 
   it('refuses a large row without its payload', async () => {
