@@ -22,11 +22,11 @@ import type {
 import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX, PROTOCOL_VERSION, frameCodeOf, isProtocolMessage, message } from './protocol';
 import { decodePayload, encodePayload, toWireEvents, wireEventWeight } from './wire';
 import { compileRules } from './intercept-rules';
-import { PackedBatchBuilder, binaryPayloads, blobInSlices, decodeFrameCode, type PackedBatch } from './packed-batch';
+import { PackedBatchBuilder, binaryPayloads, blobInSlices, decodeFrameCode, decodeRowCode, type PackedBatch } from './packed-batch';
 
 export const FLUSH_INTERVAL_MS = 50;
 export const MAX_BATCH_WEIGHT = 1 << 20;
-/** Weight of a packed row besides its payload (its numbers in the metadata JSON). */
+/** Weight of a packed row besides its payload (its five numbers). */
 const ROW_WEIGHT = 40;
 /** Smaller batch buffers are not worth a message back to the hook. */
 const SPARE_MIN_BYTES = 1 << 16;
@@ -66,12 +66,9 @@ function isLargePayload(event: PageFrameEvent): boolean {
   return event.pieces !== undefined || (typeof data === 'string' ? data.length : data instanceof ArrayBuffer ? data.byteLength : data.size) > PLAIN_PAYLOAD_MAX;
 }
 
-/** The frame codes a plain hook row can carry (frameCodeOf values: text as text, binary as base64). */
+/** The frame codes a plain hook row can carry, as a table: passOn looks one up per row. */
 const PLAIN_CODES: boolean[] = [];
-for (let code = 0; code < 128; code++) {
-  const decoded = decodeFrameCode(code);
-  PLAIN_CODES[code] = decoded !== undefined && (decoded.opcode === 1) === (decoded.encoding === 'text');
-}
+for (let code = 0; code < 128; code++) PLAIN_CODES[code] = decodeRowCode(code) !== undefined;
 
 interface Batch {
   batchSeq: number;
@@ -166,9 +163,10 @@ export class CaptureRelay {
     const { ids, rows, text, binary, events } = msg;
     if (!Array.isArray(ids) || !(rows instanceof Float64Array) || typeof text !== 'string' || !Array.isArray(events)) return;
     const bytes: Uint8Array<ArrayBuffer> = binary instanceof ArrayBuffer ? new Uint8Array(binary) : new Uint8Array(0);
-    if (!this.payloadPending && this.pageQueueHead >= this.pageQueue.length && this.passOn(ids, rows, text, bytes, events)) {
+    const passed = !this.payloadPending && this.pageQueueHead >= this.pageQueue.length ? this.passOn(ids, rows, text, bytes, events) : undefined;
+    if (passed) {
       this.flush();
-      this.handBack(binary);
+      if (passed.binary !== binary) this.handBack(binary); // a small buffer may travel on as it is
       return;
     }
     let offset = 0;
@@ -212,49 +210,48 @@ export class CaptureRelay {
     this.handBack(binary); // every row's bytes were copied out above
   }
 
-  /** Gives a batch's binary buffer back to the hook for reuse, unless a batch still refers to it. */
+  /** Gives a hook batch's binary buffer, whose bytes are copied out, back to the hook for reuse. */
   private handBack(binary: unknown): void {
     if (!(binary instanceof ArrayBuffer) || binary.byteLength < SPARE_MIN_BYTES || binary.detached) return;
-    for (const batch of this.unacked) if (batch.packed.binary === binary) return;
     this.env.postToPage({ ns: NAMESPACE, type: 'spare-buffer', buffer: binary }, [binary]);
   }
 
   /**
    * Sends the hook's batch on as one packed batch, with no work per frame but a check of each row: the row layout
    * is the same on both hops. Only when every extra event is a simple one (connect, open, error, close: one wire
-   * event each) and the rows agree with the payloads; false (nothing done) otherwise.
+   * event each) and the rows agree with the payloads: returns the batch queued; undefined (nothing done) otherwise.
    */
-  private passOn(ids: string[], rows: Float64Array, text: string, bytes: Uint8Array<ArrayBuffer>, events: PageEvent[]): boolean {
+  private passOn(ids: string[], rows: Float64Array, text: string, bytes: Uint8Array<ArrayBuffer>, events: PageEvent[]): PackedBatch | undefined {
     const count = rows.length / PACKED_ROW_WIDTH;
-    if (!Number.isInteger(count) || count === 0) return false;
+    if (!Number.isInteger(count) || count === 0) return undefined;
     let textLength = 0;
     let byteLength = 0;
     for (let r = 0; r < rows.length; r += PACKED_ROW_WIDTH) {
       const code = rows[r];
       if (code === PACKED_EXTRA) {
         const event = events[rows[r + 1]];
-        if (event === undefined || event.k === 'frame') return false;
+        if (event === undefined || event.k === 'frame') return undefined;
         continue;
       }
       const length = rows[r + 4];
-      if (!PLAIN_CODES[code] || ids[rows[r + 1]] === undefined || length >>> 0 !== length) return false;
+      if (!PLAIN_CODES[code] || ids[rows[r + 1]] === undefined || length >>> 0 !== length) return undefined;
       if (code & 2) byteLength += length;
       else textLength += length;
     }
-    if (textLength !== text.length || byteLength > bytes.byteLength) return false;
+    if (textLength !== text.length || byteLength > bytes.byteLength) return undefined;
     const extra: WireEvent[] = [];
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
-      if (event.k === 'frame') return false;
+      if (event.k === 'frame') return undefined;
       const wire = toWireEvents(event, event.socketId);
-      if (wire.length !== 1) return false;
+      if (wire.length !== 1) return undefined;
       extra[i] = wire[0];
     }
     for (const event of events) if (event.k === 'connect') this.knownConnections.add(event.socketId);
     this.sealBatch(); // anything built before goes first
     const packed: PackedBatch = { count, ids, rows, payloads: text, binary: binaryPayloads(bytes.subarray(0, byteLength)), extra, large: [] };
     this.unacked.push({ batchSeq: this.nextBatchSeq++, packed, weight: textLength + byteLength + count * ROW_WEIGHT });
-    return true;
+    return packed;
   }
 
   private drainPageQueue(): void {

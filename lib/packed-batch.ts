@@ -26,7 +26,7 @@ export interface PackedBatch {
   ids: string[];
   /**
    * PACKED_ROW_WIDTH numbers per event: [frame code, connection index, seq, time, payload length], or
-   * [PACKED_EXTRA, index into `extra`, 0, 0, 0]. Exactly `count` rows (the array may be a view of a longer buffer).
+   * [PACKED_EXTRA, index into `extra`, 0, 0, 0]. Exactly `count` rows.
    */
   rows: Float64Array;
   /** The text payloads of the column rows (opcode 1), back to back, in event order. */
@@ -79,6 +79,12 @@ export function decodeFrameCode(code: number): DecodedFrameCode | undefined {
     origin,
     status: STATUSES[(code >> 5) & 3],
   };
+}
+
+/** decodeFrameCode for a row's code: only codes whose payload a row can carry (text as text, binary as raw bytes). */
+export function decodeRowCode(code: number): DecodedFrameCode | undefined {
+  const decoded = decodeFrameCode(code);
+  return decoded !== undefined && (decoded.encoding === 'text') === (decoded.opcode === 1) ? decoded : undefined;
 }
 
 function isPlainFrame(event: WireEvent): event is WireFrameEvent {
@@ -288,13 +294,12 @@ export function unpackBatch(packed: unknown): WireEvent[] {
     }
     const [connection, seq, time, length] = [rows[r + 1], rows[r + 2], rows[r + 3], rows[r + 4]];
     const inLarge = Number.isInteger(code) && code >= LARGE_PAYLOAD && code < 2 * LARGE_PAYLOAD;
-    const decoded = decodeFrameCode(inLarge ? code - LARGE_PAYLOAD : code);
+    const decoded = decodeRowCode(inLarge ? code - LARGE_PAYLOAD : code);
     if (decoded === undefined) throw new PackedBatchError(`event ${r / ROW_WIDTH} has a bad code`);
     if (!isIndex(connection, ids.length) || !Number.isInteger(seq) || !Number.isFinite(time) || !Number.isInteger(length) || length < 0) {
       throw new PackedBatchError(`event ${r / ROW_WIDTH} has bad fields`);
     }
     const { encoding } = decoded;
-    if ((encoding === 'text') !== (decoded.opcode === 1)) throw new PackedBatchError(`event ${r / ROW_WIDTH} has a bad code`);
     let payload = '';
     let raw: ArrayBuffer | undefined;
     if (inLarge) {
