@@ -353,24 +353,49 @@ export function toChunkRow(row: FrameRecord, cpos: number): ChunkRow {
 export function rowsOfChunk(chunk: FrameChunk): FrameRecord[] {
   const n = chunk.seq.length;
   const rows = new Array<FrameRecord>(n);
-  for (let i = 0; i < n; i++) {
-    const flags = chunk.flags[i];
-    const kind = KINDS[flags & 3];
-    const row: FrameRecord = {
-      sessionId: chunk.sessionId, connectionId: chunk.ids[chunk.conn[i]], seq: chunk.seq[i], time: chunk.time[i], kind, size: chunk.size[i],
-      pos: chunk.pos + i, cpos: chunk.cpos[i],
-    };
-    if (kind === 'frame') {
-      row.dir = DIRS[(flags >> 2) & 1];
-      row.opcode = flags & 8 ? 2 : 1;
-      row.data = chunk.data[i] ?? undefined;
-      row.origin = ORIGIN_CODES[(flags >> 4) & 3];
-      row.status = STATUS_CODES[flags >> 6];
-    }
-    rows[i] = row;
-  }
+  for (let i = 0; i < n; i++) rows[i] = rowOfChunk(chunk, i);
   for (const [i, rare] of chunk.extra) Object.assign(rows[i], rare);
   return rows;
+}
+
+/**
+ * Appends the chunk's rows of one connection with positions in [start, end) to `out`, building no others: a
+ * chunk of many interleaved connections is read once per connection, and decoding all its rows each time
+ * multiplied the work by their number.
+ */
+export function connectionRowsOfChunk(chunk: FrameChunk, connectionId: string, start: number, end: number, out: FrameRecord[]): void {
+  const c = chunk.ids.indexOf(connectionId);
+  if (c < 0) return;
+  const first = out.length;
+  const at = new Map<number, FrameRecord>();
+  for (let i = 0; i < chunk.seq.length; i++) {
+    if (chunk.conn[i] !== c || chunk.cpos[i] < start || chunk.cpos[i] >= end) continue;
+    const row = rowOfChunk(chunk, i);
+    out.push(row);
+    if (chunk.extra.length > 0) at.set(i, row);
+  }
+  if (out.length === first) return;
+  for (const [i, rare] of chunk.extra) {
+    const row = at.get(i);
+    if (row) Object.assign(row, rare);
+  }
+}
+
+function rowOfChunk(chunk: FrameChunk, i: number): FrameRecord {
+  const flags = chunk.flags[i];
+  const kind = KINDS[flags & 3];
+  const row: FrameRecord = {
+    sessionId: chunk.sessionId, connectionId: chunk.ids[chunk.conn[i]], seq: chunk.seq[i], time: chunk.time[i], kind, size: chunk.size[i],
+    pos: chunk.pos + i, cpos: chunk.cpos[i],
+  };
+  if (kind === 'frame') {
+    row.dir = DIRS[(flags >> 2) & 1];
+    row.opcode = flags & 8 ? 2 : 1;
+    row.data = chunk.data[i] ?? undefined;
+    row.origin = ORIGIN_CODES[(flags >> 4) & 3];
+    row.status = STATUS_CODES[flags >> 6];
+  }
+  return row;
 }
 
 export function newSession(fields: Partial<SessionRecord> & Pick<SessionRecord, 'id' | 'pageUrl' | 'startedAt'>): SessionRecord {
@@ -625,9 +650,7 @@ export async function readConnectionRows(db: InspectorDatabase, sessionId: strin
   const from = holder ? (holder.key as [string, string, number])[2] : start;
   const chunks = await index.getAll(IDBKeyRange.bound([sessionId, connectionId, from], [sessionId, connectionId, end - 1]));
   const rows: FrameRecord[] = [];
-  for (const chunk of chunks) {
-    for (const row of rowsOfChunk(chunk)) if (row.connectionId === connectionId && row.cpos! >= start && row.cpos! < end) rows.push(row);
-  }
+  for (const chunk of chunks) connectionRowsOfChunk(chunk, connectionId, start, end, rows);
   return rows;
 }
 

@@ -12,6 +12,7 @@ import {
   packChunk,
   rowsOfChunk,
   readConnectionRows,
+  connectionRowsOfChunk,
   readSessionRows,
   sessionFrames,
   deleteSession,
@@ -27,6 +28,7 @@ import {
   setRetention,
   writeEvents,
   type ChunkRow,
+  type FrameRecord,
   type SessionRecord,
 } from '@/lib/frame-store';
 import type { WireEvent, WireFrameEvent } from '@/lib/protocol';
@@ -310,6 +312,32 @@ describe('writeEvents', () => {
     expect(await connectionPositionOfSeq(db, 's', 'b', n + 10)).toBe(bRows.length);
     expect(await getRow(db, 's', 'b', bRows[120])).toMatchObject({ seq: bRows[120], cpos: 120, connectionId: 'b' });
     expect(await getRow(db, 's', 'b', bRows[120] + 1)).toBeUndefined();
+  });
+
+  it('reads one connection of many interleaved ones with its rare fields, and builds only its rows', async () => {
+    const db = await withSession('s');
+    const ids = ['a', 'b', 'c', 'd', 'e'];
+    const events: WireEvent[] = ids.map((id) => connect(id));
+    for (let i = 1; i <= CHUNK_ROWS * 3; i++) {
+      const id = ids[i % ids.length];
+      events.push(frame(id, i, i % 7 === 0 ? { note: `note ${i}`, rule: `rule ${i}` } : {}));
+    }
+    await writeEvents(db, 's', 'p', events);
+    const all = await sessionFrames(db, 's');
+    for (const id of ids) {
+      const expected = all.filter((r) => r.connectionId === id && r.kind === 'frame');
+      const frames = (await readConnectionRows(db, 's', id, 0, 10_000)).filter((r) => r.kind === 'frame');
+      expect(frames).toEqual(expected);
+      expect(frames.some((r) => r.note !== undefined)).toBe(true);
+      const window = await readConnectionRows(db, 's', id, 50, 20);
+      expect(window.map((r) => r.cpos)).toEqual(Array.from({ length: 20 }, (_, k) => 50 + k));
+    }
+    const chunk = (await db.getAll('chunks'))[1];
+    const out: FrameRecord[] = [];
+    connectionRowsOfChunk(chunk, 'c', 0, Infinity, out);
+    expect(out).toEqual(rowsOfChunk(chunk).filter((r) => r.connectionId === 'c'));
+    connectionRowsOfChunk(chunk, 'nobody', 0, Infinity, out);
+    expect(out).toHaveLength(rowsOfChunk(chunk).filter((r) => r.connectionId === 'c').length);
   });
 
   it('seals a chunk early once its payloads reach CHUNK_BYTES', async () => {
