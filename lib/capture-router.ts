@@ -6,7 +6,7 @@
  */
 import type { BackgroundToRelayMessage, RelayToBackgroundMessage, WireEvent, WireFramePartEvent, WireNotice } from './protocol';
 import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
-import { ensureSession, latestSessionForTab, newSession, writeEvents, type InspectorDatabase } from './frame-store';
+import { ensureSession, latestSessionForTab, newSession, writeEvents, type InspectorDatabase, type RecalledConnection } from './frame-store';
 import { joinFrameParts } from './wire';
 import { unpackBatch, withBinaryBytes } from './packed-batch';
 
@@ -45,6 +45,9 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
   let failed = false;
   /** Parts of a frame still arriving, keyed connectionId#seq. */
   const partial = new Map<string, WireFramePartEvent[]>();
+  /** This port's connections not closed yet, as writeEvents' `recall` wants them (a cleared session lists them again). */
+  const live = new Map<string, RecalledConnection>();
+  const recall = (connectionId: string) => live.get(connectionId);
 
   /**
    * A batch that could not be stored must not be acknowledged, and neither may a later one (acks are
@@ -123,23 +126,31 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
         ready.push(joinFrameParts(parts));
       }
     }
+    for (const event of ready) {
+      if (event.k === 'connect') live.set(event.connectionId, { connect: event });
+      else if (event.k === 'open') {
+        const known = live.get(event.connectionId);
+        if (known) known.open = event;
+      }
+    }
     if (ready.length > 0) {
       let result;
       try {
         const db = await deps.db();
-        result = await writeEvents(db, sessionId, pageUrl, ready, { skipFrames: deps.isPaused(tabId) });
+        result = await writeEvents(db, sessionId, pageUrl, ready, { skipFrames: deps.isPaused(tabId), recall });
         if (result.sessionMissing) {
           // Cleared while the page kept capturing: what comes after the clear goes on in the session, as
           // DevTools' own log does after a clear (connections cleared with it come back without their URL).
           await ensureSession(db, newSession({ id: sessionId, tabId, pageUrl, startedAt: Date.now() }));
           deps.onSessionStarted(tabId, sessionId);
-          result = await writeEvents(db, sessionId, pageUrl, ready, { skipFrames: deps.isPaused(tabId) });
+          result = await writeEvents(db, sessionId, pageUrl, ready, { skipFrames: deps.isPaused(tabId), recall });
         }
       } catch (error) {
         dropAfterFailure();
         throw error;
       }
       if (result.connectionIds.length > 0) deps.onStored(tabId, sessionId, result.connectionIds);
+      for (const event of ready) if (event.k === 'close') live.delete(event.connectionId);
     }
     // A frame still arriving in parts holds the ack back: if the worker dies now, the relay resends all of it.
     if (partial.size === 0) post(message({ type: 'ack', batchSeq }));

@@ -19,7 +19,7 @@
  * Writes are idempotent: a batch resent after a worker restart stores nothing twice (see writeEvents).
  */
 import { openDB, unwrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import type { ConnectionInitiator, Direction, FrameOrigin, FrameStatus, Opcode, WireEvent } from './protocol';
+import type { ConnectionInitiator, Direction, FrameOrigin, FrameStatus, Opcode, WireConnectEvent, WireEvent, WireOpenEvent } from './protocol';
 import { base64ToBytes, decodePayload, toArrayBuffer } from './wire';
 
 export const DB_NAME = 'websocket-inspector';
@@ -445,12 +445,49 @@ type WriteTx = IDBPTransaction<InspectorDB, ('sessions' | 'connections' | 'chunk
  * restart stores every frame exactly once. `frame-part` events must be joined before (see lib/wire.ts).
  * With `skipFrames` (capture paused) frames are dropped but connection lifecycle is still recorded.
  */
+/** A live connection as its capture port remembers it (see writeEvents' `recall`). */
+export interface RecalledConnection {
+  connect: WireConnectEvent;
+  open?: WireOpenEvent;
+}
+
+function newConnectionRecord(event: WireConnectEvent, sessionId: string, pageUrl: string): ConnectionRecord {
+  return {
+    id: event.connectionId,
+    sessionId,
+    url: event.url,
+    protocols: event.protocols,
+    protocol: '',
+    extensions: '',
+    frameUrl: event.frameUrl,
+    pageUrl,
+    startedAt: event.time,
+    state: 'connecting',
+    errored: false,
+    sentCount: 0,
+    receivedCount: 0,
+    sentBytes: 0,
+    receivedBytes: 0,
+    lastSeq: 0,
+    rowCount: 0,
+    ...(event.initiator ? { initiator: event.initiator } : {}),
+  };
+}
+
 export async function writeEvents(
   db: InspectorDatabase,
   sessionId: string,
   pageUrl: string,
   events: WireEvent[],
-  options: { skipFrames?: boolean } = {},
+  options: {
+    skipFrames?: boolean;
+    /**
+     * What the writer's caller still knows of a connection with no record (its connect and open events, from an
+     * earlier batch): a session cleared while its page kept capturing lists its live connections again with their
+     * URL and handshake, not as blanks.
+     */
+    recall?: (connectionId: string) => RecalledConnection | undefined;
+  } = {},
 ): Promise<WriteResult> {
   const tx: WriteTx = db.transaction(['sessions', 'connections', 'chunks'], 'readwrite');
   const connectionStore = tx.objectStore('connections');
@@ -487,26 +524,7 @@ export async function writeEvents(
     if (event.k === 'frame-part') throw new Error('writeEvents: join frame parts before writing');
     if (event.k === 'connect') {
       if (connections.has(event.connectionId)) continue;
-      connections.set(event.connectionId, {
-        id: event.connectionId,
-        sessionId,
-        url: event.url,
-        protocols: event.protocols,
-        protocol: '',
-        extensions: '',
-        frameUrl: event.frameUrl,
-        pageUrl,
-        startedAt: event.time,
-        state: 'connecting',
-        errored: false,
-        sentCount: 0,
-        receivedCount: 0,
-        sentBytes: 0,
-        receivedBytes: 0,
-        lastSeq: 0,
-        rowCount: 0,
-        ...(event.initiator ? { initiator: event.initiator } : {}),
-      });
+      connections.set(event.connectionId, newConnectionRecord(event, sessionId, pageUrl));
       touched.add(event.connectionId);
       newConnections++;
       lastTime = Math.max(lastTime, event.time);
@@ -514,12 +532,19 @@ export async function writeEvents(
     }
     let connection = connections.get(event.connectionId);
     if (!connection) {
-      // Its connect row was lost before we ever saw it (should not happen): keep the frames anyway.
-      connection = {
-        id: event.connectionId, sessionId, url: '', protocols: [], protocol: '', extensions: '', frameUrl: pageUrl, pageUrl,
-        startedAt: event.time, state: 'open', errored: false, sentCount: 0, receivedCount: 0, sentBytes: 0,
-        receivedBytes: 0, lastSeq: 0, rowCount: 0,
-      };
+      const recalled = options.recall?.(event.connectionId);
+      if (recalled) {
+        connection = newConnectionRecord(recalled.connect, sessionId, pageUrl);
+        const { open } = recalled;
+        if (open) Object.assign(connection, { state: 'open', openedAt: open.time, protocol: open.protocol, extensions: open.extensions });
+      } else {
+        // Its connect event was never seen here (should not happen): keep the frames anyway.
+        connection = {
+          id: event.connectionId, sessionId, url: '', protocols: [], protocol: '', extensions: '', frameUrl: pageUrl, pageUrl,
+          startedAt: event.time, state: 'open', errored: false, sentCount: 0, receivedCount: 0, sentBytes: 0,
+          receivedBytes: 0, lastSeq: 0, rowCount: 0,
+        };
+      }
       connections.set(event.connectionId, connection);
       newConnections++;
     }

@@ -388,6 +388,8 @@ test('pause stops storing frames for the tab, resume restarts; clear session and
   await sendFromPage(page, ['after clear']);
   await expect(rowWith(panel, 'after clear')).toHaveCount(2);
   await expect(rowWith(panel, 'after resume')).toHaveCount(0);
+  // Its socket, still open, is listed again as it was (URL and state), not as a blank.
+  await expect(panel.getByRole('listbox', { name: 'Connections' }).getByRole('option', { name: new RegExp(`${server.wsOrigin}/echo`) })).toContainText('open');
 
   // A new load brings a new session; "Clear all" asks first, then empties the store.
   await page.reload();

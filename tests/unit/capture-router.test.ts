@@ -147,15 +147,22 @@ describe('attachCapturePort', () => {
   it('a session cleared while its page keeps capturing comes back with what follows the clear', async () => {
     const t = await setup();
     const { port } = await welcomed(t, 's1');
-    port.send({ type: 'batch', batchSeq: 1, events: [connectEvent(), textFrame(1, 'before')] });
+    const open: WireEvent = { k: 'open', connectionId: 'c1', seq: 1, time: 101, protocol: 'v1', extensions: 'permessage-deflate' };
+    port.send({ type: 'batch', batchSeq: 1, events: [connectEvent(), open, textFrame(2, 'before'), connectEvent('c2'), { k: 'close', connectionId: 'c2', seq: 1, time: 102, code: 1000, reason: '', wasClean: true }] });
     await until(() => port.acks().length === 1, 'first ack');
     await deleteSession(t.db, 's1');
     t.started.length = 0;
-    port.send({ type: 'batch', batchSeq: 2, events: [textFrame(2, 'after')] });
+    port.send({ type: 'batch', batchSeq: 2, events: [textFrame(3, 'after'), { ...textFrame(2, 'late'), connectionId: 'c2' }] });
     await until(() => port.acks().length === 2, 'ack after the clear');
     expect(t.started).toEqual(['s1']);
-    expect(await t.db.get('sessions', 's1')).toMatchObject({ tabId: 7, frameCount: 1, rowCount: 1 });
-    expect((await connectionFrames(t.db, 's1', 'c1')).map((f) => [f.seq, f.data, f.pos])).toEqual([[2, 'after', 0]]);
+    expect(await t.db.get('sessions', 's1')).toMatchObject({ tabId: 7, frameCount: 2, rowCount: 2 });
+    expect((await connectionFrames(t.db, 's1', 'c1')).map((f) => [f.seq, f.data, f.pos])).toEqual([[3, 'after', 0]]);
+    // A connection still live when the session was cleared comes back as it was, not as a blank.
+    const listed = await listConnections(t.db, 's1');
+    const [c1, c2] = ['c1', 'c2'].map((id) => listed.find((c) => c.id === id));
+    expect(c1).toMatchObject({ id: 'c1', url: 'wss://app.test/ws', protocols: ['v1'], frameUrl: 'https://app.test/', state: 'open', openedAt: 101, protocol: 'v1', extensions: 'permessage-deflate', startedAt: 100 });
+    // A closed one is forgotten: nothing of it is left to recall.
+    expect(c2).toMatchObject({ id: 'c2', url: '' });
   });
 
   it('holds parts until the frame is complete and withholds the ack until then', async () => {
