@@ -629,6 +629,12 @@ export class PanelState {
     return changed;
   }
 
+  /** The decoder in use per connection of the session (an export of the filtered view decodes with these). */
+  decoderIdsInUse(): Record<string, string> {
+    void this.decodingVersion;
+    return this.decoding.inUse(this.connections.map((c) => c.id));
+  }
+
   /** The row's decoded form; undefined when it is not a frame or its connection has no decoder. */
   decodedOf(row: FrameRecord): DecodeOutcome | undefined {
     void this.decodingVersion; // re-read when decoders change

@@ -13,7 +13,14 @@ import type { ExportFormat, ExportScope, ImportResult } from './session-io';
 /** Export scopes that can cross to a worker: a filtered view travels as its filter, not as a function. */
 export type WorkerExportScope =
   | Exclude<ExportScope, { predicate: unknown }>
-  | { kind: 'filtered'; sessionId: string; connectionIds?: string[]; filter: FrameFilter };
+  | {
+      kind: 'filtered';
+      sessionId: string;
+      connectionIds?: string[];
+      filter: FrameFilter;
+      /** The decoded-fields query, with the decoder the panel used per connection (decodedRowMatcher). */
+      decoded?: { query: string; decoderIds: Record<string, string> };
+    };
 
 export type IoWorkerRequest =
   | { type: 'import'; file: File; maxBytes?: number }

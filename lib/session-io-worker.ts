@@ -5,18 +5,27 @@
  * stored here, and an export's Blob is built here; only progress and the result cross back. A streamed export
  * (lib/export-stream.ts) is encoded here too: its bytes go from here to the service worker's download directly.
  */
-import { openFrameStore } from './frame-store';
+import { listConnections, openFrameStore, type InspectorDatabase } from './frame-store';
 import { compileFilter } from './filters';
+import { decodedRowMatcher } from './decoders/connection-decoders';
 import { produceExportStream, type ExportProducerMessage } from './export-stream';
 import { ImportError, exportSession, importFile, planExport, type ExportScope } from './session-io';
 import type { IoWorkerRequest, IoWorkerResponse, WorkerExportScope } from './session-io-client';
 
 const post = (message: IoWorkerResponse) => (self as unknown as Worker).postMessage(message);
 
-function toExportScope(scope: WorkerExportScope): ExportScope {
+async function toExportScope(db: InspectorDatabase, scope: WorkerExportScope): Promise<ExportScope> {
   if (scope.kind === 'filtered' && 'filter' in scope) {
     const { matches } = compileFilter(scope.filter);
-    return { kind: 'filtered', sessionId: scope.sessionId, connectionIds: scope.connectionIds, predicate: matches ?? (() => true) };
+    let predicate = matches ?? (() => true);
+    if (scope.decoded && scope.decoded.query.trim() !== '') {
+      // The panel ANDs the decoded-fields query with the frame filter (PanelState.rowMatcher): so does the file.
+      const connections = new Map((await listConnections(db, scope.sessionId)).map((c) => [c.id, c]));
+      const decoded = decodedRowMatcher(scope.decoded.query, scope.decoded.decoderIds, connections);
+      const frameMatches = predicate;
+      predicate = (row) => frameMatches(row) && decoded(row);
+    }
+    return { kind: 'filtered', sessionId: scope.sessionId, connectionIds: scope.connectionIds, predicate };
   }
   return scope as ExportScope;
 }
@@ -40,14 +49,15 @@ self.onmessage = async (event: MessageEvent<IoWorkerRequest>) => {
       });
       post({ type: 'imported', result });
     } else if (request.type === 'export-stream') {
-      const plan = await planExport(db, toExportScope(request.scope), request.format, {
-        onProgress: (done) => post({ type: 'progress', done }),
-      }).catch((error: unknown) => {
-        // Nothing to offer: let the service worker forget the token now rather than when it expires.
-        request.port.postMessage({ type: 'abort', message: error instanceof Error ? error.message : String(error) } satisfies ExportProducerMessage);
-        request.port.close();
-        throw error;
-      });
+      const store = db;
+      const plan = await toExportScope(store, request.scope)
+        .then((scope) => planExport(store, scope, request.format, { onProgress: (done) => post({ type: 'progress', done }) }))
+        .catch((error: unknown) => {
+          // Nothing to offer: let the service worker forget the token now rather than when it expires.
+          request.port.postMessage({ type: 'abort', message: error instanceof Error ? error.message : String(error) } satisfies ExportProducerMessage);
+          request.port.close();
+          throw error;
+        });
       const totals = await produceExportStream(plan, request.port, {
         onReady: () => post({ type: 'stream-ready' }),
         onStarted: () => post({ type: 'stream-started', fileName: plan.fileName }),
@@ -55,7 +65,7 @@ self.onmessage = async (event: MessageEvent<IoWorkerRequest>) => {
       });
       post({ type: 'streamed', fileName: plan.fileName, rows: totals.rows, connections: totals.connections });
     } else {
-      const result = await exportSession(db, toExportScope(request.scope), request.format, {
+      const result = await exportSession(db, await toExportScope(db, request.scope), request.format, {
         onProgress: (done) => post({ type: 'progress', done }),
       });
       post({ type: 'exported', blob: result.blob, fileName: result.fileName, rows: result.rows, connections: result.connections });

@@ -72,4 +72,28 @@ export class ConnectionDecoders {
     const terms = parseDecodedFilter(query);
     return (row) => matchesDecodedFilter(this.fields(row), terms);
   }
+
+  /** The decoder ids in use, by connection (what an export in a worker needs to decode as the panel does). */
+  inUse(connectionIds: Iterable<string>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const id of connectionIds) {
+      const decoderId = this.decoderId(id);
+      if (decoderId !== null) out[id] = decoderId;
+    }
+    return out;
+  }
+}
+
+/**
+ * The decoded-fields matcher of a view decoded with `decoderIds` (connection → decoder, as the panel had them),
+ * for a reader without the panel's state: an export of the filtered view in a worker. Rows must come in seq order
+ * per connection; a connection missing from `connections` decodes with an empty URL and subprotocol.
+ */
+export function decodedRowMatcher(query: string, decoderIds: Record<string, string>, connections: ReadonlyMap<string, ConnectionLike>): (row: Row) => boolean {
+  const decoders = new ConnectionDecoders();
+  for (const [connectionId, decoderId] of Object.entries(decoderIds)) {
+    decoders.detect(connectionId, connections.get(connectionId) ?? { url: '', protocol: '' }, []);
+    decoders.setOverride(connectionId, decoderId);
+  }
+  return decoders.matcher(query);
 }

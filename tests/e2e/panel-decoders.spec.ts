@@ -2,6 +2,7 @@
  * Protocol decoders in the panel: a real socket.io-client in the page talks to a real socket.io server; the panel
  * (opened as a tab) shows each frame's summary, the decoded tree, and filters on decoded fields.
  */
+import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { Server as SocketIoServer } from 'socket.io';
 import { test, expect, waitForStore, framesOf } from './fixtures';
@@ -76,6 +77,17 @@ test('Socket.IO: summary column, Decoded tab and the decoded-fields filter', asy
     await expect(rows(panel).filter({ hasText: '"hello"' })).toHaveCount(1);
     await expect(rows(panel).filter({ hasText: '"bye"' })).toHaveCount(1);
     await expect(panel.getByRole('status', { name: 'Shown messages' })).toHaveText(`2 / ${total} shown`);
+
+    // Exporting the filtered view writes what the view shows: the decoded-fields query goes with it.
+    await panel.getByRole('button', { name: 'Export', exact: true }).click();
+    const options = panel.getByRole('group', { name: 'Export options' });
+    await options.getByRole('radio', { name: 'Filtered view' }).check();
+    await options.getByRole('radio', { name: /HAR/ }).check();
+    const [download] = await Promise.all([panel.waitForEvent('download'), options.getByRole('button', { name: 'Download' }).click()]);
+    expect(await download.failure()).toBeNull();
+    const har = JSON.parse(readFileSync(await download.path(), 'utf8')) as { log: { entries: Array<{ _webSocketMessages: Array<{ data: string }> }> } };
+    expect(har.log.entries.flatMap((e) => e._webSocketMessages.map((m) => m.data))).toEqual(['42["chat","hello"]', '42["chat","bye"]']);
+    await expect(options.getByRole('status')).toContainText('Exported 2 rows');
 
     // Negation and reset: everything but the chat events, then everything again.
     await filter.fill('-event:chat');
