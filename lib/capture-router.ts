@@ -140,7 +140,7 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
         result = await writeEvents(db, sessionId, pageUrl, ready, { skipFrames: deps.isPaused(tabId), recall });
         if (result.sessionMissing) {
           // Cleared while the page kept capturing: what comes after the clear goes on in the session, as
-          // DevTools' own log does after a clear (connections cleared with it come back without their URL).
+          // DevTools' own log does after a clear (connections still open come back as they were: `recall`).
           await ensureSession(db, newSession({ id: sessionId, tabId, pageUrl, startedAt: Date.now() }));
           deps.onSessionStarted(tabId, sessionId);
           result = await writeEvents(db, sessionId, pageUrl, ready, { skipFrames: deps.isPaused(tabId), recall });

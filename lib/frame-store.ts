@@ -439,12 +439,6 @@ export interface WriteResult {
 
 type WriteTx = IDBPTransaction<InspectorDB, ('sessions' | 'connections' | 'chunks')[], 'readwrite'>;
 
-/**
- * Writes wire events of one session in one transaction. Idempotent: a connect for a known connection and any
- * row whose seq is at or below the connection's `lastSeq` are skipped, so a batch resent after a service-worker
- * restart stores every frame exactly once. `frame-part` events must be joined before (see lib/wire.ts).
- * With `skipFrames` (capture paused) frames are dropped but connection lifecycle is still recorded.
- */
 /** A live connection as its capture port remembers it (see writeEvents' `recall`). */
 export interface RecalledConnection {
   connect: WireConnectEvent;
@@ -474,6 +468,12 @@ function newConnectionRecord(event: WireConnectEvent, sessionId: string, pageUrl
   };
 }
 
+/**
+ * Writes wire events of one session in one transaction. Idempotent: a connect for a known connection and any
+ * row whose seq is at or below the connection's `lastSeq` are skipped, so a batch resent after a service-worker
+ * restart stores every frame exactly once. `frame-part` events must be joined before (see lib/wire.ts).
+ * With `skipFrames` (capture paused) frames are dropped but connection lifecycle is still recorded.
+ */
 export async function writeEvents(
   db: InspectorDatabase,
   sessionId: string,
