@@ -648,9 +648,16 @@ export async function listSessions(db: InspectorDatabase): Promise<SessionRecord
   return sessions.reverse();
 }
 
+/**
+ * A session's connections by start time. Sockets a page opens within one tick of its clock start at the same time;
+ * they then go in the order the page opened them: a page's ids end in a counter ("…-9" before "…-10").
+ */
 export async function listConnections(db: InspectorDatabase, sessionId: string): Promise<ConnectionRecord[]> {
-  return db.getAllFromIndex('connections', 'bySession', IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity]));
+  const connections = await db.getAllFromIndex('connections', 'bySession', IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity]));
+  return connections.sort((a, b) => a.startedAt - b.startedAt || byCounter.compare(a.id, b.id));
 }
+
+const byCounter = new Intl.Collator('en', { numeric: true });
 
 /** Session rows [start, start + count), in session order. */
 export async function readSessionRows(db: InspectorDatabase, sessionId: string, start: number, count: number): Promise<FrameRecord[]> {

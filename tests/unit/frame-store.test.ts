@@ -288,6 +288,15 @@ describe('writeEvents', () => {
     ]);
   });
 
+  it('lists connections by start time, and those started in the same clock tick in the order the page opened them', async () => {
+    const db = await withSession('s');
+    const ids = Array.from({ length: 12 }, (_, i) => `k3f9a2-mq1x-${i + 1}`);
+    // Written out of order, all at one time but the last.
+    await writeEvents(db, 's', 'p', [...ids.slice(0, 11)].reverse().map((id) => connect(id, 50)));
+    await writeEvents(db, 's', 'p', [connect(ids[11], 40)]);
+    expect((await listConnections(db, 's')).map((c) => c.id)).toEqual([ids[11], ...ids.slice(0, 11)]);
+  });
+
   it('keeps at most CHUNK_ROWS rows in a record, and reads any window across chunk boundaries', async () => {
     const db = await withSession('s');
     const n = CHUNK_ROWS * 2 + 17;
