@@ -59,6 +59,16 @@ export function isEmptyFilter(filter: FrameFilter): boolean {
 
 export type RowMatcher = (row: FrameRecord) => boolean;
 
+/**
+ * Rows both matchers let through (null: every row). The panel's view and an export of it AND the frame filter
+ * with the decoded-fields query this one way, so the file holds what the grid shows.
+ */
+export function bothMatch(a: RowMatcher | null, b: RowMatcher | null): RowMatcher | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return (row) => a(row) && b(row);
+}
+
 export interface CompiledFilter {
   /** null when the filter matches everything. */
   matches: RowMatcher | null;

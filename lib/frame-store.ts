@@ -366,15 +366,15 @@ export function rowsOfChunk(chunk: FrameChunk): FrameRecord[] {
 export function connectionRowsOfChunk(chunk: FrameChunk, connectionId: string, start: number, end: number, out: FrameRecord[]): void {
   const c = chunk.ids.indexOf(connectionId);
   if (c < 0) return;
-  const first = out.length;
-  const at = new Map<number, FrameRecord>();
+  // Rare fields by row index, only when the chunk has any.
+  const at = chunk.extra.length > 0 ? new Map<number, FrameRecord>() : undefined;
   for (let i = 0; i < chunk.seq.length; i++) {
     if (chunk.conn[i] !== c || chunk.cpos[i] < start || chunk.cpos[i] >= end) continue;
     const row = rowOfChunk(chunk, i);
     out.push(row);
-    if (chunk.extra.length > 0) at.set(i, row);
+    at?.set(i, row);
   }
-  if (out.length === first) return;
+  if (!at) return;
   for (const [i, rare] of chunk.extra) {
     const row = at.get(i);
     if (row) Object.assign(row, rare);

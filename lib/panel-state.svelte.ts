@@ -11,7 +11,7 @@ import type { BackgroundToPanelMessage, PanelToBackgroundMessage, WireCommand } 
 import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
 import { latestSessionForTab, listConnections, listSessions, readConnectionRows, type ConnectionRecord, type FrameRecord, type InspectorDatabase, type SessionRecord } from './frame-store';
 import { FilteredFrames, FrameSequence, refOf, searchAllSessions, type RowRef, type SearchHit } from './frame-query';
-import { compileFilter, emptyFilter, isEmptyFilter, parseSavedFilters, upsertSavedFilter, type FrameFilter, type SavedFilter } from './filters';
+import { bothMatch, compileFilter, emptyFilter, isEmptyFilter, parseSavedFilters, upsertSavedFilter, type FrameFilter, type SavedFilter } from './filters';
 import type { TimeMode } from './message-format';
 import { ActState } from './act-state.svelte';
 import { ConnectionDecoders } from './decoders/connection-decoders';
@@ -590,9 +590,7 @@ export class PanelState {
 
   /** The frame filter's matcher (null: everything) ANDed with the decoded-fields query. */
   private rowMatcher(frameMatches: ((row: FrameRecord) => boolean) | null): ((row: FrameRecord) => boolean) | null {
-    if (this.decodedQuery.trim() === '') return frameMatches;
-    const decoded = this.decoding.matcher(this.decodedQuery);
-    return frameMatches ? (row) => frameMatches(row) && decoded(row) : decoded;
+    return bothMatch(frameMatches, this.decodedQuery.trim() === '' ? null : this.decoding.matcher(this.decodedQuery));
   }
 
   /**

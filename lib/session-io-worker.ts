@@ -6,7 +6,7 @@
  * (lib/export-stream.ts) is encoded here too: its bytes go from here to the service worker's download directly.
  */
 import { listConnections, openFrameStore, type InspectorDatabase } from './frame-store';
-import { compileFilter } from './filters';
+import { bothMatch, compileFilter, type RowMatcher } from './filters';
 import { decodedRowMatcher } from './decoders/connection-decoders';
 import { produceExportStream, type ExportProducerMessage } from './export-stream';
 import { ImportError, exportSession, importFile, planExport, type ExportScope } from './session-io';
@@ -16,15 +16,12 @@ const post = (message: IoWorkerResponse) => (self as unknown as Worker).postMess
 
 async function toExportScope(db: InspectorDatabase, scope: WorkerExportScope): Promise<ExportScope> {
   if (scope.kind === 'filtered' && 'filter' in scope) {
-    const { matches } = compileFilter(scope.filter);
-    let predicate = matches ?? (() => true);
+    let decoded: RowMatcher | null = null;
     if (scope.decoded && scope.decoded.query.trim() !== '') {
-      // The panel ANDs the decoded-fields query with the frame filter (PanelState.rowMatcher): so does the file.
       const connections = new Map((await listConnections(db, scope.sessionId)).map((c) => [c.id, c]));
-      const decoded = decodedRowMatcher(scope.decoded.query, scope.decoded.decoderIds, connections);
-      const frameMatches = predicate;
-      predicate = (row) => frameMatches(row) && decoded(row);
+      decoded = decodedRowMatcher(scope.decoded.query, scope.decoded.decoderIds, connections);
     }
+    const predicate = bothMatch(compileFilter(scope.filter).matches, decoded) ?? (() => true);
     return { kind: 'filtered', sessionId: scope.sessionId, connectionIds: scope.connectionIds, predicate };
   }
   return scope as ExportScope;

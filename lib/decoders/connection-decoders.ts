@@ -34,6 +34,12 @@ export class ConnectionDecoders {
     this.decoders.delete(connectionId);
   }
 
+  /** Decodes a connection with `decoderId`, nothing detected: a reader repeating the panel's choices. */
+  use(connectionId: string, decoderId: string, connection: ConnectionLike): void {
+    this.connections.set(connectionId, connection);
+    this.setOverride(connectionId, decoderId);
+  }
+
   /** The decoder in use for a connection, or null when none was detected or chosen. */
   decoderId(connectionId: string): string | null {
     return this.overrides.get(connectionId) ?? this.detections.get(connectionId)?.id ?? null;
@@ -91,9 +97,6 @@ export class ConnectionDecoders {
  */
 export function decodedRowMatcher(query: string, decoderIds: Record<string, string>, connections: ReadonlyMap<string, ConnectionLike>): (row: Row) => boolean {
   const decoders = new ConnectionDecoders();
-  for (const [connectionId, decoderId] of Object.entries(decoderIds)) {
-    decoders.detect(connectionId, connections.get(connectionId) ?? { url: '', protocol: '' }, []);
-    decoders.setOverride(connectionId, decoderId);
-  }
+  for (const [connectionId, decoderId] of Object.entries(decoderIds)) decoders.use(connectionId, decoderId, connections.get(connectionId) ?? { url: '', protocol: '' });
   return decoders.matcher(query);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FrameRecord } from '@/lib/frame-store';
-import { compileFilter, emptyFilter, isEmptyFilter, parseSavedFilters, regexError, searchableText, upsertSavedFilter } from '@/lib/filters';
+import { bothMatch, compileFilter, emptyFilter, isEmptyFilter, parseSavedFilters, regexError, searchableText, upsertSavedFilter } from '@/lib/filters';
 
 const base = { sessionId: 's', connectionId: 'c', time: 0, size: 0 };
 const textSent: FrameRecord = { ...base, seq: 1, kind: 'frame', dir: 'send', opcode: 1, data: '{"type":"Hello"}' };
@@ -83,5 +83,15 @@ describe('saved filters', () => {
     expect(parsed.map((s) => s.name)).toEqual(['acks', 'errors', 'odd']);
     expect(parsed[2].filter).toEqual({ direction: 'all', types: { text: false, binary: true, events: true }, contains: '', regex: '', matchCase: false });
     expect(parseSavedFilters('nope')).toEqual([]);
+  });
+
+  it('bothMatch lets through what both matchers do, a missing one meaning every row', () => {
+    const sent = (row: FrameRecord) => row.dir === 'send';
+    const text = (row: FrameRecord) => row.opcode === 1;
+    const rows = [textSent, { ...textSent, seq: 2, opcode: 2 as const }, { ...textSent, seq: 3, dir: 'receive' as const }];
+    expect(rows.filter(bothMatch(sent, text)!)).toEqual([rows[0]]);
+    expect(bothMatch(sent, null)).toBe(sent);
+    expect(bothMatch(null, text)).toBe(text);
+    expect(bothMatch(null, null)).toBeNull();
   });
 });
