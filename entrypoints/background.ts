@@ -1,7 +1,21 @@
-import { BackgroundHub, DEFAULT_HOLD_TIMEOUT_MS, type StoredRules } from '@/lib/background-hub';
+import { BackgroundHub, type StoredRules } from '@/lib/background-hub';
 import { installExportStreamHandler, serviceWorkerHost } from '@/lib/export-stream';
 import { openFrameStore, type InspectorDatabase } from '@/lib/frame-store';
-import { PORT_CAPTURE, PORT_PANEL } from '@/lib/protocol';
+import { DEFAULT_HOLD_TIMEOUT_MS, RULES_STORAGE_KEY } from '@/lib/intercept-rules';
+import { PORT_CAPTURE, PORT_PANEL, message, type BackgroundToFrameMessage, type PageSessionInfo } from '@/lib/protocol';
+
+/** Tries a message to a tab's relays a few times: a frame that is loading has no relay for a moment. */
+async function toFrames(tabId: number, msg: BackgroundToFrameMessage, options?: { frameId: number }): Promise<unknown> {
+  for (const delay of [0, 100, 400]) {
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+    try {
+      return await browser.tabs.sendMessage(tabId, msg, options);
+    } catch {
+      // "Receiving end does not exist": no relay yet (or none at all: not a page we run in)
+    }
+  }
+  return undefined;
+}
 
 export default defineBackground(() => {
   // Streamed export downloads (Chrome's service worker only; Firefox's event page gets no fetch events).
@@ -19,10 +33,16 @@ export default defineBackground(() => {
     },
     savePaused: (tabIds) => browser.storage.session.set({ pausedTabs: tabIds }),
     loadRules: async () => {
-      const stored = await browser.storage.local.get('interceptRules');
-      return (stored.interceptRules as StoredRules | undefined) ?? { rules: [], holdTimeoutMs: DEFAULT_HOLD_TIMEOUT_MS };
+      const stored = await browser.storage.local.get(RULES_STORAGE_KEY);
+      return (stored[RULES_STORAGE_KEY] as StoredRules | undefined) ?? { rules: [], holdTimeoutMs: DEFAULT_HOLD_TIMEOUT_MS };
     },
-    saveRules: (rules) => browser.storage.local.set({ interceptRules: rules }),
+    // Every relay reads them from here (lib/capture-relay.ts applyRules), port or no port.
+    saveRules: (rules) => browser.storage.local.set({ [RULES_STORAGE_KEY]: rules }),
+    wakeTab: async (tabId) => (await toFrames(tabId, message({ type: 'wake' }))) === true,
+    topFrameSession: async (tabId) => {
+      const info = (await toFrames(tabId, message({ type: 'session-query' }), { frameId: 0 })) as PageSessionInfo | undefined;
+      return info && typeof info === 'object' && typeof info.sessionId === 'string' ? info : undefined;
+    },
     log: (error) => console.error('[websocket-inspector]', error),
   });
 

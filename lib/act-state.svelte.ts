@@ -6,7 +6,7 @@
  */
 import type { EncodedPayload, PanelToBackgroundMessage, ReplayStep, ReplayWaitForReply, WireCommand, WireNotice } from './protocol';
 import { message } from './protocol';
-import { validateRule, type InterceptRule } from './intercept-rules';
+import { DEFAULT_HOLD_TIMEOUT_MS, validateRule, type InterceptRule } from './intercept-rules';
 import type { InspectorDatabase } from './frame-store';
 
 export interface CommandOutcome {
@@ -44,7 +44,6 @@ export interface ReplayRun {
   error?: string;
 }
 
-export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;
 /** The name of the rule behind the "Pause all" toggle. */
 export const PAUSE_ALL_RULE_NAME = 'Pause all';
 const PAUSE_ALL_ID = 'pause-all';

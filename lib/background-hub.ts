@@ -2,9 +2,12 @@
  * The background's router, keyed by tab: capture ports (relays, one per frame) and panel ports (one per open
  * panel). Panels are told what was stored and read IndexedDB themselves; panel commands go to the relays of
  * the panel's tab only, and a relay's results go back to the panel that asked.
+ *
+ * Relays connect only when they have something to say, so a command's target may have no port open: the hub
+ * wakes the tab's relays (HubDeps.wakeTab) and hands the command to each relay welcomed while it waits.
  */
-import type { BackgroundToPanelMessage, BackgroundToRelayMessage, PanelToBackgroundMessage } from './protocol';
-import type { InterceptRule } from './intercept-rules';
+import type { BackgroundToPanelMessage, PageSessionInfo, PanelToBackgroundMessage, WireCommand } from './protocol';
+import { DEFAULT_HOLD_TIMEOUT_MS, type InterceptRule } from './intercept-rules';
 import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
 import { attachCapturePort, type CaptureConnection, type CapturePort } from './capture-router';
 import { clearAll, deleteSession, enforceRetention, getRetention, type InspectorDatabase } from './frame-store';
@@ -23,14 +26,26 @@ export interface HubDeps {
   /** Persists intercept rules (storage.local in the extension). */
   loadRules(): Promise<StoredRules>;
   saveRules(rules: StoredRules): Promise<void>;
+  /** Asks every relay of the tab to connect (tabs.sendMessage); false when no frame of the tab could be reached. */
+  wakeTab(tabId: number): Promise<boolean>;
+  /** The tab's top frame's page load, asked without connecting; undefined when it has no relay (yet). */
+  topFrameSession(tabId: number): Promise<PageSessionInfo | undefined>;
   log(error: unknown): void;
+}
+
+interface PendingCommand {
+  panel: PanelPort;
+  timer: ReturnType<typeof setTimeout>;
+  tabId: number;
+  command: WireCommand;
+  /** Relays it was handed to: a relay welcomed while the command waits gets it once. */
+  deliveredTo: WeakSet<CaptureConnection>;
 }
 
 export interface StoredRules {
   rules: InterceptRule[];
   holdTimeoutMs: number;
 }
-export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;
 
 /** How long a panel command waits for the page to answer before it is reported as failed. */
 export const COMMAND_TIMEOUT_MS = 5000;
@@ -42,7 +57,7 @@ export class BackgroundHub {
   private readonly panels = new Map<number, Set<PanelPort>>();
   private paused = new Set<number>();
   private readonly pausedLoaded: Promise<void>;
-  private readonly pendingCommands = new Map<string, { panel: PanelPort; timer: ReturnType<typeof setTimeout> }>();
+  private readonly pendingCommands = new Map<string, PendingCommand>();
   private retentionTimer: ReturnType<typeof setTimeout> | undefined;
   private rules: StoredRules = { rules: [], holdTimeoutMs: DEFAULT_HOLD_TIMEOUT_MS };
   private readonly rulesLoaded: Promise<void>;
@@ -79,10 +94,9 @@ export class BackgroundHub {
       onCommandResult: (requestId, ok, error) => this.finishCommand(requestId, ok, error),
       onNotice: (id, notice) => this.toPanels(id, message({ type: 'page-notice', tabId: id, notice })),
       onWelcome: (relay) => {
-        void this.rulesLoaded.then(() => {
-          if (this.rules.rules.length > 0) relay.post(this.rulesCommand());
-        });
+        for (const [requestId, pending] of this.pendingCommands) if (pending.tabId === relay.tabId) this.deliver(requestId, pending, relay);
       },
+      topFrameSession: (id) => this.deps.topFrameSession(id),
       onError: (error) => this.deps.log(error),
     });
     const set = this.captures.get(tabId) ?? new Set();
@@ -151,9 +165,8 @@ export class BackgroundHub {
         if (!Array.isArray(msg.rules)) return;
         await this.rulesLoaded;
         this.rules = { rules: msg.rules, holdTimeoutMs: Number(msg.holdTimeoutMs) > 0 ? Number(msg.holdTimeoutMs) : DEFAULT_HOLD_TIMEOUT_MS };
+        // Relays read them from storage (storage.onChanged), connected or not.
         await this.deps.saveRules(this.rules);
-        const command = this.rulesCommand();
-        for (const set of this.captures.values()) for (const relay of set) relay.post(command);
         const note = message<BackgroundToPanelMessage>({ type: 'rules', rules: this.rules.rules, holdTimeoutMs: this.rules.holdTimeoutMs });
         for (const set of this.panels.values()) for (const panel of set) safePost(panel, note);
         return;
@@ -163,30 +176,30 @@ export class BackgroundHub {
           safePost(port, message({ type: 'command-result', requestId: msg.requestId, ok: false, error: 'This panel is not attached to that tab.' }));
           return;
         }
-        const relays = this.captures.get(tabId);
-        if (!relays || relays.size === 0) {
-          safePost(port, message({ type: 'command-result', requestId: msg.requestId, ok: false, error: 'The page is not connected (closed, navigated away, or not captured).' }));
-          return;
-        }
-        const timer = setTimeout(
-          () => this.finishCommand(msg.requestId, false, 'The page did not answer: the connection is no longer in the page.'),
-          COMMAND_TIMEOUT_MS,
-        );
-        this.pendingCommands.set(msg.requestId, { panel: port, timer });
-        // Each relay knows its own frame's sockets and ignores the rest.
-        for (const relay of relays) relay.post(message({ type: 'command', requestId: msg.requestId, command: msg.command }));
+        const requestId = msg.requestId;
+        const timer = setTimeout(() => this.finishCommand(requestId, false, 'The page did not answer: the connection is no longer in the page.'), COMMAND_TIMEOUT_MS);
+        const pending: PendingCommand = { panel: port, timer, tabId, command: msg.command, deliveredTo: new WeakSet() };
+        this.pendingCommands.set(requestId, pending);
+        // Each relay knows its own frame's sockets and ignores the rest; relays with no port are woken and get
+        // the command when welcomed (onWelcome).
+        for (const relay of this.captures.get(tabId) ?? []) this.deliver(requestId, pending, relay);
+        const reached = await this.deps.wakeTab(tabId);
+        if (!reached && !this.captures.get(tabId)?.size) this.finishCommand(requestId, false, 'The page is not connected (closed, navigated away, or not captured).');
+        return;
+      }
+      case 'page-session-query': {
+        if (tabId === undefined) return;
+        const info = await this.deps.topFrameSession(tabId);
+        safePost(port, message({ type: 'page-session', tabId, sessionId: info?.sessionId ?? null }));
         return;
       }
     }
   }
 
-  /** Rules travel as a command with no request id: no page answers them. */
-  private rulesCommand() {
-    return message<BackgroundToRelayMessage>({
-      type: 'command',
-      requestId: '',
-      command: { kind: 'set-rules', rules: this.rules.rules, holdTimeoutMs: this.rules.holdTimeoutMs },
-    });
+  private deliver(requestId: string, pending: PendingCommand, relay: CaptureConnection): void {
+    if (pending.deliveredTo.has(relay)) return;
+    pending.deliveredTo.add(relay);
+    relay.post(message({ type: 'command', requestId, command: pending.command }));
   }
 
   private finishCommand(requestId: string, ok: boolean, error?: string): void {

@@ -4,6 +4,11 @@
  * background acknowledges them as stored. When the port drops (worker stopped, restarted) it reconnects and
  * resends what was not acknowledged; when the extension context is gone it stops quietly.
  *
+ * It connects only when it has something to say (the hook's first event) or the background wakes it (wake): a
+ * page that never opens a WebSocket never wakes the service worker and writes no session, and a relay with
+ * nothing unacknowledged stays away when the worker stops, so idle tabs let it sleep. Intercept rules come from
+ * storage (applyRules), not the port, so they reach the hook before the page's first socket either way.
+ *
  * It runs on the page's main thread, so its per-frame work is the page's cost: the hook batches over time, and
  * each of its batches is converted and posted at once, in packed batches of up to MAX_BATCH_WEIGHT characters
  * (one such batch per task; the rest follows after FLUSH_INTERVAL_MS).
@@ -11,6 +16,7 @@
 import type {
   BackgroundToRelayMessage,
   PageCommand,
+  PageSessionInfo,
   PageEvent,
   PageFrameEvent,
   PageToRelayMessage,
@@ -21,7 +27,7 @@ import type {
 } from './protocol';
 import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX, PROTOCOL_VERSION, frameCodeOf, isProtocolMessage, message } from './protocol';
 import { decodePayload, encodePayload, toWireEvents, wireEventWeight } from './wire';
-import { compileRules } from './intercept-rules';
+import { compileRules, DEFAULT_HOLD_TIMEOUT_MS, type InterceptRule } from './intercept-rules';
 import { PackedBatchBuilder, binaryPayloads, blobInSlices, decodeFrameCode, decodeRowCode, type PackedBatch } from './packed-batch';
 
 export const FLUSH_INTERVAL_MS = 50;
@@ -31,6 +37,8 @@ const ROW_WEIGHT = 40;
 /** Smaller batch buffers are not worth a message back to the hook. */
 const SPARE_MIN_BYTES = 1 << 16;
 const RECONNECT_DELAYS_MS = [0, 50, 200, 500, 1000, 2000];
+/** Request ids of commands already forwarded, remembered so one delivered twice (a wake racing a port) runs once. */
+const RECENT_REQUESTS = 64;
 
 /** The runtime port as the relay uses it: the real `browser.runtime.Port`, or a fake in unit tests. */
 export interface RelayPort {
@@ -50,7 +58,10 @@ export interface RelayEnvironment {
   setTimer(callback: () => void, ms: number): unknown;
   topLevel: boolean;
   pageUrl: string;
-  title: string;
+  /** Read when saying hello (the relay connects late, when the page has its title). */
+  title(): string;
+  /** When this relay started (its page load), epoch ms. */
+  startedAt: number;
   /** The top frame's session id (one per tab and page load); subframes get theirs from the background. */
   sessionId?: string;
 }
@@ -84,6 +95,11 @@ export class CaptureRelay {
   private sessionId: string | undefined;
   private stopped = false;
   private reconnectAttempt = 0;
+  /** A reconnect is scheduled: wanting the port meanwhile waits for it rather than connecting twice. */
+  private reconnectPending = false;
+  private readonly recentRequests = new Set<string>();
+  /** Rules were handed to the hook (so an empty list must be too, to lift them). */
+  private rulesGiven = false;
 
   /** Batches sent (or waiting to be) and not yet acknowledged, oldest first. */
   private unacked: Batch[] = [];
@@ -114,7 +130,46 @@ export class CaptureRelay {
   constructor(env: RelayEnvironment) {
     this.env = env;
     this.sessionId = env.sessionId;
-    this.openPort();
+  }
+
+  /** Whether the capture port is open (for tests). */
+  get connected(): boolean {
+    return this.port !== undefined;
+  }
+
+  /** The background asks for the port (a command is waiting): connect if not connected. */
+  wake(): void {
+    this.wantPort();
+  }
+
+  /** The top frame's page load, for the background's session-query; undefined in subframes. */
+  sessionInfo(): PageSessionInfo | undefined {
+    if (!this.env.topLevel || this.stopped || this.env.sessionId === undefined) return undefined;
+    return { sessionId: this.env.sessionId, pageUrl: this.env.pageUrl, title: this.env.title(), startedAt: this.env.startedAt };
+  }
+
+  /**
+   * Intercept rules as stored (storage.local, written by the background): compiled here, in the isolated world
+   * where no page code can interfere (RegExps survive the clone), and handed to the hook. Malformed storage means
+   * no rules.
+   */
+  applyRules(stored: unknown): void {
+    if (this.stopped) return;
+    const value = typeof stored === 'object' && stored !== null ? (stored as { rules?: unknown; holdTimeoutMs?: unknown }) : {};
+    const rules = Array.isArray(value.rules) ? (value.rules as InterceptRule[]).filter((rule) => typeof rule === 'object' && rule !== null) : [];
+    if (rules.length === 0 && !this.rulesGiven) return; // the hook starts with none: nothing to tell it
+    this.rulesGiven = rules.length > 0;
+    const holdTimeoutMs = Number(value.holdTimeoutMs) > 0 ? Number(value.holdTimeoutMs) : DEFAULT_HOLD_TIMEOUT_MS;
+    this.forwardCommand('', { kind: 'set-rules', rules, holdTimeoutMs });
+  }
+
+  private wantPort(): void {
+    if (!this.port && !this.reconnectPending && !this.stopped) this.openPort();
+  }
+
+  /** Something would be lost without a port: batches not yet acknowledged, or page events still being converted. */
+  private hasWork(): boolean {
+    return this.unacked.length > 0 || this.building.count > 0 || this.payloadPending || this.pageQueueHead < this.pageQueue.length;
   }
 
   get isStopped(): boolean {
@@ -129,6 +184,7 @@ export class CaptureRelay {
   /** A message from the page hook's port. */
   acceptPageMessage(data: unknown): void {
     if (this.stopped || !isProtocolMessage(data)) return;
+    this.wantPort();
     const msg = data as PageToRelayMessage;
     if (msg.type === 'page-events') {
       this.acceptPageEvents(msg);
@@ -433,7 +489,8 @@ export class CaptureRelay {
         sessionId: this.sessionId,
         topLevel: this.env.topLevel,
         pageUrl: this.env.pageUrl,
-        title: this.env.title,
+        title: this.env.title(),
+        startedAt: this.env.startedAt,
       }),
     );
   }
@@ -452,9 +509,18 @@ export class CaptureRelay {
       this.stop();
       return;
     }
+    // Nothing to deliver: stay away and let the worker sleep; the next page event (or a wake) connects again.
+    if (!this.hasWork()) {
+      this.reconnectAttempt = 0;
+      return;
+    }
     const delay = RECONNECT_DELAYS_MS[Math.min(this.reconnectAttempt, RECONNECT_DELAYS_MS.length - 1)];
     this.reconnectAttempt++;
-    this.env.setTimer(() => this.openPort(), delay);
+    this.reconnectPending = true;
+    this.env.setTimer(() => {
+      this.reconnectPending = false;
+      if (!this.port) this.openPort();
+    }, delay);
   }
 
   private onBackgroundMessage(port: RelayPort, data: unknown): void {
@@ -483,6 +549,12 @@ export class CaptureRelay {
   }
 
   private forwardCommand(requestId: string, command: WireCommand): void {
+    if (this.stopped) return;
+    if (requestId) {
+      if (this.recentRequests.has(requestId)) return;
+      this.recentRequests.add(requestId);
+      if (this.recentRequests.size > RECENT_REQUESTS) this.recentRequests.delete(this.recentRequests.values().next().value!);
+    }
     let pageCommand: PageCommand;
     try {
       switch (command.kind) {

@@ -1,10 +1,10 @@
 /**
- * The background side of capture: one handler per relay port. It names the session (the top frame's, or the
- * tab's newest for subframes), joins frame parts, writes each batch to IndexedDB in one transaction, and only
+ * The background side of capture: one handler per relay port. It names the session (the top frame's page
+ * load, asked of the top frame when a subframe connects first), joins frame parts, writes each batch to IndexedDB in one transaction, and only
  * then acknowledges it, so a batch is either stored or still held by the relay. Writes are serialised per port
  * to keep order.
  */
-import type { BackgroundToRelayMessage, RelayToBackgroundMessage, WireEvent, WireFramePartEvent, WireNotice } from './protocol';
+import type { BackgroundToRelayMessage, PageSessionInfo, RelayToBackgroundMessage, WireEvent, WireFramePartEvent, WireNotice } from './protocol';
 import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
 import { ensureSession, latestSessionForTab, newSession, writeEvents, type InspectorDatabase, type RecalledConnection } from './frame-store';
 import { joinFrameParts } from './wire';
@@ -27,7 +27,20 @@ export interface CaptureRouterDeps {
   onNotice(tabId: number, notice: WireNotice): void;
   /** The relay is welcomed: the place to push it state it needs, such as intercept rules. */
   onWelcome(connection: CaptureConnection): void;
+  /** The tab's top frame's page load (its relay may not have connected: relays connect lazily). */
+  topFrameSession(tabId: number): Promise<PageSessionInfo | undefined>;
   onError(error: unknown): void;
+}
+
+/** A session id as relays make them (crypto.randomUUID); anything else is not used as a key. */
+function validSessionId(id: unknown): id is string {
+  return typeof id === 'string' && id.length > 0 && id.length <= 64;
+}
+
+/** A relay's page-load time if it is believable (not in the future, not before the extension could run). */
+function startTime(value: unknown): number {
+  const now = Date.now();
+  return typeof value === 'number' && Number.isFinite(value) && value <= now && value > now - 366 * 24 * 3600 * 1000 ? value : now;
 }
 
 export interface CaptureConnection {
@@ -81,18 +94,28 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
     }
     const db = await deps.db();
     pageUrl = String(msg.pageUrl);
+    /** The page load's session, created by whichever of its frames says hello first. */
+    const pageLoadSession = async (info: PageSessionInfo) => {
+      const candidate = newSession({ id: info.sessionId, tabId, pageUrl: String(info.pageUrl), title: String(info.title ?? ''), startedAt: startTime(info.startedAt) });
+      const stored = await ensureSession(db, candidate);
+      if (stored.tabId !== tabId) return undefined; // an id from another tab: never write into its session
+      if (stored === candidate) deps.onSessionStarted(tabId, stored.id);
+      return stored;
+    };
     let session;
-    if (msg.topLevel && typeof msg.sessionId === 'string' && msg.sessionId.length > 0 && msg.sessionId.length <= 64) {
-      const id = msg.sessionId;
-      session = await ensureSession(db, newSession({ id, tabId, pageUrl, title: String(msg.title ?? ''), startedAt: Date.now() }));
-      if (session.tabId !== tabId) session = undefined; // an id from another tab: never write into its session
-      else if (session.connectionCount === 0 && session.frameCount === 0) deps.onSessionStarted(tabId, session.id);
+    if (msg.topLevel && validSessionId(msg.sessionId)) {
+      session = await pageLoadSession({ sessionId: msg.sessionId, pageUrl, title: String(msg.title ?? ''), startedAt: Number(msg.startedAt) });
     }
     if (!session && !msg.topLevel && typeof msg.sessionId === 'string') {
       // A subframe reconnecting (worker restarted) names the session it was welcomed into: keep writing there,
       // if it is this tab's.
       const named = await db.get('sessions', msg.sessionId);
       if (named && named.tabId === tabId) session = named;
+    }
+    if (!session && !msg.topLevel) {
+      // A subframe's first hello: its top frame's relay may never connect (no socket of its own), so ask it.
+      const top = await deps.topFrameSession(tabId).catch(() => undefined);
+      if (top && validSessionId(top.sessionId)) session = await pageLoadSession(top);
     }
     if (!session) {
       session = await latestSessionForTab(db, tabId);

@@ -64,6 +64,11 @@ export function validateRule(rule: InterceptRule): string | undefined {
 }
 
 /** Compiles enabled, valid rules into regular expressions. Invalid rules are skipped. */
+/** How long a held frame waits for the user before it goes on unchanged, unless the rules say otherwise. */
+export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;
+/** The storage.local key the background keeps the rules under; every relay reads them from there. */
+export const RULES_STORAGE_KEY = 'interceptRules';
+
 export function compileRules(rules: readonly InterceptRule[]): CompiledRule[] {
   const compiled: CompiledRule[] = [];
   for (const rule of rules) {

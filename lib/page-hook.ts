@@ -32,7 +32,7 @@ import type {
   RelayToPageMessage,
 } from './protocol';
 import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX, TEXT_PIECE_MAX, frameCodeOf } from './protocol';
-import { decide, type CompiledRule, type MatcherNatives } from './intercept-rules';
+import { DEFAULT_HOLD_TIMEOUT_MS, decide, type CompiledRule, type MatcherNatives } from './intercept-rules';
 
 /** The events used for the one-time MessagePort hand-over between the page hook and the relay. */
 export const PORT_EVENT = 'websocket-inspector:port';
@@ -210,7 +210,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   let active = true;
   /** Compiled intercept rules; empty in the common case, which costs one length check per frame. */
   let rules: CompiledRule[] = [];
-  let holdTimeoutMs = 30_000;
+  let holdTimeoutMs = DEFAULT_HOLD_TIMEOUT_MS;
   /** Set while the hook itself opens a replay connection, so the construct trap labels it. */
   let nextInitiator: ConnectionInitiator | undefined;
   const holds = new MapCtor<string, { ws: WebSocket; state: SocketState; dir: Direction }>();
@@ -875,7 +875,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
           if (list[i].pattern) defineProperty(list[i].pattern!, 'exec', { value: regexpExec });
         }
         rules = list;
-        holdTimeoutMs = command.holdTimeoutMs > 0 ? command.holdTimeoutMs : 30_000;
+        holdTimeoutMs = command.holdTimeoutMs > 0 ? command.holdTimeoutMs : DEFAULT_HOLD_TIMEOUT_MS;
         return;
       }
       case 'release':

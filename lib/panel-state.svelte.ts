@@ -39,6 +39,11 @@ export interface PanelEnvironment {
   /** Opens this panel in a normal tab (the "Open in tab" control). */
   openInTab(url: string): void;
   panelUrl(tabId: number | null): string;
+  /**
+   * Calls back when the inspected tab loads a new page (DevTools' onNavigated, or tabs.onUpdated for the panel in
+   * a tab). Its session is made only when it opens a WebSocket, so the panel asks which one it is.
+   */
+  onNavigated?(listener: () => void): void;
 }
 
 /** Throttle for refreshes triggered by `stored` notes. */
@@ -120,6 +125,8 @@ export class PanelState {
   private disposed = false;
   /** The user picked a session themselves: a new page load does not switch away from it. */
   private sessionPinned = false;
+  /** The session the tab's current page load writes into, as its top frame said (it may have stored nothing yet). */
+  pageSessionId = $state<string | null>(null);
   private sequence: FrameSequence | undefined;
   private filtered: FilteredFrames | undefined;
   /** Bumped on every view change: async work for an older view drops its result. */
@@ -166,9 +173,11 @@ export class PanelState {
     this.db = await this.env.openDb();
     await this.loadPreferences();
     this.connectPort();
+    this.env.onNavigated?.(() => this.post(message({ type: 'page-session-query' })));
     await this.reloadSessions();
     const initial = this.tabId !== null ? await latestSessionForTab(this.db, this.tabId) : this.sessions[0];
-    await this.showSession(initial?.id ?? null, false);
+    // The page's own session, if it already said which (page-session), even before it stored anything.
+    await this.showSession(this.pageSessionId ?? initial?.id ?? null, false);
   }
 
   dispose(): void {
@@ -238,6 +247,7 @@ export class PanelState {
         this.reconnectAttempt = 0;
         this.paused = msg.paused;
         this.act.onConnected();
+        this.post(message({ type: 'page-session-query' }));
         // Notes may have been missed while the worker was away.
         if (wasReconnect) void this.reloadSessions().then(() => this.scheduleRefresh());
         return;
@@ -267,7 +277,22 @@ export class PanelState {
       case 'rules':
         this.act.onRules(msg.rules, msg.holdTimeoutMs);
         return;
+      case 'page-session':
+        if (msg.tabId === this.tabId) void this.onPageSession(msg.sessionId);
+        return;
     }
+  }
+
+  /**
+   * The page now in the tab writes into `sessionId`: show it (empty until it opens a WebSocket), as DevTools
+   * starts a fresh log on navigation, unless the user picked a session to look at.
+   */
+  private async onPageSession(sessionId: string | null): Promise<void> {
+    if (sessionId === null || sessionId === this.pageSessionId) return;
+    const isNewLoad = this.pageSessionId !== null;
+    this.pageSessionId = sessionId;
+    if (isNewLoad) this.act.forgetHolds();
+    if (!this.sessionPinned && sessionId !== this.sessionId) await this.showSession(sessionId, false);
   }
 
   private async onSessionStarted(sessionId: string): Promise<void> {
@@ -281,8 +306,9 @@ export class PanelState {
     await this.reloadSessions();
     if (scope === 'all' || sessionId === this.sessionId) {
       this.sessionPinned = false;
+      // The page in the tab goes on writing into its session (made again on its next message): stay on it.
       const next = this.tabId !== null && this.db ? await latestSessionForTab(this.db, this.tabId) : undefined;
-      await this.showSession(next?.id ?? null, false);
+      await this.showSession(this.pageSessionId ?? next?.id ?? null, false);
     }
   }
 
@@ -334,8 +360,8 @@ export class PanelState {
   /** The user picked a session in the picker. */
   async pickSession(sessionId: string | null): Promise<void> {
     const newest = this.tabId !== null && this.db ? await latestSessionForTab(this.db, this.tabId) : undefined;
-    // Picking the tab's newest session means "follow this tab" again.
-    await this.showSession(sessionId, sessionId !== null && sessionId !== newest?.id);
+    // Picking the tab's newest session (or its current page load's) means "follow this tab" again.
+    await this.showSession(sessionId, sessionId !== null && sessionId !== newest?.id && sessionId !== this.pageSessionId);
   }
 
   private async showSession(sessionId: string | null, pinned: boolean): Promise<void> {

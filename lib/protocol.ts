@@ -9,6 +9,9 @@
  *                             strings and one ArrayBuffer, see lib/packed-batch.ts); elsewhere binary payloads
  *                             travel as base64 (lib/wire.ts)
  *   panel      ⇄ background  runtime port "panel"
+ *   background → relay       tabs.sendMessage (BackgroundToFrameMessage): reaches relays with no port open. A
+ *                             relay connects only when it has something to say or is woken, so pages without
+ *                             WebSockets never wake the service worker.
  * The panel reads stored data straight from IndexedDB (lib/frame-store.ts); the background only tells it what
  * changed.
  *
@@ -312,6 +315,8 @@ export type RelayToBackgroundMessage =
       topLevel: boolean;
       pageUrl: string;
       title: string;
+      /** When the relay started (its page load), epoch ms: the session starts there, not at the first socket. */
+      startedAt?: number;
     }
   | { ns: typeof NAMESPACE; type: 'batch'; batchSeq: number; packed: PackedBatch }
   | { ns: typeof NAMESPACE; type: 'command-result'; requestId: string; ok: boolean; error?: string }
@@ -329,6 +334,23 @@ export type BackgroundToRelayMessage =
   /** Every batch up to and including `batchSeq` is durably stored: the relay may forget them. */
   | { ns: typeof NAMESPACE; type: 'ack'; batchSeq: number }
   | { ns: typeof NAMESPACE; type: 'command'; requestId: string; command: WireCommand };
+
+/**
+ * The background to a tab's relays without a capture port (tabs.sendMessage), so it reaches relays that never
+ * connected or were left idle when the worker stopped:
+ * - `wake`: open the capture port (a panel command waits for it); only relays that own the target act on it;
+ * - `session-query`: the top frame answers with its PageSessionInfo (a subframe's first hello, the panel after a
+ *   navigation), without connecting.
+ */
+export type BackgroundToFrameMessage = { ns: typeof NAMESPACE; type: 'wake' } | { ns: typeof NAMESPACE; type: 'session-query' };
+
+/** The top frame's page load, as its relay knows it: the tab session it will write into. */
+export interface PageSessionInfo {
+  sessionId: string;
+  pageUrl: string;
+  title: string;
+  startedAt: number;
+}
 
 /** A page command as it crosses the JSON port. */
 export type WireCommand =
@@ -349,9 +371,11 @@ export type PanelToBackgroundMessage =
   | { ns: typeof NAMESPACE; type: 'clear'; scope: 'session'; sessionId: string }
   | { ns: typeof NAMESPACE; type: 'clear'; scope: 'all' }
   | { ns: typeof NAMESPACE; type: 'page-command'; tabId: number; requestId: string; command: WireCommand }
-  /** Intercept rules are global (each has its own URL pattern); the background keeps them and pushes them to every page. */
+  /** Intercept rules are global (each has its own URL pattern); the background keeps them in storage.local, where every relay reads them. */
   | { ns: typeof NAMESPACE; type: 'set-rules'; rules: InterceptRule[]; holdTimeoutMs: number }
-  | { ns: typeof NAMESPACE; type: 'get-rules' };
+  | { ns: typeof NAMESPACE; type: 'get-rules' }
+  /** Which session is the page in the panel's tab on now (after a navigation; it may have stored nothing yet)? */
+  | { ns: typeof NAMESPACE; type: 'page-session-query' };
 
 export type BackgroundToPanelMessage =
   | { ns: typeof NAMESPACE; type: 'panel-welcome'; protocolVersion: number; tabId: number; paused: boolean }
@@ -362,7 +386,9 @@ export type BackgroundToPanelMessage =
   | { ns: typeof NAMESPACE; type: 'cleared'; scope: 'session' | 'all'; sessionId?: string }
   | { ns: typeof NAMESPACE; type: 'command-result'; requestId: string; ok: boolean; error?: string }
   | { ns: typeof NAMESPACE; type: 'page-notice'; tabId: number; notice: WireNotice }
-  | { ns: typeof NAMESPACE; type: 'rules'; rules: InterceptRule[]; holdTimeoutMs: number };
+  | { ns: typeof NAMESPACE; type: 'rules'; rules: InterceptRule[]; holdTimeoutMs: number }
+  /** The answer to page-session-query: null when the page has no relay (not captured, or still loading). */
+  | { ns: typeof NAMESPACE; type: 'page-session'; tabId: number; sessionId: string | null };
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -371,6 +397,7 @@ type AnyMessage =
   | RelayToPageMessage
   | RelayToBackgroundMessage
   | BackgroundToRelayMessage
+  | BackgroundToFrameMessage
   | PanelToBackgroundMessage
   | BackgroundToPanelMessage;
 

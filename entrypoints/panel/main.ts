@@ -21,6 +21,14 @@ const state = new PanelState({
     void browser.tabs.create({ url }).catch(() => window.open(url, '_blank'));
   },
   panelUrl: (id) => browser.runtime.getURL(id === null ? '/panel.html' : `/panel.html?tabId=${id}`),
+  onNavigated: (listener) => {
+    if (inDevtools) devtools!.network.onNavigated.addListener(() => listener());
+    else if (tabId !== null) {
+      browser.tabs.onUpdated.addListener((id, change) => {
+        if (id === tabId && change.status === 'loading') listener();
+      });
+    }
+  },
 });
 
 const prefersDark = window.matchMedia('(prefers-color-scheme: dark)');

@@ -457,3 +457,28 @@ test('a seeded 100,000-message session opens and scrolls with only visible rows 
   await expect(rowWith(panel, 'seeded 077799')).toHaveCount(1); // following the tail of the matches
   expect(await rows(panel).count()).toBeLessThan(100);
 });
+
+test('the tab navigates to a page without WebSockets: the panel shows that page, empty, until its first socket', async ({ page, server, sw, context, ext }) => {
+  await echoPage(page, server);
+  const tabId = await tabIdOf(page, sw);
+  const panel = await openPanel(context, ext.extensionId, tabId);
+  await sendFromPage(page, ['on the first page']);
+  await expect(rowWith(panel, 'on the first page')).toHaveCount(2);
+
+  await page.goto(server.page('/quiet.html', '<!doctype html><title>quiet</title>'));
+  const picker = panel.getByRole('combobox', { name: 'Session' });
+  await expect(picker.locator('option:checked')).toHaveText('This page (no WebSocket yet)');
+  await expect(rows(panel)).toHaveCount(0);
+  await expect(panel.getByText('No messages yet.')).toBeVisible();
+
+  await page.evaluate((ws) => {
+    const socket = new WebSocket(`${ws}/echo`);
+    socket.onopen = () => socket.send('on the second page');
+  }, server.wsOrigin);
+  await expect(rowWith(panel, 'on the second page')).toHaveCount(2);
+  await expect(rowWith(panel, 'on the first page')).toHaveCount(0);
+  await expect(picker.locator('option:checked')).toHaveText(/\/quiet\.html \(\d+ messages\)$/);
+  // The first page's session is still there to pick.
+  await picker.selectOption({ label: (await picker.locator('option', { hasText: '/p.html' }).textContent())! });
+  await expect(rowWith(panel, 'on the first page')).toHaveCount(2);
+});

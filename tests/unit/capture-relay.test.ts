@@ -41,8 +41,11 @@ class FakePort implements RelayPort {
   }
 }
 
-/** A relay wired to fake ports and a manual clock. */
-function setup(options: { topLevel?: boolean; sessionId?: string } = {}) {
+/**
+ * A relay wired to fake ports and a manual clock. It is woken at once (as a page's first event would) unless
+ * `idle`: most tests are about a connected relay.
+ */
+function setup(options: { topLevel?: boolean; sessionId?: string; idle?: boolean } = {}) {
   const ports: FakePort[] = [];
   const toPage: RelayToPageMessage[] = [];
   let timers: Array<{ callback: () => void; ms: number }> = [];
@@ -65,11 +68,15 @@ function setup(options: { topLevel?: boolean; sessionId?: string } = {}) {
     },
     topLevel: options.topLevel ?? true,
     pageUrl: 'https://example.test/app',
-    title: 'App',
+    title: () => title,
+    startedAt: 1000,
     sessionId: 'sessionId' in options ? options.sessionId : 'session-1',
   };
+  let title = 'App';
   const relay = new CaptureRelay(env);
+  if (!options.idle) relay.wake();
   return {
+    setTitle: (value: string) => (title = value),
     relay,
     ports,
     toPage,
@@ -114,7 +121,7 @@ describe('CaptureRelay', () => {
     const t = setup();
     expect(t.ports).toHaveLength(1);
     expect(t.port().posted).toEqual([
-      { ns: NAMESPACE, type: 'hello', protocolVersion: PROTOCOL_VERSION, sessionId: 'session-1', topLevel: true, pageUrl: 'https://example.test/app', title: 'App' },
+      { ns: NAMESPACE, type: 'hello', protocolVersion: PROTOCOL_VERSION, sessionId: 'session-1', topLevel: true, pageUrl: 'https://example.test/app', title: 'App', startedAt: 1000 },
     ]);
     t.relay.acceptPageMessage(page(connect(), text(1, 'a')));
     t.runTimers();
@@ -181,8 +188,9 @@ describe('CaptureRelay', () => {
     expect(t.relay.unackedCount).toBe(0);
   });
 
-  it('reconnects with growing delays while the worker cannot be reached, and from zero again after a welcome', () => {
+  it('reconnects with growing delays while the worker cannot be reached, and from zero again after an ack', () => {
     const t = setup();
+    t.relay.acceptPageMessage(page(connect())); // held until welcomed: worth reconnecting for
     for (let i = 0; i < 7; i++) {
       t.port().drop();
       t.runTimers();
@@ -190,13 +198,103 @@ describe('CaptureRelay', () => {
     expect(t.ports).toHaveLength(8);
     expect(t.reconnectDelays).toEqual([0, 50, 200, 500, 1000, 2000, 2000]);
     t.port().deliver(welcome());
+    expect(t.port().batches()).toHaveLength(1);
+    t.port().deliver({ type: 'ack', batchSeq: 1 });
+    t.relay.acceptPageMessage(page(text(1, 'a')));
     t.port().drop();
     t.runTimers();
     expect(t.reconnectDelays.at(-1)).toBe(0);
     t.port().deliver(welcome());
-    t.relay.acceptPageMessage(page(connect()));
+    expect(t.port().batches().flatMap((b) => payloads(b.events))).toEqual(['a']);
+  });
+
+  it('connects only when the page hook has something to say: a page without WebSockets never wakes the worker', () => {
+    const t = setup({ idle: true });
     t.runTimers();
-    expect(t.port().batches()).toHaveLength(1);
+    expect(t.ports).toHaveLength(0);
+    expect(t.relay.connected).toBe(false);
+    t.setTitle('Loaded later'); // the hello is said when connecting, so it carries the title the page has then
+    t.relay.acceptPageMessage(page(connect(), text(1, 'a')));
+    expect(t.ports).toHaveLength(1);
+    expect(t.port().posted[0]).toMatchObject({ type: 'hello', sessionId: 'session-1', title: 'Loaded later', startedAt: 1000 });
+    t.port().deliver(welcome());
+    expect(t.port().batches().flatMap((b) => payloads(b.events))).toEqual(['connect', 'a']);
+  });
+
+  it('with everything acknowledged, a dropped port stays closed until the next page event or a wake', () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    t.relay.acceptPageMessage(page(connect(), text(1, 'a')));
+    t.port().deliver({ type: 'ack', batchSeq: 1 });
+    t.port().drop(); // the worker went to sleep
+    t.runTimers();
+    expect(t.ports).toHaveLength(1);
+    expect(t.relay.connected).toBe(false);
+    t.relay.wake();
+    t.relay.wake(); // a second wake while connecting opens nothing more
+    expect(t.ports).toHaveLength(2);
+    t.port().deliver(welcome());
+    t.port().drop();
+    t.runTimers();
+    expect(t.ports).toHaveLength(2);
+    t.relay.acceptPageMessage(page(text(2, 'b')));
+    expect(t.ports).toHaveLength(3);
+    t.port().deliver(welcome());
+    expect(t.port().batches().flatMap((b) => payloads(b.events))).toEqual(['b']);
+  });
+
+  it('a page event while a reconnect is scheduled waits for it rather than opening a second port', () => {
+    const t = setup();
+    t.relay.acceptPageMessage(page(connect()));
+    t.port().drop();
+    t.relay.acceptPageMessage(page(text(1, 'a')));
+    expect(t.ports).toHaveLength(1);
+    t.runTimers();
+    expect(t.ports).toHaveLength(2);
+    t.port().deliver(welcome());
+    expect(t.port().batches().flatMap((b) => payloads(b.events))).toEqual(['connect', 'a']);
+  });
+
+  it('a command delivered twice (the background hands it to each port welcomed while it waits) reaches the page once', () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    t.relay.acceptPageMessage(page(connect()));
+    t.port().deliver({ type: 'ack', batchSeq: 1 });
+    const command = { type: 'command', requestId: 'r1', command: { kind: 'send', connectionId: 's1', encoding: 'text', payload: 'hi' } };
+    t.port().deliver(command);
+    t.port().drop();
+    t.relay.wake();
+    expect(t.ports).toHaveLength(2);
+    t.port().deliver(welcome());
+    t.port().deliver(command);
+    t.port().deliver({ ...command, requestId: 'r2' });
+    expect(t.toPage.filter((m) => m.type === 'command').map((m) => (m as { requestId: string }).requestId)).toEqual(['r1', 'r2']);
+  });
+
+  it('hands stored intercept rules to the page compiled; none stored means nothing to say; an empty list lifts them', () => {
+    const t = setup({ idle: true });
+    t.relay.applyRules(undefined);
+    t.relay.applyRules({ rules: 'not a list' });
+    expect(t.toPage).toEqual([]);
+    const rule = { id: 'r', name: 'no secrets', enabled: true, direction: 'send', urlPattern: '', pattern: 'secret', regex: false, action: 'block', replacement: '' };
+    t.relay.applyRules({ rules: [rule, null], holdTimeoutMs: 5000 });
+    expect(t.toPage).toHaveLength(1);
+    const given = t.toPage[0] as Extract<RelayToPageMessage, { type: 'command' }>;
+    expect(given.command).toMatchObject({ kind: 'set-rules', holdTimeoutMs: 5000 });
+    const compiled = (given.command as { rules: Array<{ pattern?: RegExp }> }).rules;
+    expect(compiled).toHaveLength(1);
+    expect(compiled[0].pattern).toBeInstanceOf(RegExp);
+    t.relay.applyRules({ rules: [] });
+    expect(t.toPage[1]).toMatchObject({ type: 'command', command: { kind: 'set-rules', rules: [], holdTimeoutMs: 30_000 } });
+    expect(t.ports).toHaveLength(0); // rules never need the worker
+  });
+
+  it('the top frame tells its page load (for the background\'s session-query) without connecting; subframes do not', () => {
+    const top = setup({ idle: true });
+    top.setTitle('Now titled');
+    expect(top.relay.sessionInfo()).toEqual({ sessionId: 'session-1', pageUrl: 'https://example.test/app', title: 'Now titled', startedAt: 1000 });
+    expect(top.ports).toHaveLength(0);
+    expect(setup({ idle: true, topLevel: false, sessionId: undefined }).relay.sessionInfo()).toBeUndefined();
   });
 
   it('with batches to resend, only an ack (not a welcome) resets the backoff, so a failing background is not hammered', () => {
@@ -213,6 +311,7 @@ describe('CaptureRelay', () => {
     expect(t.reconnectDelays).toEqual([0, 50, 200, 500]);
     expect(t.port().batches().map((b) => b.batchSeq)).toEqual([1]);
     t.port().deliver({ type: 'ack', batchSeq: 1 });
+    t.relay.acceptPageMessage(page(text(2, 'b')));
     t.port().drop();
     t.runTimers();
     expect(t.reconnectDelays.at(-1)).toBe(0);
@@ -248,6 +347,7 @@ describe('CaptureRelay', () => {
 
   it('stops quietly when connecting throws (extension reloaded), and tells the page', () => {
     const t = setup();
+    t.relay.acceptPageMessage(page(connect()));
     t.failConnect();
     t.port().drop();
     expect(() => t.runTimers()).not.toThrow();
@@ -255,7 +355,7 @@ describe('CaptureRelay', () => {
     expect(t.toPage).toEqual([{ ns: NAMESPACE, type: 'stop' }]);
   });
 
-  it('a relay whose context is already invalid at start stops at once', () => {
+  it('a relay whose context is already invalid stops when it first wants its port', () => {
     const ports: FakePort[] = [];
     const toPage: RelayToPageMessage[] = [];
     const relay = new CaptureRelay({
@@ -269,8 +369,10 @@ describe('CaptureRelay', () => {
       setTimer: () => undefined,
       topLevel: true,
       pageUrl: 'x',
-      title: '',
+      title: () => '',
+      startedAt: 0,
     });
+    relay.acceptPageMessage(page(connect()));
     expect(relay.isStopped).toBe(true);
     expect(ports).toHaveLength(0);
     expect(toPage).toEqual([{ ns: NAMESPACE, type: 'stop' }]);

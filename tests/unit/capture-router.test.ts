@@ -2,7 +2,7 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { attachCapturePort, type CapturePort, type CaptureRouterDeps } from '@/lib/capture-router';
 import { connectionFrames, deleteSession, listConnections, newSession, ensureSession, openFrameStore } from '@/lib/frame-store';
-import { NAMESPACE, PROTOCOL_VERSION, frameCodeOf, type BackgroundToRelayMessage, type WireEvent, type WireFrameEvent } from '@/lib/protocol';
+import { NAMESPACE, PROTOCOL_VERSION, frameCodeOf, type BackgroundToRelayMessage, type PageSessionInfo, type WireEvent, type WireFrameEvent } from '@/lib/protocol';
 import { splitFrame } from '@/lib/wire';
 import { PackedBatchBuilder, packWireEvents } from '@/lib/packed-batch';
 
@@ -40,7 +40,7 @@ class FakePort implements CapturePort {
 }
 
 let dbCounter = 0;
-async function setup(tabId = 7, options: { paused?: boolean } = {}) {
+async function setup(tabId = 7, options: { paused?: boolean; topFrame?: PageSessionInfo } = {}) {
   const db = await openFrameStore(`router-test-${++dbCounter}`);
   const errors: unknown[] = [];
   const started: string[] = [];
@@ -53,6 +53,7 @@ async function setup(tabId = 7, options: { paused?: boolean } = {}) {
     onCommandResult: () => undefined,
     onNotice: () => undefined,
     onWelcome: () => undefined,
+    topFrameSession: async () => options.topFrame,
     onError: (e: unknown) => void errors.push(e),
   } as CaptureRouterDeps;
   const attach = (tab = tabId) => {
@@ -242,7 +243,33 @@ describe('attachCapturePort', () => {
     expect(sub.port.welcome()!.sessionId).toBe('first');
   });
 
-  it('a subframe of a tab with no session gets a new one', async () => {
+  it('the top frame\'s session starts at its page load (the relay connects later, at its first socket)', async () => {
+    const t = await setup();
+    const side = t.attach();
+    side.port.send({ ...hello('loaded'), startedAt: Date.now() - 60_000 });
+    await until(() => side.port.welcome() !== undefined, 'welcome');
+    const session = await t.db.get('sessions', 'loaded');
+    expect(Date.now() - session!.startedAt).toBeGreaterThanOrEqual(60_000);
+    // A start time no relay could have (in the future) is not believed.
+    const future = t.attach();
+    future.port.send({ ...hello('future'), startedAt: Date.now() + 3_600_000 });
+    await until(() => future.port.welcome() !== undefined, 'welcome');
+    expect((await t.db.get('sessions', 'future'))!.startedAt).toBeLessThanOrEqual(Date.now());
+  });
+
+  it('a subframe that connects before its top frame asks the top frame for its page load, and both share it', async () => {
+    const startedAt = Date.now() - 5000;
+    const t = await setup(7, { topFrame: { sessionId: 'page-load', pageUrl: 'https://app.test/', title: 'Top', startedAt } });
+    await ensureSession(t.db, newSession({ id: 'previous-load', tabId: 7, pageUrl: 'https://app.test/', startedAt: 1 }));
+    const sub = await welcomed(t, undefined, false);
+    expect(sub.port.welcome()!.sessionId).toBe('page-load');
+    expect(await t.db.get('sessions', 'page-load')).toMatchObject({ tabId: 7, pageUrl: 'https://app.test/', title: 'Top', startedAt });
+    const top = await welcomed(t, 'page-load');
+    expect(top.port.welcome()!.sessionId).toBe('page-load');
+    expect(t.started).toEqual(['page-load']); // announced once, by whichever frame came first
+  });
+
+  it('a subframe of a tab with no session and no answering top frame gets a new one', async () => {
     const t = await setup();
     const sub = await welcomed(t, undefined, false);
     const id = sub.port.welcome()!.sessionId;

@@ -1,0 +1,148 @@
+import 'fake-indexeddb/auto';
+import { describe, expect, it } from 'vitest';
+import { BackgroundHub, type HubDeps, type StoredRules } from '@/lib/background-hub';
+import { openFrameStore } from '@/lib/frame-store';
+import { DEFAULT_HOLD_TIMEOUT_MS } from '@/lib/intercept-rules';
+import { NAMESPACE, PROTOCOL_VERSION, type BackgroundToPanelMessage, type BackgroundToRelayMessage, type PageSessionInfo } from '@/lib/protocol';
+
+/** One end of a runtime port: records what the hub posts, and posts to the hub as the other context would. */
+class FakePort<Out> {
+  posted: Out[] = [];
+  private listeners: Array<(m: unknown) => void> = [];
+  private disconnectListeners: Array<() => void> = [];
+  onMessage = { addListener: (l: (m: unknown) => void) => void this.listeners.push(l) };
+  onDisconnect = { addListener: (l: () => void) => void this.disconnectListeners.push(l) };
+  postMessage(message: Out): void {
+    this.posted.push(structuredClone(message));
+  }
+  disconnect(): void {}
+  send(body: Record<string, unknown>): void {
+    for (const l of this.listeners) l({ ns: NAMESPACE, ...body });
+  }
+  drop(): void {
+    for (const l of this.disconnectListeners) l();
+  }
+  of<T extends string>(type: T) {
+    return this.posted.filter((m) => (m as { type: string }).type === type) as Array<Extract<Out, { type: T }>>;
+  }
+}
+
+async function until(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+let dbCounter = 0;
+function setup(options: { reachable?: boolean; topFrame?: PageSessionInfo } = {}) {
+  const db = openFrameStore(`hub-test-${++dbCounter}`);
+  const woken: number[] = [];
+  const saved: StoredRules[] = [];
+  const errors: unknown[] = [];
+  const hub = new BackgroundHub({
+    db: () => db,
+    loadPaused: async () => [],
+    savePaused: async () => undefined,
+    loadRules: async () => ({ rules: [], holdTimeoutMs: DEFAULT_HOLD_TIMEOUT_MS }),
+    saveRules: async (rules) => void saved.push(rules),
+    wakeTab: async (tabId) => {
+      woken.push(tabId);
+      return options.reachable ?? true;
+    },
+    topFrameSession: async () => options.topFrame,
+    log: (error) => void errors.push(error),
+  } satisfies HubDeps);
+  const panel = async (tabId = 5) => {
+    const port = new FakePort<BackgroundToPanelMessage>();
+    hub.addPanelPort(port);
+    port.send({ type: 'panel-hello', protocolVersion: PROTOCOL_VERSION, tabId });
+    await until(() => port.of('panel-welcome').length === 1, 'panel welcome');
+    return port;
+  };
+  const relay = (tabId = 5) => {
+    const port = new FakePort<BackgroundToRelayMessage>();
+    hub.addCapturePort(port, tabId);
+    return port;
+  };
+  /** A top frame's relay of tab 5, said hello and welcomed. */
+  const welcomedRelay = async () => {
+    const port = relay();
+    port.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, sessionId: 'page', topLevel: true, pageUrl: 'https://a.test/', title: '' });
+    await until(() => port.of('welcome').length === 1, 'welcome');
+    return port;
+  };
+  return { hub, woken, saved, errors, panel, relay, welcomedRelay };
+}
+
+const sendCommand = { kind: 'send', connectionId: 'c1', encoding: 'text', payload: 'hi' } as const;
+
+describe('BackgroundHub', () => {
+  it('a command for a tab whose relays have no port wakes them, and goes to each relay welcomed while it waits, once', async () => {
+    const t = setup();
+    const panel = await t.panel();
+    panel.send({ type: 'page-command', tabId: 5, requestId: 'r1', command: sendCommand });
+    await until(() => t.woken.length === 1, 'wake');
+    expect(t.woken).toEqual([5]);
+    expect(panel.of('command-result')).toEqual([]); // waiting for the woken relays, not failed
+    const relay = t.relay();
+    relay.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, sessionId: 'page', topLevel: true, pageUrl: 'https://a.test/', title: '' });
+    await until(() => relay.of('command').length === 1, 'command after welcome');
+    expect(relay.posted.map((m) => m.type)).toEqual(['welcome', 'command']);
+    expect(relay.of('command')[0]).toMatchObject({ requestId: 'r1', command: sendCommand });
+    // Another relay of the tab (a subframe) welcomed later gets it too; a relay of another tab does not.
+    const sub = t.relay();
+    sub.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, topLevel: false, pageUrl: 'https://a.test/f', title: '' });
+    const other = t.relay(6);
+    other.send({ type: 'hello', protocolVersion: PROTOCOL_VERSION, sessionId: 'other', topLevel: true, pageUrl: 'https://b.test/', title: '' });
+    await until(() => sub.of('command').length === 1 && other.of('welcome').length === 1, 'subframe command');
+    expect(other.of('command')).toEqual([]);
+    relay.send({ type: 'command-result', requestId: 'r1', ok: true });
+    await until(() => panel.of('command-result').length === 1, 'result');
+    expect(panel.of('command-result')[0]).toMatchObject({ requestId: 'r1', ok: true });
+    // Answered: a relay welcomed after that is not handed it again.
+    const late = await t.welcomedRelay();
+    expect(late.of('command')).toEqual([]);
+  });
+
+  it('a relay already connected gets the command at once, and the tab is still woken for frames without a port', async () => {
+    const t = setup();
+    const panel = await t.panel();
+    const relay = await t.welcomedRelay();
+    panel.send({ type: 'page-command', tabId: 5, requestId: 'r2', command: sendCommand });
+    await until(() => relay.of('command').length === 1 && t.woken.length === 1, 'command');
+  });
+
+  it('a command for a tab no relay can be reached in fails at once with a clear message', async () => {
+    const t = setup({ reachable: false });
+    const panel = await t.panel();
+    panel.send({ type: 'page-command', tabId: 5, requestId: 'r3', command: sendCommand });
+    await until(() => panel.of('command-result').length === 1, 'result');
+    expect(panel.of('command-result')[0]).toMatchObject({ requestId: 'r3', ok: false, error: expect.stringMatching(/not connected/) });
+  });
+
+  it('tells a panel which session its tab\'s page writes into, as the top frame says', async () => {
+    const t = setup({ topFrame: { sessionId: 'now', pageUrl: 'https://a.test/', title: '', startedAt: 1 } });
+    const panel = await t.panel();
+    panel.send({ type: 'page-session-query' });
+    await until(() => panel.of('page-session').length === 1, 'answer');
+    expect(panel.of('page-session')[0]).toEqual({ ns: NAMESPACE, type: 'page-session', tabId: 5, sessionId: 'now' });
+    const none = setup();
+    const lonely = await none.panel();
+    lonely.send({ type: 'page-session-query' });
+    await until(() => lonely.of('page-session').length === 1, 'answer');
+    expect(lonely.of('page-session')[0].sessionId).toBeNull();
+  });
+
+  it('saves rules for the relays to read from storage, and tells every panel; relays get none on their port', async () => {
+    const t = setup();
+    const panel = await t.panel();
+    const relay = await t.welcomedRelay();
+    const rule = { id: 'r', name: 'n', enabled: true, action: 'block', direction: 'send', urlPattern: '', pattern: 'x', regex: false, replacement: '' };
+    panel.send({ type: 'set-rules', rules: [rule], holdTimeoutMs: 1000 });
+    await until(() => panel.of('rules').length === 1, 'rules note');
+    expect(t.saved).toEqual([{ rules: [rule], holdTimeoutMs: 1000 }]);
+    expect(relay.of('command')).toEqual([]);
+  });
+});
