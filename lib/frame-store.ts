@@ -199,6 +199,9 @@ export type InspectorDatabase = IDBPDatabase<InspectorDB>;
 export function openFrameStore(name = DB_NAME): Promise<InspectorDatabase> {
   return openDB<InspectorDB>(name, DB_VERSION, {
     upgrade(db, oldVersion, _newVersion, transaction) {
+      // `indexedDB.open(name)` without a version, before we ever opened it, leaves an empty version-1 database
+      // (test harnesses did): without this it would fail to migrate on every open, and capture would stop for good.
+      if (oldVersion >= 1 && !db.objectStoreNames.contains('sessions')) oldVersion = 0;
       if (oldVersion < 1) {
         const sessions = db.createObjectStore('sessions', { keyPath: 'id' });
         sessions.createIndex('byStartedAt', 'startedAt');

@@ -83,27 +83,6 @@ function treeBytes(path) {
 // --- reading WebSocket Inspector's store, in its service worker ------------------------------------------------
 // These functions are serialised into the worker (which forbids eval): each is self-contained.
 
-/** Every connection record (with its counters), straight from the store. */
-export function storedConnections(sw) {
-  return sw.evaluate(async () => {
-    const db = await new Promise((resolve, reject) => {
-      const open = indexedDB.open('websocket-inspector');
-      open.onsuccess = () => resolve(open.result);
-      open.onerror = () => reject(open.error);
-    });
-    try {
-      if (!db.objectStoreNames.contains('connections')) return [];
-      return await new Promise((resolve, reject) => {
-        const req = db.transaction('connections').objectStore('connections').getAll();
-        req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
-      });
-    } finally {
-      db.close();
-    }
-  });
-}
-
 /**
  * Polls the store from inside the worker every `intervalMs` until a connection whose URL ends with `urlSuffix`
  * has `sent` frames sent and `received` received; resolves with the worker's wall-clock time at that moment.
@@ -115,6 +94,8 @@ export function waitForStored(sw, { urlSuffix, sent = 0, received = 0, timeoutMs
       const open = () =>
         new Promise((resolve, reject) => {
           const req = indexedDB.open('websocket-inspector');
+          // Never create it: an empty version 1 made here would be the extension's database, without its stores.
+          req.onupgradeneeded = () => req.transaction?.abort();
           req.onsuccess = () => resolve(req.result);
           req.onerror = () => reject(req.error);
         });
@@ -157,6 +138,8 @@ export function connectionRows(sw, sessionId, connectionId) {
     async ({ sessionId, connectionId }) => {
       const db = await new Promise((resolve, reject) => {
         const open = indexedDB.open('websocket-inspector');
+        // Never create it: an empty version 1 made here would be the extension's database, without its stores.
+        open.onupgradeneeded = () => open.transaction?.abort();
         open.onsuccess = () => resolve(open.result);
         open.onerror = () => reject(open.error);
       });

@@ -39,6 +39,8 @@ function seedInWorker({ frames, tabId, txRows, chunkRows }) {
   const open = () =>
     new Promise((resolve, reject) => {
       const req = indexedDB.open('websocket-inspector');
+      // Never create it: an empty version 1 made here would be the extension's database, without its stores.
+      req.onupgradeneeded = () => req.transaction?.abort();
       req.onsuccess = () => resolve(req.result);
       req.onerror = () => reject(req.error);
     });
@@ -138,6 +140,8 @@ async function waitForDatabase(sw, timeoutMs = 60_000) {
       if (!dbs.some((d) => d.name === 'websocket-inspector')) return false;
       return new Promise((resolve) => {
         const req = indexedDB.open('websocket-inspector');
+        // Never create it: an empty version 1 made here would be the extension's database, without its stores.
+        req.onupgradeneeded = () => req.transaction?.abort();
         req.onsuccess = () => {
           const ok = req.result.objectStoreNames.contains('chunks');
           req.result.close();

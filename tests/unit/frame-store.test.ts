@@ -105,6 +105,25 @@ describe('chunk columns', () => {
   });
 });
 
+describe('openFrameStore over a database someone else created empty', () => {
+  it('an empty version-1 database (indexedDB.open(name) with no version) opens as a new one, and stores', async () => {
+    const name = 'empty-v1';
+    const empty = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open(name);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    expect([empty.version, empty.objectStoreNames.length]).toEqual([1, 0]);
+    empty.close();
+    const db = await openFrameStore(name);
+    expect([...db.objectStoreNames].sort()).toEqual(['chunks', 'connections', 'sessions', 'settings']);
+    await ensureSession(db, newSession({ id: 's', tabId: 1, pageUrl: 'p', startedAt: 1 }));
+    await writeEvents(db, 's', 'p', [{ k: 'connect', connectionId: 'c', url: 'wss://x/', protocols: [], frameUrl: 'p', time: 1 }]);
+    expect((await listConnections(db, 's')).map((c) => c.id)).toEqual(['c']);
+    db.close();
+  });
+});
+
 describe('upgrade from version 1 (one record per row)', () => {
   /** A version-1 database as that schema made it, with rows stored out of time order across connections. */
   async function versionOne(name: string): Promise<void> {
