@@ -770,6 +770,61 @@ export async function* connectionRowChunks(
   }
 }
 
+/** Where one connection's rows lie among its session's chunks: for planning reads of several connections at once. */
+export interface ConnectionSpan {
+  /** Chunks holding at least one of its rows: what reading it on its own (by its index) reads. */
+  chunks: number;
+  /** Keys (session positions) of its first and last chunks. */
+  firstChunk: number;
+  lastChunk: number;
+}
+
+/** A connection's ConnectionSpan from its index keys alone (no chunk is read); undefined when it has no rows. */
+export async function connectionSpan(db: InspectorDatabase, sessionId: string, connectionId: string): Promise<ConnectionSpan | undefined> {
+  const index = db.transaction('chunks').store.index('byConnectionPos');
+  const range = IDBKeyRange.bound([sessionId, connectionId, -Infinity], [sessionId, connectionId, Infinity]);
+  const [chunks, first, last] = await Promise.all([index.count(range), index.openKeyCursor(range, 'next'), index.openKeyCursor(range, 'prev')]);
+  if (!first || !last) return undefined;
+  return { chunks, firstChunk: (first.primaryKey as [string, number])[1], lastChunk: (last.primaryKey as [string, number])[1] };
+}
+
+/** Keys (session positions) of every chunk of a session, in order. */
+export async function sessionChunkKeys(db: InspectorDatabase, sessionId: string): Promise<number[]> {
+  const keys = await db.getAllKeys('chunks', IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity]));
+  return keys.map((key) => (key as [string, number])[1]);
+}
+
+/**
+ * Every row of several connections, read in one pass over the session's chunks from `firstChunk` to `lastChunk`
+ * (keys), `batch` chunks per read: where their rows interleave, reading each on its own reads the same chunks
+ * once per connection. Rows come per connection in order. `signal` stops it between reads.
+ */
+export async function readConnectionsTogether(
+  db: InspectorDatabase,
+  sessionId: string,
+  connectionIds: readonly string[],
+  firstChunk: number,
+  lastChunk: number,
+  options: { batch?: number; signal?: AbortSignal } = {},
+): Promise<Map<string, FrameRecord[]>> {
+  const out = new Map<string, FrameRecord[]>(connectionIds.map((id) => [id, []]));
+  const batch = options.batch ?? 64;
+  let from = firstChunk;
+  while (from <= lastChunk) {
+    if (options.signal?.aborted) throw options.signal.reason ?? new Error('read cancelled');
+    const chunks = await db.getAll('chunks', IDBKeyRange.bound([sessionId, from], [sessionId, lastChunk]), batch);
+    for (const chunk of chunks) {
+      for (const id of chunk.ids) {
+        const rows = out.get(id);
+        if (rows) connectionRowsOfChunk(chunk, id, 0, Infinity, rows);
+      }
+    }
+    if (chunks.length < batch) break;
+    from = chunks[chunks.length - 1].pos + 1;
+  }
+  return out;
+}
+
 /** Every row of one session in session order (for tests and small sessions). */
 export async function sessionFrames(db: InspectorDatabase, sessionId: string): Promise<FrameRecord[]> {
   const chunks = await db.getAll('chunks', IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity]));

@@ -17,8 +17,12 @@ import {
   ChunkBuilder,
   chunkRowBytes,
   connectionRowChunks,
+  connectionSpan,
   deleteSession,
   listConnections,
+  readConnectionsTogether,
+  sessionChunkKeys,
+  type ConnectionSpan,
   type ChunkRow,
   type ConnectionRecord,
   type FrameChunk,
@@ -58,6 +62,79 @@ export interface ExportOptions {
   signal?: AbortSignal;
   /** Fixed export time, for reproducible files in tests. */
   now?: Date;
+  /**
+   * Memory, in estimated bytes, that connections read together may hold (see groupConnectionReads); 0 reads
+   * every connection on its own. Default SHARED_READ_BUDGET.
+   */
+  sharedReadBudget?: number;
+}
+
+/** Default ExportOptions.sharedReadBudget: the rows of connections read in one pass are held until written. */
+export const SHARED_READ_BUDGET = 64 * 1024 * 1024;
+
+/** A connection to export, with where its rows lie and about what they take in memory. */
+export interface ConnectionReadCost extends ConnectionSpan {
+  id: string;
+  memory: number;
+}
+
+/**
+ * Splits connections (in file order) into runs read in one pass over the chunks their rows span, instead of
+ * one read of each connection by its index. Chunks hold the rows of every connection active at the time, so
+ * a busy stream with a few heartbeat sockets beside it was read once per socket. A connection joins the run
+ * before it when that reads fewer chunks than reading it on its own, and the run's rows fit in `budget` bytes.
+ * `chunksBetween(first, last)` counts the session's chunks with keys in that range.
+ */
+export function groupConnectionReads(
+  costs: readonly ConnectionReadCost[],
+  chunksBetween: (first: number, last: number) => number,
+  budget: number,
+): ConnectionReadCost[][] {
+  const groups: ConnectionReadCost[][] = [];
+  let group: ConnectionReadCost[] = [];
+  let first = 0;
+  let last = 0;
+  let memory = 0;
+  const cost = () => (group.length === 1 ? group[0].chunks : chunksBetween(first, last));
+  for (const c of costs) {
+    if (group.length > 0 && c.chunks > 0 && group[0].chunks > 0) {
+      const together = chunksBetween(Math.min(first, c.firstChunk), Math.max(last, c.lastChunk));
+      if (memory + c.memory <= budget && together < cost() + c.chunks) {
+        group.push(c);
+        first = Math.min(first, c.firstChunk);
+        last = Math.max(last, c.lastChunk);
+        memory += c.memory;
+        continue;
+      }
+    }
+    if (group.length > 0) groups.push(group);
+    group = [c];
+    first = c.firstChunk;
+    last = c.lastChunk;
+    memory = c.memory;
+  }
+  if (group.length > 0) groups.push(group);
+  return groups;
+}
+
+/** About what a connection's rows take as row objects in memory: payload strings plus each row's fields. */
+function rowsMemory(connection: ConnectionRecord): number {
+  return 2 * (connection.sentBytes + connection.receivedBytes) + 300 * connection.rowCount;
+}
+
+/** The number of keys in sorted `keys` within [first, last]. */
+function keysBetween(keys: readonly number[], first: number, last: number): number {
+  const lowerBound = (value: number) => {
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (keys[mid] < value) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return lowerBound(last + 1) - lowerBound(first);
 }
 
 export interface ExportResult {
@@ -151,46 +228,74 @@ export async function planExport(db: InspectorDatabase, scope: ExportScope, form
       : new HarWriter(EXPORTER);
   const partial = scope.kind === 'selection' || scope.kind === 'filtered';
 
+  // Runs of connections read in one pass (whole connections only: a selection reads just its own seq range).
+  const budget = keysByConnection ? 0 : (options.sharedReadBudget ?? SHARED_READ_BUDGET);
+  let runs: Array<{ connections: ConnectionRecord[]; firstChunk: number; lastChunk: number }> = connections.map((c) => ({ connections: [c], firstChunk: 0, lastChunk: 0 }));
+  if (budget > 0 && connections.length > 1) {
+    const spans = await Promise.all(connections.map((c) => connectionSpan(db, scope.sessionId, c.id)));
+    const costs = connections.map((c, i): ConnectionReadCost => ({ id: c.id, memory: rowsMemory(c), ...(spans[i] ?? { chunks: 0, firstChunk: 0, lastChunk: 0 }) }));
+    const keys = await sessionChunkKeys(db, scope.sessionId);
+    const byId = new Map(connections.map((c) => [c.id, c]));
+    runs = groupConnectionReads(costs, (first, last) => keysBetween(keys, first, last), budget).map((run) => ({
+      connections: run.map((c) => byId.get(c.id)!),
+      firstChunk: Math.min(...run.map((c) => c.firstChunk)),
+      lastChunk: Math.max(...run.map((c) => c.lastChunk)),
+    }));
+  }
+
+  /** A run's rows, read together, per connection: yielded a page at a time like connectionRowChunks'. */
+  async function* sharedRows(rows: FrameRecord[]): AsyncGenerator<FrameRecord[]> {
+    for (let i = 0; i < rows.length; i += chunkRows) yield rows.slice(i, i + chunkRows);
+  }
+
   async function* chunks(): AsyncGenerator<string, ExportTotals, undefined> {
     let rowsDone = 0;
     let connectionsWritten = 0;
     yield writer.start(session!);
-    for (const connection of connections) {
-      let started = false;
-      const begin = () => {
-        if (started) return '';
-        started = true;
-        connectionsWritten++;
-        return writer.connectionStart(connection);
-      };
-      // A whole connection appears even without rows; a selection only lists connections it has rows from.
-      if (!partial) yield begin();
-      const keys = keysByConnection?.get(connection.id);
-      let fromSeq = -Infinity;
-      let toSeq = Infinity;
-      if (keys) {
-        fromSeq = Infinity;
-        toSeq = -Infinity;
-        for (const seq of keys) {
-          if (seq < fromSeq) fromSeq = seq;
-          if (seq > toSeq) toSeq = seq;
+    for (const run of runs) {
+      const shared =
+        run.connections.length > 1
+          ? await readConnectionsTogether(db, scope.sessionId, run.connections.map((c) => c.id), run.firstChunk, run.lastChunk, { signal: options.signal })
+          : undefined;
+      for (const connection of run.connections) {
+        let started = false;
+        const begin = () => {
+          if (started) return '';
+          started = true;
+          connectionsWritten++;
+          return writer.connectionStart(connection);
+        };
+        // A whole connection appears even without rows; a selection only lists connections it has rows from.
+        if (!partial) yield begin();
+        const keys = keysByConnection?.get(connection.id);
+        let fromSeq = -Infinity;
+        let toSeq = Infinity;
+        if (keys) {
+          fromSeq = Infinity;
+          toSeq = -Infinity;
+          for (const seq of keys) {
+            if (seq < fromSeq) fromSeq = seq;
+            if (seq > toSeq) toSeq = seq;
+          }
         }
-      }
-      for await (const rows of connectionRowChunks(db, scope.sessionId, connection.id, chunkRows, fromSeq, toSeq)) {
-        if (options.signal?.aborted) throw options.signal.reason ?? new Error('export cancelled');
-        let text = '';
-        for (const row of rows) {
-          if (keys && !keys.has(row.seq)) continue;
-          if (predicate && !predicate(row)) continue;
-          text += begin();
-          text += writer.row(row);
-          rowsDone++;
+        const pages = shared ? sharedRows(shared.get(connection.id) ?? []) : connectionRowChunks(db, scope.sessionId, connection.id, chunkRows, fromSeq, toSeq);
+        for await (const rows of pages) {
+          if (options.signal?.aborted) throw options.signal.reason ?? new Error('export cancelled');
+          let text = '';
+          for (const row of rows) {
+            if (keys && !keys.has(row.seq)) continue;
+            if (predicate && !predicate(row)) continue;
+            text += begin();
+            text += writer.row(row);
+            rowsDone++;
+          }
+          yield text;
+          options.onProgress?.(rowsDone);
+          await yieldToEventLoop();
         }
-        yield text;
-        options.onProgress?.(rowsDone);
-        await yieldToEventLoop();
+        if (started) yield writer.connectionEnd();
+        shared?.delete(connection.id); // written: its rows may go
       }
-      if (started) yield writer.connectionEnd();
     }
     yield writer.end();
     return { rows: rowsDone, connections: connectionsWritten };

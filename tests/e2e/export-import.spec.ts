@@ -358,3 +358,37 @@ test('benchmark: export and import of a million rows', async ({ context, ext, sw
   expect(timing.rows).toBe(rowsTotal);
   expect(timing.importedRows).toBe(rowsTotal);
 });
+
+/**
+ * Benchmark, not a test of speed: `WSI_BENCH=1 WXT_OUT_DIR=<build> npx playwright test export-import -g interleave`
+ * (`WSI_BENCH_ROWS=<n>`, default 500,000). A busy stream with four heartbeat sockets beside it, all through the
+ * session (46 rows in 50 are the stream's), exported whole by the worker as .wsi.json; prints how long it took.
+ */
+test('benchmark: whole-session export where a stream interleaves with four heartbeat sockets', async ({ context, ext }) => {
+  test.skip(!process.env.WSI_BENCH, 'set WSI_BENCH=1 to run');
+  test.setTimeout(1_800_000);
+  const rowsTotal = Number(process.env.WSI_BENCH_ROWS ?? 500_000);
+  const extensionPage = await context.newPage();
+  await extensionPage.goto(`chrome-extension://${ext.extensionId}/devtools.html`);
+  const path = workerPath();
+  const created = await workerJob(extensionPage, path, { type: 'export', scope: { kind: 'session', sessionId: 'none' }, format: 'wsi' });
+  expect(created.message).toBe('session none is not in the store (deleted?)');
+  const t0 = Date.now();
+  const beats = ['beat-1', 'beat-2', 'beat-3', 'beat-4'];
+  const args = tickSessionArgs({ tabId: BENCH_TAB, t0, count: rowsTotal });
+  args.connections = ['stream', ...beats].map((id) => ({ id, url: `wss://bench.test/${id}`, startedAt: t0, frameUrl: '' }));
+  args.run!.connectionIds = [...Array<string>(46).fill('stream'), ...beats];
+  await extensionPage.evaluate(seedStore, args);
+  const timing = await extensionPage.evaluate(async (path) => {
+    const worker = new Worker(path, { type: 'module' });
+    const started = performance.now();
+    const answer = await new Promise<any>((resolve) => {
+      worker.onmessage = (e) => e.data.type !== 'progress' && resolve(e.data);
+      worker.postMessage({ type: 'export', scope: { kind: 'session', sessionId: 'bench' }, format: 'wsi' });
+    });
+    worker.terminate();
+    return { exportMs: Math.round(performance.now() - started), rows: answer.rows, bytes: answer.blob?.size, message: answer.message };
+  }, path);
+  console.log(`interleaved export: ${JSON.stringify({ rowsTotal, ...timing })}`);
+  expect(timing.rows, timing.message).toBe(rowsTotal);
+});

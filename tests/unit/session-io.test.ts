@@ -20,6 +20,7 @@ import {
 import type { WireEvent } from '../../lib/protocol';
 import {
   exportSession,
+  groupConnectionReads,
   importFile,
   mergeByTime,
   writeImportedSession,
@@ -122,6 +123,29 @@ function comparable(rows: FrameRecord[]) {
 
 function withoutIds(rows: FrameRecord[]) {
   return rows.map(({ sessionId: _s, connectionId: _c, ...rest }) => rest);
+}
+
+/**
+ * Records every getAll on the `chunks` store or one of its indexes (how many chunks each returned), below idb, so
+ * reads through transactions count as well as db.getAll's. Call the returned `stop` when done.
+ */
+function recordChunkReads() {
+  const reads: Array<{ index: string | null; chunks: number }> = [];
+  const restore: Array<() => void> = [];
+  for (const proto of [IDBObjectStore.prototype, IDBIndex.prototype] as Array<{ getAll(...args: unknown[]): IDBRequest }>) {
+    const original = proto.getAll;
+    proto.getAll = function (this: IDBObjectStore | IDBIndex, ...args: unknown[]) {
+      const request = original.apply(this, args);
+      const store = this instanceof IDBIndex ? this.objectStore : this;
+      if (store.name === 'chunks') {
+        const index = this instanceof IDBIndex ? this.name : null;
+        request.addEventListener('success', () => reads.push({ index, chunks: (request.result as unknown[]).length }));
+      }
+      return request;
+    };
+    restore.push(() => (proto.getAll = original));
+  }
+  return { reads, total: () => reads.reduce((sum, r) => sum + r.chunks, 0), stop: () => restore.forEach((undo) => undo()) };
 }
 
 async function framesOf(sessionId: string, connectionId: string) {
@@ -349,22 +373,11 @@ describe('export reads the chunked store', () => {
     const step = connectionReadStep(5000, 1600, 40_000);
     expect(step).toBe(Math.floor((MAX_CHUNKS_PER_READ * CHUNK_ROWS * 1600) / 40_000));
     expect(step).toBeLessThan(1600);
-    // The store seen through a proxy that counts the chunks each read by connection position returns.
-    const chunksPerRead: number[] = [];
-    const counting = new Proxy(db, {
-      get(target, prop) {
-        const value = Reflect.get(target, prop, target) as unknown;
-        if (prop !== 'getAllFromIndex' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
-        return async (...args: unknown[]) => {
-          const result = (await value.apply(target, args)) as unknown[];
-          if (args[1] === 'byConnectionPos') chunksPerRead.push(result.length);
-          return result;
-        };
-      },
-    });
+    // Every read by connection position, and how many chunks it returned.
+    const recorder = recordChunkReads();
     for (const [chunkRows, fromSeq, toSeq] of [[5000, -Infinity, Infinity], [400, -Infinity, Infinity], [5000, 100, 1450], [step, step, step + 1]]) {
       const pages: FrameRecord[][] = [];
-      for await (const page of connectionRowChunks(counting, 'mixed', 'sparse', chunkRows, fromSeq, toSeq)) pages.push(page);
+      for await (const page of connectionRowChunks(db, 'mixed', 'sparse', chunkRows, fromSeq, toSeq)) pages.push(page);
       const seqs = Array.from({ length: 1600 }, (_, i) => i + 1).filter((seq) => seq >= fromSeq && seq <= toSeq);
       const where = `chunkRows ${chunkRows}, seq [${fromSeq}, ${toSeq}]`;
       expect(pages.flat().map((r) => [r.connectionId, r.seq, r.data]), where).toEqual(seqs.map((seq) => ['sparse', seq, `s${seq}`]));
@@ -373,7 +386,75 @@ describe('export reads the chunked store', () => {
     expect(await db.count('chunks')).toBeGreaterThan(150);
     // Plus the store's own look-back of CHUNK_ROWS - 1 connection positions (lib/frame-store.ts readConnectionRows),
     // here CHUNK_ROWS * 25 session rows: 25 chunks.
+    recorder.stop();
+    const chunksPerRead = recorder.reads.filter((r) => r.index === 'byConnectionPos').map((r) => r.chunks);
+    expect(chunksPerRead.length).toBeGreaterThan(10);
     expect(Math.max(...chunksPerRead)).toBeLessThanOrEqual(MAX_CHUNKS_PER_READ + 25 + 2);
+  });
+
+  it('connections whose rows interleave are read in one pass: the same file, a fraction of the chunk reads', async () => {
+    // A busy stream and four heartbeat sockets beside it, all through the session: every chunk holds all five.
+    await db.put('sessions', newSession({ id: 'beats', pageUrl: 'https://beats.test/', startedAt: T0 }));
+    const ids = ['stream', 'beat-1', 'beat-2', 'beat-3', 'beat-4'];
+    const events: WireEvent[] = ids.map((id) => ({ k: 'connect', connectionId: id, url: `wss://beats.test/${id}`, protocols: [], frameUrl: '', time: T0 }));
+    const seqs = new Map(ids.map((id) => [id, 0]));
+    for (let i = 0; i < 20_000; i++) {
+      const id = i % 50 < 46 ? 'stream' : ids[1 + (i % 50) - 46];
+      const seq = seqs.get(id)! + 1;
+      seqs.set(id, seq);
+      events.push(frame(id, seq, i, i % 2 ? 'send' : 'receive', i % 7 ? `${id} ${seq}` : Uint8Array.of(seq & 255, 7)));
+    }
+    await writeEvents(db, 'beats', 'https://beats.test/', events);
+    const sessionChunks = await db.count('chunks');
+    const now = new Date(T0);
+    const scopes: ExportScope[] = [
+      { kind: 'session', sessionId: 'beats' },
+      { kind: 'filtered', sessionId: 'beats', predicate: (row) => row.kind !== 'frame' || row.seq % 3 === 0 },
+    ];
+    for (const scope of scopes) {
+      for (const format of ['wsi', 'har'] as const) {
+        const where = `${scope.kind} ${format}`;
+        const chunksRead = async (budget?: number) => {
+          const recorder = recordChunkReads();
+          try {
+            return { result: await exportSession(db, scope, format, { now, sharedReadBudget: budget }), chunks: recorder.total() };
+          } finally {
+            recorder.stop();
+          }
+        };
+        const { result: alone, chunks: readAlone } = await chunksRead(0);
+        const { result: together, chunks: readTogether } = await chunksRead();
+        // A budget the stream does not fit in: it is read on its own, the four heartbeats together.
+        const { result: split, chunks: readSplit } = await chunksRead(1_000_000);
+        const text = await alone.blob.text();
+        expect(await together.blob.text(), where).toBe(text);
+        expect(await split.blob.text(), where).toBe(text);
+        expect(together.rows, where).toBe(alone.rows);
+        expect(readAlone, where).toBeGreaterThanOrEqual(5 * sessionChunks);
+        expect(readTogether, where).toBe(sessionChunks);
+        // The stream read by itself re-reads the chunk where each of its pages ends.
+        expect(readSplit, where).toBeGreaterThanOrEqual(2 * sessionChunks);
+        expect(readSplit, where).toBeLessThan(2 * sessionChunks + 8);
+      }
+    }
+  });
+
+  it('groupConnectionReads joins a connection to the run before it only where one pass reads fewer chunks, within the budget', () => {
+    const span = (id: string, chunks: number, firstChunk: number, lastChunk: number, memory = 1) => ({ id, chunks, firstChunk, lastChunk, memory });
+    // Chunk keys 0, 256, 512, … : chunksBetween counts them.
+    const between = (first: number, last: number) => Math.floor(last / 256) - Math.ceil(first / 256) + 1;
+    const ids = (runs: Array<Array<{ id: string }>>) => runs.map((run) => run.map((c) => c.id));
+    // Interleaved through the same 100 chunks: one pass.
+    expect(ids(groupConnectionReads([span('a', 100, 0, 99 * 256), span('b', 100, 0, 99 * 256), span('c', 90, 0, 99 * 256)], between, 10))).toEqual([['a', 'b', 'c']]);
+    // Apart (chunks 0–9 and 50–59): reading the 60 between them would cost more than 10 + 10.
+    expect(ids(groupConnectionReads([span('a', 10, 0, 9 * 256), span('b', 10, 50 * 256, 59 * 256)], between, 10))).toEqual([['a'], ['b']]);
+    // A connection with a few rows in a corner of a long run is still cheaper read on its own.
+    expect(ids(groupConnectionReads([span('a', 100, 0, 99 * 256), span('b', 3, 100 * 256, 102 * 256)], between, 10))).toEqual([['a'], ['b']]);
+    // Over the budget: not held together; a run starts again after it.
+    expect(ids(groupConnectionReads([span('big', 100, 0, 99 * 256, 8), span('x', 100, 0, 99 * 256, 5), span('y', 100, 0, 99 * 256, 5)], between, 10))).toEqual([['big'], ['x', 'y']]);
+    // A connection with no rows reads nothing: it joins no run, and the next one starts afresh.
+    expect(ids(groupConnectionReads([span('a', 100, 0, 99 * 256), span('empty', 0, 0, 0), span('b', 100, 0, 99 * 256)], between, 10))).toEqual([['a'], ['empty'], ['b']]);
+    expect(groupConnectionReads([], between, 10)).toEqual([]);
   });
 
   it('connectionReadStep reads a page at once where the connection is most of its session, fewer rows where it is sparse', () => {
