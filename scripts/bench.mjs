@@ -259,7 +259,7 @@ async function main() {
     if (options.only.includes('panel')) {
       const frames = options.quick ? 100_000 : 1_000_000;
       log(`panel: a stored session of ${frames} frames`);
-      results.panel = await runPanelBench(server, ours, frames, options.quick ? 1 : Math.min(options.rounds, 3), log);
+      results.panel = await runPanelBench(ours, frames, options.quick ? 1 : Math.min(options.rounds, 3), log);
       tables.push(['4. Panel at scale', results.panel.table]);
     }
   } finally {

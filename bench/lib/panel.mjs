@@ -131,7 +131,10 @@ function seedInWorker({ frames, tabId, txRows, chunkRows }) {
   })();
 }
 
-/** Waits until the background has created the database with its object stores. */
+/** The tab id the seeded session is captured in: no real tab has it. */
+const SEEDED_TAB = 424_242;
+
+/** Waits until the extension has created the database with its object stores. */
 async function waitForDatabase(sw, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -290,19 +293,16 @@ async function measurePanelOnce(context, extensionId, tabId, frames) {
  * Section 4. Seeds `frames` frames into a fresh profile, then opens the panel `rounds` times (a new tab each
  * time) and reports medians. Returns results plus a rendered table.
  */
-export async function runPanelBench(server, variant, frames, rounds, log) {
+export async function runPanelBench(variant, frames, rounds, log) {
   const browser = await launchVariant(variant);
   try {
     const page = browser.page;
-    // Loading a page makes the background create its database (lib/frame-store.ts, with its schema) and a
-    // session for the tab; the seeded session starts later, so it is the tab's newest.
-    await page.goto(`${server.origin}/workloads.html`);
-    await page.bringToFront();
+    // Relays write nothing until a page opens a WebSocket: the panel page, opening the store, creates the database
+    // (lib/frame-store.ts, with its schema). The seeded session is for a tab id no page has: the panel opened for a
+    // real tab follows that tab's current page load, which is not the seeded one.
+    await page.goto(`chrome-extension://${browser.extensionId}/panel.html`);
     await waitForDatabase(browser.sw);
-    const tabId = await browser.sw.evaluate(async () => {
-      const [tab] = await chrome.tabs.query({ active: true, lastFocusedWindow: true });
-      return tab?.id ?? 1;
-    });
+    const tabId = SEEDED_TAB;
     const t0 = Date.now();
     const seeded = await seedSession(browser.sw, frames, tabId);
     const seedMs = Date.now() - t0;
