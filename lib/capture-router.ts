@@ -1,8 +1,8 @@
 /**
- * The background side of capture: one handler per relay port. It names the session (the top frame's page
- * load, asked of the top frame when a subframe connects first), joins frame parts, writes each batch to IndexedDB in one transaction, and only
- * then acknowledges it, so a batch is either stored or still held by the relay. Writes are serialised per port
- * to keep order.
+ * The background side of capture: one handler per relay port. It names the session (the top frame's page load,
+ * asked of the top frame when a subframe connects first), joins frame parts, writes each batch to IndexedDB in
+ * one transaction, and only then acknowledges it, so a batch is either stored or still held by the relay.
+ * Writes are serialised per port to keep order.
  */
 import type { BackgroundToRelayMessage, PageSessionInfo, RelayToBackgroundMessage, WireEvent, WireFramePartEvent, WireNotice } from './protocol';
 import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
@@ -25,7 +25,7 @@ export interface CaptureRouterDeps {
   onCommandResult(requestId: string, ok: boolean, error?: string): void;
   /** A notice from the page hook (held frame, replay progress) for the tab's panels. */
   onNotice(tabId: number, notice: WireNotice): void;
-  /** The relay is welcomed: the place to push it state it needs, such as intercept rules. */
+  /** The relay is welcomed: commands waiting for a relay of its tab can go to it now. */
   onWelcome(connection: CaptureConnection): void;
   /** The tab's top frame's page load (its relay may not have connected: relays connect lazily). */
   topFrameSession(tabId: number): Promise<PageSessionInfo | undefined>;

@@ -39,7 +39,7 @@ async function evaluateIn(target: TargetInfo, expression: string): Promise<unkno
   }
 }
 
-test('the WebSockets panel in real DevTools shows a captured message', async () => {
+test('the WebSockets panel in real DevTools shows a captured message, and follows the tab to a new page', async () => {
   test.setTimeout(120_000);
   const ext = await launchWithExtension(undefined, ['--auto-open-devtools-for-tabs', '--remote-debugging-port=0']);
   const server = await startTestServer();
@@ -91,6 +91,18 @@ test('the WebSockets panel in real DevTools shows a captured message', async () 
         { timeout: 30_000, intervals: [500] },
       )
       .toContain('hello from the devtools smoke test');
+
+    // The inspected tab loads a page without WebSockets: the panel follows it (DevTools' onNavigated) to that
+    // page's session, empty until its first socket.
+    await page.goto(server.page('/devtools-quiet.html', '<!doctype html><title>quiet</title>'));
+    const panelText = async (expression: string) => {
+      const frame = (await targets()).find((t) => t.type === 'iframe' && t.url.startsWith(`chrome-extension://${ext.extensionId}/panel.html`));
+      return frame?.webSocketDebuggerUrl ? String(await evaluateIn(frame, expression).catch((e) => String(e))) : 'no panel frame';
+    };
+    await expect
+      .poll(() => panelText(`document.querySelector('select[aria-label="Session"]')?.selectedOptions[0]?.textContent ?? ''`), { timeout: 30_000, intervals: [500] })
+      .toBe('This page (no WebSocket yet)');
+    expect(await panelText(`document.querySelector('[role="grid"]')?.innerText ?? ''`)).not.toContain('hello from the devtools smoke test');
   } finally {
     await server.close();
     await ext.close();

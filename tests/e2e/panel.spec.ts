@@ -469,7 +469,7 @@ test('the tab navigates to a page without WebSockets: the panel shows that page,
   const picker = panel.getByRole('combobox', { name: 'Session' });
   await expect(picker.locator('option:checked')).toHaveText('This page (no WebSocket yet)');
   await expect(rows(panel)).toHaveCount(0);
-  await expect(panel.getByText('No messages yet.')).toBeVisible();
+  await expect(panel.getByText('This page has not opened a WebSocket yet.')).toBeVisible();
 
   await page.evaluate((ws) => {
     const socket = new WebSocket(`${ws}/echo`);

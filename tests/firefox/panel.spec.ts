@@ -54,6 +54,13 @@ test('the panel as a tab lists the tab’s messages, and the filter narrows them
   await filter!.click({ count: 3 });
   await panel.keyboard.press('Backspace');
   await expect.poll(async () => (await rowTexts(panel)).filter((t) => t.includes('beta two')).length).toBe(2);
+
+  // The tab loads a page without WebSockets: the panel follows it (tabs.onUpdated, then the top frame's
+  // session-query), empty until that page opens a socket.
+  await page.goto(server.page(`/${id}-quiet.html`, '<title>quiet</title>'));
+  const picked = () => panel.evaluate(() => (document.querySelector('select[aria-label="Session"]') as HTMLSelectElement | null)?.selectedOptions[0]?.textContent ?? '');
+  await expect.poll(picked).toBe('This page (no WebSocket yet)');
+  expect(await rowTexts(panel)).toEqual([]);
   await panel.close();
   await page.close();
 });
