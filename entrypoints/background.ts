@@ -5,8 +5,8 @@ import { DEFAULT_HOLD_TIMEOUT_MS, RULES_STORAGE_KEY } from '@/lib/intercept-rule
 import { PORT_CAPTURE, PORT_PANEL, message, type BackgroundToFrameMessage, type PageSessionInfo } from '@/lib/protocol';
 
 /** Tries a message to a tab's relays a few times: a frame that is loading has no relay for a moment. */
-async function toFrames(tabId: number, msg: BackgroundToFrameMessage, options?: { frameId: number }): Promise<unknown> {
-  for (const delay of [0, 100, 400]) {
+async function toFrames(tabId: number, msg: BackgroundToFrameMessage, options?: { frameId: number }, patient = true): Promise<unknown> {
+  for (const delay of patient ? [0, 100, 400] : [0]) {
     if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
     try {
       return await browser.tabs.sendMessage(tabId, msg, options);
@@ -39,8 +39,8 @@ export default defineBackground(() => {
     // Every relay reads them from here (lib/capture-relay.ts applyRules), port or no port.
     saveRules: (rules) => browser.storage.local.set({ [RULES_STORAGE_KEY]: rules }),
     wakeTab: async (tabId) => (await toFrames(tabId, message({ type: 'wake' }))) === true,
-    topFrameSession: async (tabId) => {
-      const info = (await toFrames(tabId, message({ type: 'session-query' }), { frameId: 0 })) as PageSessionInfo | undefined;
+    topFrameSession: async (tabId, patient = true) => {
+      const info = (await toFrames(tabId, message({ type: 'session-query' }), { frameId: 0 }, patient)) as PageSessionInfo | undefined;
       return info && typeof info === 'object' && typeof info.sessionId === 'string' ? info : undefined;
     },
     log: (error) => console.error('[websocket-inspector]', error),

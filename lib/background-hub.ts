@@ -7,6 +7,7 @@
  * wakes the tab's relays (HubDeps.wakeTab) and hands the command to each relay welcomed while it waits.
  */
 import type { BackgroundToPanelMessage, PageSessionInfo, PanelToBackgroundMessage, WireCommand } from './protocol';
+import type { SessionRecord } from './frame-store';
 import { DEFAULT_HOLD_TIMEOUT_MS, type InterceptRule } from './intercept-rules';
 import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
 import { attachCapturePort, type CaptureConnection, type CapturePort } from './capture-router';
@@ -28,8 +29,11 @@ export interface HubDeps {
   saveRules(rules: StoredRules): Promise<void>;
   /** Asks every relay of the tab to connect (tabs.sendMessage); false when no frame of the tab could be reached. */
   wakeTab(tabId: number): Promise<boolean>;
-  /** The tab's top frame's page load, asked without connecting; undefined when it has no relay (yet). */
-  topFrameSession(tabId: number): Promise<PageSessionInfo | undefined>;
+  /**
+   * The tab's top frame's page load, asked without connecting; undefined when it has no relay. `patient`: retry
+   * for a moment, as a frame that is loading has no relay yet.
+   */
+  topFrameSession(tabId: number, patient?: boolean): Promise<PageSessionInfo | undefined>;
   log(error: unknown): void;
 }
 
@@ -225,18 +229,33 @@ export class BackgroundHub {
     return live;
   }
 
+  /**
+   * Which of these sessions a tab's page is still on. Relays of quiet pages have no port open, so liveSessions
+   * misses them; the top frame of each session's tab is asked.
+   */
+  private async pagesStillOn(candidates: SessionRecord[]): Promise<string[]> {
+    const tabs = new Set<number>();
+    for (const s of candidates) if (s.source === 'captured' && s.tabId !== null) tabs.add(s.tabId);
+    const answers = await Promise.all([...tabs].map((tabId) => this.deps.topFrameSession(tabId, false).catch(() => undefined)));
+    return answers.flatMap((info) => (info ? [info.sessionId] : []));
+  }
+
   private scheduleRetention(): void {
     if (this.retentionTimer !== undefined) return;
     this.retentionTimer = setTimeout(() => {
       this.retentionTimer = undefined;
-      void (async () => {
-        const db = await this.deps.db();
-        const evicted = await enforceRetention(db, await getRetention(db), this.liveSessions());
-        for (const sessionId of evicted) {
-          for (const set of this.panels.values()) for (const panel of set) safePost(panel, message({ type: 'cleared', scope: 'session', sessionId }));
-        }
-      })().catch((error: unknown) => this.deps.log(error));
+      this.enforceRetention().catch((error: unknown) => this.deps.log(error));
     }, RETENTION_DELAY_MS);
+  }
+
+  /** Evicts what the retention settings say must go, never a session a page is still on; tells the panels. */
+  async enforceRetention(): Promise<string[]> {
+    const db = await this.deps.db();
+    const evicted = await enforceRetention(db, await getRetention(db), this.liveSessions(), (candidates) => this.pagesStillOn(candidates));
+    for (const sessionId of evicted) {
+      for (const set of this.panels.values()) for (const panel of set) safePost(panel, message({ type: 'cleared', scope: 'session', sessionId }));
+    }
+    return evicted;
   }
 }
 

@@ -842,10 +842,23 @@ export async function setRetention(db: InspectorDatabase, settings: RetentionSet
 
 /**
  * Evicts the oldest sessions until at most `maxSessions` remain and their bytes fit in `maxBytes`.
- * Sessions in `keep` (live captures) are never evicted. Returns the evicted ids.
+ * Sessions in `keep` (live captures) are never evicted, nor those `stillLive` names among the ones that would be
+ * (asked only of those: a page whose relay is not connected may still be on its session). Returns the evicted ids.
  */
-export async function enforceRetention(db: InspectorDatabase, settings: RetentionSettings, keep: ReadonlySet<string> = new Set()): Promise<string[]> {
-  const plan = planEviction(await db.getAllFromIndex('sessions', 'byStartedAt'), settings, keep);
+export async function enforceRetention(
+  db: InspectorDatabase,
+  settings: RetentionSettings,
+  keep: ReadonlySet<string> = new Set(),
+  stillLive?: (candidates: SessionRecord[]) => Promise<Iterable<string>>,
+): Promise<string[]> {
+  const sessions = await db.getAllFromIndex('sessions', 'byStartedAt');
+  let plan = planEviction(sessions, settings, keep);
+  if (stillLive && plan.length > 0) {
+    const byId = new Map(sessions.map((s) => [s.id, s]));
+    const live = new Set(keep);
+    for (const id of await stillLive(plan.map((id) => byId.get(id)!))) live.add(id);
+    if (live.size > keep.size) plan = planEviction(sessions, settings, live);
+  }
   for (const id of plan) await deleteSession(db, id);
   return plan;
 }

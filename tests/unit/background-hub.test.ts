@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { BackgroundHub, type HubDeps, type StoredRules } from '@/lib/background-hub';
-import { openFrameStore } from '@/lib/frame-store';
+import { ensureSession, listSessions, newSession, openFrameStore, setRetention, writeEvents } from '@/lib/frame-store';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '@/lib/intercept-rules';
 import { NAMESPACE, PROTOCOL_VERSION, type BackgroundToPanelMessage, type BackgroundToRelayMessage, type PageSessionInfo } from '@/lib/protocol';
 
@@ -36,7 +36,7 @@ async function until(check: () => boolean, what: string): Promise<void> {
 }
 
 let dbCounter = 0;
-function setup(options: { reachable?: boolean; topFrame?: PageSessionInfo } = {}) {
+function setup(options: { reachable?: boolean; topFrame?: PageSessionInfo; topFrames?: Record<number, PageSessionInfo> } = {}) {
   const db = openFrameStore(`hub-test-${++dbCounter}`);
   const woken: number[] = [];
   const saved: StoredRules[] = [];
@@ -51,7 +51,7 @@ function setup(options: { reachable?: boolean; topFrame?: PageSessionInfo } = {}
       woken.push(tabId);
       return options.reachable ?? true;
     },
-    topFrameSession: async () => options.topFrame,
+    topFrameSession: async (tabId) => options.topFrames?.[tabId] ?? options.topFrame,
     log: (error) => void errors.push(error),
   } satisfies HubDeps);
   const panel = async (tabId = 5) => {
@@ -73,7 +73,7 @@ function setup(options: { reachable?: boolean; topFrame?: PageSessionInfo } = {}
     await until(() => port.of('welcome').length === 1, 'welcome');
     return port;
   };
-  return { hub, woken, saved, errors, panel, relay, welcomedRelay };
+  return { hub, db, woken, saved, errors, panel, relay, welcomedRelay };
 }
 
 const sendCommand = { kind: 'send', connectionId: 'c1', encoding: 'text', payload: 'hi' } as const;
@@ -144,5 +144,29 @@ describe('BackgroundHub', () => {
     await until(() => panel.of('rules').length === 1, 'rules note');
     expect(t.saved).toEqual([{ rules: [rule], holdTimeoutMs: 1000 }]);
     expect(relay.of('command')).toEqual([]);
+  });
+
+  it('retention spares the session a tab\'s page is still on, though the page\'s relay has no port open', async () => {
+    const seed = async (t: ReturnType<typeof setup>) => {
+      const db = await t.db;
+      await setRetention(db, { maxSessions: 1, maxBytes: Number.MAX_SAFE_INTEGER });
+      for (const [id, tabId, startedAt] of [['open-page', 5, 1], ['closed-tab', 6, 2]] as const) {
+        await ensureSession(db, newSession({ id, tabId, pageUrl: 'https://a.test/', startedAt }));
+        await writeEvents(db, id, 'https://a.test/', [
+          { k: 'connect', connectionId: `${id}-c`, url: 'wss://a.test/', protocols: [], frameUrl: '', time: startedAt },
+          { k: 'frame', connectionId: `${id}-c`, seq: 1, time: startedAt, dir: 'send', opcode: 1, encoding: 'text', payload: 'x', size: 1, origin: 'page', status: 'sent' },
+        ]);
+      }
+      return db;
+    };
+    // Tab 5's page is still on its session (its top frame says so): the oldest session stays, the other goes.
+    const open = setup({ topFrames: { 5: { sessionId: 'open-page', pageUrl: 'https://a.test/', title: '', startedAt: 1 } } });
+    const db = await seed(open);
+    expect(await open.hub.enforceRetention()).toEqual(['closed-tab']);
+    expect((await listSessions(db)).map((s) => s.id)).toEqual(['open-page']);
+    // No page answers: the oldest goes, as before.
+    const gone = setup();
+    await seed(gone);
+    expect(await gone.hub.enforceRetention()).toEqual(['open-page']);
   });
 });

@@ -472,4 +472,20 @@ describe('retention', () => {
     expect((await db.getAll('chunks')).reduce((n, c) => n + c.seq.length, 0)).toBe(1);
     expect(await db.count('connections')).toBe(1);
   });
+
+  it('enforceRetention asks stillLive about the sessions it would evict, and spares those it names', async () => {
+    const db = await freshDb();
+    for (const [id, startedAt] of [['old', 1], ['mid', 2], ['new', 3]] as const) {
+      await ensureSession(db, newSession({ id, tabId: 1, pageUrl: 'p', startedAt }));
+      await writeEvents(db, id, 'p', [connect(`${id}-c`), frame(`${id}-c`, 1, { payload: 'x', size: 1 })]);
+    }
+    const asked: string[][] = [];
+    const evicted = await enforceRetention(db, { maxSessions: 1, maxBytes: Infinity }, new Set(), async (candidates) => {
+      asked.push(candidates.map((s) => s.id));
+      return ['old'];
+    });
+    expect(asked).toEqual([['old', 'mid']]);
+    expect(evicted).toEqual(['mid', 'new']);
+    expect((await listSessions(db)).map((s) => s.id)).toEqual(['old']);
+  });
 });
