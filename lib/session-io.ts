@@ -78,6 +78,13 @@ export interface ConnectionReadCost extends ConnectionSpan {
   memory: number;
 }
 
+/** Connections read in one pass over the chunks with keys in [firstChunk, lastChunk]. */
+export interface ReadRun {
+  members: ConnectionReadCost[];
+  firstChunk: number;
+  lastChunk: number;
+}
+
 /**
  * Splits connections (in file order) into runs read in one pass over the chunks their rows span, instead of
  * one read of each connection by its index. Chunks hold the rows of every connection active at the time, so
@@ -89,32 +96,28 @@ export function groupConnectionReads(
   costs: readonly ConnectionReadCost[],
   chunksBetween: (first: number, last: number) => number,
   budget: number,
-): ConnectionReadCost[][] {
-  const groups: ConnectionReadCost[][] = [];
-  let group: ConnectionReadCost[] = [];
-  let first = 0;
-  let last = 0;
+): ReadRun[] {
+  const runs: ReadRun[] = [];
+  let run: ReadRun | undefined;
   let memory = 0;
-  const cost = () => (group.length === 1 ? group[0].chunks : chunksBetween(first, last));
   for (const c of costs) {
-    if (group.length > 0 && c.chunks > 0 && group[0].chunks > 0) {
-      const together = chunksBetween(Math.min(first, c.firstChunk), Math.max(last, c.lastChunk));
-      if (memory + c.memory <= budget && together < cost() + c.chunks) {
-        group.push(c);
-        first = Math.min(first, c.firstChunk);
-        last = Math.max(last, c.lastChunk);
+    if (run && c.chunks > 0 && run.members[0].chunks > 0) {
+      const first = Math.min(run.firstChunk, c.firstChunk);
+      const last = Math.max(run.lastChunk, c.lastChunk);
+      const alone = run.members.length === 1 ? run.members[0].chunks : chunksBetween(run.firstChunk, run.lastChunk);
+      if (memory + c.memory <= budget && chunksBetween(first, last) < alone + c.chunks) {
+        run.members.push(c);
+        run.firstChunk = first;
+        run.lastChunk = last;
         memory += c.memory;
         continue;
       }
     }
-    if (group.length > 0) groups.push(group);
-    group = [c];
-    first = c.firstChunk;
-    last = c.lastChunk;
+    run = { members: [c], firstChunk: c.firstChunk, lastChunk: c.lastChunk };
+    runs.push(run);
     memory = c.memory;
   }
-  if (group.length > 0) groups.push(group);
-  return groups;
+  return runs;
 }
 
 /** About what a connection's rows take as row objects in memory: payload strings plus each row's fields. */
@@ -230,18 +233,13 @@ export async function planExport(db: InspectorDatabase, scope: ExportScope, form
 
   // Runs of connections read in one pass (whole connections only: a selection reads just its own seq range).
   const budget = keysByConnection ? 0 : (options.sharedReadBudget ?? SHARED_READ_BUDGET);
-  let runs: Array<{ connections: ConnectionRecord[]; firstChunk: number; lastChunk: number }> = connections.map((c) => ({ connections: [c], firstChunk: 0, lastChunk: 0 }));
-  if (budget > 0 && connections.length > 1) {
-    const spans = await Promise.all(connections.map((c) => connectionSpan(db, scope.sessionId, c.id)));
-    const costs = connections.map((c, i): ConnectionReadCost => ({ id: c.id, memory: rowsMemory(c), ...(spans[i] ?? { chunks: 0, firstChunk: 0, lastChunk: 0 }) }));
-    const keys = await sessionChunkKeys(db, scope.sessionId);
-    const byId = new Map(connections.map((c) => [c.id, c]));
-    runs = groupConnectionReads(costs, (first, last) => keysBetween(keys, first, last), budget).map((run) => ({
-      connections: run.map((c) => byId.get(c.id)!),
-      firstChunk: Math.min(...run.map((c) => c.firstChunk)),
-      lastChunk: Math.max(...run.map((c) => c.lastChunk)),
-    }));
-  }
+  // Without spans (nothing to share) every connection has 0 chunks, so each is a run of its own.
+  const shareReads = budget > 0 && connections.length > 1;
+  const spans = shareReads ? await Promise.all(connections.map((c) => connectionSpan(db, scope.sessionId, c.id))) : [];
+  const costs = connections.map((c, i): ConnectionReadCost => ({ id: c.id, memory: rowsMemory(c), ...(spans[i] ?? { chunks: 0, firstChunk: 0, lastChunk: 0 }) }));
+  const keys = shareReads ? await sessionChunkKeys(db, scope.sessionId) : [];
+  const runs = groupConnectionReads(costs, (first, last) => keysBetween(keys, first, last), budget);
+  const byId = new Map(connections.map((c) => [c.id, c]));
 
   /** A run's rows, read together, per connection: yielded a page at a time like connectionRowChunks'. */
   async function* sharedRows(rows: FrameRecord[]): AsyncGenerator<FrameRecord[]> {
@@ -254,10 +252,11 @@ export async function planExport(db: InspectorDatabase, scope: ExportScope, form
     yield writer.start(session!);
     for (const run of runs) {
       const shared =
-        run.connections.length > 1
-          ? await readConnectionsTogether(db, scope.sessionId, run.connections.map((c) => c.id), run.firstChunk, run.lastChunk, { signal: options.signal })
+        run.members.length > 1
+          ? await readConnectionsTogether(db, scope.sessionId, run.members.map((c) => c.id), run.firstChunk, run.lastChunk, { signal: options.signal })
           : undefined;
-      for (const connection of run.connections) {
+      for (const { id } of run.members) {
+        const connection = byId.get(id)!;
         let started = false;
         const begin = () => {
           if (started) return '';

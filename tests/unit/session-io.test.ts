@@ -443,7 +443,7 @@ describe('export reads the chunked store', () => {
     const span = (id: string, chunks: number, firstChunk: number, lastChunk: number, memory = 1) => ({ id, chunks, firstChunk, lastChunk, memory });
     // Chunk keys 0, 256, 512, … : chunksBetween counts them.
     const between = (first: number, last: number) => Math.floor(last / 256) - Math.ceil(first / 256) + 1;
-    const ids = (runs: Array<Array<{ id: string }>>) => runs.map((run) => run.map((c) => c.id));
+    const ids = (runs: Array<{ members: Array<{ id: string }> }>) => runs.map((run) => run.members.map((c) => c.id));
     // Interleaved through the same 100 chunks: one pass.
     expect(ids(groupConnectionReads([span('a', 100, 0, 99 * 256), span('b', 100, 0, 99 * 256), span('c', 90, 0, 99 * 256)], between, 10))).toEqual([['a', 'b', 'c']]);
     // Apart (chunks 0–9 and 50–59): reading the 60 between them would cost more than 10 + 10.
