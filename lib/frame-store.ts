@@ -541,12 +541,10 @@ export async function writeEvents(
         const { open } = recalled;
         if (open) Object.assign(connection, { state: 'open', openedAt: open.time, protocol: open.protocol, extensions: open.extensions });
       } else {
-        // Its connect event was never seen here (should not happen): keep the frames anyway.
-        connection = {
-          id: event.connectionId, sessionId, url: '', protocols: [], protocol: '', extensions: '', frameUrl: pageUrl, pageUrl,
-          startedAt: event.time, state: 'open', errored: false, sentCount: 0, receivedCount: 0, sentBytes: 0,
-          receivedBytes: 0, lastSeq: 0, rowCount: 0,
-        };
+        // Its connect event was never seen here (should not happen): keep the frames anyway, as an open socket
+        // with no URL.
+        const unseen: WireConnectEvent = { k: 'connect', connectionId: event.connectionId, url: '', protocols: [], frameUrl: pageUrl, time: event.time };
+        connection = { ...newConnectionRecord(unseen, sessionId, pageUrl), state: 'open' };
       }
       connections.set(event.connectionId, connection);
       newConnections++;
