@@ -4,7 +4,7 @@
  * measures in Debian Chromium (see docs/benchmarks.md for what each section measures and the targets).
  *
  *   node scripts/bench.mjs [--rounds N] [--quick] [--floor] [--no-build] [--only page,big,capture,panel]
- *                          [--extension name=<unpacked dir>]…
+ *                          [--workloads ping-pong,text-stream,binary-stream,large-binary] [--extension name=<unpacked dir>]…
  *
  * Prints a table on stdout (progress goes to stderr) and writes bench-results/<timestamp>.json.
  */
@@ -25,7 +25,7 @@ const TARGETS = { ratio: 1.05, lagMs: 2000, addedTaskMs: 50, firstRowsMs: 1000, 
 
 function usage(message) {
   if (message) console.error(`bench: ${message}`);
-  console.error('usage: node scripts/bench.mjs [--rounds N] [--quick] [--floor] [--no-build] [--only page,big,capture,panel] [--extension name=<unpacked dir>]…');
+  console.error('usage: node scripts/bench.mjs [--rounds N] [--quick] [--floor] [--no-build] [--only page,big,capture,panel] [--workloads ping-pong,…] [--extension name=<unpacked dir>]…');
   process.exit(2);
 }
 
@@ -67,6 +67,11 @@ function parseArgs(argv) {
     } else if (arg === '--only') {
       options.only = value().split(',').map((s) => s.trim());
       for (const s of options.only) if (!SECTIONS.includes(s)) usage(`unknown section "${s}" (sections: ${SECTIONS.join(', ')})`);
+    } else if (arg === '--workloads') {
+      // Section 1 only: a side-by-side run of one or two workloads, e.g. an experiment on binary frames.
+      const known = pageWorkloads(false).map((w) => w.id);
+      options.workloads = value().split(',').map((s) => s.trim());
+      for (const w of options.workloads) if (!known.includes(w)) usage(`unknown workload "${w}" (workloads: ${known.join(', ')})`);
     } else if (arg === '--extension') {
       const spec = value();
       const eq = spec.indexOf('=');
@@ -136,7 +141,7 @@ async function main() {
     // --- 1. page overhead ----------------------------------------------------------------------------------
     if (options.only.includes('page')) {
       results.pageOverhead = [];
-      for (const workload of pageWorkloads(options.quick)) {
+      for (const workload of pageWorkloads(options.quick).filter((w) => !options.workloads || options.workloads.includes(w.id))) {
         log(`page overhead: ${workload.label}`);
         const runs = await alternate(pageVariants, options.rounds, (v) => runPageWorkload(server, v, workload), (round, v, r) =>
           log(`  round ${round + 1} ${v.name}: ${fmtMs(r.ms)}, main-thread CPU ${fmtMs(r.cpuMs)} (${fmtMs(r.cpuDrainedMs)} until stored)${r.captured ? `; stored ${r.captured.sent}+${r.captured.received} frames, ${fmtMs(r.storedAfterMs)} after the page finished` : ''}`),
