@@ -8,7 +8,7 @@ import type { BackgroundToRelayMessage, PageSessionInfo, RelayToBackgroundMessag
 import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
 import { ensureSession, latestSessionForTab, newSession, writeEvents, type InspectorDatabase, type RecalledConnection } from './frame-store';
 import { joinFrameParts } from './wire';
-import { unpackBatch, withBinaryBytes } from './packed-batch';
+import { unpackBatch, withLargeTextBytes } from './packed-batch';
 
 export interface CapturePort {
   postMessage(message: BackgroundToRelayMessage): void;
@@ -202,7 +202,7 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
             throw error;
           });
         }
-        if (msg.type === 'batch' && Number.isInteger(msg.batchSeq)) return withBinaryBytes(msg.packed).then((packed) => batch(msg.batchSeq, unpackBatch(packed)));
+        if (msg.type === 'batch' && Number.isInteger(msg.batchSeq)) return withLargeTextBytes(msg.packed).then((packed) => batch(msg.batchSeq, unpackBatch(packed)));
         return undefined;
       })
       .catch((error: unknown) => deps.onError(error));

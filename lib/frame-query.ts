@@ -13,7 +13,7 @@
  *
  * Transactions are short (one request each): a long read-only transaction would hold back the background's writes.
  */
-import { CHUNK_ROWS, readConnectionRows, readSessionRows, rowsOfChunk, type FrameRecord, type InspectorDatabase } from './frame-store';
+import { CHUNK_ROWS, hydrateChunks, readConnectionRows, readSessionRows, rowsOfChunk, type FrameRecord, type InspectorDatabase } from './frame-store';
 import type { SessionRecord } from './frame-store';
 import type { RowMatcher } from './filters';
 
@@ -242,7 +242,7 @@ export async function searchAllSessions(
   let scanned = 0;
   while (hits.length < limit && !options.signal?.aborted) {
     const range = after ? IDBKeyRange.lowerBound(after, true) : undefined;
-    const chunks = await db.getAll('chunks', range, 4);
+    const chunks = await hydrateChunks(await db.getAll('chunks', range, 4));
     if (chunks.length === 0) break;
     const rows = chunks.flatMap(rowsOfChunk);
     for (const row of rows) {

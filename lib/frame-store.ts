@@ -19,7 +19,7 @@
  * Writes are idempotent: a batch resent after a worker restart stores nothing twice (see writeEvents).
  */
 import { openDB, unwrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import type { ConnectionInitiator, Direction, FrameOrigin, FrameStatus, Opcode, WireConnectEvent, WireEvent, WireOpenEvent } from './protocol';
+import type { BlobBytes, ConnectionInitiator, Direction, FrameOrigin, FrameStatus, Opcode, WireConnectEvent, WireEvent, WireOpenEvent } from './protocol';
 import { base64ToBytes, decodePayload, toArrayBuffer } from './wire';
 
 export const DB_NAME = 'websocket-inspector';
@@ -119,8 +119,11 @@ export interface FrameRecord {
   rule?: string;
 }
 
-/** A row as a writer hands it to ChunkBuilder: its session and `pos` come from the chunk. */
-export type ChunkRow = Omit<FrameRecord, 'sessionId' | 'pos'> & { cpos: number };
+/**
+ * A row as a writer hands it to ChunkBuilder: its session and `pos` come from the chunk. A binary payload may
+ * still be in the Blob it came in (BlobBytes): the chunk keeps it there (FrameChunk.bin).
+ */
+export type ChunkRow = Omit<FrameRecord, 'sessionId' | 'pos' | 'data'> & { cpos: number; data?: string | ArrayBuffer | BlobBytes };
 
 /** Fields few rows have: a chunk keeps them per row only where present (FrameChunk.extra). */
 const RARE_FIELDS = ['note', 'rule', 'original', 'code', 'reason', 'wasClean', 'protocol', 'extensions'] as const;
@@ -144,8 +147,17 @@ export interface FrameChunk {
   size: Float64Array;
   /** kind | dir << 2 | opcode << 3 | origin << 4 | status << 6; bits 2–7 only for frames (see packFlags). */
   flags: Uint8Array;
-  /** Payloads; null for open/close/error rows. */
+  /** Payloads; null for open/close/error rows, and for the rows in `bin` until hydrateChunks has read it. */
   data: (string | ArrayBuffer | null)[];
+  /**
+   * Binary payloads that reached the background in a Blob, kept in one: the bytes of the rows listed in `binRows`,
+   * back to back in that order, `size` bytes each. IndexedDB stores a Blob as a file of its own, and neither the
+   * background nor the store's serializer copies its bytes: with binary traffic, reading every batch's Blob into
+   * the worker and cloning it into the record cost the page a fifth of its speed (docs/benchmarks.md). Absent in
+   * chunks without such rows. Readers never see it: every read goes through hydrateChunks.
+   */
+  bin?: Blob;
+  binRows?: number[];
   /** [row index, its rare fields], for the rows that have any. */
   extra: [number, RareFields][];
   /** Per entry of `ids`: [sessionId, connectionId, cpos of its first row here]. */
@@ -318,6 +330,8 @@ export function packChunk(sessionId: string, pos: number, rows: readonly ChunkRo
     size: new Float64Array(n), flags: new Uint8Array(n), data: new Array<string | ArrayBuffer | null>(n), extra: [], connPos: [], connSeq: [],
   };
   const index = new Map<string, number>();
+  const inBlob: number[] = [];
+  const blobParts: { blob: Blob; start: number; end: number }[] = [];
   for (let i = 0; i < n; i++) {
     const row = rows[i];
     let c = index.get(row.connectionId);
@@ -334,7 +348,15 @@ export function packChunk(sessionId: string, pos: number, rows: readonly ChunkRo
     chunk.time[i] = row.time;
     chunk.size[i] = row.size;
     chunk.flags[i] = packFlags(row);
-    chunk.data[i] = row.kind === 'frame' ? (row.data ?? null) : null;
+    const data = row.kind === 'frame' ? row.data : undefined;
+    if (isBlobBytes(data)) {
+      inBlob.push(i);
+      const last = blobParts[blobParts.length - 1];
+      // Consecutive frames of one batch are consecutive bytes of its Blob: one slice for all of them.
+      if (last && last.blob === data.blob && last.end === data.start) last.end += data.size;
+      else blobParts.push({ blob: data.blob, start: data.start, end: data.start + data.size });
+      chunk.data[i] = null;
+    } else chunk.data[i] = data ?? null;
     let rare: RareFields | undefined;
     for (const field of RARE_FIELDS) {
       if (row[field] === undefined) continue;
@@ -343,7 +365,56 @@ export function packChunk(sessionId: string, pos: number, rows: readonly ChunkRo
     }
     if (rare) chunk.extra.push([i, rare]);
   }
+  if (inBlob.length > 0) {
+    const only = blobParts.length === 1 ? blobParts[0] : undefined;
+    chunk.bin =
+      only && only.start === 0 && only.end === only.blob.size ? only.blob : new Blob(blobParts.map((part) => part.blob.slice(part.start, part.end)));
+    chunk.binRows = inBlob;
+  }
   return chunk;
+}
+
+function isBlobBytes(data: unknown): data is BlobBytes {
+  return typeof data === 'object' && data !== null && 'blob' in data;
+}
+
+/**
+ * Reads each chunk's `bin` into the `data` of its rows (in place; returns the same array). Every read of chunks
+ * for their rows goes through here. A Blob that cannot be read (its file gone) leaves those rows empty with a
+ * note saying so, rather than failing the whole read.
+ */
+export async function hydrateChunks(chunks: FrameChunk[]): Promise<FrameChunk[]> {
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      const { bin, binRows } = chunk;
+      if (!bin) return;
+      delete chunk.bin;
+      delete chunk.binRows;
+      const rows = binRows ?? [];
+      let bytes: ArrayBuffer | undefined;
+      let problem: string | undefined;
+      try {
+        bytes = await bin.arrayBuffer();
+        const expected = rows.reduce((sum, i) => sum + chunk.size[i], 0);
+        if (bytes.byteLength !== expected) problem = `stored payload has ${bytes.byteLength} bytes, its frames ${expected}`;
+      } catch (error) {
+        problem = `stored payload could not be read: ${String(error)}`;
+      }
+      let at = 0;
+      for (const i of rows) {
+        const size = chunk.size[i];
+        if (problem === undefined) chunk.data[i] = bytes!.slice(at, at + size);
+        else {
+          chunk.data[i] = new ArrayBuffer(0);
+          const rare = chunk.extra.find(([row]) => row === i);
+          if (rare) rare[1].note = rare[1].note === undefined ? problem : `${rare[1].note}; ${problem}`;
+          else chunk.extra.push([i, { note: problem }]);
+        }
+        at += size;
+      }
+    }),
+  );
+  return chunks;
 }
 
 /** A row as a chunk keeps it: without its session and session position, with its connection position. */
@@ -385,6 +456,7 @@ export function connectionRowsOfChunk(chunk: FrameChunk, connectionId: string, s
 }
 
 function rowOfChunk(chunk: FrameChunk, i: number): FrameRecord {
+  if (chunk.bin) throw new Error('a chunk read without hydrateChunks: its binary payloads are still in its Blob');
   const flags = chunk.flags[i];
   const kind = KINDS[flags & 3];
   const row: FrameRecord = {
@@ -664,7 +736,7 @@ const byCounter = new Intl.Collator('en', { numeric: true });
 export async function readSessionRows(db: InspectorDatabase, sessionId: string, start: number, count: number): Promise<FrameRecord[]> {
   if (count <= 0) return [];
   const end = start + count;
-  const chunks = await db.getAll('chunks', IDBKeyRange.bound([sessionId, start - CHUNK_ROWS + 1], [sessionId, end - 1]));
+  const chunks = await hydrateChunks(await db.getAll('chunks', IDBKeyRange.bound([sessionId, start - CHUNK_ROWS + 1], [sessionId, end - 1])));
   const rows: FrameRecord[] = [];
   for (const chunk of chunks) {
     for (const row of rowsOfChunk(chunk)) if (row.pos! >= start && row.pos! < end) rows.push(row);
@@ -681,7 +753,7 @@ export async function readConnectionRows(db: InspectorDatabase, sessionId: strin
   const index = db.transaction('chunks').store.index('byConnectionPos');
   const holder = await index.openKeyCursor(IDBKeyRange.bound([sessionId, connectionId, -Infinity], [sessionId, connectionId, start]), 'prev');
   const from = holder ? (holder.key as [string, string, number])[2] : start;
-  const chunks = await index.getAll(IDBKeyRange.bound([sessionId, connectionId, from], [sessionId, connectionId, end - 1]));
+  const chunks = await hydrateChunks(await index.getAll(IDBKeyRange.bound([sessionId, connectionId, from], [sessionId, connectionId, end - 1])));
   const rows: FrameRecord[] = [];
   for (const chunk of chunks) connectionRowsOfChunk(chunk, connectionId, start, end, rows);
   return rows;
@@ -711,7 +783,9 @@ export async function connectionPositionOfSeq(db: InspectorDatabase, sessionId: 
 export async function getRow(db: InspectorDatabase, sessionId: string, connectionId: string, seq: number): Promise<FrameRecord | undefined> {
   const range = IDBKeyRange.bound([sessionId, connectionId, -Infinity], [sessionId, connectionId, seq]);
   const holder = await db.transaction('chunks').store.index('byConnectionSeq').openCursor(range, 'prev');
-  return holder ? rowsOfChunk(holder.value).find((row) => row.connectionId === connectionId && row.seq === seq) : undefined;
+  if (!holder) return undefined;
+  const [chunk] = await hydrateChunks([holder.value]);
+  return rowsOfChunk(chunk).find((row) => row.connectionId === connectionId && row.seq === seq);
 }
 
 /** Every row of one connection in order (for tests and small sessions; the panel and export page instead). */
@@ -810,7 +884,7 @@ export async function readConnectionsTogether(
   let from = firstChunk;
   while (from <= lastChunk) {
     if (options.signal?.aborted) throw options.signal.reason ?? new Error('read cancelled');
-    const chunks = await db.getAll('chunks', IDBKeyRange.bound([sessionId, from], [sessionId, lastChunk]), batch);
+    const chunks = await hydrateChunks(await db.getAll('chunks', IDBKeyRange.bound([sessionId, from], [sessionId, lastChunk]), batch));
     for (const chunk of chunks) {
       for (const id of chunk.ids) {
         const rows = out.get(id);
@@ -825,7 +899,7 @@ export async function readConnectionsTogether(
 
 /** Every row of one session in session order (for tests and small sessions). */
 export async function sessionFrames(db: InspectorDatabase, sessionId: string): Promise<FrameRecord[]> {
-  const chunks = await db.getAll('chunks', IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity]));
+  const chunks = await hydrateChunks(await db.getAll('chunks', IDBKeyRange.bound([sessionId, -Infinity], [sessionId, Infinity])));
   return chunks.flatMap(rowsOfChunk);
 }
 

@@ -15,7 +15,7 @@
  * Packing runs in the relay; unpacking runs in the background and validates everything, since a batch is only as
  * trustworthy as the renderer that sent it.
  */
-import type { Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding, WireEvent, WireFrameEvent } from './protocol';
+import type { Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding, BlobBytes, WireEvent, WireFrameEvent } from './protocol';
 import { PACKED_EXTRA, PACKED_ROW_WIDTH, frameCodeOf } from './protocol';
 import { sliceEnd, toWellFormed, utf8ByteLength } from './wire';
 
@@ -234,16 +234,22 @@ const isFloat64Array = (value: unknown): value is Float64Array => Object.prototy
 
 const isBlob = (value: unknown): value is Blob => typeof Blob === 'function' && value instanceof Blob;
 
-/** The batch with its binary and large payloads as ArrayBuffers (reads the Blobs). */
-export async function withBinaryBytes(packed: unknown): Promise<unknown> {
+/**
+ * The batch with the large payloads of its text frames as ArrayBuffers (reads those Blobs: text is stored as a
+ * string). Binary payloads stay as they came, Blobs included: unpackBatch hands those on as BlobBytes.
+ */
+export async function withLargeTextBytes(packed: unknown): Promise<unknown> {
   if (typeof packed !== 'object' || packed === null) return packed;
-  const { binary, large } = packed as { binary?: unknown; large?: unknown };
-  const read = (value: unknown) => (isBlob(value) ? value.arrayBuffer() : value);
-  return {
-    ...packed,
-    binary: await read(binary),
-    large: Array.isArray(large) ? await Promise.all(large.map(read)) : large,
-  };
+  const { rows, large } = packed as { rows?: unknown; large?: unknown };
+  if (!isFloat64Array(rows) || !Array.isArray(large)) return packed; // unpackBatch says what is wrong
+  const textIndexes = new Set<number>();
+  for (let r = 0; r + ROW_WIDTH <= rows.length; r += ROW_WIDTH) {
+    const code = rows[r];
+    if (!(Number.isInteger(code) && code >= LARGE_PAYLOAD && code < 2 * LARGE_PAYLOAD)) continue;
+    if (decodeRowCode(code - LARGE_PAYLOAD)?.encoding === 'text') textIndexes.add(rows[r + 4]);
+  }
+  if (textIndexes.size === 0) return packed;
+  return { ...packed, large: await Promise.all(large.map((value: unknown, i) => (textIndexes.has(i) && isBlob(value) ? value.arrayBuffer() : value))) };
 }
 
 /**
@@ -268,17 +274,22 @@ export function blobInSlices(data: string | ArrayBuffer, schedule: (next: () => 
 /** UTF-16 units (text) or bytes (binary) per slice: a few milliseconds of work each on this project's test machine. */
 export const LARGE_SLICE = 1 << 18;
 
-/** The wire events of a packed batch, in order (its binary already bytes: see withBinaryBytes). Throws PackedBatchError on anything inconsistent. */
+/**
+ * The wire events of a packed batch, in order (the large payloads of its text frames already bytes: see
+ * withLargeTextBytes). Binary payloads that came in a Blob become BlobBytes ranges of it, not copies. Throws
+ * PackedBatchError on anything inconsistent.
+ */
 export function unpackBatch(packed: unknown): WireEvent[] {
   if (typeof packed !== 'object' || packed === null) throw new PackedBatchError('not an object');
   const { count, ids, rows, payloads, binary, extra, large } = packed as Partial<Omit<PackedBatch, 'large'>> & { large?: unknown[] };
   if (!Number.isInteger(count) || (count as number) < 0) throw new PackedBatchError('bad count');
-  if (typeof payloads !== 'string' || !isArrayBuffer(binary) || !Array.isArray(extra) || !Array.isArray(large)) {
+  if (typeof payloads !== 'string' || !(isArrayBuffer(binary) || isBlob(binary)) || !Array.isArray(extra) || !Array.isArray(large)) {
     throw new PackedBatchError('missing fields');
   }
   if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string') || !isFloat64Array(rows)) throw new PackedBatchError('bad rows');
   if (rows.length !== (count as number) * ROW_WIDTH) throw new PackedBatchError(`${rows.length} row numbers for ${count} events`);
-  const bytes = new Uint8Array(binary);
+  const bytes = isBlob(binary) ? undefined : new Uint8Array(binary);
+  const binarySize = bytes ? bytes.byteLength : (binary as Blob).size;
   let byteOffset = 0;
   const events: WireEvent[] = [];
   let offset = 0;
@@ -301,15 +312,17 @@ export function unpackBatch(packed: unknown): WireEvent[] {
     }
     const { encoding } = decoded;
     let payload = '';
-    let raw: ArrayBuffer | undefined;
+    let raw: ArrayBuffer | BlobBytes | undefined;
     if (inLarge) {
       const bytes = large[length];
-      if (!isIndex(length, large.length) || !isArrayBuffer(bytes)) throw new PackedBatchError(`event ${r / ROW_WIDTH} refers to a missing large payload`);
+      if (!isIndex(length, large.length) || !(isArrayBuffer(bytes) || (encoding !== 'text' && isBlob(bytes)))) {
+        throw new PackedBatchError(`event ${r / ROW_WIDTH} refers to a missing large payload`);
+      }
       if (encoding === 'text') {
         // Not fatal: bytes that are not UTF-8 (only a tampered renderer sends them) become U+FFFD, like any text.
-        payload = new TextDecoder().decode(bytes);
+        payload = new TextDecoder().decode(bytes as ArrayBuffer);
       } else {
-        raw = bytes;
+        raw = isBlob(bytes) ? { blob: bytes, start: 0, size: bytes.size } : bytes;
       }
     } else if (encoding === 'text') {
       if (offset + length > payloads.length) throw new PackedBatchError(`event ${r / ROW_WIDTH} runs past the payloads`);
@@ -317,8 +330,8 @@ export function unpackBatch(packed: unknown): WireEvent[] {
       payload = toWellFormed(payloads.slice(offset, offset + length));
       offset += length;
     } else {
-      if (byteOffset + length > bytes.byteLength) throw new PackedBatchError(`event ${r / ROW_WIDTH} runs past the binary payloads`);
-      raw = bytes.slice(byteOffset, byteOffset + length).buffer;
+      if (byteOffset + length > binarySize) throw new PackedBatchError(`event ${r / ROW_WIDTH} runs past the binary payloads`);
+      raw = bytes ? bytes.slice(byteOffset, byteOffset + length).buffer : { blob: binary as Blob, start: byteOffset, size: length };
       byteOffset += length;
     }
     const frame: WireFrameEvent = {
@@ -331,7 +344,7 @@ export function unpackBatch(packed: unknown): WireEvent[] {
       encoding,
       payload,
       // Measured here, not sent: the background's time is not the page's.
-      size: raw === undefined ? utf8ByteLength(payload) : raw.byteLength,
+      size: raw === undefined ? utf8ByteLength(payload) : isArrayBuffer(raw) ? raw.byteLength : raw.size,
       origin: decoded.origin,
       status: decoded.status,
     };
@@ -339,6 +352,6 @@ export function unpackBatch(packed: unknown): WireEvent[] {
     events.push(frame);
   }
   if (offset !== payloads.length) throw new PackedBatchError(`${payloads.length - offset} payload characters left over`);
-  if (byteOffset !== bytes.byteLength) throw new PackedBatchError(`${bytes.byteLength - byteOffset} binary payload bytes left over`);
+  if (byteOffset !== binarySize) throw new PackedBatchError(`${binarySize - byteOffset} binary payload bytes left over`);
   return events;
 }

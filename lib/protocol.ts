@@ -264,9 +264,17 @@ export interface WireFrameEvent {
   /**
    * A binary payload as raw bytes, in place of base64 in `payload` (then ''): only in the background, for frames
    * it unpacked from a capture batch (lib/packed-batch.ts), so that bytes are stored as they came instead of
-   * going through base64 and back. Never sent on a port.
+   * going through base64 and back. Bytes that came in a Blob stay in it (BlobBytes): the store writes the Blob
+   * without the background ever reading it. Never sent on a port.
    */
-  bytes?: ArrayBuffer;
+  bytes?: ArrayBuffer | BlobBytes;
+}
+
+/** Bytes [start, start + size) of a Blob: a binary payload the background passes on to the store unread. */
+export interface BlobBytes {
+  blob: Blob;
+  start: number;
+  size: number;
 }
 /**
  * A part of a frame too large for one port message (Chrome caps a message at 64 MiB, and one huge message is

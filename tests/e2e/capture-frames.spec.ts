@@ -201,4 +201,21 @@ test('a burst of mid-size binary frames mixed with text (batches over 64 KiB) is
   expectPayloads(frames.filter((f) => f.dir === 'send'), expected);
   expectPayloads(frames.filter((f) => f.dir === 'receive'), expected);
   expect(frames.map((f) => f.seq)).toEqual(range(1, frames.length + 1).map((n) => n + (frames[0].seq - 1)));
+  // Those batches' bytes were stored as the Blobs they came in (FrameChunk.bin), never read by the worker.
+  const kept = await sw.evaluate(async () => {
+    const open = indexedDB.open('websocket-inspector');
+    open.onupgradeneeded = () => open.transaction?.abort();
+    const db: IDBDatabase = await new Promise((res, rej) => {
+      open.onsuccess = () => res(open.result);
+      open.onerror = () => rej(open.error);
+    });
+    const chunks: Array<{ bin?: unknown; binRows?: number[] }> = await new Promise((res, rej) => {
+      const req = db.transaction('chunks').objectStore('chunks').getAll();
+      req.onsuccess = () => res(req.result);
+      req.onerror = () => rej(req.error);
+    });
+    db.close();
+    return chunks.reduce((n, c) => n + (c.bin instanceof Blob ? c.binRows!.length : 0), 0);
+  });
+  expect(kept).toBeGreaterThan(count); // most of the 120 binary frames
 });

@@ -222,13 +222,23 @@ export async function frameDigests(sw: Worker): Promise<FrameDigest[]> {
       open.onerror = () => rej(open.error);
     });
     // Columns as lib/frame-store.ts's FrameChunk defines them (flags: kind in bits 0-1, dir bit 2, opcode bit 3).
-    type Chunk = { ids: string[]; conn: Uint16Array; seq: Float64Array; size: Float64Array; flags: Uint8Array; data: Array<string | ArrayBuffer | null> };
+    type Chunk = { ids: string[]; conn: Uint16Array; seq: Float64Array; size: Float64Array; flags: Uint8Array; data: Array<string | ArrayBuffer | null>; bin?: Blob; binRows?: number[] };
     const chunks: Chunk[] = await new Promise((res, rej) => {
       const req = db.transaction('chunks').objectStore('chunks').getAll();
       req.onsuccess = () => res(req.result);
       req.onerror = () => rej(req.error);
     });
     db.close();
+    // Binary payloads kept in a Blob (FrameChunk.bin): the rows of binRows, back to back, `size` bytes each.
+    for (const chunk of chunks) {
+      if (!chunk.bin) continue;
+      const bytes = await chunk.bin.arrayBuffer();
+      let at = 0;
+      for (const i of chunk.binRows!) {
+        chunk.data[i] = bytes.slice(at, at + chunk.size[i]);
+        at += chunk.size[i];
+      }
+    }
     const kinds = ['frame', 'open', 'close', 'error'];
     const rows = chunks.flatMap((chunk) =>
       Array.from(chunk.seq, (seq, i) => {

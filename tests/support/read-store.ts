@@ -77,6 +77,17 @@ export async function snapshotStore({ withPayload = true, positions = false }: S
     const ORIGINS = ['page', 'inspector', 'simulated'];
     const STATUSES = ['sent', 'dropped', 'refused', 'blocked'];
     const frames: StoredRow[] = [];
+    // Binary payloads kept in a Blob (FrameChunk.bin): the rows of binRows, back to back, `size` bytes each.
+    for (const chunk of chunks) {
+      if (!chunk.bin) continue;
+      const bytes: ArrayBuffer = await chunk.bin.arrayBuffer();
+      let at = 0;
+      for (const i of chunk.binRows) {
+        chunk.data[i] = bytes.slice(at, at + chunk.size[i]);
+        at += chunk.size[i];
+      }
+      if (at !== bytes.byteLength) throw new Error(`chunk ${chunk.pos}: ${bytes.byteLength} bytes in its Blob, ${at} in its rows`);
+    }
     for (const chunk of chunks) {
       const extra = new Map<number, object>(chunk.extra);
       for (let i = 0; i < chunk.seq.length; i++) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CaptureRelay, MAX_BATCH_WEIGHT, type RelayEnvironment, type RelayPort } from '@/lib/capture-relay';
-import { NAMESPACE, PACKED_EXTRA, PLAIN_PAYLOAD_MAX, PROTOCOL_VERSION, frameCodeOf, type PageEvent, type RelayToBackgroundMessage, type RelayToPageMessage, type WireEvent } from '@/lib/protocol';
-import { LARGE_SLICE, unpackBatch, withBinaryBytes } from '@/lib/packed-batch';
+import { NAMESPACE, PACKED_EXTRA, PLAIN_PAYLOAD_MAX, PROTOCOL_VERSION, frameCodeOf, type BlobBytes, type PageEvent, type RelayToBackgroundMessage, type RelayToPageMessage, type WireEvent } from '@/lib/protocol';
+import { LARGE_SLICE, unpackBatch, withLargeTextBytes } from '@/lib/packed-batch';
 
 /** An in-memory runtime port: records what the relay posts and lets the test answer or drop it. */
 class FakePort implements RelayPort {
@@ -37,8 +37,18 @@ class FakePort implements RelayPort {
   /** The same, with Blobs read first, as the background does. */
   async readBatches() {
     const batches = this.posted.filter((m): m is Extract<RelayToBackgroundMessage, { type: 'batch' }> => m.type === 'batch');
-    return Promise.all(batches.map(async (m) => ({ ...m, events: unpackBatch(await withBinaryBytes(m.packed)) })));
+    return Promise.all(batches.map(async (m) => ({ ...m, events: await withBytesRead(unpackBatch(await withLargeTextBytes(m.packed))) })));
   }
+}
+
+/** The events with every binary payload left in a Blob (BlobBytes) read into an ArrayBuffer, for comparing bytes. */
+async function withBytesRead(events: WireEvent[]): Promise<WireEvent[]> {
+  for (const event of events) {
+    if (event.k !== 'frame' || event.bytes === undefined || event.bytes instanceof ArrayBuffer) continue;
+    const { blob, start, size } = event.bytes;
+    event.bytes = await blob.slice(start, start + size).arrayBuffer();
+  }
+  return events;
 }
 
 /**
@@ -113,7 +123,11 @@ const text = (seq: number, data: string, id = 's1'): PageEvent => ({ k: 'frame',
 const welcome = (sessionId = 'session-1') => ({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId });
 /** Each event's payload (binary as base64, also where the background unpacked raw bytes) or its kind. */
 const payloads = (events: WireEvent[]) =>
-  events.map((e) => (e.k === 'frame' && e.bytes !== undefined ? Buffer.from(e.bytes).toString('base64') : 'payload' in e ? e.payload : e.k));
+  events.map((e) => (e.k === 'frame' && e.bytes !== undefined ? Buffer.from(bytesOf(e.bytes)).toString('base64') : 'payload' in e ? e.payload : e.k));
+function bytesOf(bytes: ArrayBuffer | BlobBytes): ArrayBuffer {
+  if (bytes instanceof ArrayBuffer) return bytes;
+  throw new Error('a payload still in its Blob: use readBatches()');
+}
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('CaptureRelay', () => {

@@ -145,6 +145,45 @@ describe('attachCapturePort', () => {
     expect(connection).toMatchObject({ receivedCount: 3, receivedBytes: 5 });
   });
 
+  it('keeps binary that came in Blobs in a Blob per chunk, unread, and reads it back byte-exact', async () => {
+    const t = await setup();
+    const { port } = await welcomed(t, 's1');
+    const builder = new PackedBatchBuilder();
+    builder.add(connectEvent());
+    const binary = frameCodeOf('receive', 2, 'base64', 'page', 'sent');
+    const frameBytes = (seq: number) => new Uint8Array(300).map((_, i) => (seq * 31 + i) & 255);
+    // 300 frames of 300 bytes: over BLOB_MIN_BYTES, so the batch's bytes come as one Blob, and over CHUNK_ROWS.
+    for (let seq = 1; seq <= 150; seq++) builder.addBinaryFrame('c1', binary, seq, 100 + seq, frameBytes(seq));
+    builder.addLargeFrame('c1', binary, 151, 251, new Blob([frameBytes(151), frameBytes(151)]));
+    builder.addLargeFrame('c1', frameCodeOf('receive', 1, 'text', 'page', 'sent'), 152, 252, new Blob(['large text']));
+    for (let seq = 153; seq <= 302; seq++) builder.addBinaryFrame('c1', binary, seq, 100 + seq, frameBytes(seq));
+    const sealed = builder.seal();
+    expect(sealed.binary).toBeInstanceOf(Blob);
+    port.send({ type: 'batch', batchSeq: 1, packed: sealed });
+    await until(() => port.acks().length === 1, 'ack');
+    expect(t.errors).toEqual([]);
+    const chunks = await t.db.getAll('chunks');
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const chunk of chunks) {
+      expect(chunk.bin).toBeInstanceOf(Blob);
+      const framesHere = chunk.binRows!.map((i) => chunk.seq[i]);
+      expect(chunk.bin!.size).toBe(framesHere.reduce((n, seq) => n + (seq === 151 ? 600 : 300), 0));
+      for (const i of chunk.binRows!) expect(chunk.data[i]).toBeNull();
+    }
+    const frames = await connectionFrames(t.db, 's1', 'c1');
+    expect(frames).toHaveLength(302);
+    for (const frame of frames) {
+      if (frame.seq === 152) {
+        expect(frame.data).toBe('large text');
+        continue;
+      }
+      const expected = frame.seq === 151 ? new Uint8Array([...frameBytes(151), ...frameBytes(151)]) : frameBytes(frame.seq);
+      expect([frame.seq, [...new Uint8Array(frame.data as ArrayBuffer)]]).toEqual([frame.seq, [...expected]]);
+    }
+    const [connection] = await listConnections(t.db, 's1');
+    expect(connection).toMatchObject({ receivedCount: 302, receivedBytes: 300 * 300 + 600 + 10 });
+  });
+
   it('a session cleared while its page keeps capturing comes back with what follows the clear', async () => {
     const t = await setup();
     const { port } = await welcomed(t, 's1');

@@ -9,6 +9,7 @@ import {
   connectionFrames,
   connectionPositionOfSeq,
   getRow,
+  hydrateChunks,
   packChunk,
   rowsOfChunk,
   readConnectionRows,
@@ -102,6 +103,51 @@ describe('chunk columns', () => {
     expect(back).toEqual(rows.map((row, i) => ({ ...row, sessionId: 's', pos: 40 + i })));
     // No field a row did not have, not even as undefined.
     back.forEach((row, i) => expect(Object.keys(row).sort()).toEqual([...Object.keys(rows[i]), 'sessionId', 'pos'].sort()));
+  });
+});
+
+describe('binary payloads kept in a Blob (FrameChunk.bin)', () => {
+  const frameRow = (seq: number, data: ChunkRow['data'], size: number, note?: string): ChunkRow => ({
+    connectionId: 'a', seq, time: seq, kind: 'frame', size, cpos: seq, dir: 'receive', opcode: 2, data, origin: 'page', status: 'sent', ...(note ? { note } : {}),
+  });
+  const first = new Blob([new Uint8Array([1, 2, 3, 4, 5, 6])]);
+  const second = new Blob([new Uint8Array([7, 8, 9])]);
+
+  it('packs consecutive ranges of one Blob as one slice, others beside them, and reads every row back exactly', async () => {
+    const rows = [
+      frameRow(0, { blob: first, start: 1, size: 2 }, 2), // [2, 3]
+      frameRow(1, { blob: first, start: 3, size: 0 }, 0),
+      frameRow(2, { blob: first, start: 3, size: 3 }, 3), // [4, 5, 6]
+      frameRow(3, 'text between', 12),
+      frameRow(4, new Uint8Array([42]).buffer, 1), // came as an ArrayBuffer: stays inline
+      frameRow(5, { blob: second, start: 0, size: 3 }, 3), // a whole Blob
+    ];
+    const chunk = packChunk('s', 0, rows);
+    expect(chunk.binRows).toEqual([0, 1, 2, 5]);
+    expect(chunk.data).toEqual([null, null, null, 'text between', new Uint8Array([42]).buffer, null]);
+    expect([...new Uint8Array(await chunk.bin!.arrayBuffer())]).toEqual([2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(() => rowsOfChunk(chunk)).toThrow(/without hydrateChunks/);
+    const [read] = await hydrateChunks([structuredClone(chunk)]); // as IndexedDB gives it back
+    expect(read.bin).toBeUndefined();
+    expect(rowsOfChunk(read).map((row) => (typeof row.data === 'string' ? row.data : [...new Uint8Array(row.data!)]))).toEqual([
+      [2, 3], [], [4, 5, 6], 'text between', [42], [7, 8, 9],
+    ]);
+  });
+
+  it('a Blob used whole is stored as it is, not sliced', () => {
+    expect(packChunk('s', 0, [frameRow(0, { blob: second, start: 0, size: 3 }, 3)]).bin).toBe(second);
+  });
+
+  it('a stored Blob that cannot be read, or does not add up, leaves its rows empty with a note, the rest intact', async () => {
+    const unreadable = packChunk('s', 0, [frameRow(0, { blob: first, start: 0, size: 6 }, 6, 'kept'), frameRow(1, 'still here', 10)]);
+    unreadable.bin = { arrayBuffer: () => Promise.reject(new Error('file gone')) } as unknown as Blob;
+    const short = packChunk('s', 2, [frameRow(2, { blob: second, start: 0, size: 3 }, 3)]);
+    short.bin = second.slice(1);
+    const [a, b] = await hydrateChunks([unreadable, short]);
+    const [broken, intact] = rowsOfChunk(a);
+    expect([broken.data, broken.note]).toEqual([new ArrayBuffer(0), 'kept; stored payload could not be read: Error: file gone']);
+    expect(intact.data).toBe('still here');
+    expect(rowsOfChunk(b)[0]).toMatchObject({ data: new ArrayBuffer(0), note: 'stored payload has 2 bytes, its frames 3', size: 3 });
   });
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { BLOB_MIN_BYTES, PackedBatchBuilder, blobInSlices, PackedBatchError, packWireEvents, unpackBatch, withBinaryBytes, type PackedBatch } from '@/lib/packed-batch';
-import { frameCodeOf, type WireEvent, type WireFrameEvent } from '@/lib/protocol';
+import { BLOB_MIN_BYTES, PackedBatchBuilder, blobInSlices, PackedBatchError, packWireEvents, unpackBatch, withLargeTextBytes, type PackedBatch } from '@/lib/packed-batch';
+import { frameCodeOf, type BlobBytes, type WireEvent, type WireFrameEvent } from '@/lib/protocol';
 import { splitFrame, utf8ByteLength } from '@/lib/wire';
 
 const T = 1_764_000_000_123.4567;
@@ -75,25 +75,34 @@ describe('packed batches', () => {
     expect(sealed.binary).toBeInstanceOf(Blob); // at least BLOB_MIN_BYTES
     expect((sealed.binary as Blob).size).toBe(4 + 0 + 99_990);
     expect(sealed.payloads).toBe('between');
-    const packed = (await withBinaryBytes(structuredClone(sealed))) as PackedBatch & { binary: ArrayBuffer };
-    expect(packed.binary.byteLength).toBe(4 + 0 + 99_990);
-    const out = unpackBatch(packed) as WireFrameEvent[];
+    const cloned = structuredClone(sealed);
+    expect(await withLargeTextBytes(cloned)).toBe(cloned); // no large text: nothing to read
+    const out = unpackBatch(cloned) as WireFrameEvent[];
     expect(out.map((e) => [e.connectionId, e.seq, e.opcode, e.encoding, e.size])).toEqual([
       ['c1', 1, 2, 'base64', 4],
       ['c1', 2, 1, 'text', 7],
       ['c2', 1, 2, 'base64', 0],
       ['c1', 3, 2, 'base64', 99_990],
     ]);
-    // Unpacked as raw bytes, each frame its own ArrayBuffer: no base64 and back before they are stored.
+    // Unpacked as ranges of the batch's Blob, unread: no base64, and no copy in the background, before they are stored.
     expect(out.map((e) => e.payload)).toEqual(['', 'between', '', '']);
-    expect([...new Uint8Array(out[0].bytes!)]).toEqual([0, 1, 2, 255]);
-    expect(out[2].bytes!.byteLength).toBe(0);
-    expect(Buffer.from(out[3].bytes!).equals(Buffer.from(big.subarray(10)))).toBe(true);
-    expect(out[3].bytes!.byteLength).toBe(99_990);
+    const ranges = out.map((e) => e.bytes as BlobBytes | undefined);
+    expect(ranges.map((r) => r && [r.blob === cloned.binary, r.start, r.size])).toEqual([[true, 0, 4], undefined, [true, 4, 0], [true, 4, 99_990]]);
+    const read = async (r: BlobBytes) => new Uint8Array(await r.blob.slice(r.start, r.start + r.size).arrayBuffer());
+    expect([...(await read(ranges[0]!))]).toEqual([0, 1, 2, 255]);
+    expect(Buffer.from(await read(ranges[3]!)).equals(Buffer.from(big.subarray(10)))).toBe(true);
     expect(out.map((e) => e.time)).toEqual([T, T + 1, T + 2, T + 3]);
-    // Bytes that do not add up are refused.
+    // The same batch with its bytes as an ArrayBuffer unpacks to one ArrayBuffer per frame.
+    const packed = { ...cloned, binary: await (cloned.binary as Blob).arrayBuffer() };
+    const copied = unpackBatch(packed) as WireFrameEvent[];
+    expect([...new Uint8Array(copied[0].bytes as ArrayBuffer)]).toEqual([0, 1, 2, 255]);
+    expect((copied[2].bytes as ArrayBuffer).byteLength).toBe(0);
+    expect(Buffer.from(copied[3].bytes as ArrayBuffer).equals(Buffer.from(big.subarray(10)))).toBe(true);
+    // Bytes that do not add up are refused, in a Blob as in an ArrayBuffer.
     expect(() => unpackBatch({ ...packed, binary: packed.binary.slice(1) })).toThrow(/runs past the binary payloads/);
     expect(() => unpackBatch({ ...packed, binary: new ArrayBuffer(packed.binary.byteLength + 2) })).toThrow(/2 binary payload bytes left over/);
+    expect(() => unpackBatch({ ...cloned, binary: (cloned.binary as Blob).slice(1) })).toThrow(/runs past the binary payloads/);
+    expect(() => unpackBatch({ ...cloned, binary: new Blob([packed.binary, new Uint8Array(2)]) })).toThrow(/2 binary payload bytes left over/);
     expect(() => unpackBatch({ ...packed, binary: 'AAEC' })).toThrow(/missing fields/);
   });
 
@@ -102,7 +111,7 @@ describe('packed batches', () => {
     builder.addBinaryFrame('c1', frameCodeOf('send', 2, 'base64', 'page', 'sent'), 1, T, new Uint8Array(BLOB_MIN_BYTES - 1));
     const sealed = builder.seal();
     expect(Object.prototype.toString.call(sealed.binary)).toBe('[object ArrayBuffer]');
-    expect(await withBinaryBytes(sealed)).toEqual(sealed);
+    expect(await withLargeTextBytes(sealed)).toBe(sealed);
     expect((unpackBatch(sealed)[0] as WireFrameEvent).size).toBe(BLOB_MIN_BYTES - 1);
   });
 
@@ -177,20 +186,26 @@ describe('large payloads', () => {
     builder.addLargeFrame('c1', frameCodeOf('receive', 1, 'text', 'page', 'sent'), 2, T + 1, new Blob(['héllo large']));
     builder.addLargeFrame('c1', frameCodeOf('receive', 2, 'base64', 'page', 'sent'), 3, T + 2, new Blob([new Uint8Array([0, 255, 7])]));
     const sealed = builder.seal();
-    expect(() => unpackBatch(sealed)).toThrow(/missing large payload/); // Blobs must be read first
-    const events = unpackBatch(await withBinaryBytes(sealed)) as WireFrameEvent[];
-    expect(events.map((e) => [e.seq, e.bytes ? [...new Uint8Array(e.bytes)] : e.payload, e.size, e.opcode])).toEqual([
+    expect(() => unpackBatch(sealed)).toThrow(/missing large payload/); // a large text's Blob must be read first
+    const withText = (await withLargeTextBytes(sealed)) as PackedBatch;
+    expect(withText.large[0]).toBeInstanceOf(ArrayBuffer);
+    expect(withText.large[1]).toBe(sealed.large[1]); // binary: left in its Blob
+    const events = unpackBatch(withText) as WireFrameEvent[];
+    const range = events[2].bytes as BlobBytes;
+    expect([range.blob === sealed.large[1], range.start, range.size]).toEqual([true, 0, 3]);
+    expect(events.map((e) => [e.seq, e.bytes ? 'bytes' : e.payload, e.size, e.opcode])).toEqual([
       [1, 'small', 5, 1],
       [2, 'héllo large', 12, 1],
-      [3, [0, 255, 7], 3, 2],
+      [3, 'bytes', 3, 2],
     ]);
+    expect([...new Uint8Array(await range.blob.arrayBuffer())]).toEqual([0, 255, 7]);
     expect(events[2].payload).toBe(''); // the bytes are stored as they came, not as base64
   });
 
   it('refuses a large row without its payload', async () => {
     const builder = new PackedBatchBuilder();
     builder.addLargeFrame('c1', frameCodeOf('send', 2, 'base64', 'page', 'sent'), 1, T, new Blob([new Uint8Array(3)]));
-    const read = (await withBinaryBytes(builder.seal())) as PackedBatch & { large: unknown[] };
+    const read = (await withLargeTextBytes(builder.seal())) as PackedBatch & { large: unknown[] };
     expect(() => unpackBatch({ ...read, large: [] })).toThrow(/missing large payload/);
     expect(() => unpackBatch({ ...read, large: ['not bytes'] })).toThrow(/missing large payload/);
     expect(() => unpackBatch({ ...read, large: undefined })).toThrow(/missing fields/);
