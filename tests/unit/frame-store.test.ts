@@ -15,6 +15,7 @@ import {
   readConnectionRows,
   connectionRowsOfChunk,
   readSessionRows,
+  readConnectionsTogether,
   sessionFrames,
   deleteSession,
   enforceRetention,
@@ -33,6 +34,7 @@ import {
   type SessionRecord,
 } from '@/lib/frame-store';
 import type { WireEvent, WireFrameEvent } from '@/lib/protocol';
+import { searchAllSessions } from '@/lib/frame-query';
 
 let counter = 0;
 const freshDb = () => openFrameStore(`frame-store-test-${++counter}`);
@@ -132,6 +134,26 @@ describe('binary payloads kept in a Blob (FrameChunk.bin)', () => {
     expect(rowsOfChunk(read).map((row) => (typeof row.data === 'string' ? row.data : [...new Uint8Array(row.data!)]))).toEqual([
       [2, 3], [], [4, 5, 6], 'text between', [42], [7, 8, 9],
     ]);
+  });
+
+  it('every way of reading a session fills in the payloads a chunk keeps in its Blob', async () => {
+    const db = await freshDb();
+    await ensureSession(db, newSession({ id: 's', pageUrl: 'p', startedAt: 1 }));
+    const batch = new Blob([new Uint8Array([10, 11, 12, 13, 14])]);
+    await writeEvents(db, 's', 'p', [
+      { k: 'connect', connectionId: 'a', url: 'wss://x/', protocols: [], frameUrl: 'p', time: 1 },
+      frame('a', 1, { opcode: 2, encoding: 'base64', payload: '', size: 2, bytes: { blob: batch, start: 0, size: 2 } }),
+      frame('a', 2, { payload: 'text' }),
+      frame('a', 3, { opcode: 2, encoding: 'base64', payload: '', size: 3, bytes: { blob: batch, start: 2, size: 3 } }),
+    ]);
+    const bytesOf = (row: FrameRecord | undefined) => (row?.data instanceof ArrayBuffer ? [...new Uint8Array(row.data)] : row?.data);
+    expect((await readSessionRows(db, 's', 0, 10)).map(bytesOf)).toEqual([[10, 11], 'text', [12, 13, 14]]);
+    expect((await sessionFrames(db, 's')).map(bytesOf)).toEqual([[10, 11], 'text', [12, 13, 14]]);
+    expect((await readConnectionRows(db, 's', 'a', 2, 1)).map(bytesOf)).toEqual([[12, 13, 14]]);
+    expect(bytesOf(await getRow(db, 's', 'a', 1))).toEqual([10, 11]);
+    expect((await readConnectionsTogether(db, 's', ['a'], 0, 0)).get('a')!.map(bytesOf)).toEqual([[10, 11], 'text', [12, 13, 14]]);
+    const hits = await searchAllSessions(db, () => true, 'no url has this');
+    expect(hits.map((hit) => bytesOf(hit.row))).toEqual([[10, 11], 'text', [12, 13, 14]]);
   });
 
   it('a Blob used whole is stored as it is, not sliced', () => {
