@@ -126,6 +126,7 @@ export async function runBigFrames(server, variant, size) {
       addedTotalMs: echo.extensionTasks.addedTotalMs,
       addedTasks: echo.extensionTasks.addedTasks,
       addedOver50: echo.extensionTasks.addedOver50,
+      addedLongest: echo.extensionTasks.longest,
     };
   });
 }

@@ -25,7 +25,10 @@ const isExtensionUrl = (url) => /^(chrome|moz)-extension:\/\//.test(url);
 /**
  * @param {Array<{name: string, ph: string, pid: number, tid: number, ts: number, dur?: number, args?: any}>} events
  * @param {string} pageOrigin the page's origin: finds the page's renderer main thread
- * @returns {{ tasks: number, addedTasks: number, longestAddedMs: number, addedTotalMs: number, addedOver50: number }}
+ * @returns {{ tasks: number, addedTasks: number, longestAddedMs: number, addedTotalMs: number, addedOver50: number,
+ *   longest: Array<{ ms: number, whole: boolean, calls: string[], inside: string[] }> }} `longest`: the three longest
+ *   added tasks, each with the extension's calls in it (script file and function), to say whose they are, and the
+ *   longest other trace events in it (garbage collection, for one), to say what they did
  */
 export function attributeTasks(events, pageOrigin) {
   const threadNames = new Map();
@@ -34,13 +37,16 @@ export function attributeTasks(events, pageOrigin) {
   const pageCall = events.find(
     (e) => e.name === 'FunctionCall' && String(e.args?.data?.url ?? '').startsWith(pageOrigin) && threadNames.get(`${e.pid}:${e.tid}`) === 'CrRendererMain',
   );
-  const empty = { tasks: 0, addedTasks: 0, longestAddedMs: 0, addedTotalMs: 0, addedOver50: 0 };
+  const empty = { tasks: 0, addedTasks: 0, longestAddedMs: 0, addedTotalMs: 0, addedOver50: 0, longest: [] };
   if (!pageCall) return empty;
   const onMain = (e) => e.pid === pageCall.pid && e.tid === pageCall.tid && e.ph === 'X';
   const tasks = events.filter((e) => onMain(e) && e.name === TASK).sort((a, b) => a.ts - b.ts);
   const calls = events.filter((e) => onMain(e) && e.name === 'FunctionCall').sort((a, b) => a.ts - b.ts);
+  // Everything else on the thread (GC, parsing, message deserialization…), to say what a long task spent its time on.
+  const other = events.filter((e) => onMain(e) && e.name !== 'FunctionCall' && e.name !== TASK && (e.dur ?? 0) >= 1000);
 
-  const result = { ...empty, tasks: tasks.length };
+  const result = { ...empty, longest: [], tasks: tasks.length };
+  const callName = (call) => `${String(call.args?.data?.url ?? '').replace(/^.*\//, '')}:${call.args?.data?.functionName || '(anonymous)'}`;
   let c = 0;
   for (const task of tasks) {
     const end = task.ts + (task.dur ?? 0);
@@ -48,12 +54,15 @@ export function attributeTasks(events, pageOrigin) {
     let ours = 0;
     let page = 0;
     let outerEnd = -Infinity; // only top-level calls: a nested call's time is inside its caller's
+    const ourCalls = [];
     for (let i = c; i < calls.length && calls[i].ts < end; i++) {
       const call = calls[i];
       if (call.ts < outerEnd) continue;
       outerEnd = call.ts + (call.dur ?? 0);
-      if (isExtensionUrl(String(call.args?.data?.url ?? ''))) ours += call.dur ?? 0;
-      else page += call.dur ?? 0;
+      if (isExtensionUrl(String(call.args?.data?.url ?? ''))) {
+        ours += call.dur ?? 0;
+        ourCalls.push(`${callName(call)} ${((call.dur ?? 0) / 1000).toFixed(1)} ms`);
+      } else page += call.dur ?? 0;
     }
     if (ours === 0) continue;
     const addedMs = (page === 0 ? (task.dur ?? 0) : ours) / 1000;
@@ -61,6 +70,14 @@ export function attributeTasks(events, pageOrigin) {
     result.addedTotalMs += addedMs;
     result.longestAddedMs = Math.max(result.longestAddedMs, addedMs);
     if (addedMs > 50) result.addedOver50++;
+    const inside = other
+      .filter((e) => e.ts >= task.ts && e.ts < end)
+      .sort((a, b) => (b.dur ?? 0) - (a.dur ?? 0))
+      .slice(0, 4)
+      .map((e) => `${e.name} ${((e.dur ?? 0) / 1000).toFixed(1)} ms`);
+    result.longest.push({ ms: addedMs, whole: page === 0, calls: ourCalls, inside });
+    result.longest.sort((a, b) => b.ms - a.ms);
+    result.longest.length = Math.min(result.longest.length, 3);
   }
   return result;
 }
