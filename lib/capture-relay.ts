@@ -36,6 +36,8 @@ export const MAX_BATCH_WEIGHT = 1 << 20;
 const ROW_WEIGHT = 40;
 /** Smaller batch buffers are not worth a message back to the hook. */
 const SPARE_MIN_BYTES = 1 << 16;
+/** Larger buffers are not handed back: the hook keeps its spare for as long as the page lives. */
+const SPARE_MAX_BYTES = 1 << 25;
 const RECONNECT_DELAYS_MS = [0, 50, 200, 500, 1000, 2000];
 /** Request ids of commands already forwarded, remembered so one delivered twice (a wake racing a port) runs once. */
 const RECENT_REQUESTS = 64;
@@ -71,10 +73,29 @@ function isPlainFrame(event: PageFrameEvent): boolean {
   return event.note === undefined && event.rule === undefined && event.original === undefined;
 }
 
+/** A large frame's Blob being made (CaptureRelay.startLargeBlob): `done` is called once it is, if set by then. */
+interface LargeBlobJob {
+  blob?: Blob;
+  done?: (blob: Blob) => void;
+}
+
 /** A payload over PLAIN_PAYLOAD_MAX: it travels as a Blob (PackedBatch.large), built a slice per task. */
 function isLargePayload(event: PageFrameEvent): boolean {
   const { data } = event;
   return event.pieces !== undefined || (typeof data === 'string' ? data.length : data instanceof ArrayBuffer ? data.byteLength : data.size) > PLAIN_PAYLOAD_MAX;
+}
+
+/**
+ * The frame with its payload exactly: a binary frame in a reused buffer larger than it (PageFrameEvent.byteLength)
+ * keeps it only on the large-frame path, which reads just those bytes; anywhere else its bytes are cut out.
+ */
+function exactPayload(event: PageFrameEvent): PageFrameEvent {
+  const { byteLength, data } = event;
+  if (byteLength === undefined) return event;
+  const fits = data instanceof ArrayBuffer && Number.isInteger(byteLength) && byteLength >= 0 && byteLength <= data.byteLength;
+  if (fits && byteLength > PLAIN_PAYLOAD_MAX && isPlainFrame(event)) return event;
+  const { byteLength: _dropped, ...rest } = event;
+  return { ...rest, data: data instanceof ArrayBuffer ? data.slice(0, fits ? byteLength : data.byteLength) : data };
 }
 
 /** The frame codes a plain hook row can carry, as a table: passOn looks one up per row. */
@@ -121,6 +142,8 @@ export class CaptureRelay {
   private textPieces: Blob[] = [];
   /** The queue's head is a large text frame waiting for this many pieces. */
   private waitingForPieces: { count: number; done(blob: Blob): void } | undefined;
+  /** Blobs of large frames, begun on arrival (startLargeBlob), until the queue takes them. */
+  private readonly largeBlobs = new Map<PageFrameEvent, LargeBlobJob>();
   /** Connections this frame's page hook owns: commands for other connections are for other frames. */
   private readonly knownConnections = new Set<string>();
   /** Holds and replays this frame's page hook owns, so commands for them come here and nowhere else. */
@@ -232,7 +255,9 @@ export class CaptureRelay {
       if (code === PACKED_EXTRA) {
         const event = events[rows[r + 1]];
         if (event) {
-          this.pageQueue.push(event);
+          const queued = event.k === 'frame' ? exactPayload(event) : event;
+          this.pageQueue.push(queued);
+          if (queued.k === 'frame' && queued.data instanceof ArrayBuffer && isPlainFrame(queued) && isLargePayload(queued)) this.startLargeBlob(queued);
           this.drainPageQueue();
         }
         continue;
@@ -268,7 +293,7 @@ export class CaptureRelay {
 
   /** Gives a hook batch's binary buffer, whose bytes are copied out, back to the hook for reuse. */
   private handBack(binary: unknown): void {
-    if (!(binary instanceof ArrayBuffer) || binary.byteLength < SPARE_MIN_BYTES || binary.detached) return;
+    if (!(binary instanceof ArrayBuffer) || binary.byteLength < SPARE_MIN_BYTES || binary.byteLength > SPARE_MAX_BYTES || binary.detached) return;
     this.env.postToPage({ ns: NAMESPACE, type: 'spare-buffer', buffer: binary }, [binary]);
   }
 
@@ -310,12 +335,35 @@ export class CaptureRelay {
     return packed;
   }
 
+  /**
+   * Begins the Blob of a large frame that came whole (binary, as a rule) when it arrives, not when the queue
+   * reaches it: a large text before it can hold the queue for a second or more, and the hook gets the frame's
+   * buffer back sooner, ready to copy its next large frame into (see PageFrameEvent.byteLength).
+   */
+  private startLargeBlob(event: PageFrameEvent): LargeBlobJob {
+    let job = this.largeBlobs.get(event);
+    if (job) return job;
+    const created: LargeBlobJob = {};
+    this.largeBlobs.set(event, created);
+    const buffer = event.data as string | ArrayBuffer;
+    const payload = typeof buffer === 'string' || event.byteLength === undefined ? buffer : new Uint8Array(buffer, 0, event.byteLength);
+    blobInSlices(payload, (next) => this.env.setTimer(next, 0), (blob) => {
+      // The hook copies its next large frame into this buffer: memory it has touched costs no page faults.
+      if (typeof buffer !== 'string') this.handBack(buffer);
+      created.blob = blob;
+      created.done?.(blob);
+    });
+    job = created;
+    return job;
+  }
+
   private drainPageQueue(): void {
     if (this.payloadPending) return;
     const queue = this.pageQueue;
     while (this.pageQueueHead < queue.length) {
       const event = queue[this.pageQueueHead];
-      if (event.k === 'frame' && isPlainFrame(event) && isLargePayload(event)) {
+      // A frame whose Blob is begun already (its buffer may be back with the hook, detached here) or to begin.
+      if (event.k === 'frame' && (this.largeBlobs.has(event) || (isPlainFrame(event) && isLargePayload(event)))) {
         // Never encoded or cloned here in one piece: that took the page's thread seconds for a 16 MiB frame.
         this.pageQueueHead++;
         const code = frameCodeOf(event.dir, typeof event.data === 'string' ? 1 : 2, typeof event.data === 'string' ? 'text' : 'base64', event.origin, event.status);
@@ -328,7 +376,6 @@ export class CaptureRelay {
           add(event.data); // a Blob is already a handle: the background reads it
           continue;
         }
-        this.payloadPending = true;
         const finish = (blob: Blob) => {
           add(blob);
           this.payloadPending = false;
@@ -336,11 +383,22 @@ export class CaptureRelay {
           this.flush();
         };
         if (event.pieces !== undefined) {
+          this.payloadPending = true;
           this.waitingForPieces = { count: Number.isInteger(event.pieces) && event.pieces > 0 ? event.pieces : 0, done: finish };
           this.claimPieces();
           return;
         }
-        blobInSlices(event.data, (next) => this.env.setTimer(next, 0), finish);
+        const job = this.startLargeBlob(event);
+        if (job.blob) {
+          this.largeBlobs.delete(event);
+          add(job.blob);
+          continue;
+        }
+        this.payloadPending = true;
+        job.done = (blob) => {
+          this.largeBlobs.delete(event);
+          finish(blob);
+        };
         return;
       }
       if (event.k === 'frame' && typeof event.data !== 'string' && !(event.data instanceof ArrayBuffer)) {

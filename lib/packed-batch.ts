@@ -257,13 +257,14 @@ export async function withLargeTextBytes(packed: unknown): Promise<unknown> {
  * 16 MiB Blob in one go took 0.1–0.9 s. Text becomes UTF-8, and a lone surrogate U+FFFD, as WebSocket send()
  * does; slices never split a surrogate pair. `schedule` runs its callback in a later task.
  */
-export function blobInSlices(data: string | ArrayBuffer, schedule: (next: () => void) => void, done: (blob: Blob) => void, sliceSize = LARGE_SLICE): void {
+export function blobInSlices(data: string | ArrayBuffer | Uint8Array<ArrayBuffer>, schedule: (next: () => void) => void, done: (blob: Blob) => void, sliceSize = LARGE_SLICE): void {
   const parts: Blob[] = [];
   const length = typeof data === 'string' ? data.length : data.byteLength;
+  const bytes = typeof data === 'string' ? undefined : data instanceof Uint8Array ? data : new Uint8Array(data);
   let at = 0;
   const step = () => {
     const end = typeof data === 'string' ? sliceEnd(data, at, sliceSize) : Math.min(at + sliceSize, length);
-    parts.push(new Blob([typeof data === 'string' ? data.slice(at, end) : new Uint8Array(data, at, end - at)]));
+    parts.push(new Blob([bytes ? bytes.subarray(at, end) : (data as string).slice(at, end)]));
     at = end;
     if (at < length) schedule(step);
     else done(new Blob(parts));

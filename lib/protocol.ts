@@ -93,6 +93,11 @@ export interface PageFrameEvent {
    * that the relay never receives (and deserializes, in one task) all of a 16 MiB string at once.
    */
   pieces?: number;
+  /**
+   * A large binary frame copied into a reused buffer larger than it: only the first `byteLength` bytes of `data`
+   * are the payload. The relay hands the buffer back ('spare-buffer') once it has made the frame's Blob.
+   */
+  byteLength?: number;
 }
 export interface PageErrorEvent {
   k: 'error';

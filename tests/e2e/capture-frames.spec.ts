@@ -2,7 +2,8 @@
  * Capture of frame payloads: every kind of data a page can send or receive is stored with its exact bytes, its
  * opcode and its size in bytes, in the order the page saw it.
  */
-import { test, expect, waitForStore, framesOf, type StoredSnapshot } from './fixtures';
+import { createHash } from 'node:crypto';
+import { test, expect, waitForStore, framesOf, frameDigests, type StoredSnapshot } from './fixtures';
 
 type Expected = { opcode: 1 | 2; bytes: Buffer };
 const text = (s: string): Expected => ({ opcode: 1, bytes: Buffer.from(s, 'utf8') });
@@ -218,4 +219,77 @@ test('a burst of mid-size binary frames mixed with text (batches over 64 KiB) is
     return chunks.reduce((n, c) => n + (c.bin instanceof Blob ? c.binRows!.length : 0), 0);
   });
   expect(kept).toBeGreaterThan(count); // most of the 120 binary frames
+});
+
+test('large binary frames of changing sizes, each sent after the last echo, are stored byte-exact (the hook reuses its copy buffer)', async ({ page, server, sw }) => {
+  // Over 512 KiB a binary frame is copied into a buffer of its own, which the relay hands back for the next one:
+  // a smaller frame then fills only the front of it. The page overwrites its buffer right after each send.
+  const sizes = [3 << 20, 1 << 20, (2 << 20) + 5, 600 * 1024];
+  const url = server.page('/large-binary.html', `<script>
+    const hex = async (bytes) => Array.from(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
+    window.sent = [];
+    window.received = [];
+    const ws = new WebSocket('${server.wsOrigin}/echo');
+    ws.binaryType = 'arraybuffer';
+    const sizes = ${JSON.stringify(sizes)};
+    const sendNext = async () => {
+      const size = sizes[window.sent.length];
+      const bytes = new Uint8Array(size).map((_, i) => (i * 11 + size) & 255);
+      window.sent.push(await hex(bytes));
+      ws.send(i % 2 ? bytes : bytes.buffer);
+      bytes.fill(0); // after send() returns the page may reuse its buffer
+    };
+    let i = 0;
+    ws.onopen = sendNext;
+    ws.onmessage = async (e) => {
+      window.received.push(await hex(e.data));
+      new Uint8Array(e.data).fill(1); // and the received buffer too
+      if (++i < sizes.length) setTimeout(sendNext, 300);
+    };
+  </script>`);
+  await page.goto(url);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { received: string[] }).received.length), { timeout: 60_000 }).toBe(sizes.length);
+  const { sent, received } = await page.evaluate(() => {
+    const { sent, received } = window as unknown as { sent: string[]; received: string[] };
+    return { sent, received };
+  });
+  expect(received).toEqual(sent);
+  await waitForStore(sw, (s) => s.frames.filter((f) => f.kind === 'frame').length >= 2 * sizes.length, 60_000, { withPayload: false });
+  const digests = (await frameDigests(sw)).filter((d) => d.kind === 'frame').sort((a, b) => a.seq - b.seq);
+  expect(digests.map((d) => [d.dir, d.storedAs, d.size, d.byteLength, d.sha256])).toEqual(
+    sizes.flatMap((size, n) => [
+      ['send', 'ArrayBuffer', size, size, sent[n]],
+      ['receive', 'ArrayBuffer', size, size, sent[n]],
+    ]),
+  );
+});
+
+test('a large binary frame right after a large text echo is stored, though its Blob is made before the text is in', async ({ page, server, sw }) => {
+  // The relay makes a large binary frame's Blob as the frame arrives and gives its buffer back to the hook, while
+  // the queue in front of it still waits for the pieces of the text echo: the frame must still be stored, in order.
+  const size = 1 << 20;
+  const url = server.page('/text-then-binary.html', `<script>
+    window.done = false;
+    const ws = new WebSocket('${server.wsOrigin}/echo');
+    ws.binaryType = 'arraybuffer';
+    const echo = (message) => new Promise((resolve) => { ws.onmessage = resolve; ws.send(message); });
+    ws.onopen = async () => {
+      await echo('t'.repeat(${size}));
+      await echo(new Uint8Array(${size}).map((_, i) => i * 3));
+      window.done = true;
+    };
+  </script>`);
+  await page.goto(url);
+  await expect.poll(() => page.evaluate(() => (window as unknown as { done: boolean }).done)).toBe(true);
+  const s = await waitForStore(sw, (s) => s.frames.filter((f) => f.kind === 'frame').length >= 4, 30_000, { withPayload: false });
+  const frames = framesOf(s, s.connections[0].id).filter((f) => f.kind === 'frame');
+  expect(frames.map((f) => [f.dir, f.opcode, f.size])).toEqual([
+    ['send', 1, size],
+    ['receive', 1, size],
+    ['send', 2, size],
+    ['receive', 2, size],
+  ]);
+  const digests = (await frameDigests(sw)).filter((d) => d.opcode === 2).sort((a, b) => a.seq - b.seq);
+  const expected = createHash('sha256').update(Buffer.from(new Uint8Array(size).map((_, i) => i * 3))).digest('hex');
+  expect(digests.map((d) => d.sha256)).toEqual([expected, expected]);
 });

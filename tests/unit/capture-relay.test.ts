@@ -70,7 +70,8 @@ function setup(options: { topLevel?: boolean; sessionId?: string; idle?: boolean
       return port;
     },
     contextValid: () => valid,
-    postToPage: (m) => void toPage.push(m),
+    // Like a MessagePort: what is transferred is detached here.
+    postToPage: (m, transfer) => void toPage.push(transfer?.length ? structuredClone(m, { transfer }) : m),
     setTimer: (callback, ms) => {
       timers.push({ callback, ms });
       // Reconnect timers are told apart from flush timers by what they call (their delays can coincide).
@@ -466,7 +467,8 @@ describe('CaptureRelay', () => {
     t.relay.acceptPageMessage(big);
     const spare = t.toPage.filter((m) => m.type === 'spare-buffer');
     expect(spare).toHaveLength(1);
-    expect(spare[0]).toMatchObject({ buffer: big.binary });
+    expect((spare[0] as { buffer: ArrayBuffer }).buffer.byteLength).toBe(100_000);
+    expect(big.binary.byteLength).toBe(0); // transferred
     t.relay.acceptPageMessage(bigBatch(2, 10, 1 << 16)); // small: posted as a slice, so the buffer could go back too
     t.relay.acceptPageMessage(bigBatch(3, 10, 10)); // a small buffer, posted as it is: not handed back
     expect(t.toPage.filter((m) => m.type === 'spare-buffer')).toHaveLength(2);
@@ -525,8 +527,9 @@ describe('CaptureRelay', () => {
     t.relay.acceptPageMessage(plainRows('s1', [[4, 'row after']]));
     // Nothing after a large frame overtakes it while its Blob is being built.
     expect((await t.port().readBatches()).flatMap((b) => b.events).map((e) => e.k)).toEqual(['connect']);
-    // One slice per task: the text is 4 slices, the binary 6; the first slice of each runs where it starts.
-    expect(t.runTimers()).toBeGreaterThanOrEqual(6);
+    // One slice per task: the text is 4 slices, the binary 6, the first slice of each where it starts; the binary's
+    // is begun on arrival, beside the text's, so 5 rounds of timers.
+    expect(t.runTimers()).toBe(5);
     const batches = await t.port().readBatches();
     for (const b of batches) for (const blob of b.packed.large) expect(blob).toBeInstanceOf(Blob);
     const events = batches.flatMap((b) => b.events);
@@ -537,6 +540,57 @@ describe('CaptureRelay', () => {
     expect(payloads(events)[2]).toBe(Buffer.from(bytes).toString('base64'));
     expect(events[3]).toMatchObject({ payload: 'small' });
     expect(events[4]).toMatchObject({ payload: 'row after' });
+  });
+
+  it('a large frame in a reused buffer bigger than it sends only its own bytes, and the buffer goes back to the hook', async () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    const length = PLAIN_PAYLOAD_MAX + LARGE_SLICE + 3;
+    const buffer = Uint8Array.from({ length: length + 1000 }, (_, i) => (i * 13) & 255).buffer;
+    const reused: PageEvent = { k: 'frame', socketId: 's1', seq: 2, time: 2, dir: 'receive', data: buffer, byteLength: length, origin: 'page', status: 'sent' };
+    const original = buffer.slice(0);
+    t.relay.acceptPageMessage(page(connect(), text(1, 'before'), reused));
+    t.runTimers();
+    const events = (await t.port().readBatches()).flatMap((b) => b.events);
+    expect(events[2]).toMatchObject({ k: 'frame', seq: 2, size: length });
+    expect(payloads(events)[2]).toBe(Buffer.from(original, 0, length).toString('base64'));
+    // Handed back once its Blob is made: the hook copies its next large frame into memory it has touched.
+    expect(t.toPage.filter((m) => m.type === 'spare-buffer').map((m) => (m as { buffer: ArrayBuffer }).buffer)).toEqual([original]);
+    expect(buffer.byteLength).toBe(0);
+  });
+
+  it('begins a large binary frame\'s Blob on arrival, so its buffer goes back while a large text before it still waits for pieces', async () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    const textFrame: PageEvent = { k: 'frame', socketId: 's1', seq: 1, time: 1, dir: 'send', data: '', pieces: 1, origin: 'page', status: 'sent' };
+    const bytes = Uint8Array.from({ length: PLAIN_PAYLOAD_MAX + 1 }, (_, i) => i & 255);
+    const buffer = bytes.slice().buffer;
+    const binaryFrame: PageEvent = { k: 'frame', socketId: 's1', seq: 2, time: 2, dir: 'receive', data: buffer, origin: 'page', status: 'sent' };
+    t.relay.acceptPageMessage(page(connect(), textFrame, binaryFrame));
+    t.runTimers();
+    expect(t.toPage.filter((m) => m.type === 'spare-buffer').map((m) => (m as { buffer: ArrayBuffer }).buffer)).toEqual([bytes.buffer]);
+    expect((await t.port().readBatches()).flatMap((b) => b.events).map((e) => e.k)).toEqual(['connect']); // still in order
+    expect(buffer.byteLength).toBe(0); // transferred back: the frame's bytes are in its Blob already
+    const text = 'ü'.repeat(PLAIN_PAYLOAD_MAX + 1);
+    t.relay.acceptPageMessage({ ns: NAMESPACE, type: 'page-text-piece', text });
+    t.runTimers();
+    const events = (await t.port().readBatches()).flatMap((b) => b.events);
+    expect(events.map((e) => (e.k === 'frame' ? e.seq : e.k))).toEqual(['connect', 1, 2]);
+    expect((events[1] as { payload: string }).payload === text).toBe(true);
+    expect(payloads(events)[2]).toBe(Buffer.from(bytes).toString('base64'));
+  });
+
+  it('a frame claiming a byteLength it cannot have, or one with a note, keeps exactly its own bytes and is not handed back', async () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    const buffer = Uint8Array.from({ length: 2000 }, (_, i) => i & 255).buffer;
+    const noted: PageEvent = { k: 'frame', socketId: 's1', seq: 2, time: 2, dir: 'send', data: buffer.slice(0), byteLength: 1000, origin: 'page', status: 'refused', note: 'closed' };
+    const tooLong: PageEvent = { k: 'frame', socketId: 's1', seq: 3, time: 3, dir: 'send', data: buffer.slice(0), byteLength: 5000, origin: 'page', status: 'sent' };
+    t.relay.acceptPageMessage(page(connect(), noted, tooLong));
+    t.runTimers();
+    const events = (await t.port().readBatches()).flatMap((b) => b.events);
+    expect(events.slice(1).map((e) => (e.k === 'frame' ? [e.seq, e.size] : e.k))).toEqual([[2, 1000], [3, 2000]]);
+    expect(t.toPage.filter((m) => m.type === 'spare-buffer')).toEqual([]);
   });
 
   it('joins a large text that arrives in pieces after its frame, even while an earlier Blob is still being read', async () => {
