@@ -341,8 +341,8 @@ export class CaptureRelay {
    * buffer back sooner, ready to copy its next large frame into (see PageFrameEvent.byteLength).
    */
   private startLargeBlob(event: PageFrameEvent): LargeBlobJob {
-    let job = this.largeBlobs.get(event);
-    if (job) return job;
+    const begun = this.largeBlobs.get(event);
+    if (begun) return begun;
     const created: LargeBlobJob = {};
     this.largeBlobs.set(event, created);
     const buffer = event.data as string | ArrayBuffer;
@@ -353,8 +353,7 @@ export class CaptureRelay {
       created.blob = blob;
       created.done?.(blob);
     });
-    job = created;
-    return job;
+    return created;
   }
 
   private drainPageQueue(): void {

@@ -234,6 +234,9 @@ const isFloat64Array = (value: unknown): value is Float64Array => Object.prototy
 
 const isBlob = (value: unknown): value is Blob => typeof Blob === 'function' && value instanceof Blob;
 
+/** A row whose payload is in `large` (its code has LARGE_PAYLOAD set). */
+const isLargeRowCode = (code: number): boolean => Number.isInteger(code) && code >= LARGE_PAYLOAD && code < 2 * LARGE_PAYLOAD;
+
 /**
  * The batch with the large payloads of its text frames as ArrayBuffers (reads those Blobs: text is stored as a
  * string). Binary payloads stay as they came, Blobs included: unpackBatch hands those on as BlobBytes.
@@ -245,8 +248,7 @@ export async function withLargeTextBytes(packed: unknown): Promise<unknown> {
   const textIndexes = new Set<number>();
   for (let r = 0; r + ROW_WIDTH <= rows.length; r += ROW_WIDTH) {
     const code = rows[r];
-    if (!(Number.isInteger(code) && code >= LARGE_PAYLOAD && code < 2 * LARGE_PAYLOAD)) continue;
-    if (decodeRowCode(code - LARGE_PAYLOAD)?.encoding === 'text') textIndexes.add(rows[r + 4]);
+    if (isLargeRowCode(code) && decodeRowCode(code - LARGE_PAYLOAD)?.encoding === 'text') textIndexes.add(rows[r + 4]);
   }
   if (textIndexes.size === 0) return packed;
   return { ...packed, large: await Promise.all(large.map((value: unknown, i) => (textIndexes.has(i) && isBlob(value) ? value.arrayBuffer() : value))) };
@@ -305,7 +307,7 @@ export function unpackBatch(packed: unknown): WireEvent[] {
       continue;
     }
     const [connection, seq, time, length] = [rows[r + 1], rows[r + 2], rows[r + 3], rows[r + 4]];
-    const inLarge = Number.isInteger(code) && code >= LARGE_PAYLOAD && code < 2 * LARGE_PAYLOAD;
+    const inLarge = isLargeRowCode(code);
     const decoded = decodeRowCode(inLarge ? code - LARGE_PAYLOAD : code);
     if (decoded === undefined) throw new PackedBatchError(`event ${r / ROW_WIDTH} has a bad code`);
     if (!isIndex(connection, ids.length) || !Number.isInteger(seq) || !Number.isFinite(time) || !Number.isInteger(length) || length < 0) {
