@@ -157,6 +157,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   const dvByteLength = getter(win.DataView.prototype, 'byteLength');
   const blobSize = getter(win.Blob.prototype, 'size');
   const BlobCtor = win.Blob;
+  const iteratorSymbol = win.Symbol.iterator; // non-writable: the page cannot swap it
   const eventIsTrusted = (e: Event) => e.isTrusted; // [LegacyUnforgeable]: an own property pages cannot redefine
   const messageData = getter(win.MessageEvent.prototype, 'data');
   const closeCode = getter(win.CloseEvent.prototype, 'code');
@@ -213,6 +214,8 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   let holdTimeoutMs = DEFAULT_HOLD_TIMEOUT_MS;
   /** Set while the hook itself opens a replay connection, so the construct trap labels it. */
   let nextInitiator: ConnectionInitiator | undefined;
+  /** The protocols of that replay connection: it gets them as an ownSequence, which requestedProtocols cannot read. */
+  let nextProtocols: string[] | undefined;
   const holds = new MapCtor<string, { ws: WebSocket; state: SocketState; dir: Direction }>();
   const replays = new MapCtor<string, { ws: WebSocket | undefined; stop(): void }>();
   const matcherNatives: MatcherNatives = {
@@ -291,7 +294,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     const msg = { ns: NAMESPACE, type: 'page-events', ids, rows, text: apply(arrayJoin, texts, ['']) as string, binary, events };
     resetBatch();
     try {
-      apply(portPostMessage, port, [msg, moved]);
+      apply(portPostMessage, port, [msg, ownSequence(moved)]);
     } catch {
       try {
         apply(portPostMessage, port, [msg]); // e.g. a detached buffer in the list: copy instead
@@ -347,6 +350,17 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     } catch {
       // page unloading
     }
+  }
+
+  /**
+   * `items` for a native that takes a WebIDL sequence (a transfer list, Blob parts, ports), as an iterable of own
+   * properties only: an array would be iterated through Array.prototype[Symbol.iterator] and the iterator's `next`
+   * (Firefox does), which the page may have replaced and would see called.
+   */
+  function ownSequence<T>(items: T[]): T[] {
+    let i = 0;
+    const iterator = { next: () => (i < items.length ? { done: false, value: items[i++] } : { done: true, value: undefined }) };
+    return { [iteratorSymbol]: () => iterator } as unknown as T[]; // typed as the natives want it
   }
 
   /** Appends `text` cut into pieces of at most TEXT_PIECE_MAX units, never inside a surrogate pair. */
@@ -617,7 +631,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   /** Delivers a message to the page's listeners (isTrusted is false: only the browser makes trusted events). */
   function deliver(ws: WebSocket, data: string | ArrayBuffer | Blob): void {
     const origin = apply(urlOrigin, new URLCtor(apply(wsUrl, ws, []) as string), []) as string;
-    apply(dispatchEvent, ws, [new MessageEventCtor('message', { data, origin })]);
+    apply(dispatchEvent, ws, [new MessageEventCtor('message', { __proto__: null, data, origin } as MessageEventInit)]);
   }
 
   /** Decides what the page's listeners get for one received frame; false when our listener must stop the event. */
@@ -670,7 +684,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     } else if (action === 'drop') recordFrame(state, 'receive', hold.snapshot, 'page', 'blocked', 'dropped at a breakpoint', hold.rule);
     else if (edited !== undefined) {
       let data: string | ArrayBuffer | Blob = edited;
-      if (typeof edited !== 'string' && apply(wsBinaryType, ws, []) === 'blob') data = new BlobCtor([edited]);
+      if (typeof edited !== 'string' && apply(wsBinaryType, ws, []) === 'blob') data = new BlobCtor(ownSequence([edited]));
       const copy = typeof edited === 'string' ? edited : copyBuffer(edited, 0, apply(abByteLength, edited, []) as number);
       recordFrame(state, 'receive', copy, 'page', 'sent', 'edited at a breakpoint', hold.rule, hold.snapshot);
       deliver(ws, data);
@@ -700,7 +714,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
         if (interceptReceive(ws, state, item.data, item.snapshot)) deliver(ws, item.data);
       } else if (item.k === 'close') {
         recordClose(state, item.code, item.reason, item.wasClean);
-        apply(dispatchEvent, ws, [new CloseEventCtor('close', { code: item.code, reason: item.reason, wasClean: item.wasClean })]);
+        apply(dispatchEvent, ws, [new CloseEventCtor('close', { __proto__: null, code: item.code, reason: item.reason, wasClean: item.wasClean } as CloseEventInit)]);
       } else {
         enqueue({ k: 'error', socketId: state.id, seq: ++state.seq, time: now() });
         apply(dispatchEvent, ws, [new EventCtor('error')]);
@@ -810,7 +824,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
       k: 'connect',
       socketId: id,
       url,
-      protocols: requestedProtocols(protocolsArg),
+      protocols: nextProtocols ?? requestedProtocols(protocolsArg),
       frameUrl: apply(locationHref, location, []) as string,
       time: now(),
     };
@@ -954,7 +968,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
       // The page gets its own buffer; we keep (and transfer) another.
       const bytes = command.data;
       recorded = copyBuffer(bytes, 0, bytes.byteLength);
-      data = apply(wsBinaryType, ws, []) === 'blob' ? new BlobCtor([bytes]) : bytes;
+      data = apply(wsBinaryType, ws, []) === 'blob' ? new BlobCtor(ownSequence([bytes])) : bytes;
     }
     recordFrame(state, 'receive', recorded, 'simulated', 'sent');
     deliver(ws, data);
@@ -969,10 +983,13 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     const total = steps.length;
     let ws: WebSocket;
     nextInitiator = 'replay';
+    const protocols = command.protocols ?? [];
+    nextProtocols = protocols;
     try {
-      ws = new (WebSocketProxy as typeof WebSocket)(command.url, command.protocols);
+      ws = new (WebSocketProxy as typeof WebSocket)(command.url, ownSequence(protocols));
     } finally {
       nextInitiator = undefined;
+      nextProtocols = undefined;
     }
     const state = stateOf(ws)!;
     apply(wsBinaryTypeSetter, ws, ['arraybuffer']);
@@ -1077,7 +1094,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   // unlike window.postMessage nothing is left for the page's own message listeners to see.
   const channel = new MessageChannelCtor();
   function offerPort(): boolean {
-    const offer = new MessageEventCtor(PORT_EVENT, { ports: [channel.port2], cancelable: true });
+    const offer = new MessageEventCtor(PORT_EVENT, { __proto__: null, ports: ownSequence([channel.port2]), cancelable: true } as MessageEventInit);
     return !(apply(dispatchEvent, win, [offer]) as boolean); // the relay calls preventDefault() when it takes it
   }
   function onRelayReady(): void {

@@ -115,6 +115,30 @@ test('simulated server messages reach the page with the type its binaryType asks
   expect(framesOf(store, connectionId).map((f) => [f.dir, f.origin])).toEqual([['receive', 'simulated'], ['receive', 'simulated'], ['receive', 'simulated']]);
 });
 
+test('a simulated message never reads event-init members from the page\'s Object.prototype', async ({ page, server, sw, ext }) => {
+  // The hook builds the MessageEvent's init dictionary; members it leaves out must not be looked up on a prototype
+  // the page controls (a getter there would see our call).
+  const { connectionId, tabId } = await openPage(page, server, sw);
+  await page.evaluate(() => {
+    const w = window as any;
+    w.initReads = [];
+    for (const name of ['bubbles', 'cancelable', 'composed', 'lastEventId', 'source', 'ports']) {
+      Object.defineProperty(Object.prototype, name, {
+        configurable: true,
+        get() {
+          if (!String(new Error().stack).includes('UtilityScript')) w.initReads.push(name); // not Playwright's own reads
+          return undefined;
+        },
+      });
+    }
+  });
+  const ctl = await controller(page, ext.extensionId, tabId);
+  expect(await ctl.cmd({ kind: 'simulate-receive', connectionId, encoding: 'text', payload: 'fake text' })).toMatchObject({ ok: true });
+  expect(await ctl.cmd({ kind: 'simulate-receive', connectionId, encoding: 'base64', payload: Buffer.from([7, 8]).toString('base64') })).toMatchObject({ ok: true });
+  await expect.poll(() => page.evaluate(() => (window as any).got)).toEqual([['fake text', false, null], ['[object Blob]', false, null], ['blob-bytes', [7, 8]]]);
+  expect(await page.evaluate(() => (window as any).initReads)).toEqual([]);
+});
+
 test('acting on a closed socket gives a clear error and nothing throws into the page', async ({ page, server, sw, ext }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -128,6 +152,16 @@ test('acting on a closed socket gives a clear error and nothing throws into the 
   expect(simulated.ok).toBe(false);
   expect(errors).toEqual([]);
   expect(server.received).toEqual([]);
+});
+
+test('a replay asks for the recorded subprotocols, and its connection records them', async ({ page, server, sw, ext }) => {
+  const { tabId } = await openPage(page, server, sw);
+  const ctl = await controller(page, ext.extensionId, tabId);
+  const steps = [{ data: { encoding: 'text', payload: 'with protocols' }, delayMs: 0 }];
+  expect(await ctl.cmd({ kind: 'replay', replayId: 'protocols', url: `${server.wsOrigin}/echo?replay=protocols`, protocols: ['v1', 'v2'], steps })).toMatchObject({ ok: true });
+  await expect.poll(async () => (await ctl.notices()).some((n) => n.replayId === 'protocols' && n.state === 'done'), { timeout: 20_000 }).toBe(true);
+  const store = await waitForStore(sw, (s) => s.connections.some((c) => c.initiator === 'replay' && c.protocol === 'v1'));
+  expect(store.connections.find((c) => c.initiator === 'replay')).toMatchObject({ protocols: ['v1', 'v2'], protocol: 'v1' });
 });
 
 test('replay 20 frames from the page context with original timing and as fast as possible', async ({ page, server, sw, ext }) => {

@@ -166,3 +166,43 @@ test('sockets opened by a same-origin child frame are captured in the page sessi
   ]);
   await page.close();
 });
+
+test('a large text is stored exactly while the page has replaced the array iterator, which the hook never calls', async ({ firefox, reader, server }) => {
+  // The hook passes lists to natives in the page's world: every batch's transfer list, a large text's pieces.
+  // Firefox iterates such a list through Array.prototype[Symbol.iterator], which the page can replace and would
+  // then see called (it did, 6 times here, before the hook passed its own iterables).
+  const id = uniqueId('iter');
+  const wsUrl = `${server.wsOrigin}/echo?${id}`;
+  const text = 'ä€😀x'.repeat(300_000); // 1.5 Mi units: several pieces, a surrogate pair in every 4 units
+  const url = server.page(`/${id}.html`, `<script>
+    window.iteratorCalls = 0;
+    const arrayValues = Array.prototype[Symbol.iterator];
+    const iteratorProto = Object.getPrototypeOf([][Symbol.iterator]());
+    const next = iteratorProto.next;
+    Array.prototype[Symbol.iterator] = function () { window.iteratorCalls++; return arrayValues.call(this); };
+    iteratorProto.next = function () { window.iteratorCalls++; return next.call(this); };
+  </script>`);
+  const page = await openPage(firefox.browser, url);
+  // One evaluate, counting only inside it: Playwright's own code iterates arrays in this world before and after.
+  const calls = await page.evaluate(async (wsUrl) => {
+    const w = window as unknown as { iteratorCalls: number };
+    w.iteratorCalls = 0;
+    const ws = new WebSocket(wsUrl);
+    await new Promise((r) => (ws.onopen = r));
+    const echoed = new Promise((r) => (ws.onmessage = r));
+    ws.send('ä€😀x'.repeat(300_000));
+    await echoed;
+    await new Promise((r) => setTimeout(r, 1000)); // the hook posts the echo's pieces a task each
+    return w.iteratorCalls;
+  }, wsUrl);
+  expect(calls).toBe(0);
+  const store = await waitForStore(reader, (s) => {
+    const c = s.connections.find((c) => c.url === wsUrl);
+    return !!c && framesOf(s, c.id).length === 2;
+  }, 60_000);
+  const connection = store.connections.find((c) => c.url === wsUrl)!;
+  const frames = framesOf(store, connection.id);
+  expect(frames.map((f) => [f.dir, f.size])).toEqual([['send', Buffer.byteLength(text)], ['receive', Buffer.byteLength(text)]]);
+  for (const frame of frames) expect(frame.text === text).toBe(true);
+  await page.close();
+});
