@@ -136,7 +136,7 @@ export class CaptureRelay {
   /** An event's payload is being read from a Blob or turned into one: later events wait in pageQueue. */
   private payloadPending = false;
   /**
-   * Pieces of large text frames (PageFrameEvent.pieces), each made a Blob as it arrives, not yet claimed by their
+   * Pieces of large text frames (PageFrameEvent.pieces), Blobs made by the hook, not yet claimed by their
    * frame: they can arrive before the queue reaches the frame (behind a Blob being read).
    */
   private textPieces: Blob[] = [];
@@ -212,7 +212,7 @@ export class CaptureRelay {
     if (msg.type === 'page-events') {
       this.acceptPageEvents(msg);
     } else if (msg.type === 'page-text-piece') {
-      this.acceptTextPiece(msg.text);
+      this.acceptTextPiece(msg.piece);
     } else if (msg.type === 'command-result') {
       if (msg.requestId) this.send(message({ type: 'command-result', requestId: msg.requestId, ok: msg.ok, error: msg.error }));
     } else if (msg.type === 'page-notice') {
@@ -438,9 +438,9 @@ export class CaptureRelay {
     this.pageQueueHead = 0;
   }
 
-  private acceptTextPiece(text: unknown): void {
-    if (typeof text !== 'string') return;
-    this.textPieces.push(new Blob([text]));
+  private acceptTextPiece(piece: unknown): void {
+    if (!(piece instanceof Blob)) return; // only our hook posts on this port
+    this.textPieces.push(piece);
     this.claimPieces();
   }
 

@@ -346,7 +346,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
       apply(setTimeoutFn, win, [postTextPiece, 0]);
     }
     try {
-      apply(portPostMessage, port, [{ ns: NAMESPACE, type: 'page-text-piece', text }]);
+      apply(portPostMessage, port, [{ ns: NAMESPACE, type: 'page-text-piece', piece: new BlobCtor(ownSequence([text])) }]);
     } catch {
       // page unloading
     }

@@ -185,11 +185,15 @@ export interface PageNoticeMessage {
   type: 'page-notice';
   notice: PageNotice;
 }
-/** One piece of a large text frame (see PageFrameEvent.pieces), in order, right after its page-events message. */
+/**
+ * One piece of a large text frame (see PageFrameEvent.pieces), in order, right after its page-events message. The
+ * hook makes the piece a Blob (UTF-8) itself: the relay then receives a handle, not a 256 Ki-unit string to
+ * deserialize onto the page's heap (whose garbage brought major GCs into the relay's tasks).
+ */
 export interface PageTextPieceMessage {
   ns: typeof NAMESPACE;
   type: 'page-text-piece';
-  text: string;
+  piece: Blob;
 }
 /** UTF-16 units per piece of a large text frame; a piece never ends inside a surrogate pair. */
 export const TEXT_PIECE_MAX = 1 << 18;

@@ -572,7 +572,7 @@ describe('CaptureRelay', () => {
     expect((await t.port().readBatches()).flatMap((b) => b.events).map((e) => e.k)).toEqual(['connect']); // still in order
     expect(buffer.byteLength).toBe(0); // transferred back: the frame's bytes are in its Blob already
     const text = 'ü'.repeat(PLAIN_PAYLOAD_MAX + 1);
-    t.relay.acceptPageMessage({ ns: NAMESPACE, type: 'page-text-piece', text });
+    t.relay.acceptPageMessage({ ns: NAMESPACE, type: 'page-text-piece', piece: new Blob([text]) });
     t.runTimers();
     const events = (await t.port().readBatches()).flatMap((b) => b.events);
     expect(events.map((e) => (e.k === 'frame' ? e.seq : e.k))).toEqual(['connect', 1, 2]);
@@ -600,7 +600,7 @@ describe('CaptureRelay', () => {
     const large: PageEvent = { k: 'frame', socketId: 's1', seq: 3, time: 3, dir: 'receive', data: '', pieces: 2, origin: 'page', status: 'sent' };
     const pieces = ['a'.repeat(PLAIN_PAYLOAD_MAX) + '😀', 'é'.repeat(1000)];
     t.relay.acceptPageMessage(page(connect(), text(1, 'before'), blobFrame, large, text(4, 'after')));
-    for (const piece of pieces) t.relay.acceptPageMessage({ ns: NAMESPACE, type: 'page-text-piece', text: piece });
+    for (const piece of pieces) t.relay.acceptPageMessage({ ns: NAMESPACE, type: 'page-text-piece', piece: new Blob([piece]) });
     t.relay.acceptPageMessage(plainRows('s1', [[5, 'row after']]));
     for (let i = 0; i < 5; i++) await tick();
     t.runTimers();
