@@ -116,6 +116,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   const apply = R.apply;
   const construct = R.construct;
   const ObjectRef = win.Object;
+  const setPrototypeOf = ObjectRef.setPrototypeOf;
   const defineProperty = ObjectRef.defineProperty;
   const getOwnPropertyDescriptor = ObjectRef.getOwnPropertyDescriptor;
   const ProxyCtor = win.Proxy;
@@ -362,6 +363,16 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     const iterator = { next: () => (i < items.length ? { done: false, value: items[i++] } : { done: true, value: undefined }) };
     return { [iteratorSymbol]: () => iterator } as unknown as T[]; // typed as the natives want it
   }
+  /**
+   * `members` with no prototype, for a dictionary or a Proxy handler given to a native: members we leave out are
+   * otherwise looked up on the page's Object.prototype, where a getter (or a `get` the page put there, for a
+   * handler's missing trap) would see, or change, what we do.
+   */
+  function withoutPrototype<T extends object>(members: T): T {
+    setPrototypeOf(members, null);
+    return members;
+  }
+
 
   /** Appends `text` cut into pieces of at most TEXT_PIECE_MAX units, never inside a surrogate pair. */
   function cutIntoPieces(text: string, out: string[]): void {
@@ -631,7 +642,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   /** Delivers a message to the page's listeners (isTrusted is false: only the browser makes trusted events). */
   function deliver(ws: WebSocket, data: string | ArrayBuffer | Blob): void {
     const origin = apply(urlOrigin, new URLCtor(apply(wsUrl, ws, []) as string), []) as string;
-    apply(dispatchEvent, ws, [new MessageEventCtor('message', { __proto__: null, data, origin } as MessageEventInit)]);
+    apply(dispatchEvent, ws, [new MessageEventCtor('message', withoutPrototype({ data, origin }))]);
   }
 
   /** Decides what the page's listeners get for one received frame; false when our listener must stop the event. */
@@ -714,7 +725,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
         if (interceptReceive(ws, state, item.data, item.snapshot)) deliver(ws, item.data);
       } else if (item.k === 'close') {
         recordClose(state, item.code, item.reason, item.wasClean);
-        apply(dispatchEvent, ws, [new CloseEventCtor('close', { __proto__: null, code: item.code, reason: item.reason, wasClean: item.wasClean } as CloseEventInit)]);
+        apply(dispatchEvent, ws, [new CloseEventCtor('close', withoutPrototype({ code: item.code, reason: item.reason, wasClean: item.wasClean }))]);
       } else {
         enqueue({ k: 'error', socketId: state.id, seq: ++state.seq, time: now() });
         apply(dispatchEvent, ws, [new EventCtor('error')]);
@@ -799,7 +810,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   // --- the constructor proxy ----------------------------------------------------------------------------------
   const proxies = new WeakMapCtor<object, object>(); // our proxy → the native it stands for (for toString)
 
-  const WebSocketProxy = new ProxyCtor(NativeWebSocket, {
+  const WebSocketProxy = new ProxyCtor(NativeWebSocket, withoutPrototype({
     construct(target, args, newTarget) {
       const ws = construct(target, args, newTarget) as WebSocket;
       try {
@@ -809,7 +820,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
       }
       return ws;
     },
-  });
+  }));
 
   function track(ws: WebSocket, protocolsArg: unknown): void {
     const id = pagePrefix + '-' + ++socketCounter;
@@ -833,7 +844,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   }
 
   // --- the send proxy -----------------------------------------------------------------------------------------
-  const sendProxy = new ProxyCtor(nativeSend, {
+  const sendProxy = new ProxyCtor(nativeSend, withoutPrototype({
     apply(target, thisArg, args) {
       const state = active ? stateOf(thisArg) : undefined;
       if (state === undefined || args.length === 0) return apply(target, thisArg, args);
@@ -879,10 +890,10 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
       }
       return result;
     },
-  });
+  }));
 
   // --- Function.prototype.toString answers for our proxies ---------------------------------------------------
-  const toStringProxy = new ProxyCtor(fnToString, {
+  const toStringProxy = new ProxyCtor(fnToString, withoutPrototype({
     apply(target, thisArg, args) {
       if (args[0] === PROBE && (thisArg === WebSocketProxy || thisArg === NativeWebSocket)) return PROBE;
       const original = thisArg !== null && (typeof thisArg === 'function' || typeof thisArg === 'object')
@@ -890,7 +901,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
         : undefined;
       return apply(target, original === undefined ? thisArg : original, args);
     },
-  });
+  }));
   apply(wmSet, proxies, [WebSocketProxy, NativeWebSocket]);
   apply(wmSet, proxies, [sendProxy, nativeSend]);
   apply(wmSet, proxies, [toStringProxy, fnToString]);
@@ -1045,8 +1056,8 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
         step();
       }
     };
-    apply(addEventListener, ws, ['open', step, { once: true }]);
-    apply(addEventListener, ws, ['close', () => finish(sent === total ? 'done' : 'failed', sent === total ? undefined : `The connection closed after ${sent} of ${total} frames.`), { once: true }]);
+    apply(addEventListener, ws, ['open', step, withoutPrototype({ once: true })]);
+    apply(addEventListener, ws, ['close', () => finish(sent === total ? 'done' : 'failed', sent === total ? undefined : `The connection closed after ${sent} of ${total} frames.`), withoutPrototype({ once: true })]);
     apply(mapSet, replays, [replayId, {
       ws,
       stop: () => {
@@ -1094,7 +1105,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   // unlike window.postMessage nothing is left for the page's own message listeners to see.
   const channel = new MessageChannelCtor();
   function offerPort(): boolean {
-    const offer = new MessageEventCtor(PORT_EVENT, { __proto__: null, ports: ownSequence([channel.port2]), cancelable: true } as MessageEventInit);
+    const offer = new MessageEventCtor(PORT_EVENT, withoutPrototype({ ports: ownSequence([channel.port2]), cancelable: true }));
     return !(apply(dispatchEvent, win, [offer]) as boolean); // the relay calls preventDefault() when it takes it
   }
   function onRelayReady(): void {

@@ -115,14 +115,14 @@ test('simulated server messages reach the page with the type its binaryType asks
   expect(framesOf(store, connectionId).map((f) => [f.dir, f.origin])).toEqual([['receive', 'simulated'], ['receive', 'simulated'], ['receive', 'simulated']]);
 });
 
-test('a simulated message never reads event-init members from the page\'s Object.prototype', async ({ page, server, sw, ext }) => {
-  // The hook builds the MessageEvent's init dictionary; members it leaves out must not be looked up on a prototype
-  // the page controls (a getter there would see our call).
+test('a simulated message and a replay never read dictionary members from the page\'s Object.prototype', async ({ page, server, sw, ext }) => {
+  // The hook builds the MessageEvent's init dictionary and the replay's listener options; members it leaves out
+  // must not be looked up on a prototype the page controls (a getter there would see our call).
   const { connectionId, tabId } = await openPage(page, server, sw);
   await page.evaluate(() => {
     const w = window as any;
     w.initReads = [];
-    for (const name of ['bubbles', 'cancelable', 'composed', 'lastEventId', 'source', 'ports']) {
+    for (const name of ['bubbles', 'cancelable', 'composed', 'lastEventId', 'source', 'ports', 'capture', 'passive', 'signal']) {
       Object.defineProperty(Object.prototype, name, {
         configurable: true,
         get() {
@@ -136,6 +136,9 @@ test('a simulated message never reads event-init members from the page\'s Object
   expect(await ctl.cmd({ kind: 'simulate-receive', connectionId, encoding: 'text', payload: 'fake text' })).toMatchObject({ ok: true });
   expect(await ctl.cmd({ kind: 'simulate-receive', connectionId, encoding: 'base64', payload: Buffer.from([7, 8]).toString('base64') })).toMatchObject({ ok: true });
   await expect.poll(() => page.evaluate(() => (window as any).got)).toEqual([['fake text', false, null], ['[object Blob]', false, null], ['blob-bytes', [7, 8]]]);
+  const steps = [{ data: { encoding: 'text', payload: 'replayed' }, delayMs: 0 }];
+  expect(await ctl.cmd({ kind: 'replay', replayId: 'dict', url: `${server.wsOrigin}/echo?replay=dict`, protocols: [], steps })).toMatchObject({ ok: true });
+  await expect.poll(async () => (await ctl.notices()).some((n) => n.replayId === 'dict' && n.state === 'done'), { timeout: 20_000 }).toBe(true);
   expect(await page.evaluate(() => (window as any).initReads)).toEqual([]);
 });
 

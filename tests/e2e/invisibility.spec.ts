@@ -289,6 +289,43 @@ test('pages that replace natives we use see only their own calls', async ({ with
   expect(r.with).toEqual(r.without);
 });
 
+test('a page that put Proxy trap names and option getters on Object.prototype sees only its own calls', async ({ withExt, withoutExt, server }) => {
+  // A missing trap of a Proxy handler, and a member left out of an options dictionary, are looked up on the
+  // handler's or dictionary's prototype: with Object.prototype's, the page's functions there would run for us.
+  const url = server.page('/inv-object-prototype.html', `<script>
+    window.calls = [];
+    const note = (name) => { if (!String(new Error().stack).includes('UtilityScript')) window.calls.push(name); };
+    for (const trap of ['get', 'set', 'has', 'apply', 'construct', 'getPrototypeOf', 'setPrototypeOf', 'defineProperty',
+      'deleteProperty', 'ownKeys', 'getOwnPropertyDescriptor', 'isExtensible', 'preventExtensions']) {
+      Object.defineProperty(Object.prototype, trap, { configurable: true, writable: true, value() { note(trap); return undefined; } });
+    }
+    for (const member of ['capture', 'passive', 'signal', 'once', 'bubbles', 'cancelable', 'composed', 'lastEventId', 'ports', 'source']) {
+      Object.defineProperty(Object.prototype, member, { configurable: true, get() { note(member); return undefined; } });
+    }
+  </script>`);
+  const r = await both({ withExt, withoutExt }, url, async (wsOrigin) => {
+    const w = window as any;
+    const out: unknown[] = [WebSocket.OPEN, typeof WebSocket.prototype.send, 'binaryType' in WebSocket.prototype, Object.getPrototypeOf(WebSocket) === EventTarget];
+    out.push(Function.prototype.toString.call(WebSocket), Function.prototype.toString.call(WebSocket.prototype.send));
+    class Sub extends WebSocket {}
+    const ws = new Sub(`${wsOrigin}/echo`);
+    out.push(ws instanceof Sub, ws instanceof WebSocket, Object.keys(ws).length);
+    ws.binaryType = 'arraybuffer';
+    await new Promise((r) => ws.addEventListener('open', r));
+    const echoed = new Promise((r) => (ws.onmessage = (e) => r(typeof e.data === 'string' ? e.data : [...new Uint8Array(e.data)])));
+    ws.send('x');
+    out.push(await echoed);
+    const echoedBytes = new Promise((r) => (ws.onmessage = (e) => r([...new Uint8Array(e.data)])));
+    ws.send(new Uint8Array([1, 2, 3]));
+    out.push(await echoedBytes);
+    await new Promise((r) => setTimeout(r, 200)); // our batches flush meanwhile
+    ws.close();
+    await new Promise((r) => (ws.onclose = r));
+    return { out, calls: w.calls };
+  }, server.wsOrigin);
+  expect(r.with).toEqual(r.without);
+});
+
 test('sockets from a same-origin child frame and a srcdoc frame behave natively', async ({ withExt, withoutExt, server }) => {
   server.page('/inv-child.html', '<p>child</p>');
   const url = server.page('/inv-frames.html', `<iframe id="a" src="/inv-child.html"></iframe><iframe id="b" srcdoc="<p>s</p>"></iframe>`);
