@@ -188,6 +188,8 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   const Float64ArrayCtor = win.Float64Array;
   const u8Subarray = win.Uint8Array.prototype.subarray;
   const stringSlice = win.String.prototype.slice;
+  const stringIndexOf = win.String.prototype.indexOf;
+  const mapForEach = win.Map.prototype.forEach;
   const charCodeAt = win.String.prototype.charCodeAt;
   const URLCtor = win.URL;
   const urlOrigin = getter(URLCtor.prototype, 'origin');
@@ -1044,7 +1046,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
         timer = apply(setTimeoutFn, win, [() => finish('failed', `No matching reply within ${waitForReply.timeoutMs} ms after frame ${sent}.`), waitForReply.timeoutMs]);
         state.replyWaiter = (reply) => {
           const text = typeof reply === 'string' ? reply : undefined;
-          const matches = !waitForReply.pattern || (text !== undefined && (re ? apply(regexpExec, re, [text]) !== null : apply(win.String.prototype.indexOf, text, [waitForReply.pattern]) !== -1));
+          const matches = !waitForReply.pattern || (text !== undefined && (re ? apply(regexpExec, re, [text]) !== null : apply(stringIndexOf, text, [waitForReply.pattern]) !== -1));
           if (!matches) return;
           state.replyWaiter = undefined;
           apply(clearTimeoutFn, win, [timer]);
@@ -1127,7 +1129,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     rules = [];
     // Nothing may stay held once nobody can release it.
     const pending: string[] = [];
-    apply(win.Map.prototype.forEach, holds, [(_v: unknown, id: string) => (pending[pending.length] = id)]);
+    apply(mapForEach, holds, [(_v: unknown, id: string) => (pending[pending.length] = id)]);
     for (let i = 0; i < pending.length; i++) release(pending[i], 'forward', undefined, 'timeout');
     apply(removeEventListener, win, [RELAY_READY_EVENT, onRelayReady]);
   }

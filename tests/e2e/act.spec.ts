@@ -115,9 +115,10 @@ test('simulated server messages reach the page with the type its binaryType asks
   expect(framesOf(store, connectionId).map((f) => [f.dir, f.origin])).toEqual([['receive', 'simulated'], ['receive', 'simulated'], ['receive', 'simulated']]);
 });
 
-test('a simulated message and a replay never read dictionary members from the page\'s Object.prototype', async ({ page, server, sw, ext }) => {
+test('a simulated message and a replay run none of the page\'s functions: Object.prototype getters, a replaced indexOf', async ({ page, server, sw, ext }) => {
   // The hook builds the MessageEvent's init dictionary and the replay's listener options; members it leaves out
-  // must not be looked up on a prototype the page controls (a getter there would see our call).
+  // must not be looked up on a prototype the page controls (a getter there would see our call). A replay that
+  // waits for a reply matches it with the String.prototype.indexOf it found at install, not the page's.
   const { connectionId, tabId } = await openPage(page, server, sw);
   await page.evaluate(() => {
     const w = window as any;
@@ -131,13 +132,19 @@ test('a simulated message and a replay never read dictionary members from the pa
         },
       });
     }
+    const indexOf = String.prototype.indexOf;
+    String.prototype.indexOf = function (...args: [string, number?]) {
+      if (!String(new Error().stack).includes('UtilityScript')) w.initReads.push('indexOf');
+      return indexOf.apply(this, args);
+    };
   });
   const ctl = await controller(page, ext.extensionId, tabId);
   expect(await ctl.cmd({ kind: 'simulate-receive', connectionId, encoding: 'text', payload: 'fake text' })).toMatchObject({ ok: true });
   expect(await ctl.cmd({ kind: 'simulate-receive', connectionId, encoding: 'base64', payload: Buffer.from([7, 8]).toString('base64') })).toMatchObject({ ok: true });
   await expect.poll(() => page.evaluate(() => (window as any).got)).toEqual([['fake text', false, null], ['[object Blob]', false, null], ['blob-bytes', [7, 8]]]);
-  const steps = [{ data: { encoding: 'text', payload: 'replayed' }, delayMs: 0 }];
-  expect(await ctl.cmd({ kind: 'replay', replayId: 'dict', url: `${server.wsOrigin}/echo?replay=dict`, protocols: [], steps })).toMatchObject({ ok: true });
+  const steps = ['replayed 1', 'replayed 2'].map((payload) => ({ data: { encoding: 'text', payload }, delayMs: 0 })); // waits between them
+  const waitForReply = { pattern: 'play', regex: false, timeoutMs: 5000 };
+  expect(await ctl.cmd({ kind: 'replay', replayId: 'dict', url: `${server.wsOrigin}/echo?replay=dict`, protocols: [], steps, waitForReply })).toMatchObject({ ok: true });
   await expect.poll(async () => (await ctl.notices()).some((n) => n.replayId === 'dict' && n.state === 'done'), { timeout: 20_000 }).toBe(true);
   expect(await page.evaluate(() => (window as any).initReads)).toEqual([]);
 });
