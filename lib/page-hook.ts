@@ -362,7 +362,8 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
    */
   function ownSequence<T>(items: T[]): T[] {
     let i = 0;
-    const iterator = { next: () => (i < items.length ? { done: false, value: items[i++] } : { done: true, value: undefined }) };
+    // No prototype either: a native that stops early looks up the iterator's `return`.
+    const iterator = withoutPrototype({ next: () => (i < items.length ? { done: false, value: items[i++] } : { done: true, value: undefined }) });
     return { [iteratorSymbol]: () => iterator } as unknown as T[]; // typed as the natives want it
   }
   /**
@@ -374,7 +375,6 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     setPrototypeOf(members, null);
     return members;
   }
-
 
   /** Appends `text` cut into pieces of at most TEXT_PIECE_MAX units, never inside a surrogate pair. */
   function cutIntoPieces(text: string, out: string[]): void {
