@@ -117,6 +117,10 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   const construct = R.construct;
   const ObjectRef = win.Object;
   const setPrototypeOf = ObjectRef.setPrototypeOf;
+  const getPrototypeOf = ObjectRef.getPrototypeOf;
+  const ownKeys = R.ownKeys;
+  const ObjectProto = ObjectRef.prototype;
+  const ArrayProto = win.Array.prototype;
   const defineProperty = ObjectRef.defineProperty;
   const getOwnPropertyDescriptor = ObjectRef.getOwnPropertyDescriptor;
   const ProxyCtor = win.Proxy;
@@ -237,15 +241,15 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   // per element (see lib/packed-batch.ts). Every other event travels whole in `extra`. Arrays are filled by
   // index, never push(): the page may have replaced Array.prototype.push.
   let batchNumber = 1;
-  let ids: string[] = [];
+  let ids: string[] = ownArray();
   /** PACKED_ROW_WIDTH numbers per event; a Float64Array so that posting it is one copy, not one per number. */
   let rowBuffer = new Float64ArrayCtor(PACKED_ROW_WIDTH * 1024);
   let rowLength = 0;
-  let texts: string[] = [];
+  let texts: string[] = ownArray();
   /** Bytes of the plain binary rows; kept across batches (each flush copies out what it used). */
   let binaryBytes = new Uint8ArrayCtor(1 << 16);
   let binaryLength = 0;
-  let extra: PageEvent[] = [];
+  let extra: PageEvent[] = ownArray();
   /** Payload characters and bytes in the batch, to flush early on big frames. */
   let weight = 0;
   let port: MessagePort | undefined;
@@ -253,11 +257,11 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
 
   function resetBatch(): void {
     batchNumber++;
-    ids = [];
+    ids = ownArray();
     rowLength = 0;
-    texts = [];
+    texts = ownArray();
     binaryLength = 0;
-    extra = [];
+    extra = ownArray();
     weight = 0;
   }
 
@@ -266,7 +270,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     if (!port || rowLength === 0) return;
     const events = extra;
     // Every ArrayBuffer in a recorded frame is our own copy: transfer it rather than copy it again.
-    const moved: ArrayBuffer[] = [];
+    const moved: ArrayBuffer[] = ownArray();
     for (let i = 0; i < events.length; i++) {
       const e = events[i];
       if (e.k !== 'frame') continue;
@@ -332,7 +336,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
    * Pieces of large texts still to post, oldest first across frames: the relay gives each frame its pieces in
    * arrival order, and holds everything after that frame until they are all there.
    */
-  let textPieces: string[] = [];
+  let textPieces: string[] = ownArray();
   let textPiecesHead = 0;
   let piecesScheduled = false;
 
@@ -342,7 +346,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     const text = textPieces[textPiecesHead];
     textPieces[textPiecesHead++] = '';
     if (textPiecesHead === textPieces.length) {
-      textPieces = [];
+      textPieces = ownArray();
       textPiecesHead = 0;
     } else {
       piecesScheduled = true;
@@ -374,6 +378,27 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   function withoutPrototype<T extends object>(members: T): T {
     setPrototypeOf(members, null);
     return members;
+  }
+  /**
+   * What the relay posts arrives as the page's plain objects and arrays, so an optional member we read where it
+   * is absent (a command's `code`, a rule's `url`) would be looked up on the page's prototypes. Takes the
+   * prototype off every plain object and array in `value`; leaves everything else (buffers, RegExps) as it is.
+   */
+  function withoutPrototypes(value: unknown, depth = 0): void {
+    if (typeof value !== 'object' || value === null || depth > 32) return;
+    const proto = getPrototypeOf(value);
+    if (proto !== ObjectProto && proto !== ArrayProto) return;
+    setPrototypeOf(value, null);
+    const keys = ownKeys(value);
+    for (let i = 0; i < keys.length; i++) withoutPrototypes((value as Record<PropertyKey, unknown>)[keys[i]], depth + 1);
+  }
+  /**
+   * An empty array of ours with no prototype. Writing past an array's end, or reading a missing index, is looked
+   * up on its prototype, where an index accessor the page put on Array.prototype would run. So no method can be
+   * called on it: the hook uses captured natives through `apply`, and `length`.
+   */
+  function ownArray<T>(): T[] {
+    return withoutPrototype([] as T[]);
   }
 
   /** Appends `text` cut into pieces of at most TEXT_PIECE_MAX units, never inside a surrogate pair. */
@@ -427,9 +452,10 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     rowLength = at + PACKED_ROW_WIDTH;
   }
 
+  /** Adds an event that travels whole. Optional members are read and written later, so it has no prototype. */
   function enqueue(event: PageEvent): void {
     addRow(PACKED_EXTRA, extra.length, 0, 0, 0);
-    extra[extra.length] = event;
+    extra[extra.length] = withoutPrototype(event);
     counted(event.k === 'frame' ? (event.byteLength ?? payloadWeight(event.data)) : 0);
   }
 
@@ -497,7 +523,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
       }
     }
     copy ??= copyBuffer(binaryRange.buffer, binaryRange.offset, binaryRange.offset + length);
-    const event: PageFrameEvent = { k: 'frame', socketId: state.id, seq: ++state.seq, time: now(), dir, data: copy, origin, status };
+    const event: PageFrameEvent = withoutPrototype({ k: 'frame', socketId: state.id, seq: ++state.seq, time: now(), dir, data: copy, origin, status });
     if ((apply(abByteLength, copy, []) as number) !== length) event.byteLength = length;
     enqueue(event);
     return true;
@@ -585,7 +611,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
       enqueuePlainText(state, ++state.seq, now(), dir, data, origin, status);
       return;
     }
-    const event: PageFrameEvent = { k: 'frame', socketId: state.id, seq: ++state.seq, time: now(), dir, data, origin, status };
+    const event: PageFrameEvent = withoutPrototype({ k: 'frame', socketId: state.id, seq: ++state.seq, time: now(), dir, data, origin, status });
     if (note !== undefined) event.note = note;
     if (rule !== undefined) event.rule = rule;
     if (original !== undefined && typeof original !== 'object') event.original = original;
@@ -610,7 +636,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
 
   function startHold(ws: WebSocket, state: SocketState, dir: Direction, data: string | ArrayBuffer | Blob, snapshot: string | ArrayBuffer | Blob, rule: string): void {
     const holdId = state.id + ':h' + ++holdCounter;
-    const hold: Hold = { holdId, dir, data, snapshot, rule, timer: undefined, queue: [] };
+    const hold: Hold = withoutPrototype({ holdId, dir, data, snapshot, rule, timer: undefined, queue: ownArray<Queued>() });
     if (dir === 'send') state.sendHold = hold;
     else state.receiveHold = hold;
     apply(mapSet, holds, [holdId, { ws, state, dir }]);
@@ -800,7 +826,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   function requestedProtocols(value: unknown): string[] {
     // Only read what reading cannot change: strings and array elements that are strings. The browser has
     // already converted the argument; converting objects again would call page code a second time.
-    const out: string[] = [];
+    const out: string[] = ownArray();
     if (typeof value === 'string') out[0] = value;
     else if (ArrayIsArray(value)) {
       const list = value as unknown[];
@@ -827,20 +853,21 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   function track(ws: WebSocket, protocolsArg: unknown): void {
     const id = pagePrefix + '-' + ++socketCounter;
     const url = apply(wsUrl, ws, []) as string;
-    apply(wmSet, sockets, [ws, { id, seq: 0, url, batchNumber: 0, batchIndex: 0 }]);
+    const state: SocketState = { id, seq: 0, url, batchNumber: 0, batchIndex: 0, sendHold: undefined, receiveHold: undefined, replyWaiter: undefined };
+    apply(wmSet, sockets, [ws, withoutPrototype(state)]);
     apply(mapSet, liveSockets, [id, new WeakRefCtor(ws)]);
     apply(addEventListener, ws, ['open', onOpen]);
     apply(addEventListener, ws, ['message', onMessage]);
     apply(addEventListener, ws, ['error', onError]);
     apply(addEventListener, ws, ['close', onClose]);
-    const event: PageEvent = {
+    const event: PageEvent = withoutPrototype({
       k: 'connect',
       socketId: id,
       url,
       protocols: nextProtocols ?? requestedProtocols(protocolsArg),
       frameUrl: apply(locationHref, location, []) as string,
       time: now(),
-    };
+    });
     if (nextInitiator !== undefined) event.initiator = nextInitiator;
     enqueue(event);
   }
@@ -912,7 +939,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   function replaceValue(obj: object, key: string, value: unknown): void {
     const d = getOwnPropertyDescriptor(obj, key);
     if (!d) return;
-    defineProperty(obj, key, { value, writable: d.writable, enumerable: d.enumerable, configurable: d.configurable });
+    defineProperty(obj, key, withoutPrototype({ value, writable: d.writable, enumerable: d.enumerable, configurable: d.configurable }));
   }
   replaceValue(win.Function.prototype, 'toString', toStringProxy);
   replaceValue(WsProto, 'send', sendProxy);
@@ -931,8 +958,8 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
         const list = command.rules;
         for (let i = 0; i < list.length; i++) {
           // Our own exec on each RegExp: RegExp.prototype[Symbol.replace] looks `exec` up, and the page may have replaced it.
-          if (list[i].url) defineProperty(list[i].url!, 'exec', { value: regexpExec });
-          if (list[i].pattern) defineProperty(list[i].pattern!, 'exec', { value: regexpExec });
+          if (list[i].url) defineProperty(list[i].url!, 'exec', withoutPrototype({ value: regexpExec }));
+          if (list[i].pattern) defineProperty(list[i].pattern!, 'exec', withoutPrototype({ value: regexpExec }));
         }
         rules = list;
         holdTimeoutMs = command.holdTimeoutMs > 0 ? command.holdTimeoutMs : DEFAULT_HOLD_TIMEOUT_MS;
@@ -1076,7 +1103,9 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
 
   function onRelayMessage(event: MessageEvent): void {
     const msg = apply(messageData, event, []) as RelayToPageMessage;
-    if (!msg || msg.ns !== NAMESPACE) return;
+    if (typeof msg !== 'object' || msg === null) return;
+    withoutPrototypes(msg);
+    if (msg.ns !== NAMESPACE) return;
     if (msg.type === 'stop') {
       stop();
       return;
@@ -1128,7 +1157,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     resetBatch();
     rules = [];
     // Nothing may stay held once nobody can release it.
-    const pending: string[] = [];
+    const pending: string[] = ownArray();
     apply(mapForEach, holds, [(_v: unknown, id: string) => (pending[pending.length] = id)]);
     for (let i = 0; i < pending.length; i++) release(pending[i], 'forward', undefined, 'timeout');
     apply(removeEventListener, win, [RELAY_READY_EVENT, onRelayReady]);

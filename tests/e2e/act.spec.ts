@@ -6,6 +6,7 @@
  */
 import type { Page, Worker } from '@playwright/test';
 import { test, expect, waitForStore, framesOf, type TestServer } from './fixtures';
+import { hookPropertyNames, prototypeTrapsScript } from '../support/prototype-traps';
 
 // The controller runs in an extension page, where the Chrome extension API is the global `chrome`.
 declare const chrome: { runtime: { connect(info: { name: string }): unknown } };
@@ -147,6 +148,56 @@ test('a simulated message and a replay run none of the page\'s functions: Object
   expect(await ctl.cmd({ kind: 'replay', replayId: 'dict', url: `${server.wsOrigin}/echo?replay=dict`, protocols: [], steps, waitForReply })).toMatchObject({ ok: true });
   await expect.poll(async () => (await ctl.notices()).some((n) => n.replayId === 'dict' && n.state === 'done'), { timeout: 20_000 }).toBe(true);
   expect(await page.evaluate(() => (window as any).initReads)).toEqual([]);
+});
+
+test('every action, on a page with accessors on Object.prototype and Array.prototype for every name the hook uses, runs none of them', async ({ page, server, sw, ext }) => {
+  // Holds, their queues, rules, simulated and resent messages, a replay and a close while a frame is held: the
+  // hook's own objects and arrays must not reach the page's prototypes. The page acts from its own timers, so
+  // that no call of ours runs inside a Playwright evaluate (whose calls the traps leave out).
+  const url = server.page('/act-traps.html', `<script>${prototypeTrapsScript(hookPropertyNames())}
+    window.log = '';
+    window.ws = new WebSocket('${server.wsOrigin}/echo');
+    ws.binaryType = 'arraybuffer';
+    ws.onmessage = (e) => { window.log += (typeof e.data === 'string' ? e.data : 'bytes:' + new Uint8Array(e.data).join(',')) + '|'; };
+    window.opened = new Promise((r) => ws.onopen = r);
+    const actions = {
+      send: () => { ws.send('first'); ws.send('secret one'); ws.send('after'); ws.send('ad:x'); ws.send(new Uint8Array([5, 6])); },
+      hold: () => ws.send('secret two'),
+      close: () => ws.close(4001, 'done'),
+    };
+    window.act = (what) => { setTimeout(actions[what], 0); };
+  </script>`);
+  await page.goto(url);
+  await page.evaluate(() => (window as any).opened);
+  const store = await waitForStore(sw, (s) => s.connections.some((c) => c.state === 'open'));
+  const connectionId = store.connections.find((c) => c.state === 'open')!.id;
+  const tabId = store.sessions.find((s) => s.id === store.connections.find((c) => c.id === connectionId)!.sessionId)!.tabId!;
+  const ctl = await controller(page, ext.extensionId, tabId);
+  await ctl.setRules([
+    rule({ name: 'hold secrets', direction: 'send', pattern: 'secret' }),
+    rule({ name: 'shout', action: 'replace', direction: 'receive', pattern: 'aft(er)', regex: true, replacement: 'AFT$1' }),
+    rule({ name: 'no ads', action: 'block', direction: 'send', pattern: 'ad:' }),
+  ]);
+  expect(await page.evaluate(() => [(window as any).trapped, ((window as any).recording = true)])).toEqual([true, true]);
+  await page.evaluate(() => (window as any).act('send'));
+  await expect.poll(async () => (await ctl.notices()).filter((n) => n.kind === 'held').length).toBe(1);
+  const held = (await ctl.notices()).find((n) => n.kind === 'held')!;
+  expect(await ctl.cmd({ kind: 'release', holdId: held.holdId, action: 'forward', data: { encoding: 'text', payload: 'edited' } })).toMatchObject({ ok: true });
+  expect(await ctl.cmd({ kind: 'simulate-receive', connectionId, encoding: 'text', payload: 'fake' })).toMatchObject({ ok: true });
+  expect(await ctl.cmd({ kind: 'simulate-receive', connectionId, encoding: 'base64', payload: Buffer.from([7, 8]).toString('base64') })).toMatchObject({ ok: true });
+  expect(await ctl.cmd({ kind: 'send', connectionId, encoding: 'base64', payload: Buffer.from([9]).toString('base64') })).toMatchObject({ ok: true });
+  await expect.poll(() => page.evaluate(() => (window as any).log)).toBe('first|edited|AFTer|bytes:5,6|fake|bytes:7,8|bytes:9|');
+  const steps = ['replayed 1', 'replayed 2'].map((payload) => ({ data: { encoding: 'text', payload }, delayMs: 0 }));
+  const replay = { kind: 'replay', replayId: 'traps', url: `${server.wsOrigin}/echo?replay=traps`, protocols: ['v1'], steps, waitForReply: { pattern: 'play', regex: false, timeoutMs: 5000 } };
+  expect(await ctl.cmd(replay)).toMatchObject({ ok: true });
+  await expect.poll(async () => (await ctl.notices()).some((n) => n.replayId === 'traps' && n.state === 'done'), { timeout: 20_000 }).toBe(true);
+  await page.evaluate(() => (window as any).act('hold'));
+  await expect.poll(async () => (await ctl.notices()).filter((n) => n.kind === 'held').length).toBe(2);
+  await page.evaluate(() => (window as any).act('close'));
+  await expect.poll(async () => (await ctl.notices()).filter((n) => n.kind === 'released').map((n) => n.outcome)).toEqual(['edited', 'closed']);
+  await waitForStore(sw, (s) => s.frames.some((f) => f.connectionId === connectionId && f.kind === 'close'));
+  expect(await page.evaluate(() => (window as any).calls)).toBe('');
+  expect(server.received.map((m) => (m.isBinary ? [...m.data].join(',') : m.data.toString()))).toEqual(['first', 'edited', 'after', '5,6', '9', 'replayed 1', 'replayed 2']);
 });
 
 test('acting on a closed socket gives a clear error and nothing throws into the page', async ({ page, server, sw, ext }) => {

@@ -4,6 +4,7 @@
  */
 import { test as base, expect, type Page } from '@playwright/test';
 import { launchWithExtension, startTestServer, waitForStore, type TestServer } from './fixtures';
+import { hookPropertyNames, prototypeAccessorScenario, prototypeTrapsScript } from '../support/prototype-traps';
 
 type Launched = Awaited<ReturnType<typeof launchWithExtension>>;
 
@@ -366,4 +367,17 @@ test('the extension did capture what the probes sent', async ({ withExt, server 
   }, server.wsOrigin);
   await waitForStore(withExt.sw!, (s) => s.frames.some((f) => f.text === 'probe-capture' && f.dir === 'receive'));
   await page.close();
+});
+
+test('a page with accessors on Object.prototype and Array.prototype for every name the hook uses sees only its own calls', async ({ withExt, withoutExt, server }) => {
+  const names = hookPropertyNames();
+  expect(names).toEqual(expect.arrayContaining(['original', 'holdId', 'queue', 'sendHold', 'next', 'done', 'writable']));
+  const url = server.page('/inv-prototype-accessors.html', `<script>${prototypeTrapsScript(names)}
+    window.scenario = ${prototypeAccessorScenario.toString()};
+  </script>`);
+  const r = await both({ withExt, withoutExt }, url, (wsOrigin) =>
+    new Promise((resolve) => setTimeout(() => (window as any).scenario(wsOrigin).then((x: unknown) => resolve({ trapped: (window as any).trapped, ...(x as object) })), 0)),
+  server.wsOrigin);
+  expect((r.without as { trapped: boolean }).trapped, 'every accessor was put in place').toBe(true);
+  expect(r.with).toEqual(r.without);
 });

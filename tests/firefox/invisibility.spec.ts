@@ -6,6 +6,7 @@
  */
 import type { Page } from 'puppeteer-core';
 import { test as base, expect, launchFirefox, openPage, uniqueId, waitForStore, type LaunchedFirefox } from './fixtures';
+import { hookPropertyNames, prototypeAccessorScenario, prototypeTrapsScript } from '../support/prototype-traps';
 
 const test = base.extend<object, { withoutExt: LaunchedFirefox }>({
   withoutExt: [
@@ -260,6 +261,17 @@ test('pages that replace natives we use, and page-side wrappers, see only their 
     t.close();
     return { counts: w.counts, windowMessages: w.messages, customEvents: w.customEvents, log };
   }, server.wsOrigin);
+  expect(r.with).toEqual(r.without);
+});
+
+test('a page with accessors on Object.prototype and Array.prototype for every name the hook uses sees only its own calls', async ({ firefox, withoutExt, server }) => {
+  const url = server.page(`/${uniqueId('inv-prototype-accessors')}.html`, `<script>${prototypeTrapsScript(hookPropertyNames())}
+    window.scenario = ${prototypeAccessorScenario.toString()};
+  </script>`);
+  const r = await both(firefox, withoutExt, url, (wsOrigin) =>
+    new Promise((resolve) => setTimeout(() => (window as any).scenario(wsOrigin).then((x: unknown) => resolve({ trapped: (window as any).trapped, ...(x as object) })), 0)),
+  server.wsOrigin);
+  expect((r.without as { trapped: boolean }).trapped, 'every accessor was put in place').toBe(true);
   expect(r.with).toEqual(r.without);
 });
 
