@@ -345,7 +345,8 @@ test('sessions from earlier page loads stay listed and browsable; a new load is 
   await expect(rowWith(panel, 'from the second load')).toHaveCount(0);
   // A picked older session stays on screen while the page keeps talking.
   await sendFromPage(page, ['more on the second load']);
-  await waitForStore(sw, (s) => s.frames.some((f) => f.text === 'more on the second load'));
+  // The echo, not just the send: the search below runs once and must find both.
+  await waitForStore(sw, (s) => s.frames.some((f) => f.text === 'more on the second load' && f.dir === 'receive'));
   await panel.waitForTimeout(500);
   await expect(rowWith(panel, 'from the first load')).toHaveCount(2);
 
