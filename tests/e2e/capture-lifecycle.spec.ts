@@ -82,7 +82,7 @@ test('client and server closes are stored with code, reason and wasClean', async
   const closes = await page.evaluate(() => (window as unknown as { closes: Record<string, [number, string, boolean]> }).closes);
   expect(closes).toEqual({ client: [4001, 'client says bye ✓', true], server: [4002, 'server <b>done</b>', true], plain: [1005, '', true] });
 
-  // Rows, not connection state: the harness reads each store in its own transaction.
+  // The close rows: each is stored with (or after) every earlier row of its connection.
   const s = await waitForStore(sw, (s) => s.connections.length === 3 && s.frames.filter((f) => f.kind === 'close').length === 3);
   const byPath = (p: string) => s.connections.find((c) => c.url.startsWith(`${server.wsOrigin}${p}`))!;
   const client = s.connections.find((c) => c.closeCode === 4001)!;

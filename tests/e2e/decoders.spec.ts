@@ -176,8 +176,7 @@ test('GraphQL: graphql-ws client against a graphql-ws server', async ({ page, sw
       })();
     </script>`));
     await expect.poll(() => page.evaluate(() => (window as any).result)).toBe('world 2,1,0');
-    // Wait on the close row itself: readStore reads frames before connections, so a connection can look closed
-    // in a snapshot whose frames were read a moment earlier.
+    // The close row: it is stored with (or after) every earlier frame of its connection.
     const s = await waitForStore(sw, (s) => s.connections.some((c) => c.url.includes('/graphql') && s.frames.some((f) => f.connectionId === c.id && f.kind === 'close')));
     const r = decodeAll(s, '/graphql');
     expect(r.detection.id).toBe('graphql-ws');
