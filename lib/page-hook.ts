@@ -184,6 +184,13 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   const regexpExec = win.RegExp.prototype.exec;
   const regexpReplace = (win.RegExp.prototype as unknown as Record<symbol, AnyFn>)[win.Symbol.replace];
   const regexpCtor = win.RegExp;
+  /** Each flag's letter and native getter, in the order of RegExp.prototype.flags; one this browser lacks is left out. */
+  const regexpFlags: { letter: string; get: AnyFn }[] = ownArray();
+  const flagNames = ['hasIndices', 'global', 'ignoreCase', 'multiline', 'dotAll', 'unicode', 'unicodeSets', 'sticky'];
+  for (let i = 0; i < flagNames.length; i++) {
+    const d = getOwnPropertyDescriptor(win.RegExp.prototype, flagNames[i]);
+    if (d?.get) regexpFlags[regexpFlags.length] = withoutPrototype({ letter: 'dgimsuvy'[i], get: d.get as AnyFn });
+  }
   const arrayJoin = win.Array.prototype.join;
   const Uint8ArrayCtor = win.Uint8Array;
   const taSet = (TypedArrayProto as { set: AnyFn }).set;
@@ -952,14 +959,25 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     return ref ? (apply(wrDeref, ref, []) as WebSocket | undefined) : undefined;
   }
 
+  /**
+   * RegExp.prototype[Symbol.replace] looks up `exec` and `flags` on the RegExp, and the `flags` getter each flag:
+   * all on the page's RegExp.prototype, which the page may have replaced. So each of our RegExps gets its own
+   * `exec` and `flags`, the latter read from the natives' flag getters (which read internal slots only).
+   */
+  function ownRegExp(re: RegExp): void {
+    let flags = '';
+    for (let i = 0; i < regexpFlags.length; i++) if (apply(regexpFlags[i].get, re, [])) flags += regexpFlags[i].letter;
+    defineProperty(re, 'exec', withoutPrototype({ value: regexpExec }));
+    defineProperty(re, 'flags', withoutPrototype({ value: flags }));
+  }
+
   function runCommand(command: PageCommand): void {
     switch (command.kind) {
       case 'set-rules': {
         const list = command.rules;
         for (let i = 0; i < list.length; i++) {
-          // Our own exec on each RegExp: RegExp.prototype[Symbol.replace] looks `exec` up, and the page may have replaced it.
-          if (list[i].url) defineProperty(list[i].url!, 'exec', withoutPrototype({ value: regexpExec }));
-          if (list[i].pattern) defineProperty(list[i].pattern!, 'exec', withoutPrototype({ value: regexpExec }));
+          if (list[i].url) ownRegExp(list[i].url!);
+          if (list[i].pattern) ownRegExp(list[i].pattern!);
         }
         rules = list;
         holdTimeoutMs = command.holdTimeoutMs > 0 ? command.holdTimeoutMs : DEFAULT_HOLD_TIMEOUT_MS;

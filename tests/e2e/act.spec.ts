@@ -155,6 +155,13 @@ test('every action, on a page with accessors on Object.prototype and Array.proto
   // hook's own objects and arrays must not reach the page's prototypes. The page acts from its own timers, so
   // that no call of ours runs inside a Playwright evaluate (whose calls the traps leave out).
   const url = server.page('/act-traps.html', `<script>${prototypeTrapsScript(hookPropertyNames())}
+    // A replace rule's RegExp: Symbol.replace looks up exec and flags, and flags each flag's getter.
+    for (const name of ['flags', 'global', 'ignoreCase', 'multiline', 'dotAll', 'unicode', 'unicodeSets', 'sticky', 'hasIndices', 'source']) {
+      const d = Object.getOwnPropertyDescriptor(RegExp.prototype, name);
+      Object.defineProperty(RegExp.prototype, name, { __proto__: null, configurable: true, get() { note('get RegExp ' + name); return d.get.call(this); } });
+    }
+    const exec = RegExp.prototype.exec;
+    RegExp.prototype.exec = function (text) { note('RegExp exec'); return exec.call(this, text); };
     window.log = '';
     window.ws = new WebSocket('${server.wsOrigin}/echo');
     ws.binaryType = 'arraybuffer';
