@@ -25,8 +25,8 @@ export interface InterceptRule {
 
 export interface RuleDecision {
   rule: InterceptRule;
-  /** For `replace`: the new payload. */
-  replaced?: string;
+  /** For `replace`: the new payload. Always present: in the page hook an absent member is looked up on the page's Object.prototype. */
+  replaced: string | undefined;
 }
 
 export interface CompiledRule {
@@ -110,7 +110,7 @@ export function decide(
       pattern.lastIndex = 0;
       return { rule, replaced: natives.replace(pattern, text, rule.replacement) };
     }
-    return { rule };
+    return { rule, replaced: undefined };
   }
   return undefined;
 }

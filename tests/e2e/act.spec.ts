@@ -5,7 +5,7 @@
  * panel specs; this spec proves the machinery underneath.)
  */
 import type { Page, Worker } from '@playwright/test';
-import { test, expect, waitForStore, framesOf, type TestServer } from './fixtures';
+import { test, expect, waitForStore, framesOf, EXTENSION_DIR, type TestServer } from './fixtures';
 import { hookPropertyNames, prototypeTrapsScript } from '../support/prototype-traps';
 
 // The controller runs in an extension page, where the Chrome extension API is the global `chrome`.
@@ -154,7 +154,7 @@ test('every action, on a page with accessors on Object.prototype and Array.proto
   // Holds, their queues, rules, simulated and resent messages, a replay and a close while a frame is held: the
   // hook's own objects and arrays must not reach the page's prototypes. The page acts from its own timers, so
   // that no call of ours runs inside a Playwright evaluate (whose calls the traps leave out).
-  const url = server.page('/act-traps.html', `<script>${prototypeTrapsScript(hookPropertyNames())}
+  const url = server.page('/act-traps.html', `<script>${prototypeTrapsScript(hookPropertyNames(EXTENSION_DIR))}
     // A replace rule's RegExp: Symbol.replace looks up exec and flags, and flags each flag's getter.
     for (const name of ['flags', 'global', 'ignoreCase', 'multiline', 'dotAll', 'unicode', 'unicodeSets', 'sticky', 'hasIndices', 'source']) {
       const d = Object.getOwnPropertyDescriptor(RegExp.prototype, name);

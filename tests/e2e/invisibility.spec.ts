@@ -3,7 +3,7 @@
  * extension loaded and once without, and the two must be identical. Each probe runs in the page's own world.
  */
 import { test as base, expect, type Page } from '@playwright/test';
-import { launchWithExtension, startTestServer, waitForStore, type TestServer } from './fixtures';
+import { EXTENSION_DIR, launchWithExtension, startTestServer, waitForStore, type TestServer } from './fixtures';
 import { hookPropertyNames, prototypeAccessorScenario, prototypeTrapsScript } from '../support/prototype-traps';
 
 type Launched = Awaited<ReturnType<typeof launchWithExtension>>;
@@ -370,8 +370,8 @@ test('the extension did capture what the probes sent', async ({ withExt, server 
 });
 
 test('a page with accessors on Object.prototype and Array.prototype for every name the hook uses sees only its own calls', async ({ withExt, withoutExt, server }) => {
-  const names = hookPropertyNames();
-  expect(names).toEqual(expect.arrayContaining(['original', 'holdId', 'queue', 'sendHold', 'next', 'done', 'writable']));
+  const names = hookPropertyNames(EXTENSION_DIR);
+  expect(names).toEqual(expect.arrayContaining(['original', 'holdId', 'queue', 'sendHold', 'replaced', 'next', 'done', 'writable']));
   const url = server.page('/inv-prototype-accessors.html', `<script>${prototypeTrapsScript(names)}
     window.scenario = ${prototypeAccessorScenario.toString()};
   </script>`);

@@ -5,7 +5,7 @@
  * Chrome's; what matters is that ours match Firefox's.
  */
 import type { Page } from 'puppeteer-core';
-import { test as base, expect, launchFirefox, openPage, uniqueId, waitForStore, type LaunchedFirefox } from './fixtures';
+import { test as base, expect, FIREFOX_EXTENSION_DIR, launchFirefox, openPage, uniqueId, waitForStore, type LaunchedFirefox } from './fixtures';
 import { hookPropertyNames, prototypeAccessorScenario, prototypeTrapsScript } from '../support/prototype-traps';
 
 const test = base.extend<object, { withoutExt: LaunchedFirefox }>({
@@ -265,7 +265,7 @@ test('pages that replace natives we use, and page-side wrappers, see only their 
 });
 
 test('a page with accessors on Object.prototype and Array.prototype for every name the hook uses sees only its own calls', async ({ firefox, withoutExt, server }) => {
-  const url = server.page(`/${uniqueId('inv-prototype-accessors')}.html`, `<script>${prototypeTrapsScript(hookPropertyNames())}
+  const url = server.page(`/${uniqueId('inv-prototype-accessors')}.html`, `<script>${prototypeTrapsScript(hookPropertyNames(FIREFOX_EXTENSION_DIR))}
     window.scenario = ${prototypeAccessorScenario.toString()};
   </script>`);
   const r = await both(firefox, withoutExt, url, (wsOrigin) =>

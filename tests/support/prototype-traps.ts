@@ -5,9 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 
-/** Every property name lib/page-hook.ts spells (`.name` and `name:`), but those Object.prototype has itself. */
-export function hookPropertyNames(): string[] {
-  const source = readFileSync('lib/page-hook.ts', 'utf8');
+/**
+ * Every property name the built page hook (`<extension dir>/content-scripts/page-hook.js`, with the modules it
+ * imports) spells as `.name` or `name:` (which also covers destructuring once built), but those Object.prototype
+ * has itself. A few extra names from strings and labels only add traps.
+ */
+export function hookPropertyNames(extensionDir: string): string[] {
+  const source = readFileSync(`${extensionDir}/content-scripts/page-hook.js`, 'utf8');
   const names = new Set<string>();
   for (const m of source.matchAll(/\.([A-Za-z_$][\w$]*)|([A-Za-z_$][\w$]*)\??:/g)) names.add(m[1] ?? m[2]);
   // length, prototype and name are own properties of everything that has them.
