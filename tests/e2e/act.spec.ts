@@ -190,6 +190,7 @@ test('every action, on a page with accessors on Object.prototype and Array.proto
   await expect.poll(async () => (await ctl.notices()).filter((n) => n.kind === 'held').length).toBe(1);
   const held = (await ctl.notices()).find((n) => n.kind === 'held')!;
   expect(await ctl.cmd({ kind: 'release', holdId: held.holdId, action: 'forward', data: { encoding: 'text', payload: 'edited' } })).toMatchObject({ ok: true });
+  await expect.poll(() => page.evaluate(() => (window as any).log)).toBe('first|edited|AFTer|bytes:5,6|'); // the echoes, before the simulated ones
   expect(await ctl.cmd({ kind: 'simulate-receive', connectionId, encoding: 'text', payload: 'fake' })).toMatchObject({ ok: true });
   expect(await ctl.cmd({ kind: 'simulate-receive', connectionId, encoding: 'base64', payload: Buffer.from([7, 8]).toString('base64') })).toMatchObject({ ok: true });
   expect(await ctl.cmd({ kind: 'send', connectionId, encoding: 'base64', payload: Buffer.from([9]).toString('base64') })).toMatchObject({ ok: true });
