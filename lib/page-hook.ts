@@ -135,7 +135,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   const wrDeref = WeakRefCtor.prototype.deref;
   const fnToString = win.Function.prototype.toString;
   const StringCtor = win.String;
-  const ArrayIsArray = win.Array.isArray;
+  const TypeErrorCtor = win.TypeError;
   const MathRandom = win.Math.random;
   const numberToString = win.Number.prototype.toString;
   const setTimeoutFn = win.setTimeout;
@@ -163,6 +163,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   const blobSize = getter(win.Blob.prototype, 'size');
   const BlobCtor = win.Blob;
   const iteratorSymbol = win.Symbol.iterator; // non-writable: the page cannot swap it
+  const toPrimitiveSymbol = win.Symbol.toPrimitive;
   const eventIsTrusted = (e: Event) => e.isTrusted; // [LegacyUnforgeable]: an own property pages cannot redefine
   const messageData = getter(win.MessageEvent.prototype, 'data');
   const closeCode = getter(win.CloseEvent.prototype, 'code');
@@ -228,8 +229,6 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   let holdTimeoutMs = DEFAULT_HOLD_TIMEOUT_MS;
   /** Set while the hook itself opens a replay connection, so the construct trap labels it. */
   let nextInitiator: ConnectionInitiator | undefined;
-  /** The protocols of that replay connection: it gets them as an ownSequence, which requestedProtocols cannot read. */
-  let nextProtocols: string[] | undefined;
   const holds = new MapCtor<string, { ws: WebSocket; state: SocketState; dir: Direction }>();
   const replays = new MapCtor<string, { ws: WebSocket | undefined; stop(): void }>();
   const matcherNatives: MatcherNatives = {
@@ -830,16 +829,92 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     recordClose(state, code, reason, wasClean);
   }
 
-  function requestedProtocols(value: unknown): string[] {
-    // Only read what reading cannot change: strings and array elements that are strings. The browser has
-    // already converted the argument; converting objects again would call page code a second time.
-    const out: string[] = ownArray();
-    if (typeof value === 'string') out[0] = value;
-    else if (ArrayIsArray(value)) {
-      const list = value as unknown[];
-      for (let i = 0; i < list.length; i++) if (typeof list[i] === 'string') out[out.length] = list[i] as string;
+  /**
+   * The constructor's arguments converted once, by us, as the native would (WebIDL: the url to a string, then the
+   * protocols, a string or a sequence of strings from any iterable): the same calls into the page's objects, in
+   * the same order. The native then gets strings and an ownSequence, which run no page code, and we know the
+   * protocols it was asked for without reading the page's argument a second time. An error of the page's own
+   * code propagates as it would; an error of the conversion itself comes from the native, given a stand-in
+   * that fails the same way, so its message is the browser's.
+   */
+  function convertArguments(args: unknown[], target: typeof WebSocket, newTarget: AnyFn): { args: unknown[]; protocols: string[] } {
+    const protocols: string[] = ownArray();
+    const n = args.length;
+    if (n === 0) return { args, protocols };
+    const converted: unknown[] = ownArray();
+    for (let i = 0; i < n; i++) converted[i] = args[i];
+    const failAt =
+      (slot: number) =>
+      (standIn: unknown): never => {
+        converted[slot] = standIn;
+        construct(target, converted, newTarget);
+        throw new TypeErrorCtor('Failed to construct WebSocket'); // not reached: the native threw
+      };
+    if (isObject(converted[0])) converted[0] = stringOf(converted[0], failAt(0));
+    if (n < 2 || converted[1] === undefined) return { args: converted, protocols };
+    const value = converted[1];
+    const fail = failAt(1);
+    if (!isObject(value)) {
+      if (typeof value !== 'symbol') protocols[0] = StringCtor(value);
+      return { args: converted, protocols };
     }
-    return out;
+    const method = (value as Record<symbol, unknown>)[iteratorSymbol];
+    if (method === undefined || method === null) {
+      protocols[0] = stringOf(value, fail);
+      converted[1] = protocols[0];
+      return { args: converted, protocols };
+    }
+    if (typeof method !== 'function') fail(withoutPrototype({ [iteratorSymbol]: method }));
+    const iterator = apply(method as AnyFn, value, []);
+    if (!isObject(iterator)) fail(withoutPrototype({ [iteratorSymbol]: () => iterator }));
+    const next = (iterator as { next: unknown }).next;
+    const failItem = (standIn: unknown): never => fail(ownSequence([standIn]));
+    for (;;) {
+      if (typeof next !== 'function') fail(withoutPrototype({ [iteratorSymbol]: () => withoutPrototype({ next }) }));
+      const result = apply(next as AnyFn, iterator, []);
+      if (!isObject(result)) fail(withoutPrototype({ [iteratorSymbol]: () => withoutPrototype({ next: () => result }) }));
+      if ((result as { done: unknown }).done) break;
+      protocols[protocols.length] = stringOf((result as { value: unknown }).value, failItem);
+    }
+    converted[1] = ownSequence(protocols);
+    return { args: converted, protocols };
+  }
+  /**
+   * ToString, as a WebIDL string conversion does it: ToPrimitive with the hint "string" (the value's
+   * @@toPrimitive, else toString, then valueOf), then the primitive to a string. Where the conversion itself
+   * fails, `fail` gets a stand-in that fails the same way.
+   */
+  function stringOf(value: unknown, fail: (standIn: unknown) => never): string {
+    let primitive = value;
+    if (isObject(value)) {
+      const exotic = (value as Record<symbol, unknown>)[toPrimitiveSymbol];
+      if (exotic !== undefined && exotic !== null) {
+        // The browser's message names the object's class ("#<Object>"): the stand-in gets the same prototype.
+        if (typeof exotic !== 'function') fail(setPrototypeOf({ [toPrimitiveSymbol]: exotic }, getPrototypeOf(value)));
+        primitive = apply(exotic as AnyFn, value, ['string']);
+        if (isObject(primitive)) fail(withoutPrototype({ [toPrimitiveSymbol]: () => primitive }));
+      } else {
+        let found = false;
+        const toString = (value as { toString: unknown }).toString;
+        if (typeof toString === 'function') {
+          primitive = apply(toString as AnyFn, value, []);
+          found = !isObject(primitive);
+        }
+        if (!found) {
+          const valueOf = (value as { valueOf: unknown }).valueOf;
+          if (typeof valueOf === 'function') {
+            primitive = apply(valueOf as AnyFn, value, []);
+            found = !isObject(primitive);
+          }
+        }
+        if (!found) fail(withoutPrototype({}));
+      }
+    }
+    if (typeof primitive === 'symbol') fail(primitive);
+    return StringCtor(primitive);
+  }
+  function isObject(value: unknown): boolean {
+    return (typeof value === 'object' && value !== null) || typeof value === 'function';
   }
 
   // --- the constructor proxy ----------------------------------------------------------------------------------
@@ -847,9 +922,10 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
 
   const WebSocketProxy = new ProxyCtor(NativeWebSocket, withoutPrototype({
     construct(target, args, newTarget) {
-      const ws = construct(target, args, newTarget) as WebSocket;
+      const call = convertArguments(args, target as typeof WebSocket, newTarget as AnyFn);
+      const ws = construct(target, call.args, newTarget) as WebSocket;
       try {
-        if (active) track(ws, args[1]);
+        if (active) track(ws, call.protocols);
       } catch {
         // Never let our bookkeeping break the page's socket.
       }
@@ -857,7 +933,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     },
   }));
 
-  function track(ws: WebSocket, protocolsArg: unknown): void {
+  function track(ws: WebSocket, protocols: string[]): void {
     const id = pagePrefix + '-' + ++socketCounter;
     const url = apply(wsUrl, ws, []) as string;
     const state: SocketState = { id, seq: 0, url, batchNumber: 0, batchIndex: 0, sendHold: undefined, receiveHold: undefined, replyWaiter: undefined };
@@ -871,7 +947,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
       k: 'connect',
       socketId: id,
       url,
-      protocols: nextProtocols ?? requestedProtocols(protocolsArg),
+      protocols,
       frameUrl: apply(locationHref, location, []) as string,
       time: now(),
     });
@@ -1041,13 +1117,10 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
     const total = steps.length;
     let ws: WebSocket;
     nextInitiator = 'replay';
-    const protocols = command.protocols ?? [];
-    nextProtocols = protocols;
     try {
-      ws = new (WebSocketProxy as typeof WebSocket)(command.url, ownSequence(protocols));
+      ws = new (WebSocketProxy as typeof WebSocket)(command.url, ownSequence(command.protocols ?? []));
     } finally {
       nextInitiator = undefined;
-      nextProtocols = undefined;
     }
     const state = stateOf(ws)!;
     apply(wsBinaryTypeSetter, ws, ['arraybuffer']);

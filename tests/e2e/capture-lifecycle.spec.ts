@@ -63,6 +63,24 @@ test('requested subprotocols, the negotiated protocol and permessage-deflate are
   }
 });
 
+test('subprotocols given as any iterable, a Proxy or an object are stored as the browser converted them', async ({ page, server, sw }) => {
+  const url = server.page('/protocols-iterables.html', `<script>
+    window.sockets = [
+      new WebSocket('${server.wsOrigin}/echo?set', new Set(['set.a', 'set.b'])),
+      new WebSocket('${server.wsOrigin}/echo?generator', (function* () { yield 'gen.a'; yield { toString: () => 'gen.b' }; })()),
+      new WebSocket('${server.wsOrigin}/echo?proxy', new Proxy(['proxy.a'], {})),
+      new WebSocket('${server.wsOrigin}/echo?object', { toString: () => 'object.a' }),
+      new WebSocket({ toString: () => '${server.wsOrigin}/echo?url-object' }),
+    ];
+    window.opened = Promise.all(window.sockets.map((ws) => new Promise((r) => (ws.onopen = () => r(ws.protocol)))));
+  </script>`);
+  await page.goto(url);
+  expect(await page.evaluate(() => (window as unknown as { opened: Promise<string[]> }).opened)).toEqual(['set.a', 'gen.a', 'proxy.a', 'object.a', '']);
+  const s = await waitForStore(sw, (s) => s.connections.length === 5 && s.connections.every((c) => c.state === 'open'));
+  const protocolsOf = (query: string) => s.connections.find((c) => c.url === `${server.wsOrigin}/echo?${query}`)?.protocols;
+  expect(['set', 'generator', 'proxy', 'object', 'url-object'].map(protocolsOf)).toEqual([['set.a', 'set.b'], ['gen.a', 'gen.b'], ['proxy.a'], ['object.a'], []]);
+});
+
 test('client and server closes are stored with code, reason and wasClean', async ({ page, server, sw }) => {
   const url = server.page('/closes.html', `<script>
     window.closes = {};

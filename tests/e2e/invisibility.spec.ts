@@ -5,6 +5,7 @@
 import { test as base, expect, type Page } from '@playwright/test';
 import { EXTENSION_DIR, launchWithExtension, startTestServer, waitForStore, type TestServer } from './fixtures';
 import { hookPropertyNames, prototypeAccessorScenario, prototypeTrapsScript } from '../support/prototype-traps';
+import { CONSTRUCTOR_ARGUMENTS_PAGE, constructorArgumentsProbe } from '../support/constructor-arguments';
 
 type Launched = Awaited<ReturnType<typeof launchWithExtension>>;
 
@@ -181,6 +182,16 @@ test('every constructor and method error is the native one', async ({ withExt, w
     return out;
   }, server.wsOrigin);
   expect(r.with).toEqual(r.without);
+});
+
+test('constructor arguments are converted once, in the native order, whatever they are', async ({ withExt, withoutExt, server }) => {
+  // The hook converts the url and protocols itself (to know what was asked for) and hands the native strings:
+  // every toString, iterator, getter and Proxy trap of the page's must run exactly as often, and in the same
+  // order, as without the extension, and every error must be the native one.
+  const url = server.page('/inv-arguments.html', `<script>${DESCRIBE}${CONSTRUCTOR_ARGUMENTS_PAGE}</script>`);
+  const r = await both({ withExt, withoutExt }, url, constructorArgumentsProbe, server.wsOrigin);
+  expect(r.with).toEqual(r.without);
+  expect(r.without.log).toContain('toString protocol');
 });
 
 test('events: trusted, same target, listener order, once, handleEvent, throwing listeners, binaryType', async ({ withExt, withoutExt, server }) => {

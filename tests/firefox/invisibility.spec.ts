@@ -7,6 +7,7 @@
 import type { Page } from 'puppeteer-core';
 import { test as base, expect, FIREFOX_EXTENSION_DIR, launchFirefox, openPage, uniqueId, waitForStore, type LaunchedFirefox } from './fixtures';
 import { hookPropertyNames, prototypeAccessorScenario, prototypeTrapsScript } from '../support/prototype-traps';
+import { CONSTRUCTOR_ARGUMENTS_PAGE, constructorArgumentsProbe } from '../support/constructor-arguments';
 
 const test = base.extend<object, { withoutExt: LaunchedFirefox }>({
   withoutExt: [
@@ -167,6 +168,21 @@ test('constructor and method errors are the native ones (bad URL, send while CON
   }, server.wsOrigin);
   expect(r.with).toEqual(r.without);
   expect(r.with.sendWhileConnecting).not.toBe('no error');
+});
+
+test('constructor arguments are converted once, in the native order, whatever they are', async ({ firefox, withoutExt, server }) => {
+  const url = server.page(`/${uniqueId('inv-arguments')}.html`, `${HELPERS}<script>${CONSTRUCTOR_ARGUMENTS_PAGE}</script>`);
+  const r = await both(firefox, withoutExt, url, constructorArgumentsProbe, server.wsOrigin);
+  // SpiderMonkey writes the caller's source for the value into these four messages ("({[Symbol.iterator]:5}) is
+  // not iterable"); behind any wrapper of the constructor, ours included, the caller is not the page's code and
+  // the message says "args[1]". Their class and name must still match; everything else must be equal.
+  const decompiled = ['nextNotCallable', 'nonCallableIterator', 'nonCallableToPrimitive', 'primitiveToObject'];
+  const withoutMessages = (result: typeof r.with) => ({
+    log: result.log,
+    out: Object.fromEntries(Object.entries(result.out).map(([k, v]) => [k, decompiled.includes(k) && Array.isArray(v) ? [v[0], v[1]] : v])),
+  });
+  expect(withoutMessages(r.with)).toEqual(withoutMessages(r.without));
+  expect(r.without.log).toContain('toString protocol');
 });
 
 test('events: trusted, same target, listener order, binaryType, synthetic events', async ({ firefox, withoutExt, server }) => {
