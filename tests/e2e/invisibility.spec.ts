@@ -4,7 +4,7 @@
  */
 import { test as base, expect, type Page } from '@playwright/test';
 import { EXTENSION_DIR, launchWithExtension, startTestServer, waitForStore, type TestServer } from './fixtures';
-import { hookPropertyNames, prototypeAccessorScenario, prototypeTrapsScript } from '../support/prototype-traps';
+import { hookPropertyNames, prototypeAccessorPage, runPrototypeAccessorScenario } from '../support/prototype-traps';
 import { CONSTRUCTOR_ARGUMENTS_PAGE, constructorArgumentsProbe } from '../support/constructor-arguments';
 
 type Launched = Awaited<ReturnType<typeof launchWithExtension>>;
@@ -383,12 +383,8 @@ test('the extension did capture what the probes sent', async ({ withExt, server 
 test('a page with accessors on Object.prototype and Array.prototype for every name the hook uses sees only its own calls', async ({ withExt, withoutExt, server }) => {
   const names = hookPropertyNames(EXTENSION_DIR);
   expect(names).toEqual(expect.arrayContaining(['original', 'holdId', 'queue', 'sendHold', 'replaced', 'next', 'done', 'writable']));
-  const url = server.page('/inv-prototype-accessors.html', `<script>${prototypeTrapsScript(names)}
-    window.scenario = ${prototypeAccessorScenario.toString()};
-  </script>`);
-  const r = await both({ withExt, withoutExt }, url, (wsOrigin) =>
-    new Promise((resolve) => setTimeout(() => (window as any).scenario(wsOrigin).then((x: unknown) => resolve({ trapped: (window as any).trapped, ...(x as object) })), 0)),
-  server.wsOrigin);
-  expect((r.without as { trapped: boolean }).trapped, 'every accessor was put in place').toBe(true);
+  const url = server.page('/inv-prototype-accessors.html', prototypeAccessorPage(names));
+  const r = await both({ withExt, withoutExt }, url, runPrototypeAccessorScenario, server.wsOrigin);
+  expect(r.without.trapped, 'every accessor was put in place').toBe(true);
   expect(r.with).toEqual(r.without);
 });

@@ -6,7 +6,7 @@
  */
 import type { Page } from 'puppeteer-core';
 import { test as base, expect, FIREFOX_EXTENSION_DIR, launchFirefox, openPage, uniqueId, waitForStore, type LaunchedFirefox } from './fixtures';
-import { hookPropertyNames, prototypeAccessorScenario, prototypeTrapsScript } from '../support/prototype-traps';
+import { hookPropertyNames, prototypeAccessorPage, runPrototypeAccessorScenario } from '../support/prototype-traps';
 import { CONSTRUCTOR_ARGUMENTS_PAGE, constructorArgumentsProbe } from '../support/constructor-arguments';
 
 const test = base.extend<object, { withoutExt: LaunchedFirefox }>({
@@ -281,13 +281,9 @@ test('pages that replace natives we use, and page-side wrappers, see only their 
 });
 
 test('a page with accessors on Object.prototype and Array.prototype for every name the hook uses sees only its own calls', async ({ firefox, withoutExt, server }) => {
-  const url = server.page(`/${uniqueId('inv-prototype-accessors')}.html`, `<script>${prototypeTrapsScript(hookPropertyNames(FIREFOX_EXTENSION_DIR))}
-    window.scenario = ${prototypeAccessorScenario.toString()};
-  </script>`);
-  const r = await both(firefox, withoutExt, url, (wsOrigin) =>
-    new Promise((resolve) => setTimeout(() => (window as any).scenario(wsOrigin).then((x: unknown) => resolve({ trapped: (window as any).trapped, ...(x as object) })), 0)),
-  server.wsOrigin);
-  expect((r.without as { trapped: boolean }).trapped, 'every accessor was put in place').toBe(true);
+  const url = server.page(`/${uniqueId('inv-prototype-accessors')}.html`, prototypeAccessorPage(hookPropertyNames(FIREFOX_EXTENSION_DIR)));
+  const r = await both(firefox, withoutExt, url, runPrototypeAccessorScenario, server.wsOrigin);
+  expect(r.without.trapped, 'every accessor was put in place').toBe(true);
   expect(r.with).toEqual(r.without);
 });
 

@@ -92,3 +92,18 @@ export async function prototypeAccessorScenario(wsOrigin: string) {
   w.recording = false;
   return { out, calls: (w.calls as string).split('\n') };
 }
+
+/** The page for prototypeAccessorScenario: the traps for `names`, and the scenario as `window.scenario`. */
+export function prototypeAccessorPage(names: string[]): string {
+  return `<script>${prototypeTrapsScript(names)}
+    window.scenario = ${prototypeAccessorScenario.toString()};
+  </script>`;
+}
+
+/** Evaluated in that page: starts the scenario from a timer of the page's own; resolves with its result. */
+export function runPrototypeAccessorScenario(wsOrigin: string) {
+  const w = window as any;
+  return new Promise<{ trapped: boolean; out: unknown[]; calls: string[] }>((resolve) =>
+    setTimeout(() => w.scenario(wsOrigin).then((x: { out: unknown[]; calls: string[] }) => resolve({ trapped: w.trapped, ...x })), 0),
+  );
+}
