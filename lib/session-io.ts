@@ -33,7 +33,7 @@ import {
 import { FormatError } from './formats/errors';
 import { readSessionText } from './formats/detect';
 import { HAR_EXTENSION, HarWriter } from './formats/har';
-import type { PortableConnection, PortableRow, PortableSession } from './formats/model';
+import { connectionFields, type PortableConnection, type PortableRow, type PortableSession } from './formats/model';
 import { WSI_EXTENSION, WsiWriter, type ExportScopeKind } from './formats/wsi-json';
 import { base64ToBytes, toArrayBuffer } from './wire';
 
@@ -433,15 +433,7 @@ function toConnectionRecord(c: PortableConnection, id: string, sessionId: string
   const record: ConnectionRecord = {
     id,
     sessionId,
-    url: c.url,
-    protocols: c.protocols,
-    protocol: c.protocol,
-    extensions: c.extensions,
-    frameUrl: c.frameUrl,
-    pageUrl: c.pageUrl,
-    startedAt: c.startedAt,
-    state: c.state,
-    errored: c.errored,
+    ...connectionFields(c),
     sentCount: 0,
     receivedCount: 0,
     sentBytes: 0,
@@ -449,9 +441,6 @@ function toConnectionRecord(c: PortableConnection, id: string, sessionId: string
     lastSeq: 0,
     rowCount: c.rows.length,
   };
-  for (const key of ['openedAt', 'closedAt', 'closeCode', 'closeReason', 'wasClean', 'initiator'] as const) {
-    if (c[key] !== undefined) (record as unknown as Record<string, unknown>)[key] = c[key];
-  }
   // Counted as frame-store's writeEvents counts: only frames that went through.
   for (const row of c.rows) {
     record.lastSeq = Math.max(record.lastSeq, row.seq);

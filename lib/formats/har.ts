@@ -12,7 +12,7 @@
 import type { ConnectionRecord, FrameRecord, SessionRecord } from '../frame-store';
 import { bytesToBase64, utf8ByteLength } from '../wire';
 import { FormatError, asObject, isBase64, join, optional, required, typeOf } from './errors';
-import { payloadSize, type PortableConnection, type PortableRow, type PortableSession } from './model';
+import { connectionFields, payloadSize, type PortableConnection, type PortableRow, type PortableSession } from './model';
 
 export const HAR_EXTENSION = '.har';
 
@@ -82,18 +82,9 @@ export function harEntry(c: ConnectionRecord): Record<string, unknown> {
     : [];
   if (opened && c.protocol) responseHeaders.push({ name: 'Sec-WebSocket-Protocol', value: c.protocol });
   if (opened && c.extensions) responseHeaders.push({ name: 'Sec-WebSocket-Extensions', value: c.extensions });
-  const inspector: HarInspectorFields = {
-    protocols: c.protocols,
-    protocol: c.protocol,
-    extensions: c.extensions,
-    frameUrl: c.frameUrl,
-    pageUrl: c.pageUrl,
-    startedAt: c.startedAt,
-    errored: c.errored,
-  };
-  for (const key of ['openedAt', 'closedAt', 'closeCode', 'closeReason', 'wasClean'] as const) {
-    if (c[key] !== undefined) (inspector as unknown as Record<string, unknown>)[key] = c[key];
-  }
+  // HAR has the url and the state elsewhere (request, response status); the initiator is ours alone.
+  const { url: _url, state: _state, initiator: _initiator, ...fields } = connectionFields(c);
+  const inspector: HarInspectorFields = fields;
   const end = c.closedAt ?? c.openedAt ?? c.startedAt;
   return {
     startedDateTime: new Date(c.startedAt).toISOString(),

@@ -41,6 +41,29 @@ export type PortableConnectionFields = Pick<
   | 'state' | 'closeCode' | 'closeReason' | 'wasClean' | 'errored' | 'initiator'
 >;
 
+/** The fields a connection may lack: copied only when present, so a file never spells them as undefined or null. */
+const OPTIONAL_CONNECTION_FIELDS = ['openedAt', 'closedAt', 'closeCode', 'closeReason', 'wasClean', 'initiator'] as const;
+
+/**
+ * A connection's own fields, from a stored or a portable connection, in the order files write them: the one list
+ * behind our JSON's connection header, HAR's inspector fields and the store's record of an import.
+ */
+export function connectionFields(c: PortableConnectionFields): PortableConnectionFields {
+  const fields: PortableConnectionFields = {
+    url: c.url,
+    protocols: c.protocols,
+    protocol: c.protocol,
+    extensions: c.extensions,
+    frameUrl: c.frameUrl,
+    pageUrl: c.pageUrl,
+    startedAt: c.startedAt,
+    state: c.state,
+    errored: c.errored,
+  };
+  for (const key of OPTIONAL_CONNECTION_FIELDS) if (c[key] !== undefined) (fields as unknown as Record<string, unknown>)[key] = c[key];
+  return fields;
+}
+
 export interface PortableConnection extends PortableConnectionFields {
   rows: PortableRow[];
 }

@@ -10,7 +10,7 @@ import type { ConnectionRecord, ConnectionState, FrameRecord, RowKind, SessionRe
 import type { Direction, FrameOrigin, FrameStatus, Opcode } from '../protocol';
 import { bytesToBase64, utf8ByteLength } from '../wire';
 import { FormatError, asObject, isBase64, join, optional, required, typeOf } from './errors';
-import { payloadSize, type PortableConnection, type PortableRow, type PortableSession } from './model';
+import { connectionFields, payloadSize, type PortableConnection, type PortableRow, type PortableSession } from './model';
 
 export const WSI_FORMAT = 'websocket-inspector';
 export const WSI_VERSION = 1;
@@ -41,22 +41,7 @@ function sessionHeader(session: SessionRecord): Record<string, unknown> {
 }
 
 function connectionHeader(c: ConnectionRecord): Record<string, unknown> {
-  const header: Record<string, unknown> = {
-    id: c.id,
-    url: c.url,
-    protocols: c.protocols,
-    protocol: c.protocol,
-    extensions: c.extensions,
-    frameUrl: c.frameUrl,
-    pageUrl: c.pageUrl,
-    startedAt: c.startedAt,
-    state: c.state,
-    errored: c.errored,
-  };
-  for (const key of ['openedAt', 'closedAt', 'closeCode', 'closeReason', 'wasClean', 'initiator'] as const) {
-    if (c[key] !== undefined) header[key] = c[key];
-  }
-  return header;
+  return { id: c.id, ...connectionFields(c) };
 }
 
 /** One stored row as it appears in the file. */

@@ -221,6 +221,11 @@ describe('export → import round trip', () => {
     imported.forEach((r, i) => expect(Math.abs(r.time - original[i].time)).toBeLessThan(0.001));
     // A blocked send never left the page; a blocked receive did come from the server.
     expect(har.log.entries[1]._webSocketMessages.map((m: { data: string }) => m.data)).toEqual(['b-one', 'b-two', 'edited', 'kept from the page']);
+    // Our own fields, for what HAR has no place for: not the url or state (HAR has them), not the initiator (a replay
+    // is ours alone), and a field the connection lacks is left out rather than written as null.
+    const common = ['protocols', 'protocol', 'extensions', 'frameUrl', 'pageUrl', 'startedAt', 'errored', 'openedAt'];
+    expect(Object.keys(entry._wsInspector)).toEqual([...common, 'closedAt', 'closeCode', 'closeReason', 'wasClean']);
+    expect(Object.keys(har.log.entries[1]._wsInspector)).toEqual(common);
   });
 
   it('exports one connection, a selection and a filtered view', async () => {
