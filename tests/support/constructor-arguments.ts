@@ -1,8 +1,8 @@
 /**
  * The WebSocket constructor's arguments in every shape a page can give them (objects with toString, any iterable,
  * Proxies, sparse arrays, accessors, and every way a conversion can fail), for the invisibility specs: run with
- * and without the extension, the two results must be equal. The page needs `window.errorOf` (each spec's
- * helpers) and CONSTRUCTOR_ARGUMENTS_PAGE.
+ * and without the extension, the two results must be equal. The page needs `window.errorOf` (PAGE_HELPERS in
+ * invisibility-probes.ts) and CONSTRUCTOR_ARGUMENTS_PAGE.
  */
 
 /** Page script: a log, and an accessor at Array.prototype[1] that a hole or a missing argument would reach. */
