@@ -3,26 +3,8 @@
  * against a live page and a real ws server. Each test drives the UI by role and name, then checks what the
  * server received and what the page's own listeners received.
  */
-import type { BrowserContext, Page, Worker } from '@playwright/test';
-import { test, expect, waitForStore, framesOf, type TestServer } from './fixtures';
-
-/** A page with one open socket `window.ws` to /echo, logging what its listeners get in `window.got`. */
-async function openPage(page: Page, server: TestServer, sw: Worker) {
-  const url = server.page('/act-panel.html', `<!doctype html><title>act</title><script>
-    window.got = [];
-    window.ws = new WebSocket('${server.wsOrigin}/echo');
-    ws.onmessage = (e) => got.push([typeof e.data === 'string' ? e.data : Object.prototype.toString.call(e.data), e.isTrusted,
-      e.data instanceof ArrayBuffer ? [...new Uint8Array(e.data)] : null]);
-    ws.addEventListener('message', (e) => { if (e.data instanceof Blob) e.data.arrayBuffer().then((b) => got.push(['blob-bytes', [...new Uint8Array(b)]])); });
-    window.opened = new Promise((r) => ws.onopen = r);
-  </script>`);
-  await page.goto(url);
-  await page.evaluate(() => (window as any).opened);
-  const store = await waitForStore(sw, (s) => s.connections.some((c) => c.state === 'open'));
-  const connection = store.connections.find((c) => c.state === 'open')!;
-  const tabId = store.sessions.find((s) => s.id === connection.sessionId)!.tabId!;
-  return { connectionId: connection.id, tabId };
-}
+import type { BrowserContext, Page } from '@playwright/test';
+import { test, expect, waitForStore, framesOf, openLoggingPage, type TestServer } from './fixtures';
 
 async function openPanel(context: BrowserContext, extensionId: string, tabId: number): Promise<Page> {
   const panel = await context.newPage();
@@ -39,7 +21,7 @@ const sendFromPage = (page: Page, items: Array<string | number[]>) =>
 const serverTexts = (server: TestServer) => server.received.map((m) => m.data.toString());
 
 test('edit & resend from the detail pane: text (JSON checked) and binary as hex, on the live socket', async ({ page, server, sw, context, ext }) => {
-  const { connectionId, tabId } = await openPage(page, server, sw);
+  const { connectionId, tabId } = await openLoggingPage(page, server, sw);
   await sendFromPage(page, ['{"n":1}', [1, 2, 3]]);
   await expect.poll(() => server.received.length).toBe(2);
   const panel = await openPanel(context, ext.extensionId, tabId);
@@ -83,7 +65,7 @@ test('edit & resend from the detail pane: text (JSON checked) and binary as hex,
 
 test('composer: simulate received messages on both binaryTypes, send, and keep history and favourites', async ({ page, server, sw, context, ext }) => {
   test.slow(); // many steps and a second panel on a shared 2-core machine
-  const { tabId } = await openPage(page, server, sw);
+  const { tabId } = await openLoggingPage(page, server, sw);
   const panel = await openPanel(context, ext.extensionId, tabId);
   await panel.getByRole('listbox', { name: 'Connections' }).getByRole('option', { name: /\/echo/ }).click();
   await panel.getByText('Compose on connection #1').click();
@@ -127,7 +109,7 @@ test('composer: simulate received messages on both binaryTypes, send, and keep h
 });
 
 test('replay 20 sent messages from the dialog with original timing and as fast as possible', async ({ page, server, sw, context, ext }) => {
-  const { connectionId, tabId } = await openPage(page, server, sw);
+  const { connectionId, tabId } = await openLoggingPage(page, server, sw);
   await page.evaluate(async () => {
     for (let i = 0; i < 20; i++) {
       (window as any).ws.send(`r${i}`);
@@ -176,7 +158,7 @@ test('replay 20 sent messages from the dialog with original timing and as fast a
 });
 
 test('breakpoint from the rules view: hold, edit and forward, then drop; order is kept', async ({ page, server, sw, context, ext }) => {
-  const { connectionId, tabId } = await openPage(page, server, sw);
+  const { connectionId, tabId } = await openLoggingPage(page, server, sw);
   const panel = await openPanel(context, ext.extensionId, tabId);
   await panel.getByRole('button', { name: /^Rules/ }).click();
   const rulesDialog = panel.getByRole('dialog', { name: 'Intercept rules' });
@@ -231,7 +213,7 @@ test('breakpoint from the rules view: hold, edit and forward, then drop; order i
 });
 
 test('match & replace and block rules from the rules view, validated inline and switchable one by one', async ({ page, server, sw, context, ext }) => {
-  const { tabId } = await openPage(page, server, sw);
+  const { tabId } = await openLoggingPage(page, server, sw);
   const panel = await openPanel(context, ext.extensionId, tabId);
   await panel.getByRole('button', { name: /^Rules/ }).click();
   const rulesDialog = panel.getByRole('dialog', { name: 'Intercept rules' });
@@ -278,7 +260,7 @@ test('match & replace and block rules from the rules view, validated inline and 
 test('resend on a closed socket shows a clear error in the panel and nothing reaches the page', async ({ page, server, sw, context, ext }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  const { tabId } = await openPage(page, server, sw);
+  const { tabId } = await openLoggingPage(page, server, sw);
   await sendFromPage(page, ['before close']);
   await expect.poll(() => server.received.length).toBe(1);
   await page.evaluate(() => new Promise((r) => { (window as any).ws.onclose = r; (window as any).ws.close(); }));
@@ -297,7 +279,7 @@ test('resend on a closed socket shows a clear error in the panel and nothing rea
 
 test('replay: wait for a reply fails clearly on a silent server; Stop ends a slow replay', async ({ page, server, sw, context, ext }) => {
   test.slow();
-  const { connectionId, tabId } = await openPage(page, server, sw);
+  const { connectionId, tabId } = await openLoggingPage(page, server, sw);
   await sendFromPage(page, ['a', 'b', 'c']);
   await waitForStore(sw, (s) => framesOf(s, connectionId).filter((f) => f.dir === 'send').length === 3);
   const panel = await openPanel(context, ext.extensionId, tabId);
@@ -332,7 +314,7 @@ test('replay: wait for a reply fails clearly on a silent server; Stop ends a slo
 });
 
 test('the hold timeout set in the rules view lets a held frame through unchanged', async ({ page, server, sw, context, ext }) => {
-  const { tabId } = await openPage(page, server, sw);
+  const { tabId } = await openLoggingPage(page, server, sw);
   const panel = await openPanel(context, ext.extensionId, tabId);
   await panel.getByRole('button', { name: /^Rules/ }).click();
   const rulesDialog = panel.getByRole('dialog', { name: 'Intercept rules' });

@@ -4,8 +4,8 @@
  * received and what the page's own listeners received. (The panel's controls for these are tested in the
  * panel specs; this spec proves the machinery underneath.)
  */
-import type { Page, Worker } from '@playwright/test';
-import { test, expect, waitForStore, framesOf, EXTENSION_DIR, type TestServer } from './fixtures';
+import type { Page } from '@playwright/test';
+import { test, expect, waitForStore, framesOf, openLoggingPage, EXTENSION_DIR } from './fixtures';
 import { hookPropertyNames, prototypeTrapsScript } from '../support/prototype-traps';
 
 // The controller runs in an extension page, where the Chrome extension API is the global `chrome`.
@@ -60,30 +60,12 @@ async function controller(page: Page, extensionId: string, tabId: number): Promi
   };
 }
 
-/** A page with one open socket to `path`, logging everything its listeners receive. */
-async function openPage(page: Page, server: TestServer, sw: Worker, path = '/echo') {
-  const url = server.page('/act.html', `<script>
-    window.got = [];
-    window.ws = new WebSocket('${server.wsOrigin}${path}');
-    ws.onmessage = (e) => got.push([typeof e.data === 'string' ? e.data : Object.prototype.toString.call(e.data), e.isTrusted,
-      e.data instanceof ArrayBuffer ? [...new Uint8Array(e.data)] : null]);
-    ws.addEventListener('message', (e) => { if (e.data instanceof Blob) e.data.arrayBuffer().then((b) => got.push(['blob-bytes', [...new Uint8Array(b)]])); });
-    window.opened = new Promise((r) => ws.onopen = r);
-  </script>`);
-  await page.goto(url);
-  await page.evaluate(() => (window as any).opened);
-  const store = await waitForStore(sw, (s) => s.connections.some((c) => c.state === 'open'));
-  const connection = store.connections.find((c) => c.state === 'open')!;
-  const tabId = store.sessions.find((s) => s.id === connection.sessionId)!.tabId!;
-  return { connectionId: connection.id, tabId };
-}
-
 const rule = (fields: Record<string, unknown>) => ({
   id: crypto.randomUUID(), name: 'rule', enabled: true, action: 'breakpoint', direction: 'both', urlPattern: '', pattern: '', regex: false, replacement: '', ...fields,
 });
 
 test('resend text and edited binary on the live socket', async ({ page, server, sw, ext }) => {
-  const { connectionId, tabId } = await openPage(page, server, sw);
+  const { connectionId, tabId } = await openLoggingPage(page, server, sw);
   const ctl = await controller(page, ext.extensionId, tabId);
   expect(await ctl.cmd({ kind: 'send', connectionId, encoding: 'text', payload: '{"edited":true}' })).toMatchObject({ ok: true });
   expect(await ctl.cmd({ kind: 'send', connectionId, encoding: 'base64', payload: Buffer.from([0, 1, 254, 255]).toString('base64') })).toMatchObject({ ok: true });
@@ -99,7 +81,7 @@ test('resend text and edited binary on the live socket', async ({ page, server, 
 });
 
 test('simulated server messages reach the page with the type its binaryType asks for', async ({ page, server, sw, ext }) => {
-  const { connectionId, tabId } = await openPage(page, server, sw);
+  const { connectionId, tabId } = await openLoggingPage(page, server, sw);
   const ctl = await controller(page, ext.extensionId, tabId);
   expect(await ctl.cmd({ kind: 'simulate-receive', connectionId, encoding: 'text', payload: 'fake text' })).toMatchObject({ ok: true });
   expect(await ctl.cmd({ kind: 'simulate-receive', connectionId, encoding: 'base64', payload: Buffer.from([7, 8]).toString('base64') })).toMatchObject({ ok: true });
@@ -120,7 +102,7 @@ test('a simulated message and a replay run none of the page\'s functions: Object
   // The hook builds the MessageEvent's init dictionary and the replay's listener options; members it leaves out
   // must not be looked up on a prototype the page controls (a getter there would see our call). A replay that
   // waits for a reply matches it with the String.prototype.indexOf it found at install, not the page's.
-  const { connectionId, tabId } = await openPage(page, server, sw);
+  const { connectionId, tabId } = await openLoggingPage(page, server, sw);
   await page.evaluate(() => {
     const w = window as any;
     w.initReads = [];
@@ -211,7 +193,7 @@ test('every action, on a page with accessors on Object.prototype and Array.proto
 test('acting on a closed socket gives a clear error and nothing throws into the page', async ({ page, server, sw, ext }) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  const { connectionId, tabId } = await openPage(page, server, sw);
+  const { connectionId, tabId } = await openLoggingPage(page, server, sw);
   const ctl = await controller(page, ext.extensionId, tabId);
   await page.evaluate(() => new Promise((r) => { (window as any).ws.onclose = r; (window as any).ws.close(); }));
   const result = await ctl.cmd({ kind: 'send', connectionId, encoding: 'text', payload: 'late' });
@@ -224,7 +206,7 @@ test('acting on a closed socket gives a clear error and nothing throws into the 
 });
 
 test('a replay asks for the recorded subprotocols, and its connection records them', async ({ page, server, sw, ext }) => {
-  const { tabId } = await openPage(page, server, sw);
+  const { tabId } = await openLoggingPage(page, server, sw);
   const ctl = await controller(page, ext.extensionId, tabId);
   const steps = [{ data: { encoding: 'text', payload: 'with protocols' }, delayMs: 0 }];
   expect(await ctl.cmd({ kind: 'replay', replayId: 'protocols', url: `${server.wsOrigin}/echo?replay=protocols`, protocols: ['v1', 'v2'], steps })).toMatchObject({ ok: true });
@@ -234,7 +216,7 @@ test('a replay asks for the recorded subprotocols, and its connection records th
 });
 
 test('replay 20 frames from the page context with original timing and as fast as possible', async ({ page, server, sw, ext }) => {
-  const { tabId } = await openPage(page, server, sw);
+  const { tabId } = await openLoggingPage(page, server, sw);
   const ctl = await controller(page, ext.extensionId, tabId);
   const steps = Array.from({ length: 20 }, (_, i) => ({ data: { encoding: 'text', payload: `r${i}` }, delayMs: i === 0 ? 0 : 40 }));
   expect(await ctl.cmd({ kind: 'replay', replayId: 'timed', url: `${server.wsOrigin}/echo?replay=timed`, protocols: [], steps })).toMatchObject({ ok: true });
@@ -260,7 +242,7 @@ test('replay 20 frames from the page context with original timing and as fast as
 });
 
 test('replay can wait for a matching reply before each next frame', async ({ page, server, sw, ext }) => {
-  const { tabId } = await openPage(page, server, sw);
+  const { tabId } = await openLoggingPage(page, server, sw);
   const ctl = await controller(page, ext.extensionId, tabId);
   const steps = ['a', 'b', 'c'].map((payload) => ({ data: { encoding: 'text', payload }, delayMs: 0 }));
   const ok = await ctl.cmd({ kind: 'replay', replayId: 'w1', url: `${server.wsOrigin}/echo`, protocols: [], steps, waitForReply: { pattern: '^[abc]$', regex: true, timeoutMs: 5000 } });
@@ -274,7 +256,7 @@ test('replay can wait for a matching reply before each next frame', async ({ pag
 });
 
 test('a send breakpoint holds the frame, later frames wait behind it, edit and forward keeps order', async ({ page, server, sw, ext }) => {
-  const { connectionId, tabId } = await openPage(page, server, sw);
+  const { connectionId, tabId } = await openLoggingPage(page, server, sw);
   const ctl = await controller(page, ext.extensionId, tabId);
   await ctl.setRules([rule({ name: 'hold secrets', direction: 'send', pattern: 'secret' })]);
   await page.evaluate(() => {
@@ -296,7 +278,7 @@ test('a send breakpoint holds the frame, later frames wait behind it, edit and f
 });
 
 test('a receive breakpoint holds what the page gets; drop discards it, order is kept', async ({ page, server, sw, ext }) => {
-  const { connectionId, tabId } = await openPage(page, server, sw);
+  const { connectionId, tabId } = await openLoggingPage(page, server, sw);
   const ctl = await controller(page, ext.extensionId, tabId);
   await ctl.setRules([rule({ name: 'stop', direction: 'receive', pattern: 'two' })]);
   await page.evaluate(() => ['one', 'two', 'three'].forEach((m) => (window as any).ws.send(m)));
@@ -311,7 +293,7 @@ test('a receive breakpoint holds what the page gets; drop discards it, order is 
 });
 
 test('held frames go through unchanged after the hold timeout', async ({ page, server, sw, ext }) => {
-  const { tabId } = await openPage(page, server, sw);
+  const { tabId } = await openLoggingPage(page, server, sw);
   const ctl = await controller(page, ext.extensionId, tabId);
   await ctl.setRules([rule({ name: 'all', direction: 'send' })], 400);
   await page.evaluate(() => (window as any).ws.send('patient'));
@@ -320,7 +302,7 @@ test('held frames go through unchanged after the hold timeout', async ({ page, s
 });
 
 test('match & replace and block rules, both directions', async ({ page, server, sw, ext }) => {
-  const { connectionId, tabId } = await openPage(page, server, sw);
+  const { connectionId, tabId } = await openLoggingPage(page, server, sw);
   const ctl = await controller(page, ext.extensionId, tabId);
   await ctl.setRules([
     rule({ name: 'no ads', action: 'block', direction: 'send', pattern: 'ad:' }),

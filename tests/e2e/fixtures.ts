@@ -174,6 +174,28 @@ export function framesOf(s: StoredSnapshot, connectionId: string) {
   return s.frames.filter((f) => f.connectionId === connectionId && f.kind === 'frame').sort((a, b) => a.seq - b.seq);
 }
 
+/**
+ * A page with one open socket `window.ws` to `path` on the test server, logging what its listeners get in
+ * `window.got` (text as is, binary as its class and bytes, a Blob's bytes once read); resolves when the socket is
+ * open and stored, with its connection id and tab id.
+ */
+export async function openLoggingPage(page: Page, server: TestServer, sw: Worker, path = '/echo'): Promise<{ connectionId: string; tabId: number }> {
+  const url = server.page('/logging-page.html', `<!doctype html><title>logging page</title><script>
+    window.got = [];
+    window.ws = new WebSocket('${server.wsOrigin}${path}');
+    ws.onmessage = (e) => got.push([typeof e.data === 'string' ? e.data : Object.prototype.toString.call(e.data), e.isTrusted,
+      e.data instanceof ArrayBuffer ? [...new Uint8Array(e.data)] : null]);
+    ws.addEventListener('message', (e) => { if (e.data instanceof Blob) e.data.arrayBuffer().then((b) => got.push(['blob-bytes', [...new Uint8Array(b)]])); });
+    window.opened = new Promise((r) => ws.onopen = r);
+  </script>`);
+  await page.goto(url);
+  await page.evaluate(() => (window as unknown as { opened: Promise<unknown> }).opened);
+  const store = await waitForStore(sw, (s) => s.connections.some((c) => c.state === 'open'));
+  const connection = store.connections.find((c) => c.state === 'open')!;
+  const tabId = store.sessions.find((s) => s.id === connection.sessionId)!.tabId!;
+  return { connectionId: connection.id, tabId };
+}
+
 type Fixtures = { ext: Awaited<ReturnType<typeof launchWithExtension>>; server: TestServer; page: Page; context: BrowserContext; sw: Worker };
 
 export const test = base.extend<Fixtures>({
