@@ -159,6 +159,16 @@ export function findJsonSyntaxError(text: string): { offset: number; problem: st
     }
     return unexpected();
   };
+  /** An object member's name and its colon. */
+  const memberName = (): Step => {
+    if (text[i] !== '"') return unexpected();
+    const err = string();
+    if (err) return err;
+    space();
+    if (text[i] !== ':') return unexpected();
+    i++;
+    return null;
+  };
   space();
   for (;;) {
     // Expecting a value.
@@ -174,12 +184,8 @@ export function findJsonSyntaxError(text: string): { offset: number; problem: st
           stack.pop();
           i++;
         } else {
-          if (text[i] !== '"') return unexpected();
-          const err = string();
+          const err = memberName();
           if (err) return err;
-          space();
-          if (text[i] !== ':') return unexpected();
-          i++;
           continue;
         }
       } else if (text[i] === ']') {
@@ -203,12 +209,8 @@ export function findJsonSyntaxError(text: string): { offset: number; problem: st
         i++;
         space();
         if (top === '{') {
-          if (text[i] !== '"') return unexpected();
-          const err = string();
+          const err = memberName();
           if (err) return err;
-          space();
-          if (text[i] !== ':') return unexpected();
-          i++;
         }
         break;
       }

@@ -117,6 +117,12 @@ describe('reading any file', () => {
     expect(errorOf(() => parseJsonText('{"a": [1, 2,]}')).message).toBe("invalid JSON at line 1, column 13: unexpected ']'");
     expect(errorOf(() => parseJsonText(String.raw`{"a": "x\u12"}`)).message).toBe(String.raw`invalid JSON at line 1, column 9: bad \u escape`);
     expect(errorOf(() => parseJsonText('{"a": 1} x')).message).toBe("invalid JSON at line 1, column 10: unexpected 'x' after the end of the JSON");
+    // A member's name and colon, first in an object and after a comma.
+    expect(errorOf(() => parseJsonText('{a: 1}')).message).toBe("invalid JSON at line 1, column 2: unexpected 'a'");
+    expect(errorOf(() => parseJsonText('{"a" 1}')).message).toBe("invalid JSON at line 1, column 6: unexpected '1'");
+    expect(errorOf(() => parseJsonText('{"a": 1, 2: 3}')).message).toBe("invalid JSON at line 1, column 10: unexpected '2'");
+    expect(errorOf(() => parseJsonText('{"a": 1, "b" 3}')).message).toBe("invalid JSON at line 1, column 14: unexpected '3'");
+    expect(errorOf(() => parseJsonText('{"a": 1, "b')).message).toMatch(/^the file is truncated|unexpected end/);
   });
 
   it('says what it expected for JSON that is neither format', () => {
