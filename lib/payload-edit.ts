@@ -2,6 +2,7 @@
  * Editing payloads in the panel: text (with JSON validation and pretty-printing) and binary as hex or base64.
  * Every parser returns the bytes or a message a person can act on, never throws.
  */
+import type { WireCommand } from './protocol';
 import { bytesToBase64 } from './wire';
 
 export type EditFormat = 'text' | 'hex' | 'base64';
@@ -102,4 +103,24 @@ export function toEncodedPayload(text: string, format: EditFormat): Parsed<{ enc
   if (format === 'text') return { ok: true, value: { encoding: 'text', payload: text } };
   const parsed = parseBytes(text, format);
   return parsed.ok ? { ok: true, value: { encoding: 'base64', payload: bytesToBase64(parsed.value) } } : parsed;
+}
+
+export type PayloadAction = 'send' | 'simulate-receive';
+
+/**
+ * Sends an editor's payload on a live connection, or delivers it to the page as received, through `run` (the
+ * panel's page command), and says how it went in one wording for every editor that does this.
+ */
+export async function actOnPayload(
+  run: (command: WireCommand) => Promise<{ ok: boolean; error?: string }>,
+  kind: PayloadAction,
+  connectionId: string,
+  text: string,
+  format: EditFormat,
+): Promise<{ ok: boolean; text: string }> {
+  const encoded = toEncodedPayload(text, format);
+  if (!encoded.ok) return { ok: false, text: `Not sent: ${encoded.error}` };
+  const result = await run({ kind, connectionId, ...encoded.value });
+  if (result.ok) return { ok: true, text: kind === 'send' ? 'Sent on the live connection.' : 'Delivered to the page as a received message.' };
+  return { ok: false, text: `${kind === 'send' ? 'Could not send' : 'Could not simulate'}: ${result.error ?? 'unknown error'}` };
 }

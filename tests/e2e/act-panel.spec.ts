@@ -75,7 +75,7 @@ test('composer: simulate received messages on both binaryTypes, send, and keep h
 
   await box.fill('fake text');
   await composer.getByRole('button', { name: 'Simulate received message' }).click();
-  await expect(composer.getByRole('status')).toHaveText('Delivered to the page.');
+  await expect(composer.getByRole('status')).toHaveText('Delivered to the page as a received message.');
   await format.selectOption('base64');
   await box.fill('Bwg=');
   await composer.getByRole('button', { name: 'Simulate received message' }).click();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { base64ToBytesChecked, bytesToHex, checkJson, compactJson, convertBinaryText, hexToBytes, prettyPrintJson, toEncodedPayload } from '../../lib/payload-edit';
+import { actOnPayload, base64ToBytesChecked, bytesToHex, checkJson, compactJson, convertBinaryText, hexToBytes, prettyPrintJson, toEncodedPayload } from '../../lib/payload-edit';
+import type { WireCommand } from '../../lib/protocol';
 
 describe('JSON', () => {
   it('validates JSON-looking text and leaves other text alone', () => {
@@ -61,5 +62,28 @@ describe('toEncodedPayload', () => {
     expect(toEncodedPayload('hi', 'text')).toEqual({ ok: true, value: { encoding: 'text', payload: 'hi' } });
     expect(toEncodedPayload('00 01 fe ff', 'hex')).toEqual({ ok: true, value: { encoding: 'base64', payload: 'AAH+/w==' } });
     expect(toEncodedPayload('x', 'hex').ok).toBe(false);
+  });
+});
+
+describe('actOnPayload', () => {
+  it('sends the encoded payload as one page command and says how it went', async () => {
+    const sent: WireCommand[] = [];
+    const ok = async (command: WireCommand) => (sent.push(command), { ok: true });
+    expect(await actOnPayload(ok, 'send', 'c1', '00 ff', 'hex')).toEqual({ ok: true, text: 'Sent on the live connection.' });
+    expect(await actOnPayload(ok, 'simulate-receive', 'c1', 'hi', 'text')).toEqual({ ok: true, text: 'Delivered to the page as a received message.' });
+    expect(sent).toEqual([
+      { kind: 'send', connectionId: 'c1', encoding: 'base64', payload: 'AP8=' },
+      { kind: 'simulate-receive', connectionId: 'c1', encoding: 'text', payload: 'hi' },
+    ]);
+  });
+  it('sends nothing for a payload that does not parse, and passes on why a command failed', async () => {
+    let calls = 0;
+    const refused = async () => (calls++, { ok: false, error: 'the connection is closed' });
+    const bad = await actOnPayload(refused, 'send', 'c1', 'zz', 'hex');
+    expect(bad.ok).toBe(false);
+    expect(bad.text).toMatch(/^Not sent: /);
+    expect(calls).toBe(0);
+    expect(await actOnPayload(refused, 'send', 'c1', 'x', 'text')).toEqual({ ok: false, text: 'Could not send: the connection is closed' });
+    expect(await actOnPayload(async () => ({ ok: false }), 'simulate-receive', 'c1', 'x', 'text')).toEqual({ ok: false, text: 'Could not simulate: unknown error' });
   });
 });
