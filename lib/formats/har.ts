@@ -12,7 +12,7 @@
 import type { ConnectionRecord, FrameRecord, SessionRecord } from '../frame-store';
 import { bytesToBase64, utf8ByteLength } from '../wire';
 import { FormatError, asObject, isBase64, join, optional, required, typeOf } from './errors';
-import { connectionFields, payloadSize, type PortableConnection, type PortableRow, type PortableSession } from './model';
+import { connectionFields, copyOptionalConnectionFields, payloadSize, type PortableConnection, type PortableRow, type PortableSession } from './model';
 
 export const HAR_EXTENSION = '.har';
 
@@ -305,9 +305,7 @@ function readEntry(entry: Record<string, unknown>, where: string, pageUrl: strin
     errored: extra.errored ?? (status !== undefined && status !== 101),
     rows,
   };
-  for (const key of ['openedAt', 'closedAt', 'closeCode', 'closeReason', 'wasClean'] as const) {
-    if (extra[key] !== undefined) (connection as unknown as Record<string, unknown>)[key] = extra[key];
-  }
+  copyOptionalConnectionFields(extra, connection);
   return connection;
 }
 

@@ -60,8 +60,13 @@ export function connectionFields(c: PortableConnectionFields): PortableConnectio
     state: c.state,
     errored: c.errored,
   };
-  for (const key of OPTIONAL_CONNECTION_FIELDS) if (c[key] !== undefined) (fields as unknown as Record<string, unknown>)[key] = c[key];
+  copyOptionalConnectionFields(c, fields);
   return fields;
+}
+
+/** Copies the optional connection fields `from` has onto `to`, leaving out the ones it lacks. */
+export function copyOptionalConnectionFields(from: Partial<PortableConnectionFields>, to: Partial<PortableConnectionFields>): void {
+  for (const key of OPTIONAL_CONNECTION_FIELDS) if (from[key] !== undefined) (to as Record<string, unknown>)[key] = from[key];
 }
 
 export interface PortableConnection extends PortableConnectionFields {
