@@ -5,7 +5,7 @@
  * panel specs; this spec proves the machinery underneath.)
  */
 import type { Page } from '@playwright/test';
-import { test, expect, waitForStore, framesOf, openLoggingPage, EXTENSION_DIR } from './fixtures';
+import { test, expect, waitForStore, framesOf, openLoggingPage, storedOpenConnection, EXTENSION_DIR } from './fixtures';
 import { hookPropertyNames, prototypeTrapsScript } from '../support/prototype-traps';
 
 // The controller runs in an extension page, where the Chrome extension API is the global `chrome`.
@@ -158,9 +158,7 @@ test('every action, on a page with accessors on Object.prototype and Array.proto
   </script>`);
   await page.goto(url);
   await page.evaluate(() => (window as any).opened);
-  const store = await waitForStore(sw, (s) => s.connections.some((c) => c.state === 'open'));
-  const connectionId = store.connections.find((c) => c.state === 'open')!.id;
-  const tabId = store.sessions.find((s) => s.id === store.connections.find((c) => c.id === connectionId)!.sessionId)!.tabId!;
+  const { connectionId, tabId } = await storedOpenConnection(sw);
   const ctl = await controller(page, ext.extensionId, tabId);
   await ctl.setRules([
     rule({ name: 'hold secrets', direction: 'send', pattern: 'secret' }),

@@ -190,6 +190,11 @@ export async function openLoggingPage(page: Page, server: TestServer, sw: Worker
   </script>`);
   await page.goto(url);
   await page.evaluate(() => (window as unknown as { opened: Promise<unknown> }).opened);
+  return storedOpenConnection(sw);
+}
+
+/** Waits until the store has an open connection; its id and its session's tab. */
+export async function storedOpenConnection(sw: Worker): Promise<{ connectionId: string; tabId: number }> {
   const store = await waitForStore(sw, (s) => s.connections.some((c) => c.state === 'open'));
   const connection = store.connections.find((c) => c.state === 'open')!;
   const tabId = store.sessions.find((s) => s.id === connection.sessionId)!.tabId!;
