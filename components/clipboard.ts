@@ -4,6 +4,7 @@
  */
 export async function copyText(text: string): Promise<boolean> {
   try {
+    // eslint-disable-next-line no-restricted-properties -- the panel is an extension page, a secure context
     await navigator.clipboard.writeText(text);
     return true;
   } catch {

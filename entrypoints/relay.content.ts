@@ -2,6 +2,7 @@ import { CaptureRelay } from '@/lib/capture-relay';
 import { RULES_STORAGE_KEY } from '@/lib/intercept-rules';
 import { PORT_EVENT, RELAY_READY_EVENT } from '@/lib/page-hook';
 import { PORT_CAPTURE, isProtocolMessage, type BackgroundToFrameMessage, type RelayToPageMessage } from '@/lib/protocol';
+import { randomId } from '@/lib/random-id';
 
 // Isolated world, document_start, every frame: takes the page hook's private port and relays to the background.
 export default defineContentScript({
@@ -32,7 +33,7 @@ export default defineContentScript({
       pageUrl: location.href,
       title: () => document.title,
       startedAt: Date.now(),
-      sessionId: topLevel ? crypto.randomUUID() : undefined,
+      sessionId: topLevel ? randomId() : undefined,
     });
 
     // Rules come from storage, so the hook has them before the page's first socket without waking the worker.

@@ -8,6 +8,7 @@ import type { EncodedPayload, PanelToBackgroundMessage, ReplayStep, ReplayWaitFo
 import { message } from './protocol';
 import { DEFAULT_HOLD_TIMEOUT_MS, validateRule, type InterceptRule } from './intercept-rules';
 import type { InspectorDatabase } from './frame-store';
+import { randomId } from './random-id';
 
 export interface CommandOutcome {
   ok: boolean;
@@ -50,7 +51,7 @@ const PAUSE_ALL_ID = 'pause-all';
 
 export function newRule(fields: Partial<InterceptRule> = {}): InterceptRule {
   return {
-    id: crypto.randomUUID(),
+    id: randomId(),
     name: 'New rule',
     enabled: true,
     action: 'breakpoint',
@@ -188,7 +189,7 @@ export class ActState {
   // Replays --------------------------------------------------------------------------------------------------
 
   async startReplay(url: string, protocols: string[], steps: ReplayStep<EncodedPayload>[], waitForReply?: ReplayWaitForReply): Promise<CommandOutcome & { replayId: string }> {
-    const replayId = crypto.randomUUID();
+    const replayId = randomId();
     this.replays = [...this.replays, { replayId, url, total: steps.length, sent: 0, state: 'starting' }];
     const result = await this.link.command({ kind: 'replay', replayId, url, protocols, steps, waitForReply });
     if (!result.ok) {

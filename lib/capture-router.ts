@@ -9,6 +9,7 @@ import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
 import { ensureSession, latestSessionForTab, newSession, writeEvents, type InspectorDatabase, type RecalledConnection } from './frame-store';
 import { joinFrameParts } from './wire';
 import { unpackBatch, withLargeTextBytes } from './packed-batch';
+import { randomId } from './random-id';
 
 export interface CapturePort {
   postMessage(message: BackgroundToRelayMessage): void;
@@ -32,7 +33,7 @@ export interface CaptureRouterDeps {
   onError(error: unknown): void;
 }
 
-/** A session id as relays make them (crypto.randomUUID); anything else is not used as a key. */
+/** A session id as relays make them (randomId); anything else is not used as a key. */
 function validSessionId(id: unknown): id is string {
   return typeof id === 'string' && id.length > 0 && id.length <= 64;
 }
@@ -120,7 +121,7 @@ export function attachCapturePort(port: CapturePort, tabId: number, deps: Captur
     if (!session) {
       session = await latestSessionForTab(db, tabId);
       if (!session) {
-        session = await ensureSession(db, newSession({ id: crypto.randomUUID(), tabId, pageUrl, startedAt: Date.now() }));
+        session = await ensureSession(db, newSession({ id: randomId(), tabId, pageUrl, startedAt: Date.now() }));
         deps.onSessionStarted(tabId, session.id);
       }
     }

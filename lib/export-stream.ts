@@ -26,6 +26,7 @@
  * and the panel falls back to the Blob export (lib/session-io-client.ts).
  */
 import { NAMESPACE } from './protocol';
+import { randomId } from './random-id';
 
 /** Path prefix of streamed export URLs on the extension's origin. */
 export const EXPORT_STREAM_PATH = '/export-stream/';
@@ -92,7 +93,7 @@ export function isExportStreamRegister(value: unknown): value is ExportStreamReg
 // Tokens and URLs
 
 export function newExportToken(): string {
-  return crypto.randomUUID();
+  return randomId();
 }
 
 const TOKEN_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -17,6 +17,7 @@ import { ActState } from './act-state.svelte';
 import { ConnectionDecoders } from './decoders/connection-decoders';
 import { DETECT_FRAMES, type DecodeOutcome } from './decoders';
 import type { Detection } from './decoders';
+import { randomId } from './random-id';
 
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'gone';
 export type Theme = 'light' | 'dark';
@@ -335,7 +336,7 @@ export class PanelState {
    */
   sendPageCommand(command: WireCommand): Promise<CommandResult> {
     if (this.tabId === null) return Promise.resolve({ ok: false, error: 'This panel is not attached to a tab.' });
-    const requestId = crypto.randomUUID();
+    const requestId = randomId();
     return new Promise((resolve) => {
       this.pendingCommands.set(requestId, resolve);
       if (!this.post(message({ type: 'page-command', tabId: this.tabId!, requestId, command }))) {

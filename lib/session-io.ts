@@ -36,6 +36,7 @@ import { HAR_EXTENSION, HarWriter } from './formats/har';
 import { connectionFields, type PortableConnection, type PortableRow, type PortableSession } from './formats/model';
 import { WSI_EXTENSION, WsiWriter, type ExportScopeKind } from './formats/wsi-json';
 import { base64ToBytes, toArrayBuffer } from './wire';
+import { randomId } from './random-id';
 
 export const EXPORTER = { name: 'WebSocket Inspector', version: '0.1.0' };
 
@@ -329,7 +330,7 @@ export interface ImportOptions {
   /** Rows per write transaction at most (default CHUNK_ROWS × 8; fewer when payloads are large). */
   chunkRows?: number;
   onProgress?: (rowsDone: number, rowsTotal: number) => void;
-  /** New ids; crypto.randomUUID by default. */
+  /** New ids; randomId by default. */
   newId?: () => string;
   now?: () => number;
 }
@@ -462,7 +463,7 @@ function toConnectionRecord(c: PortableConnection, id: string, sessionId: string
  */
 export async function writeImportedSession(db: InspectorDatabase, portable: PortableSession, fileName: string, options: ImportOptions = {}): Promise<ImportResult> {
   const chunkRows = options.chunkRows ?? CHUNK_ROWS * 8;
-  const newId = options.newId ?? (() => crypto.randomUUID());
+  const newId = options.newId ?? (() => randomId());
   // The store finds a row by seq within its connection: seqs must be strictly increasing (the readers ensure it,
   // this checks whoever else built `portable`), before anything is written.
   portable.connections.forEach((c, ci) => {
