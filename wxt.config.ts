@@ -30,7 +30,7 @@ export default defineConfig({
         }
       : {
           // Chrome 148+: runtime ports use structured clone instead of JSON. Capture batches carry binary payloads
-          // as raw ArrayBuffers (lib/packed-batch.ts), which JSON would turn into {}: so 148 is the minimum.
+          // as raw ArrayBuffers (lib/shared/packed-batch.ts), which JSON would turn into {}: so 148 is the minimum.
           message_serialization: 'structured_clone',
           minimum_chrome_version: '148',
         }),

@@ -4,8 +4,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { FormatError } from '../lib/formats/errors';
-import { readSessionText } from '../lib/formats/detect';
+import { FormatError } from '../lib/io/formats/errors';
+import { readSessionText } from '../lib/io/formats/detect';
 import { EXIT, ReplayFailure, replay } from './replay';
 import { UsageError, diffReplies, parseTiming, planReplay } from './replay-plan';
 

@@ -2,8 +2,8 @@
  * The pure half of the command-line replayer: which connection of a file to replay, what to send and when, what
  * replies to expect, how to print a payload, and how to explain replies that differ. No I/O here (see replay.ts).
  */
-import type { PortableConnection, PortableRow, PortableSession } from '../lib/formats/model';
-import { base64ToBytes } from '../lib/wire';
+import type { PortableConnection, PortableRow, PortableSession } from '../lib/io/formats/model';
+import { base64ToBytes } from '../lib/shared/wire';
 
 export type Timing = { kind: 'original' } | { kind: 'none' } | { kind: 'fixed'; ms: number };
 

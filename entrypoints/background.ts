@@ -1,8 +1,8 @@
-import { BackgroundHub, type StoredRules } from '@/lib/background-hub';
-import { installExportStreamHandler, serviceWorkerHost } from '@/lib/export-stream';
-import { openFrameStore, type InspectorDatabase } from '@/lib/frame-store';
-import { DEFAULT_HOLD_TIMEOUT_MS, RULES_STORAGE_KEY } from '@/lib/intercept-rules';
-import { PORT_CAPTURE, PORT_PANEL, message, type BackgroundToFrameMessage, type PageSessionInfo } from '@/lib/protocol';
+import { BackgroundHub, type StoredRules } from '@/lib/worker/background-hub';
+import { installExportStreamHandler, serviceWorkerHost } from '@/lib/io/export-stream';
+import { openFrameStore, type InspectorDatabase } from '@/lib/store/frame-store';
+import { DEFAULT_HOLD_TIMEOUT_MS, RULES_STORAGE_KEY } from '@/lib/shared/intercept-rules';
+import { PORT_CAPTURE, PORT_PANEL, message, type BackgroundToFrameMessage, type PageSessionInfo } from '@/lib/shared/protocol';
 
 /** Tries a message to a tab's relays a few times: a frame that is loading has no relay for a moment. */
 async function toFrames(tabId: number, msg: BackgroundToFrameMessage, options?: { frameId: number }, patient = true): Promise<unknown> {
@@ -36,7 +36,7 @@ export default defineBackground(() => {
       const stored = await browser.storage.local.get(RULES_STORAGE_KEY);
       return (stored[RULES_STORAGE_KEY] as StoredRules | undefined) ?? { rules: [], holdTimeoutMs: DEFAULT_HOLD_TIMEOUT_MS };
     },
-    // Every relay reads them from here (lib/capture-relay.ts applyRules), port or no port.
+    // Every relay reads them from here (lib/relay/capture-relay.ts applyRules), port or no port.
     saveRules: (rules) => browser.storage.local.set({ [RULES_STORAGE_KEY]: rules }),
     wakeTab: async (tabId) => (await toFrames(tabId, message({ type: 'wake' }))) === true,
     topFrameSession: async (tabId, patient = true) => {

@@ -1,7 +1,7 @@
 import { mount } from 'svelte';
-import { openFrameStore } from '@/lib/frame-store';
-import { PORT_PANEL } from '@/lib/protocol';
-import { PanelState, resolveTheme, type PanelPortLike } from '@/lib/panel-state.svelte';
+import { openFrameStore } from '@/lib/store/frame-store';
+import { PORT_PANEL } from '@/lib/shared/protocol';
+import { PanelState, resolveTheme, type PanelPortLike } from '@/lib/panel/panel-state.svelte';
 import App from './App.svelte';
 
 // The same page runs as the DevTools panel (browser.devtools is there) and in a normal tab as

@@ -2,7 +2,7 @@
  * The decoder interface: every protocol decoder (lib/decoders/*.ts) turns one stored frame into a one-line summary,
  * a tree for the detail pane and flat `fields` the panel can filter on.
  */
-import type { FrameRecord } from '../frame-store';
+import type { FrameRecord } from '../shared/records';
 
 /** One node of the decoded tree. Labels and values are plain text: the page wrote them, so never render as HTML. */
 export interface DecodedNode {

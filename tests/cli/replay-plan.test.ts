@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseConnection, diffReplies, hexDump, planReplay, renderPayload } from '../../cli/replay-plan';
-import type { PortableConnection, PortableSession } from '../../lib/formats/model';
+import type { PortableConnection, PortableSession } from '../../lib/io/formats/model';
 
 function connection(url: string, rows: PortableConnection['rows']): PortableConnection {
   return { url, protocols: [], protocol: '', extensions: '', frameUrl: '', pageUrl: '', startedAt: 0, state: 'closed', errored: false, rows };

@@ -171,7 +171,7 @@ test('text size is its UTF-8 byte length, and a lone surrogate is stored as the 
 
 test('a burst of mid-size binary frames mixed with text (batches over 64 KiB) is stored byte-exact and in order', async ({ page, server, sw }) => {
   // 60 frames of ~20 KiB sent back to back land in batches of over 64 KiB, whose bytes travel as a Blob
-  // (lib/packed-batch.ts); text frames in between must keep their places.
+  // (lib/shared/packed-batch.ts); text frames in between must keep their places.
   const count = 60;
   const pattern = (i: number, j: number) => (i * 31 + j * 7) & 0xff;
   const url = server.page('/binary-burst.html', `<script>

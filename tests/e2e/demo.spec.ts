@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test, expect } from '@playwright/test';
 import { EXTENSION_DIR } from './fixtures';
-import { readSessionText } from '../../lib/formats/detect';
+import { readSessionText } from '../../lib/io/formats/detect';
 
 function run(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -1,5 +1,5 @@
 /**
- * Streamed export downloads (lib/export-stream.ts) in Chromium with the built extension: the panel's download
+ * Streamed export downloads (lib/io/export-stream.ts) in Chromium with the built extension: the panel's download
  * begins while the export is still being encoded, the file is byte for byte what the Blob export makes, the
  * one-time URL cannot be fetched again or from a page, and a failure or a cancel mid-stream fails the download
  * instead of leaving a truncated file.
@@ -107,7 +107,7 @@ async function startExport(panel: Page, scope: string, format: RegExp): Promise<
   await panel.evaluate(() => {
     const w = window as unknown as { exportUrl?: string };
     w.exportUrl = undefined;
-    // A finished export's frame lingers a while (lib/session-io-client.ts): look for a new one.
+    // A finished export's frame lingers a while (lib/panel/session-io-client.ts): look for a new one.
     const earlier = new Set(document.querySelectorAll('iframe[title="Export download"]'));
     new MutationObserver((_, observer) => {
       const frame = [...document.querySelectorAll<HTMLIFrameElement>('iframe[title="Export download"]')].find((f) => !earlier.has(f));
@@ -133,7 +133,7 @@ async function seededPanel(context: BrowserContext, extensionId: string, sw: Wor
 
 test('a 200,000-row session downloads while it is exported, byte for byte the Blob export; cancel and a store failure fail the download', async ({ sw, context, ext, server }) => {
   test.setTimeout(300_000);
-  // The service worker logs why a download failed (lib/export-stream.ts): shown with a failure below.
+  // The service worker logs why a download failed (lib/io/export-stream.ts): shown with a failure below.
   const swLog: string[] = [];
   sw.on('console', (message) => swLog.push(`${message.type()}: ${message.text()}`));
   let panel = await seededPanel(context, ext.extensionId, sw, ROWS);

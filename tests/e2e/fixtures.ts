@@ -248,7 +248,7 @@ export async function frameDigests(sw: Worker): Promise<FrameDigest[]> {
       open.onsuccess = () => res(open.result);
       open.onerror = () => rej(open.error);
     });
-    // Columns as lib/frame-store.ts's FrameChunk defines them (flags: kind in bits 0-1, dir bit 2, opcode bit 3).
+    // Columns as lib/store/frame-store.ts's FrameChunk defines them (flags: kind in bits 0-1, dir bit 2, opcode bit 3).
     type Chunk = { ids: string[]; conn: Uint16Array; seq: Float64Array; size: Float64Array; flags: Uint8Array; data: Array<string | ArrayBuffer | null>; bin?: Blob; binRows?: number[] };
     const chunks: Chunk[] = await new Promise((res, rej) => {
       const req = db.transaction('chunks').objectStore('chunks').getAll();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { rowMarks } from '../../lib/message-format';
-import type { FrameRecord } from '../../lib/frame-store';
+import { rowMarks } from '../../lib/panel/message-format';
+import type { FrameRecord } from '../../lib/shared/records';
 
 const base: FrameRecord = { sessionId: 's', connectionId: 'c', seq: 1, time: 0, kind: 'frame', dir: 'send', data: 'x', size: 1, origin: 'page', status: 'sent' };
 

@@ -1,9 +1,9 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { BackgroundHub, type HubDeps, type StoredRules } from '@/lib/background-hub';
-import { ensureSession, listSessions, newSession, openFrameStore, setRetention, writeEvents } from '@/lib/frame-store';
-import { DEFAULT_HOLD_TIMEOUT_MS } from '@/lib/intercept-rules';
-import { NAMESPACE, PROTOCOL_VERSION, type BackgroundToPanelMessage, type BackgroundToRelayMessage, type PageSessionInfo } from '@/lib/protocol';
+import { BackgroundHub, type HubDeps, type StoredRules } from '@/lib/worker/background-hub';
+import { ensureSession, listSessions, newSession, openFrameStore, setRetention, writeEvents } from '@/lib/store/frame-store';
+import { DEFAULT_HOLD_TIMEOUT_MS } from '@/lib/shared/intercept-rules';
+import { NAMESPACE, PROTOCOL_VERSION, type BackgroundToPanelMessage, type BackgroundToRelayMessage, type PageSessionInfo } from '@/lib/shared/protocol';
 
 /** One end of a runtime port: records what the hub posts, and posts to the hub as the other context would. */
 class FakePort<Out> {

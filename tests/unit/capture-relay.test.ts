@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CaptureRelay, MAX_BATCH_WEIGHT, type RelayEnvironment, type RelayPort } from '@/lib/capture-relay';
-import { NAMESPACE, PACKED_EXTRA, PLAIN_PAYLOAD_MAX, PROTOCOL_VERSION, frameCodeOf, type BlobBytes, type PageEvent, type RelayToBackgroundMessage, type RelayToPageMessage, type WireEvent } from '@/lib/protocol';
-import { LARGE_SLICE, unpackBatch, withLargeTextBytes } from '@/lib/packed-batch';
+import { CaptureRelay, MAX_BATCH_WEIGHT, type RelayEnvironment, type RelayPort } from '@/lib/relay/capture-relay';
+import { NAMESPACE, PACKED_EXTRA, PLAIN_PAYLOAD_MAX, PROTOCOL_VERSION, frameCodeOf, type BlobBytes, type PageEvent, type RelayToBackgroundMessage, type RelayToPageMessage, type WireEvent } from '@/lib/shared/protocol';
+import { LARGE_SLICE, unpackBatch, withLargeTextBytes } from '@/lib/shared/packed-batch';
 
 /** An in-memory runtime port: records what the relay posts and lets the test answer or drop it. */
 class FakePort implements RelayPort {

@@ -1,10 +1,10 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { attachCapturePort, type CapturePort, type CaptureRouterDeps } from '@/lib/capture-router';
-import { connectionFrames, deleteSession, listConnections, newSession, ensureSession, openFrameStore } from '@/lib/frame-store';
-import { NAMESPACE, PROTOCOL_VERSION, frameCodeOf, type BackgroundToRelayMessage, type PageSessionInfo, type WireEvent, type WireFrameEvent } from '@/lib/protocol';
-import { splitFrame } from '@/lib/wire';
-import { PackedBatchBuilder, packWireEvents } from '@/lib/packed-batch';
+import { attachCapturePort, type CapturePort, type CaptureRouterDeps } from '@/lib/worker/capture-router';
+import { connectionFrames, deleteSession, listConnections, newSession, ensureSession, openFrameStore } from '@/lib/store/frame-store';
+import { NAMESPACE, PROTOCOL_VERSION, frameCodeOf, type BackgroundToRelayMessage, type PageSessionInfo, type WireEvent, type WireFrameEvent } from '@/lib/shared/protocol';
+import { splitFrame } from '@/lib/shared/wire';
+import { PackedBatchBuilder, packWireEvents } from '@/lib/shared/packed-batch';
 
 class FakePort implements CapturePort {
   posted: BackgroundToRelayMessage[] = [];

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { addToHistory, loadComposerMemory, parseComposerMemory, saveComposerMemory, siteKey, upsertFavourite } from '../../lib/composer-history';
-import { openFrameStore } from '../../lib/frame-store';
+import { addToHistory, loadComposerMemory, parseComposerMemory, saveComposerMemory, siteKey, upsertFavourite } from '../../lib/panel/composer-history';
+import { openFrameStore } from '../../lib/store/frame-store';
 
 describe('composer history', () => {
   it('keys by the page origin', () => {

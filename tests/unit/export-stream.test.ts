@@ -1,9 +1,9 @@
 import 'fake-indexeddb/auto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { newSession, openFrameStore, writeEvents, type InspectorDatabase } from '../../lib/frame-store';
-import type { WireEvent } from '../../lib/protocol';
-import { NAMESPACE } from '../../lib/protocol';
-import { exportSession, planExport, type ExportScope } from '../../lib/session-io';
+import { newSession, openFrameStore, writeEvents, type InspectorDatabase } from '../../lib/store/frame-store';
+import type { WireEvent } from '../../lib/shared/protocol';
+import { NAMESPACE } from '../../lib/shared/protocol';
+import { exportSession, planExport, type ExportScope } from '../../lib/io/session-io';
 import {
   CLIENT_MISSES,
   contentDisposition,
@@ -19,8 +19,8 @@ import {
   relayStream,
   type ExportPipeMessage,
   type ExportStreamHost,
-} from '../../lib/export-stream';
-import { bytesToBase64 } from '../../lib/wire';
+} from '../../lib/io/export-stream';
+import { bytesToBase64 } from '../../lib/shared/wire';
 
 const ORIGIN = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop';
 const NOW = new Date('2026-11-25T12:00:00.000Z');

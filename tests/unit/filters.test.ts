@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { FrameRecord } from '@/lib/frame-store';
-import { bothMatch, compileFilter, emptyFilter, isEmptyFilter, parseSavedFilters, regexError, searchableText, upsertSavedFilter } from '@/lib/filters';
+import type { FrameRecord } from '@/lib/shared/records';
+import { bothMatch, compileFilter, emptyFilter, isEmptyFilter, parseSavedFilters, regexError, searchableText, upsertSavedFilter } from '@/lib/shared/filters';
 
 const base = { sessionId: 's', connectionId: 'c', time: 0, size: 0 };
 const textSent: FrameRecord = { ...base, seq: 1, kind: 'frame', dir: 'send', opcode: 1, data: '{"type":"Hello"}' };

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readSessionText } from '../../lib/formats/detect';
-import { FormatError, lineColumn, parseJsonText } from '../../lib/formats/errors';
-import { readHar } from '../../lib/formats/har';
-import { readWsi } from '../../lib/formats/wsi-json';
+import { readSessionText } from '../../lib/io/formats/detect';
+import { FormatError, lineColumn, parseJsonText } from '../../lib/io/formats/errors';
+import { readHar } from '../../lib/io/formats/har';
+import { readWsi } from '../../lib/io/formats/wsi-json';
 
 const chromeHar = readFileSync(new URL('../fixtures/chrome-websocket.har', import.meta.url), 'utf8');
 

@@ -3,10 +3,11 @@ import { describe, expect, it, vi } from 'vitest';
 
 // fake-indexeddb is slow; these tests page through a few thousand rows.
 vi.setConfig({ testTimeout: 60_000 });
-import { CHUNK_ROWS, ensureSession, newSession, openFrameStore, writeEvents, type FrameRecord, type InspectorDatabase } from '@/lib/frame-store';
-import type { WireEvent, WireFrameEvent } from '@/lib/protocol';
-import { FilteredFrames, FrameSequence, refOf, searchAllSessions } from '@/lib/frame-query';
-import { compileFilter, emptyFilter } from '@/lib/filters';
+import { CHUNK_ROWS, ensureSession, newSession, openFrameStore, writeEvents, type InspectorDatabase } from '@/lib/store/frame-store';
+import type { FrameRecord } from '@/lib/shared/records';
+import type { WireEvent, WireFrameEvent } from '@/lib/shared/protocol';
+import { FilteredFrames, FrameSequence, refOf, searchAllSessions } from '@/lib/store/frame-query';
+import { compileFilter, emptyFilter } from '@/lib/shared/filters';
 
 let dbCounter = 0;
 async function freshDb(): Promise<InspectorDatabase> {

@@ -1,40 +1,9 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import {
-  DB_VERSION,
-  DEFAULT_RETENTION,
-  CHUNK_BYTES,
-  CHUNK_ROWS,
-  clearAll,
-  connectionFrames,
-  connectionPositionOfSeq,
-  getRow,
-  hydrateChunks,
-  packChunk,
-  rowsOfChunk,
-  readConnectionRows,
-  connectionRowsOfChunk,
-  readSessionRows,
-  readConnectionsTogether,
-  sessionFrames,
-  deleteSession,
-  enforceRetention,
-  ensureSession,
-  getRetention,
-  latestSessionForTab,
-  listConnections,
-  listSessions,
-  newSession,
-  openFrameStore,
-  planEviction,
-  setRetention,
-  writeEvents,
-  type ChunkRow,
-  type FrameRecord,
-  type SessionRecord,
-} from '@/lib/frame-store';
-import type { WireEvent, WireFrameEvent } from '@/lib/protocol';
-import { searchAllSessions } from '@/lib/frame-query';
+import { DB_VERSION, DEFAULT_RETENTION, CHUNK_BYTES, CHUNK_ROWS, clearAll, connectionFrames, connectionPositionOfSeq, getRow, hydrateChunks, packChunk, rowsOfChunk, readConnectionRows, connectionRowsOfChunk, readSessionRows, readConnectionsTogether, sessionFrames, deleteSession, enforceRetention, ensureSession, getRetention, latestSessionForTab, listConnections, listSessions, newSession, openFrameStore, planEviction, setRetention, writeEvents, type ChunkRow } from '@/lib/store/frame-store';
+import type { FrameRecord, SessionRecord } from '@/lib/shared/records';
+import type { WireEvent, WireFrameEvent } from '@/lib/shared/protocol';
+import { searchAllSessions } from '@/lib/store/frame-query';
 
 let counter = 0;
 const freshDb = () => openFrameStore(`frame-store-test-${++counter}`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRules, decide, validateRule, type InterceptRule } from '@/lib/intercept-rules';
+import { compileRules, decide, validateRule, type InterceptRule } from '@/lib/shared/intercept-rules';
 
 const rule = (fields: Partial<InterceptRule>): InterceptRule => ({
   id: 'r', name: 'r', enabled: true, action: 'breakpoint', direction: 'both', urlPattern: '', pattern: '', regex: false, replacement: '', ...fields,

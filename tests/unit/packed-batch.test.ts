@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { BLOB_MIN_BYTES, PackedBatchBuilder, blobInSlices, PackedBatchError, packWireEvents, unpackBatch, withLargeTextBytes, type PackedBatch } from '@/lib/packed-batch';
-import { frameCodeOf, type BlobBytes, type WireEvent, type WireFrameEvent } from '@/lib/protocol';
-import { splitFrame, utf8ByteLength } from '@/lib/wire';
+import { BLOB_MIN_BYTES, PackedBatchBuilder, blobInSlices, PackedBatchError, packWireEvents, unpackBatch, withLargeTextBytes, type PackedBatch } from '@/lib/shared/packed-batch';
+import { frameCodeOf, type BlobBytes, type WireEvent, type WireFrameEvent } from '@/lib/shared/protocol';
+import { splitFrame, utf8ByteLength } from '@/lib/shared/wire';
 
 const T = 1_764_000_000_123.4567;
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { ConnectionRecord } from '@/lib/frame-store';
-import { BYTES_PER_LINE, hexDumpLines, hexDumpText, lineCount, toHex } from '@/lib/hexdump';
-import { jsonEntries, jsonSummary, parseJsonPayload, prettyJson } from '@/lib/json-view';
+import type { ConnectionRecord } from '@/lib/shared/records';
+import { BYTES_PER_LINE, hexDumpLines, hexDumpText, lineCount, toHex } from '@/lib/panel/hexdump';
+import { jsonEntries, jsonSummary, parseJsonPayload, prettyJson } from '@/lib/panel/json-view';
 import {
   closeText, connectionStateText, formatBytes, messageAsJson, formatDuration, formatExactTime, formatRelative, formatRowTime, rowDirection, rowMarks, rowPreview, rowType,
-} from '@/lib/message-format';
+} from '@/lib/panel/message-format';
 
 describe('hexdump', () => {
   const bytes = new Uint8Array([0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00, 0xff, 0x7f, 0x20, 1, 2, 3, 4, 5, 6, 7, 0x41]);

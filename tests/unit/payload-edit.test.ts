@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { actOnPayload, base64ToBytesChecked, bytesToHex, checkJson, compactJson, convertBinaryText, hexToBytes, prettyPrintJson, toEncodedPayload } from '../../lib/payload-edit';
-import type { WireCommand } from '../../lib/protocol';
+import { actOnPayload, base64ToBytesChecked, bytesToHex, checkJson, compactJson, convertBinaryText, hexToBytes, prettyPrintJson, toEncodedPayload } from '../../lib/panel/payload-edit';
+import type { WireCommand } from '../../lib/shared/protocol';
 
 describe('JSON', () => {
   it('validates JSON-looking text and leaves other text alone', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { randomId } from '../../lib/random-id';
+import { randomId } from '../../lib/shared/random-id';
 
 describe('randomId', () => {
   afterEach(() => vi.unstubAllGlobals());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_STEP_DELAY_MS, planReplay, plannedDurationMs, validateTiming, type ReplaySource } from '../../lib/replay-plan';
+import { MAX_STEP_DELAY_MS, planReplay, plannedDurationMs, validateTiming, type ReplaySource } from '../../lib/shared/replay-plan';
 
 const frames: ReplaySource[] = [0, 100, 350, 360].map((t, i) => ({ time: 1000 + t, data: { encoding: 'text', payload: `m${i}` } }));
 

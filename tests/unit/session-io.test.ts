@@ -1,23 +1,9 @@
 import 'fake-indexeddb/auto';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  CHUNK_ROWS,
-  MAX_CHUNKS_PER_READ,
-  connectionFrames,
-  connectionReadStep,
-  connectionRowChunks,
-  getRow,
-  listConnections,
-  newSession,
-  openFrameStore,
-  rowsOfChunk,
-  sessionFrames,
-  writeEvents,
-  type FrameRecord,
-  type InspectorDatabase,
-} from '../../lib/frame-store';
-import type { WireEvent } from '../../lib/protocol';
+import { CHUNK_ROWS, MAX_CHUNKS_PER_READ, connectionFrames, connectionReadStep, connectionRowChunks, getRow, listConnections, newSession, openFrameStore, rowsOfChunk, sessionFrames, writeEvents, type InspectorDatabase } from '../../lib/store/frame-store';
+import type { FrameRecord } from '../../lib/shared/records';
+import type { WireEvent } from '../../lib/shared/protocol';
 import {
   exportSession,
   groupConnectionReads,
@@ -26,10 +12,10 @@ import {
   writeImportedSession,
   type ExportScope,
   type ImportSource,
-} from '../../lib/session-io';
-import type { PortableRow, PortableSession } from '../../lib/formats/model';
-import { readSessionText } from '../../lib/formats/detect';
-import { bytesToBase64 } from '../../lib/wire';
+} from '../../lib/io/session-io';
+import type { PortableRow, PortableSession } from '../../lib/io/formats/model';
+import { readSessionText } from '../../lib/io/formats/detect';
+import { bytesToBase64 } from '../../lib/shared/wire';
 
 let db: InspectorDatabase;
 let dbCount = 0;
@@ -270,7 +256,7 @@ describe('Chrome HAR import', () => {
     expect(chat).toMatchObject({ url: 'wss://chat.example.test/socket?room=42', protocol: 'chat.v2', sentCount: 3, receivedCount: 2, lastSeq: 5 });
     expect(metrics.url).toBe('wss://metrics.example.test/live');
     const rows = await framesOf(result.sessionId, chat.id);
-    // The row counts the panel reads instead of counting (lib/frame-query.ts): exact.
+    // The row counts the panel reads instead of counting (lib/store/frame-query.ts): exact.
     expect(session.rowCount).toBe((await sessionFrames(db, result.sessionId)).length);
     expect(chat.rowCount).toBe(rows.length);
     expect(new Uint8Array(rows[2].data as ArrayBuffer)).toEqual(Uint8Array.from([0, 1, 2, 253, 254, 255]));
@@ -389,7 +375,7 @@ describe('export reads the chunked store', () => {
       expect(pages.map((p) => p.length), where).toEqual(seqs.map((_, i) => i).filter((i) => i % chunkRows === 0).map((i) => Math.min(chunkRows, seqs.length - i)));
     }
     expect(await db.count('chunks')).toBeGreaterThan(150);
-    // Plus the store's own look-back of CHUNK_ROWS - 1 connection positions (lib/frame-store.ts readConnectionRows),
+    // Plus the store's own look-back of CHUNK_ROWS - 1 connection positions (lib/store/frame-store.ts readConnectionRows),
     // here CHUNK_ROWS * 25 session rows: 25 chunks.
     recorder.stop();
     const chunksPerRead = recorder.reads.filter((r) => r.index === 'byConnectionPos').map((r) => r.chunks);

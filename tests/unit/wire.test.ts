@@ -10,8 +10,8 @@ import {
   toWellFormed,
   toWireEvents,
   utf8ByteLength,
-} from '@/lib/wire';
-import type { PageEvent, WireEvent, WireFrameEvent, WireFramePartEvent } from '@/lib/protocol';
+} from '@/lib/shared/wire';
+import type { PageEvent, WireEvent, WireFrameEvent, WireFramePartEvent } from '@/lib/shared/protocol';
 
 /** Deterministic pseudo-random bytes. */
 function bytes(length: number, seed = 1): Uint8Array {

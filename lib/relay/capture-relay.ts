@@ -24,11 +24,11 @@ import type {
   RelayToPageMessage,
   WireCommand,
   WireEvent,
-} from './protocol';
-import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX, PROTOCOL_VERSION, frameCodeOf, isProtocolMessage, message } from './protocol';
-import { decodePayload, encodePayload, toWireEvents, wireEventWeight } from './wire';
-import { compileRules, DEFAULT_HOLD_TIMEOUT_MS, type InterceptRule } from './intercept-rules';
-import { PackedBatchBuilder, binaryPayloads, blobInSlices, decodeFrameCode, decodeRowCode, type PackedBatch } from './packed-batch';
+} from '../shared/protocol';
+import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX, PROTOCOL_VERSION, frameCodeOf, isProtocolMessage, message } from '../shared/protocol';
+import { decodePayload, encodePayload, toWireEvents, wireEventWeight } from '../shared/wire';
+import { compileRules, DEFAULT_HOLD_TIMEOUT_MS, type InterceptRule } from '../shared/intercept-rules';
+import { PackedBatchBuilder, binaryPayloads, blobInSlices, decodeFrameCode, decodeRowCode, type PackedBatch } from '../shared/packed-batch';
 
 export const FLUSH_INTERVAL_MS = 50;
 export const MAX_BATCH_WEIGHT = 1 << 20;

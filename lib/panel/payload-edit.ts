@@ -2,8 +2,8 @@
  * Editing payloads in the panel: text (with JSON validation and pretty-printing) and binary as hex or base64.
  * Every parser returns the bytes or a message a person can act on, never throws.
  */
-import type { WireCommand } from './protocol';
-import { bytesToBase64 } from './wire';
+import type { WireCommand } from '../shared/protocol';
+import { bytesToBase64 } from '../shared/wire';
 
 export type EditFormat = 'text' | 'hex' | 'base64';
 

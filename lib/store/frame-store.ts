@@ -19,8 +19,9 @@
  * Writes are idempotent: a batch resent after a worker restart stores nothing twice (see writeEvents).
  */
 import { openDB, unwrap, type DBSchema, type IDBPDatabase, type IDBPTransaction } from 'idb';
-import type { BlobBytes, ConnectionInitiator, Direction, FrameOrigin, FrameStatus, Opcode, WireConnectEvent, WireEvent, WireOpenEvent } from './protocol';
-import { base64ToBytes, decodePayload, toArrayBuffer } from './wire';
+import type { BlobBytes, Direction, FrameOrigin, FrameStatus, WireConnectEvent, WireEvent, WireOpenEvent } from '../shared/protocol';
+import { base64ToBytes, decodePayload, toArrayBuffer } from '../shared/wire';
+import type { ConnectionRecord, FrameRecord, RowKind, SessionRecord } from '../shared/records';
 
 export const DB_NAME = 'websocket-inspector';
 export const DB_VERSION = 2;
@@ -28,96 +29,6 @@ export const DB_VERSION = 2;
 export const CHUNK_ROWS = 256;
 /** A chunk is sealed once its payloads reach this, so reading a screenful never pulls much more than it shows. */
 export const CHUNK_BYTES = 1 << 20;
-
-export type RowKind = 'frame' | 'open' | 'close' | 'error';
-
-export interface SessionRecord {
-  id: string;
-  /** The tab it was captured in; null for imported sessions. */
-  tabId: number | null;
-  pageUrl: string;
-  title: string;
-  startedAt: number;
-  lastActivity: number;
-  source: 'captured' | 'imported';
-  /** For imported sessions: the file name it came from. */
-  importedFrom?: string;
-  connectionCount: number;
-  frameCount: number;
-  /** Payload bytes stored for this session (frames only), for retention. */
-  bytes: number;
-  /**
-   * Rows stored for this session (frames and open/close/error rows): the next row's `pos`. Kept by every writer in
-   * the transaction that writes the rows.
-   */
-  rowCount: number;
-}
-
-export type ConnectionState = 'connecting' | 'open' | 'closed' | 'error';
-
-export interface ConnectionRecord {
-  id: string;
-  sessionId: string;
-  url: string;
-  /** Subprotocols the page asked for. */
-  protocols: string[];
-  /** Negotiated subprotocol and extensions (from the open event). */
-  protocol: string;
-  extensions: string;
-  frameUrl: string;
-  pageUrl: string;
-  startedAt: number;
-  openedAt?: number;
-  closedAt?: number;
-  state: ConnectionState;
-  closeCode?: number;
-  closeReason?: string;
-  wasClean?: boolean;
-  errored: boolean;
-  sentCount: number;
-  receivedCount: number;
-  sentBytes: number;
-  receivedBytes: number;
-  /** Highest seq stored: rows at or below it are already in the store. */
-  lastSeq: number;
-  /** 'replay' for connections the inspector opened to replay a sequence. Absent means the page. */
-  initiator?: ConnectionInitiator;
-  /** Rows stored for this connection: the next row's `cpos`. See SessionRecord.rowCount. */
-  rowCount: number;
-}
-
-/** One row as readers see it. */
-export interface FrameRecord {
-  sessionId: string;
-  connectionId: string;
-  /** Position in the session (0-based, dense). Set on every row read from the store. */
-  pos?: number;
-  /** Position in the connection (0-based, dense). Set on every row read from the store. */
-  cpos?: number;
-  /** Order within the connection, as the page saw it (open, frames, error and close share one sequence). */
-  seq: number;
-  /** Wall-clock milliseconds since the epoch, sub-millisecond precision. */
-  time: number;
-  kind: RowKind;
-  dir?: Direction;
-  opcode?: Opcode;
-  /** Text frames: the string; binary frames: the exact bytes. */
-  data?: string | ArrayBuffer;
-  /** Payload bytes (UTF-8 for text). 0 for control rows. */
-  size: number;
-  origin?: FrameOrigin;
-  status?: FrameStatus;
-  note?: string;
-  code?: number;
-  reason?: string;
-  wasClean?: boolean;
-  protocol?: string;
-  extensions?: string;
-  /** When a rule or an edit at a breakpoint changed the payload: what it was before. */
-  original?: string | ArrayBuffer;
-  /** The rule that held, changed or blocked it. */
-  rule?: string;
-}
 
 /**
  * A row as a writer hands it to ChunkBuilder: its session and `pos` come from the chunk. A binary payload may
@@ -546,7 +457,7 @@ function newConnectionRecord(event: WireConnectEvent, sessionId: string, pageUrl
 /**
  * Writes wire events of one session in one transaction. Idempotent: a connect for a known connection and any
  * row whose seq is at or below the connection's `lastSeq` are skipped, so a batch resent after a service-worker
- * restart stores every frame exactly once. `frame-part` events must be joined before (see lib/wire.ts).
+ * restart stores every frame exactly once. `frame-part` events must be joined before (see lib/shared/wire.ts).
  * With `skipFrames` (capture paused) frames are dropped but connection lifecycle is still recorded.
  */
 export async function writeEvents(

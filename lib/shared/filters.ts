@@ -10,7 +10,7 @@
  *   UTF-8 (so readable strings inside binary are found), a close row's code and reason, an open row's protocol;
  * - every part must hold (they combine with AND); an empty `contains` / `regex` tests nothing.
  */
-import type { FrameRecord } from './frame-store';
+import type { FrameRecord } from './records';
 
 export type DirectionFilter = 'all' | 'send' | 'receive';
 

@@ -6,9 +6,9 @@
  * Writing is streamed: a writer hands out the file as strings, connection by connection and row by row, so a
  * million rows never exist as one object. Reading validates the whole file before anything is stored.
  */
-import type { ConnectionRecord, ConnectionState, FrameRecord, RowKind, SessionRecord } from '../frame-store';
-import type { Direction, FrameOrigin, FrameStatus, Opcode } from '../protocol';
-import { bytesToBase64, utf8ByteLength } from '../wire';
+import type { ConnectionRecord, ConnectionState, FrameRecord, RowKind, SessionRecord } from '../../shared/records';
+import type { Direction, FrameOrigin, FrameStatus, Opcode } from '../../shared/protocol';
+import { bytesToBase64, utf8ByteLength } from '../../shared/wire';
 import { FormatError, asObject, isBase64, join, optional, required, typeOf } from './errors';
 import { connectionFields, payloadSize, type PortableConnection, type PortableRow, type PortableSession } from './model';
 

@@ -4,11 +4,11 @@
  * background's `page-notice` and `rules` messages here from its one message switch; commands go out through
  * PanelState's port (page commands resolve by requestId there).
  */
-import type { EncodedPayload, PanelToBackgroundMessage, ReplayStep, ReplayWaitForReply, WireCommand, WireNotice } from './protocol';
-import { message } from './protocol';
-import { DEFAULT_HOLD_TIMEOUT_MS, validateRule, type InterceptRule } from './intercept-rules';
-import type { InspectorDatabase } from './frame-store';
-import { randomId } from './random-id';
+import type { EncodedPayload, PanelToBackgroundMessage, ReplayStep, ReplayWaitForReply, WireCommand, WireNotice } from '../shared/protocol';
+import { message } from '../shared/protocol';
+import { DEFAULT_HOLD_TIMEOUT_MS, validateRule, type InterceptRule } from '../shared/intercept-rules';
+import type { InspectorDatabase } from '../store/frame-store';
+import { randomId } from '../shared/random-id';
 
 export interface CommandOutcome {
   ok: boolean;

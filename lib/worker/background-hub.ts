@@ -6,12 +6,12 @@
  * Relays connect only when they have something to say, so a command's target may have no port open: the hub
  * wakes the tab's relays (HubDeps.wakeTab) and hands the command to each relay welcomed while it waits.
  */
-import type { BackgroundToPanelMessage, PageSessionInfo, PanelToBackgroundMessage, WireCommand } from './protocol';
-import type { SessionRecord } from './frame-store';
-import { DEFAULT_HOLD_TIMEOUT_MS, type InterceptRule } from './intercept-rules';
-import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
+import type { BackgroundToPanelMessage, PageSessionInfo, PanelToBackgroundMessage, WireCommand } from '../shared/protocol';
+import type { SessionRecord } from '../shared/records';
+import { DEFAULT_HOLD_TIMEOUT_MS, type InterceptRule } from '../shared/intercept-rules';
+import { PROTOCOL_VERSION, isProtocolMessage, message } from '../shared/protocol';
 import { attachCapturePort, type CaptureConnection, type CapturePort } from './capture-router';
-import { clearAll, deleteSession, enforceRetention, getRetention, type InspectorDatabase } from './frame-store';
+import { clearAll, deleteSession, enforceRetention, getRetention, type InspectorDatabase } from '../store/frame-store';
 
 export interface PanelPort {
   postMessage(message: BackgroundToPanelMessage): void;

@@ -9,8 +9,8 @@
  * `_wsInspector`, with what HAR has no place for (requested subprotocols, close code and reason, exact times);
  * importing our own HAR restores it, and every other reader ignores it as HAR allows for `_` fields.
  */
-import type { ConnectionRecord, FrameRecord, SessionRecord } from '../frame-store';
-import { bytesToBase64, utf8ByteLength } from '../wire';
+import type { ConnectionRecord, FrameRecord, SessionRecord } from '../../shared/records';
+import { bytesToBase64, utf8ByteLength } from '../../shared/wire';
 import { FormatError, asObject, isBase64, join, optional, required, typeOf } from './errors';
 import { connectionFields, copyOptionalConnectionFields, payloadSize, type PortableConnection, type PortableRow, type PortableSession } from './model';
 

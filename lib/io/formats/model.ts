@@ -1,10 +1,10 @@
 /**
  * The portable shape every file format is read into (and the store is read out of): a session with its
- * connections and their rows, independent of store ids. `lib/session-io.ts` writes it into the store with fresh
+ * connections and their rows, independent of store ids. `lib/io/session-io.ts` writes it into the store with fresh
  * ids; the command-line replayer reads it straight from a file.
  */
-import type { ConnectionRecord, RowKind } from '../frame-store';
-import type { Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding } from '../protocol';
+import type { ConnectionRecord, RowKind } from '../../shared/records';
+import type { Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding } from '../../shared/protocol';
 
 export interface PortableRow {
   /** Order within the connection; strictly increasing. */

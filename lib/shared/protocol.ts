@@ -6,13 +6,13 @@
  * Hops and their transports:
  *   page hook  ⇄ relay       private MessagePort (structured clone: ArrayBuffer/Blob travel as they are)
  *   relay      ⇄ background  runtime port "capture", structured clone: capture batches travel packed (a few
- *                             strings and one ArrayBuffer, see lib/packed-batch.ts); elsewhere binary payloads
- *                             travel as base64 (lib/wire.ts)
+ *                             strings and one ArrayBuffer, see lib/shared/packed-batch.ts); elsewhere binary payloads
+ *                             travel as base64 (lib/shared/wire.ts)
  *   panel      ⇄ background  runtime port "panel"
  *   background → relay       tabs.sendMessage (BackgroundToFrameMessage): reaches relays with no port open. A
  *                             relay connects only when it has something to say or is woken, so pages without
  *                             WebSockets never wake the service worker.
- * The panel reads stored data straight from IndexedDB (lib/frame-store.ts); the background only tells it what
+ * The panel reads stored data straight from IndexedDB (lib/store/frame-store.ts); the background only tells it what
  * changed.
  *
  * This module holds types, a few constants and one tiny function only, so the page hook can import it without
@@ -119,7 +119,7 @@ export type PageEvent = PageConnectEvent | PageOpenEvent | PageFrameEvent | Page
 /**
  * A batch of page events. Plain frames (no note, rule or original, at most PLAIN_PAYLOAD_MAX) are rows of
  * numbers plus their text or bytes: cloning thousands of small objects costs far more than a few arrays and one string
- * (see lib/packed-batch.ts, which uses the same row layout for the runtime port). Every other event is a row that
+ * (see lib/shared/packed-batch.ts, which uses the same row layout for the runtime port). Every other event is a row that
  * points into `events`.
  */
 export interface PageEventsMessage {
@@ -140,7 +140,7 @@ export interface PageEventsMessage {
 }
 
 export const PACKED_ROW_WIDTH = 5;
-/** Row code of an event that travels whole (see PageEventsMessage and lib/packed-batch.ts). */
+/** Row code of an event that travels whole (see PageEventsMessage and lib/shared/packed-batch.ts). */
 export const PACKED_EXTRA = -1;
 /** Longer payloads (UTF-16 units of text, bytes of binary) travel whole, so that the relay can cut them into parts. */
 export const PLAIN_PAYLOAD_MAX = 1 << 19;
@@ -272,7 +272,7 @@ export interface WireFrameEvent {
   rule?: string;
   /**
    * A binary payload as raw bytes, in place of base64 in `payload` (then ''): only in the background, for frames
-   * it unpacked from a capture batch (lib/packed-batch.ts), so that bytes are stored as they came instead of
+   * it unpacked from a capture batch (lib/shared/packed-batch.ts), so that bytes are stored as they came instead of
    * going through base64 and back. Bytes that came in a Blob stay in it (BlobBytes): the store writes the Blob
    * without the background ever reading it. Never sent on a port.
    */

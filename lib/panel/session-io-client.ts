@@ -1,14 +1,14 @@
 /**
- * The panel's side of lib/session-io-worker.ts: one worker per job, terminated when the job ends, with progress
+ * The panel's side of lib/io/session-io-worker.ts: one worker per job, terminated when the job ends, with progress
  * callbacks. Request and response types live here so the worker and the panel agree on them.
  *
- * Exports are downloaded streamed where the background is a service worker (Chrome: lib/export-stream.ts), so the
+ * Exports are downloaded streamed where the background is a service worker (Chrome: lib/io/export-stream.ts), so the
  * download starts with the first bytes; elsewhere (Firefox) the worker builds a Blob that is downloaded whole.
  */
-import { NAMESPACE } from './protocol';
-import { KEEPALIVE_MS, exportStreamUrl, newExportToken, type ExportPipeMessage, type ExportStreamKeepAlive, type ExportStreamRegister } from './export-stream';
-import type { FrameFilter } from './filters';
-import type { ExportFormat, ExportScope, ImportResult } from './session-io';
+import { NAMESPACE } from '../shared/protocol';
+import { KEEPALIVE_MS, exportStreamUrl, newExportToken, type ExportPipeMessage, type ExportStreamKeepAlive, type ExportStreamRegister } from '../io/export-stream';
+import type { FrameFilter } from '../shared/filters';
+import type { ExportFormat, ExportScope, ImportResult } from '../io/session-io';
 
 /** Export scopes that can cross to a worker: a filtered view travels as its filter, not as a function. */
 export type WorkerExportScope =
@@ -25,7 +25,7 @@ export type WorkerExportScope =
 export type IoWorkerRequest =
   | { type: 'import'; file: File; maxBytes?: number }
   | { type: 'export'; scope: WorkerExportScope; format: ExportFormat }
-  /** A streamed export: `port` is registered with the service worker (lib/export-stream.ts). */
+  /** A streamed export: `port` is registered with the service worker (lib/io/export-stream.ts). */
   | { type: 'export-stream'; scope: WorkerExportScope; format: ExportFormat; port: MessagePort }
   /** Cancels a streamed export (its download must fail, so the worker is not simply terminated). */
   | { type: 'cancel' };
@@ -58,7 +58,7 @@ const CANCEL_GRACE_MS = 3000;
 
 function runJob(request: IoWorkerRequest, options: JobOptions): Promise<IoWorkerResponse> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./session-io-worker.ts', import.meta.url), { type: 'module' });
+    const worker = new Worker(new URL('../io/session-io-worker.ts', import.meta.url), { type: 'module' });
     const stop = () => worker.terminate();
     options.signal?.addEventListener('abort', () => {
       if (options.cancelByMessage) {

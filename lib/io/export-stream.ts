@@ -6,7 +6,7 @@
  *   panel          makes a one-time token and a MessageChannel, registers the token with the service worker
  *                  (navigator.serviceWorker, port1 transferred), waits for `registered`, hands port2 to its export
  *                  worker, and once that says `ready` navigates a hidden iframe to /export-stream/<token>.
- *   export worker  (lib/session-io-worker.ts) plans the export (lib/session-io.ts planExport, the same chunks as
+ *   export worker  (lib/io/session-io-worker.ts) plans the export (lib/io/session-io.ts planExport, the same chunks as
  *                  the Blob export) and offers a ReadableStream of its bytes on port2 (the stream is transferred:
  *                  bytes go from the worker to the service worker directly, with backpressure).
  *   service worker answers the iframe's navigation with `new Response(stream, Content-Disposition: attachment)`
@@ -23,10 +23,10 @@
  * browser marks the download failed instead of keeping a truncated file that looks complete.
  *
  * Firefox has no background service worker (MV3 there is an event page), so registration finds no service worker
- * and the panel falls back to the Blob export (lib/session-io-client.ts).
+ * and the panel falls back to the Blob export (lib/panel/session-io-client.ts).
  */
-import { NAMESPACE } from './protocol';
-import { randomId } from './random-id';
+import { NAMESPACE } from '../shared/protocol';
+import { randomId } from '../shared/random-id';
 
 /** Path prefix of streamed export URLs on the extension's origin. */
 export const EXPORT_STREAM_PATH = '/export-stream/';

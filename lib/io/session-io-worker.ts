@@ -1,16 +1,16 @@
 /**
  * Runs imports and exports off the panel's main thread: a module Worker (bundled by Vite from
- * `new Worker(new URL('./session-io-worker.ts', import.meta.url), { type: 'module' })` in session-io-client.ts).
+ * `new Worker(new URL('../io/session-io-worker.ts', import.meta.url), { type: 'module' })` in session-io-client.ts).
  * It opens the same extension-origin IndexedDB as the panel, so a 200 MB file is read, parsed, validated and
  * stored here, and an export's Blob is built here; only progress and the result cross back. A streamed export
- * (lib/export-stream.ts) is encoded here too: its bytes go from here to the service worker's download directly.
+ * (lib/io/export-stream.ts) is encoded here too: its bytes go from here to the service worker's download directly.
  */
-import { listConnections, openFrameStore, type InspectorDatabase } from './frame-store';
-import { bothMatch, compileFilter, type RowMatcher } from './filters';
-import { decodedRowMatcher } from './decoders/connection-decoders';
+import { listConnections, openFrameStore, type InspectorDatabase } from '../store/frame-store';
+import { bothMatch, compileFilter, type RowMatcher } from '../shared/filters';
+import { decodedRowMatcher } from '../decoders/connection-decoders';
 import { produceExportStream, type ExportProducerMessage } from './export-stream';
 import { ImportError, exportSession, importFile, planExport, type ExportScope } from './session-io';
-import type { IoWorkerRequest, IoWorkerResponse, WorkerExportScope } from './session-io-client';
+import type { IoWorkerRequest, IoWorkerResponse, WorkerExportScope } from '../panel/session-io-client';
 
 const post = (message: IoWorkerResponse) => (self as unknown as Worker).postMessage(message);
 

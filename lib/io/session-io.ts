@@ -3,40 +3,23 @@
  *
  * Export streams: rows are read by connection position, a page at a time, and each page becomes one string
  * (planExport's `chunks`). Those strings become either a Blob (exportSession) or the body of a streamed download
- * (lib/export-stream.ts). Between pages the loop yields to the event loop, so a million rows never freeze the page
- * it runs in (the panel runs it in a worker anyway, see lib/session-io-worker.ts).
+ * (lib/io/export-stream.ts). Between pages the loop yields to the event loop, so a million rows never freeze the page
+ * it runs in (the panel runs it in a worker anyway, see lib/io/session-io-worker.ts).
  *
  * Import never damages what is stored: the file is validated completely first (lib/formats), then written under a
  * new session id — connections first, then the rows (all connections merged by time, see mergeByTime) as store
  * chunks, a bounded number per transaction, the session record last, so nothing shows in the panel until
  * everything is in — and if any write fails, everything under that new id is deleted.
  */
-import {
-  CHUNK_BYTES,
-  CHUNK_ROWS,
-  ChunkBuilder,
-  chunkRowBytes,
-  connectionRowChunks,
-  connectionSpan,
-  deleteSession,
-  listConnections,
-  readConnectionsTogether,
-  sessionChunkKeys,
-  type ConnectionSpan,
-  type ChunkRow,
-  type ConnectionRecord,
-  type FrameChunk,
-  type FrameRecord,
-  type InspectorDatabase,
-  type SessionRecord,
-} from './frame-store';
+import { CHUNK_BYTES, CHUNK_ROWS, ChunkBuilder, chunkRowBytes, connectionRowChunks, connectionSpan, deleteSession, listConnections, readConnectionsTogether, sessionChunkKeys, type ConnectionSpan, type ChunkRow, type FrameChunk, type InspectorDatabase } from '../store/frame-store';
+import type { ConnectionRecord, FrameRecord, SessionRecord } from '../shared/records';
 import { FormatError } from './formats/errors';
 import { readSessionText } from './formats/detect';
 import { HAR_EXTENSION, HarWriter } from './formats/har';
 import { connectionFields, type PortableConnection, type PortableRow, type PortableSession } from './formats/model';
 import { WSI_EXTENSION, WsiWriter, type ExportScopeKind } from './formats/wsi-json';
-import { base64ToBytes, toArrayBuffer } from './wire';
-import { randomId } from './random-id';
+import { base64ToBytes, toArrayBuffer } from '../shared/wire';
+import { randomId } from '../shared/random-id';
 
 export const EXPORTER = { name: 'WebSocket Inspector', version: '0.1.0' };
 
@@ -193,7 +176,7 @@ export interface ExportPlan {
 /**
  * Resolves what to export (the session, its connections, which rows) and names the file; the rows are read and
  * encoded only as `chunks` is iterated. Both the Blob export below and the streamed download
- * (lib/export-stream.ts) are this, so both produce the same bytes. A missing session or connection throws here,
+ * (lib/io/export-stream.ts) are this, so both produce the same bytes. A missing session or connection throws here,
  * before anything is produced.
  */
 export async function planExport(db: InspectorDatabase, scope: ExportScope, format: ExportFormat, options: ExportOptions = {}): Promise<ExportPlan> {
@@ -387,7 +370,7 @@ function portableToChunkRow(row: PortableRow, connectionId: string, cpos: number
  * The session order of imported rows, as [connection index, row index] pairs: all connections' rows merged by
  * time, ties going to the earlier connection in the file. Each connection's rows keep their own (seq) order even
  * where a file's clock goes backwards, because the store needs a connection's positions in session order to be
- * in seq order too (lib/frame-store.ts). A binary heap of connections keyed on their next row: O(rows · log
+ * in seq order too (lib/store/frame-store.ts). A binary heap of connections keyed on their next row: O(rows · log
  * connections).
  */
 export function* mergeByTime(connections: readonly { rows: readonly { time: number }[] }[]): Generator<[number, number]> {

@@ -1,23 +1,24 @@
 /**
  * The panel's state, in one place: the link to the background (explicit states), the session and connection on
- * screen, the filter, the current view of rows (lib/frame-query.ts) and the selection. Background notifications
+ * screen, the filter, the current view of rows (lib/store/frame-query.ts) and the selection. Background notifications
  * go through one `handle` switch; components read fields and call methods, nothing else writes here.
  *
  * Data flow: the background only says *that* something was stored; refreshes are throttled (REFRESH_MS) and
  * re-read counts and the connections list from IndexedDB, then bump `dataVersion` so the grid re-reads the
  * rows it shows. A page may store thousands of frames a second; the panel does a few small reads per refresh.
  */
-import type { BackgroundToPanelMessage, PanelToBackgroundMessage, WireCommand } from './protocol';
-import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
-import { latestSessionForTab, listConnections, listSessions, readConnectionRows, type ConnectionRecord, type FrameRecord, type InspectorDatabase, type SessionRecord } from './frame-store';
-import { FilteredFrames, FrameSequence, refOf, searchAllSessions, type RowRef, type SearchHit } from './frame-query';
-import { bothMatch, compileFilter, emptyFilter, isEmptyFilter, parseSavedFilters, upsertSavedFilter, type FrameFilter, type SavedFilter } from './filters';
+import type { BackgroundToPanelMessage, PanelToBackgroundMessage, WireCommand } from '../shared/protocol';
+import { PROTOCOL_VERSION, isProtocolMessage, message } from '../shared/protocol';
+import { latestSessionForTab, listConnections, listSessions, readConnectionRows, type InspectorDatabase } from '../store/frame-store';
+import type { ConnectionRecord, FrameRecord, SessionRecord } from '../shared/records';
+import { FilteredFrames, FrameSequence, refOf, searchAllSessions, type RowRef, type SearchHit } from '../store/frame-query';
+import { bothMatch, compileFilter, emptyFilter, isEmptyFilter, parseSavedFilters, upsertSavedFilter, type FrameFilter, type SavedFilter } from '../shared/filters';
 import type { TimeMode } from './message-format';
 import { ActState } from './act-state.svelte';
-import { ConnectionDecoders } from './decoders/connection-decoders';
-import { DETECT_FRAMES, type DecodeOutcome } from './decoders';
-import type { Detection } from './decoders';
-import { randomId } from './random-id';
+import { ConnectionDecoders } from '../decoders/connection-decoders';
+import { DETECT_FRAMES, type DecodeOutcome } from '../decoders';
+import type { Detection } from '../decoders';
+import { randomId } from '../shared/random-id';
 
 export type LinkState = 'connecting' | 'connected' | 'reconnecting' | 'gone';
 export type Theme = 'light' | 'dark';

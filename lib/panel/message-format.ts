@@ -2,7 +2,7 @@
  * How the panel writes rows and connections as text: one-line previews, sizes, times, durations and the words
  * for control rows. Pure, so every column reads the same and is unit-tested.
  */
-import type { ConnectionRecord, FrameRecord } from './frame-store';
+import type { ConnectionRecord, FrameRecord } from '../shared/records';
 
 export const PREVIEW_CHARS = 200;
 

@@ -30,9 +30,9 @@ import type {
   PageFrameEvent,
   PageNotice,
   RelayToPageMessage,
-} from './protocol';
-import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX, TEXT_PIECE_MAX, frameCodeOf } from './protocol';
-import { DEFAULT_HOLD_TIMEOUT_MS, decide, type CompiledRule, type MatcherNatives } from './intercept-rules';
+} from '../shared/protocol';
+import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX, TEXT_PIECE_MAX, frameCodeOf } from '../shared/protocol';
+import { DEFAULT_HOLD_TIMEOUT_MS, decide, type CompiledRule, type MatcherNatives } from '../shared/intercept-rules';
 
 /** The events used for the one-time MessagePort hand-over between the page hook and the relay. */
 export const PORT_EVENT = 'websocket-inspector:port';
@@ -244,7 +244,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
 
   // --- outgoing batch to the relay ----------------------------------------------------------------------------
   // Plain frames (the hot path) are rows of numbers plus their text or bytes, not objects: the port's clone costs
-  // per element (see lib/packed-batch.ts). Every other event travels whole in `extra`. Arrays are filled by
+  // per element (see lib/shared/packed-batch.ts). Every other event travels whole in `extra`. Arrays are filled by
   // index, never push(): the page may have replaced Array.prototype.push.
   let batchNumber = 1;
   let ids: string[] = ownArray();

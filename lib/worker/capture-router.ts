@@ -4,12 +4,12 @@
  * one transaction, and only then acknowledges it, so a batch is either stored or still held by the relay.
  * Writes are serialised per port to keep order.
  */
-import type { BackgroundToRelayMessage, PageSessionInfo, RelayToBackgroundMessage, WireEvent, WireFramePartEvent, WireNotice } from './protocol';
-import { PROTOCOL_VERSION, isProtocolMessage, message } from './protocol';
-import { ensureSession, latestSessionForTab, newSession, writeEvents, type InspectorDatabase, type RecalledConnection } from './frame-store';
-import { joinFrameParts } from './wire';
-import { unpackBatch, withLargeTextBytes } from './packed-batch';
-import { randomId } from './random-id';
+import type { BackgroundToRelayMessage, PageSessionInfo, RelayToBackgroundMessage, WireEvent, WireFramePartEvent, WireNotice } from '../shared/protocol';
+import { PROTOCOL_VERSION, isProtocolMessage, message } from '../shared/protocol';
+import { ensureSession, latestSessionForTab, newSession, writeEvents, type InspectorDatabase, type RecalledConnection } from '../store/frame-store';
+import { joinFrameParts } from '../shared/wire';
+import { unpackBatch, withLargeTextBytes } from '../shared/packed-batch';
+import { randomId } from '../shared/random-id';
 
 export interface CapturePort {
   postMessage(message: BackgroundToRelayMessage): void;

@@ -2,7 +2,7 @@
  * The composer's per-site history and named favourites, kept in the `settings` store of the frame store under
  * `composer:<site origin>`. List operations are pure (unit-tested); load/save take the database.
  */
-import type { InspectorDatabase } from './frame-store';
+import type { InspectorDatabase } from '../store/frame-store';
 import type { EditFormat } from './payload-edit';
 
 export interface ComposerEntry {

@@ -1,0 +1,95 @@
+/**
+ * The session, connection and row records as the store keeps them and every reader sees them. Components,
+ * formats and the worker import these types from here, not from the IndexedDB module (lib/store/).
+ */
+import type { ConnectionInitiator, Direction, FrameOrigin, FrameStatus, Opcode } from './protocol';
+
+export type RowKind = 'frame' | 'open' | 'close' | 'error';
+
+export interface SessionRecord {
+  id: string;
+  /** The tab it was captured in; null for imported sessions. */
+  tabId: number | null;
+  pageUrl: string;
+  title: string;
+  startedAt: number;
+  lastActivity: number;
+  source: 'captured' | 'imported';
+  /** For imported sessions: the file name it came from. */
+  importedFrom?: string;
+  connectionCount: number;
+  frameCount: number;
+  /** Payload bytes stored for this session (frames only), for retention. */
+  bytes: number;
+  /**
+   * Rows stored for this session (frames and open/close/error rows): the next row's `pos`. Kept by every writer in
+   * the transaction that writes the rows.
+   */
+  rowCount: number;
+}
+
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'error';
+
+export interface ConnectionRecord {
+  id: string;
+  sessionId: string;
+  url: string;
+  /** Subprotocols the page asked for. */
+  protocols: string[];
+  /** Negotiated subprotocol and extensions (from the open event). */
+  protocol: string;
+  extensions: string;
+  frameUrl: string;
+  pageUrl: string;
+  startedAt: number;
+  openedAt?: number;
+  closedAt?: number;
+  state: ConnectionState;
+  closeCode?: number;
+  closeReason?: string;
+  wasClean?: boolean;
+  errored: boolean;
+  sentCount: number;
+  receivedCount: number;
+  sentBytes: number;
+  receivedBytes: number;
+  /** Highest seq stored: rows at or below it are already in the store. */
+  lastSeq: number;
+  /** 'replay' for connections the inspector opened to replay a sequence. Absent means the page. */
+  initiator?: ConnectionInitiator;
+  /** Rows stored for this connection: the next row's `cpos`. See SessionRecord.rowCount. */
+  rowCount: number;
+}
+
+/** One row as readers see it. */
+export interface FrameRecord {
+  sessionId: string;
+  connectionId: string;
+  /** Position in the session (0-based, dense). Set on every row read from the store. */
+  pos?: number;
+  /** Position in the connection (0-based, dense). Set on every row read from the store. */
+  cpos?: number;
+  /** Order within the connection, as the page saw it (open, frames, error and close share one sequence). */
+  seq: number;
+  /** Wall-clock milliseconds since the epoch, sub-millisecond precision. */
+  time: number;
+  kind: RowKind;
+  dir?: Direction;
+  opcode?: Opcode;
+  /** Text frames: the string; binary frames: the exact bytes. */
+  data?: string | ArrayBuffer;
+  /** Payload bytes (UTF-8 for text). 0 for control rows. */
+  size: number;
+  origin?: FrameOrigin;
+  status?: FrameStatus;
+  note?: string;
+  code?: number;
+  reason?: string;
+  wasClean?: boolean;
+  protocol?: string;
+  extensions?: string;
+  /** When a rule or an edit at a breakpoint changed the payload: what it was before. */
+  original?: string | ArrayBuffer;
+  /** The rule that held, changed or blocked it. */
+  rule?: string;
+}
