@@ -1,7 +1,6 @@
 import { CaptureRelay } from '@/lib/relay/capture-relay';
 import { RULES_STORAGE_KEY } from '@/lib/shared/intercept-rules';
-import { PORT_EVENT, RELAY_READY_EVENT } from '@/lib/page/page-hook';
-import { PORT_CAPTURE, isProtocolMessage, type BackgroundToFrameMessage, type RelayToPageMessage } from '@/lib/shared/protocol';
+import { PORT_CAPTURE, PORT_EVENT, RELAY_READY_EVENT, isProtocolMessage, type BackgroundToFrameMessage, type RelayToPageMessage } from '@/lib/shared/protocol';
 import { randomId } from '@/lib/shared/random-id';
 
 // Isolated world, document_start, every frame: takes the page hook's private port and relays to the background.

@@ -31,12 +31,8 @@ import type {
   PageNotice,
   RelayToPageMessage,
 } from '../shared/protocol';
-import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX, TEXT_PIECE_MAX, frameCodeOf } from '../shared/protocol';
+import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX, PORT_EVENT, RELAY_READY_EVENT, TEXT_PIECE_MAX, frameCodeOf } from '../shared/protocol';
 import { DEFAULT_HOLD_TIMEOUT_MS, decide, type CompiledRule, type MatcherNatives } from '../shared/intercept-rules';
-
-/** The events used for the one-time MessagePort hand-over between the page hook and the relay. */
-export const PORT_EVENT = 'websocket-inspector:port';
-export const RELAY_READY_EVENT = 'websocket-inspector:relay-ready';
 
 /**
  * Flush queued events to the relay at most this often: one post per interval, not per frame. The relay posts

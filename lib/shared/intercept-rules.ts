@@ -4,36 +4,9 @@
  * change and matching uses only natives the caller saved before page code ran (a page may replace
  * RegExp.prototype.exec or String.prototype.includes).
  */
-import type { Direction } from './protocol';
+import type { CompiledRule, Direction, InterceptRule, RuleDecision } from './protocol';
 
-export type RuleAction = 'breakpoint' | 'replace' | 'block';
-
-export interface InterceptRule {
-  id: string;
-  name: string;
-  enabled: boolean;
-  action: RuleAction;
-  direction: Direction | 'both';
-  /** Substring of the connection URL, or a glob with `*`; empty matches every URL. */
-  urlPattern: string;
-  /** What the payload must contain: empty matches every frame (binary frames only match an empty pattern). */
-  pattern: string;
-  regex: boolean;
-  /** For `replace`: the replacement (with `$1`… for regex groups). */
-  replacement: string;
-}
-
-export interface RuleDecision {
-  rule: InterceptRule;
-  /** For `replace`: the new payload. Always present: in the page hook an absent member is looked up on the page's Object.prototype. */
-  replaced: string | undefined;
-}
-
-export interface CompiledRule {
-  rule: InterceptRule;
-  url: RegExp | undefined;
-  pattern: RegExp | undefined;
-}
+export type { CompiledRule, InterceptRule, RuleAction, RuleDecision } from './protocol';
 
 /** Natives the matcher calls; the page hook passes ones it saved before page code ran. */
 export interface MatcherNatives {

@@ -15,36 +15,11 @@
  * Packing runs in the relay; unpacking runs in the background and validates everything, since a batch is only as
  * trustworthy as the renderer that sent it.
  */
-import type { Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding, BlobBytes, WireEvent, WireFrameEvent } from './protocol';
+import type { Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding, BlobBytes, PackedBatch, WireEvent, WireFrameEvent } from './protocol';
+
+export type { PackedBatch } from './protocol';
 import { PACKED_EXTRA, PACKED_ROW_WIDTH, frameCodeOf } from './protocol';
 import { sliceEnd, toWellFormed, utf8ByteLength } from './wire';
-
-export interface PackedBatch {
-  /** Number of events. */
-  count: number;
-  /** Connection ids used in this batch; rows refer to them by index. */
-  ids: string[];
-  /**
-   * PACKED_ROW_WIDTH numbers per event: [frame code, connection index, seq, time, payload length], or
-   * [PACKED_EXTRA, index into `extra`, 0, 0, 0]. Exactly `count` rows.
-   */
-  rows: Float64Array;
-  /** The text payloads of the column rows (opcode 1), back to back, in event order. */
-  payloads: string;
-  /**
-   * The binary payloads of the column rows (opcode 2), back to back, in event order. From BLOB_MIN_BYTES on, a
-   * Blob: creating one costs the page about a third of what cloning the bytes into the port message does.
-   */
-  binary: ArrayBuffer | Blob;
-  /** Rare events, whole, referenced by PACKED_EXTRA rows. */
-  extra: WireEvent[];
-  /**
-   * Payloads over PLAIN_PAYLOAD_MAX, one Blob each (text as UTF-8), referenced by rows whose code has
-   * LARGE_PAYLOAD set (their length field is the index here). A Blob crosses the port as a handle: the bytes never
-   * go through the page's thread again, and the relay built each Blob a slice per task (see blobInSlices).
-   */
-  large: Blob[];
-}
 
 /** Set in a row's code when its payload is in `large` (the row's length field is then its index). */
 export const LARGE_PAYLOAD = 128;

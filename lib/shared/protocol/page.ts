@@ -1,0 +1,180 @@
+/** Page hook ⇄ relay: the messages on the private MessagePort the hook hands over at document_start. */
+import type { CompiledRule, ConnectionInitiator, Direction, FrameOrigin, FrameStatus, NAMESPACE, Opcode, PayloadEncoding } from './vocabulary';
+
+
+export interface PageConnectEvent {
+  k: 'connect';
+  socketId: string;
+  url: string;
+  protocols: string[];
+  frameUrl: string;
+  time: number;
+  initiator?: ConnectionInitiator;
+}
+export interface PageOpenEvent {
+  k: 'open';
+  socketId: string;
+  seq: number;
+  time: number;
+  protocol: string;
+  extensions: string;
+}
+export interface PageFrameEvent {
+  k: 'frame';
+  socketId: string;
+  seq: number;
+  time: number;
+  dir: Direction;
+  /** Text as a string; binary copied at the moment of send/receive (ArrayBuffer) or the immutable Blob. */
+  data: string | ArrayBuffer | Blob;
+  origin: FrameOrigin;
+  status: FrameStatus;
+  note?: string;
+  /** Set when a rule or an edited breakpoint changed the payload: what it was before. */
+  original?: string | ArrayBuffer;
+  /** The name of the rule that held, changed or blocked it. */
+  rule?: string;
+  /**
+   * A large text frame: `data` is '' and the text follows this message in this many PageTextPieceMessages, so
+   * that the relay never receives (and deserializes, in one task) all of a 16 MiB string at once.
+   */
+  pieces?: number;
+  /**
+   * A large binary frame copied into a reused buffer larger than it: only the first `byteLength` bytes of `data`
+   * are the payload. The relay hands the buffer back ('spare-buffer') once it has made the frame's Blob.
+   */
+  byteLength?: number;
+}
+export interface PageErrorEvent {
+  k: 'error';
+  socketId: string;
+  seq: number;
+  time: number;
+}
+export interface PageCloseEvent {
+  k: 'close';
+  socketId: string;
+  seq: number;
+  time: number;
+  code: number;
+  reason: string;
+  wasClean: boolean;
+}
+export type PageEvent = PageConnectEvent | PageOpenEvent | PageFrameEvent | PageErrorEvent | PageCloseEvent;
+
+/**
+ * A batch of page events. Plain frames (no note, rule or original, at most PLAIN_PAYLOAD_MAX) are rows of
+ * numbers plus their text or bytes: cloning thousands of small objects costs far more than a few arrays and one string
+ * (see lib/shared/packed-batch.ts, which uses the same row layout for the runtime port). Every other event is a row that
+ * points into `events`.
+ */
+export interface PageEventsMessage {
+  ns: typeof NAMESPACE;
+  type: 'page-events';
+  /** Socket ids the rows refer to by index. */
+  ids: string[];
+  /**
+   * PACKED_ROW_WIDTH numbers per event, in order: [frame code (frameCodeOf), socket index, seq, time, payload
+   * length], or [PACKED_EXTRA, index into `events`, 0, 0, 0].
+   */
+  rows: Float64Array;
+  /** The texts of the plain text rows (opcode 1), back to back. */
+  text: string;
+  /** The bytes of the plain binary rows (opcode 2), back to back from its start; transferred, and often longer. */
+  binary?: ArrayBuffer;
+  events: PageEvent[];
+}
+
+export const PACKED_ROW_WIDTH = 5;
+/** Row code of an event that travels whole (see PageEventsMessage and lib/shared/packed-batch.ts). */
+export const PACKED_EXTRA = -1;
+/** Longer payloads (UTF-16 units of text, bytes of binary) travel whole, so that the relay can cut them into parts. */
+export const PLAIN_PAYLOAD_MAX = 1 << 19;
+
+/**
+ * A frame's direction, opcode, encoding, origin and status in one small integer:
+ * receive | binary << 1 | base64 << 2 | origin << 3 (page 0, inspector 1, simulated 2) | status << 5 (sent 0,
+ * dropped 1, refused 2, blocked 3). Plain comparisons only: the page hook calls it, and the page may have
+ * replaced Array.prototype methods.
+ */
+export function frameCodeOf(dir: Direction, opcode: Opcode, encoding: PayloadEncoding, origin: FrameOrigin, status: FrameStatus): number {
+  return (
+    (dir === 'receive' ? 1 : 0) |
+    (opcode === 2 ? 2 : 0) |
+    (encoding === 'base64' ? 4 : 0) |
+    (origin === 'inspector' ? 8 : origin === 'simulated' ? 16 : 0) |
+    (status === 'dropped' ? 32 : status === 'refused' ? 64 : status === 'blocked' ? 96 : 0)
+  );
+}
+export interface PageCommandResultMessage {
+  ns: typeof NAMESPACE;
+  type: 'command-result';
+  requestId: string;
+  ok: boolean;
+  error?: string;
+}
+/** Things the page hook tells the panel about, outside the frame stream. */
+export type PageNotice<Payload = string | ArrayBuffer> =
+  | { kind: 'held'; holdId: string; connectionId: string; dir: Direction; data: Payload; rule: string; time: number }
+  | { kind: 'released'; holdId: string; connectionId: string; outcome: 'forwarded' | 'edited' | 'dropped' | 'timeout' | 'closed' }
+  | {
+      kind: 'replay-progress';
+      replayId: string;
+      connectionId?: string;
+      sent: number;
+      total: number;
+      state: 'connecting' | 'running' | 'waiting' | 'done' | 'failed' | 'stopped';
+      error?: string;
+    };
+export interface PageNoticeMessage {
+  ns: typeof NAMESPACE;
+  type: 'page-notice';
+  notice: PageNotice;
+}
+/**
+ * One piece of a large text frame (see PageFrameEvent.pieces), in order, right after its page-events message. The
+ * hook makes the piece a Blob (UTF-8) itself: the relay then receives a handle, not a 256 Ki-unit string to
+ * deserialize onto the page's heap (whose garbage brought major GCs into the relay's tasks).
+ */
+export interface PageTextPieceMessage {
+  ns: typeof NAMESPACE;
+  type: 'page-text-piece';
+  piece: Blob;
+}
+/** UTF-16 units per piece of a large text frame; a piece never ends inside a surrogate pair. */
+export const TEXT_PIECE_MAX = 1 << 18;
+
+export type PageToRelayMessage = PageEventsMessage | PageCommandResultMessage | PageNoticeMessage | PageTextPieceMessage;
+
+export interface ReplayStep<Payload = string | ArrayBuffer> {
+  data: Payload;
+  /** Wait this long after the previous step (or the open) before sending. */
+  delayMs: number;
+}
+export interface ReplayWaitForReply {
+  /** Empty: any received message; otherwise substring or regex (see `regex`). */
+  pattern: string;
+  regex: boolean;
+  timeoutMs: number;
+}
+
+/** Commands the relay hands to the page hook (act on live sockets). */
+export type PageCommand =
+  | { kind: 'send'; socketId: string; data: string | ArrayBuffer }
+  | { kind: 'simulate-receive'; socketId: string; data: string | ArrayBuffer }
+  | { kind: 'close'; socketId: string; code?: number; reason?: string }
+  | { kind: 'replay'; replayId: string; url: string; protocols: string[]; steps: ReplayStep[]; waitForReply?: ReplayWaitForReply }
+  | { kind: 'replay-stop'; replayId: string }
+  | { kind: 'release'; holdId: string; action: 'forward' | 'drop'; data?: string | ArrayBuffer }
+  /** Rules compiled by the relay (RegExp objects survive structured clone), applied synchronously in the page. */
+  | { kind: 'set-rules'; rules: CompiledRule[]; holdTimeoutMs: number };
+
+export type RelayToPageMessage =
+  | { ns: typeof NAMESPACE; type: 'command'; requestId: string; command: PageCommand }
+  | { ns: typeof NAMESPACE; type: 'stop' }
+  /**
+   * A batch's `binary` buffer, done with and handed back (transferred) for the hook's next batches: memory already
+   * touched costs the page a fraction of fresh memory (page faults: ~3 ns a byte on the test machine).
+   */
+  | { ns: typeof NAMESPACE; type: 'spare-buffer'; buffer: ArrayBuffer };
+
