@@ -3,7 +3,8 @@
  * order), with or without a filter, read straight from IndexedDB without ever holding the whole session in memory.
  *
  * Every stored row has a dense position in its session (`pos`) and in its connection (`cpos`), given by its
- * writer (lib/store/frame-store.ts), and the session and connection records keep the row count. So:
+ * writer (lib/store/write.ts; imports: lib/io/session-io.ts), and the session and connection records keep the row
+ * count. So:
  * - FrameSequence (no filter): row N of the view is the row at position N: one request for any window, the total
  *   is a field of one record, and a row's position is a field of the row. Nothing is counted and nothing walked.
  * - FilteredFrames (a filter): matching needs the values, so the view is read forward in slices sized by the
@@ -13,10 +14,11 @@
  *
  * Transactions are short (one request each): a long read-only transaction would hold back the background's writes.
  */
-import { CHUNK_ROWS, hydrateChunks, readConnectionRows, readSessionRows, rowsOfChunk, type InspectorDatabase } from './frame-store';
-import type { FrameRecord } from '../shared/records';
-import type { SessionRecord } from '../shared/records';
+import type { FrameRecord, SessionRecord } from '../shared/records';
 import type { RowMatcher } from '../shared/filters';
+import { CHUNK_ROWS, hydrateChunks, rowsOfChunk } from './chunk-codec';
+import { readConnectionRows, readSessionRows } from './read';
+import type { InspectorDatabase } from './schema';
 
 /** A filter scan reads about this many payload bytes per slice. */
 const SCAN_CHUNK_BYTES = 4 * 1024 * 1024;
