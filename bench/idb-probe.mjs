@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * What one IndexedDB record costs in Debian Chromium on this machine, by record shape: the evidence behind the
- * capture lag (docs/benchmarks.md, section 2) and why schema v2 keeps rows in chunks (lib/store/frame-store.ts).
+ * capture lag (docs/benchmarks.md, section 2) and why schema v2 keeps rows in chunks (lib/store/chunk-codec.ts).
  * Writes N records in transactions of `tx` puts each, in a plain page (the extension's service worker uses the
  * same IndexedDB backend), and prints microseconds per record: `total` is throughput (until each transaction
  * completed), `sync` the calling thread's own time in put(). Then what count() costs per stored frame, on the
@@ -26,7 +26,7 @@ try {
   const results = await page.evaluate(async (n) => {
     const sessionId = crypto.randomUUID();
     const connectionId = `p${crypto.randomUUID().slice(0, 8)}-1`;
-    // The shape lib/store/frame-store.ts stores for a 64 B text frame.
+    // The record schema v1 stored per row (one per frame; lib/store/schema.ts migrates it), for a 64 B text frame.
     const frame = (i) => ({
       sessionId, connectionId, seq: i, time: 1_764_000_000_000 + i * 0.123, kind: 'frame', size: 64, dir: 'receive', opcode: 1,
       data: `{"i":${i},"pad":"${'x'.repeat(44)}"}`, origin: 'page', status: 'sent',

@@ -144,7 +144,7 @@ export function connectionRows(sw, sessionId, connectionId) {
         open.onerror = () => reject(open.error);
       });
       try {
-        // Chunks holding rows of the connection, in its order (lib/store/frame-store.ts, index byConnectionPos).
+        // Chunks holding rows of the connection, in its order (lib/store/schema.ts, index byConnectionPos).
         const index = db.transaction('chunks').objectStore('chunks').index('byConnectionPos');
         const range = IDBKeyRange.bound([sessionId, connectionId, -Infinity], [sessionId, connectionId, Infinity]);
         const chunks = await new Promise((resolve, reject) => {
@@ -152,7 +152,7 @@ export function connectionRows(sw, sessionId, connectionId) {
           req.onsuccess = () => resolve(req.result);
           req.onerror = () => reject(req.error);
         });
-        // Chunks are columnar (lib/store/frame-store.ts, FrameChunk): row i is the connection's when ids[conn[i]] is.
+        // Chunks are columnar (lib/store/chunk-codec.ts, FrameChunk): row i is the connection's when ids[conn[i]] is.
         const rows = chunks.flatMap((chunk) => {
           const k = chunk.ids.indexOf(connectionId);
           return Array.from(chunk.conn.keys(), (i) => ({ chunk, i })).filter(({ i }) => chunk.conn[i] === k);

@@ -1,6 +1,6 @@
 /**
  * Section 4: the panel at scale. A session of `frames` frames is written straight into IndexedDB from the
- * service worker (in chunks of rows and large transactions, the schema lib/store/frame-store.ts writes), then the panel is opened
+ * service worker (in chunks of rows and large transactions, the schema lib/store/schema.ts defines), then the panel is opened
  * as a tab (chrome-extension://<id>/panel.html?tabId=<n>) and timed: first rows, a substring filter and a
  * regex filter (each until its first screen of results shows), and the panel's JS heap.
  */
@@ -13,13 +13,13 @@ import { fmtBytes, fmtMs, median, table, verdict } from './stats.mjs';
 const SEED_TX_ROWS = 50_000;
 
 /**
- * Rows per chunk, read from lib/store/frame-store.ts (the bench runs in plain Node and cannot import it): a seed with
+ * Rows per chunk, read from lib/store/chunk-codec.ts (the bench runs in plain Node and cannot import it): a seed with
  * larger chunks than the store's readers look back over would be misread, not slow.
  */
 function storeChunkRows() {
-  const source = readFileSync(fileURLToPath(new URL('../../lib/frame-store.ts', import.meta.url)), 'utf8');
+  const source = readFileSync(fileURLToPath(new URL('../../lib/store/chunk-codec.ts', import.meta.url)), 'utf8');
   const match = /export const CHUNK_ROWS = (\d+);/.exec(source);
-  if (!match) throw new Error('bench/lib/panel.mjs: no CHUNK_ROWS in lib/store/frame-store.ts');
+  if (!match) throw new Error('bench/lib/panel.mjs: no CHUNK_ROWS in lib/store/chunk-codec.ts');
   return Number(match[1]);
 }
 
@@ -32,7 +32,7 @@ export const SUBSTRING_FILTER = 'trade';
 export const REGEX_FILTER = '"sym":"S(1|2)7\\d"';
 
 /**
- * Writes the session in the worker as lib/store/frame-store.ts keeps it (rows in chunks, positions, exact counts);
+ * Writes the session in the worker as lib/store/write.ts keeps it (rows in chunks, positions, exact counts);
  * returns its ids. Runs inside the service worker.
  */
 function seedInWorker({ frames, tabId, txRows, chunkRows }) {
@@ -69,7 +69,7 @@ function seedInWorker({ frames, tabId, txRows, chunkRows }) {
         tx.onerror = () => reject(tx.error);
         tx.onabort = () => reject(tx.error ?? new Error('transaction aborted'));
       });
-    // Chunk p…p+n−1 of the session in the columnar shape of lib/store/frame-store.ts's FrameChunk (packChunk there is the
+    // Chunk p…p+n−1 of the session in the columnar shape of lib/store/chunk-codec.ts's FrameChunk (packChunk there is the
     // definition). One connection, so a row's cpos is its pos; the open row is p = 0 with seq 1, frame i is row i + 1.
     const chunkOf = (first, n) => {
       const chunk = {
@@ -298,7 +298,7 @@ export async function runPanelBench(variant, frames, rounds, log) {
   try {
     const page = browser.page;
     // Relays write nothing until a page opens a WebSocket: the panel page, opening the store, creates the database
-    // (lib/store/frame-store.ts, with its schema). The seeded session is for a tab id no page has: the panel opened for a
+    // (lib/store/schema.ts). The seeded session is for a tab id no page has: the panel opened for a
     // real tab follows that tab's current page load, which is not the seeded one.
     await page.goto(`chrome-extension://${browser.extensionId}/panel.html`);
     await waitForDatabase(browser.sw);

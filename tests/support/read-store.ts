@@ -1,5 +1,5 @@
 /**
- * Reads everything in the extension's IndexedDB (schema version 2, lib/store/frame-store.ts) as one flat snapshot for
+ * Reads everything in the extension's IndexedDB (schema version 2, lib/store/schema.ts) as one flat snapshot for
  * tests: sessions, connections, and every row of every (columnar) chunk as its own record. `snapshotStore` runs in the
  * browser (the Chromium service worker, or an extension page in Firefox): pass it to `evaluate`. It is
  * serialised as source, so it uses nothing from outside its own body.
@@ -72,7 +72,7 @@ export async function snapshotStore({ withPayload = true, positions = false }: S
       for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
       return btoa(s);
     };
-    // Chunk records are columnar: see lib/store/frame-store.ts's FrameChunk (its rowsOfChunk is the definition).
+    // Chunk records are columnar: see lib/store/chunk-codec.ts's FrameChunk (its rowsOfChunk is the definition).
     const KINDS = ['frame', 'open', 'close', 'error'];
     const ORIGINS = ['page', 'inspector', 'simulated'];
     const STATUSES = ['sent', 'dropped', 'refused', 'blocked'];

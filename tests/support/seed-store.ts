@@ -1,5 +1,5 @@
 /**
- * Writes a session straight into the extension's IndexedDB, in the schema lib/store/frame-store.ts keeps (version 2:
+ * Writes a session straight into the extension's IndexedDB, in the schema lib/store/schema.ts defines (version 2:
  * rows in columnar chunks), for tests and benchmarks that need more rows than a page could send in reasonable time.
  *
  * `seedStore` runs inside the browser (a Chromium service worker or any extension page, Firefox too): pass it to
@@ -12,7 +12,7 @@
  * Every counter the writers keep (rowCount, frameCount, bytes, sent/received counts and bytes, lastSeq,
  * connectionCount, lastActivity) is computed from the rows written, in the transactions that write them.
  */
-import { CHUNK_BYTES, CHUNK_ROWS } from '../../lib/store/frame-store';
+import { CHUNK_BYTES, CHUNK_ROWS } from '../../lib/store/chunk-codec';
 
 /** A payload: text, or binary as its bytes (an ArrayBuffer does not survive every `evaluate`). */
 export type SeedPayload = string | number[];
@@ -83,7 +83,7 @@ export interface SeedArgs {
   run?: SeedRun;
   /** Rows per transaction (each also rewrites the session and connection records). */
   txRows?: number;
-  /** lib/store/frame-store.ts's chunk limits (seedArgs fills them in). */
+  /** lib/store/chunk-codec.ts's chunk limits (seedArgs fills them in). */
   limits: { rows: number; bytes: number };
 }
 
@@ -95,7 +95,7 @@ export interface SeedResult {
   frameCount: number;
 }
 
-/** Adds lib/store/frame-store.ts's chunk limits to the arguments of seedStore. */
+/** Adds lib/store/chunk-codec.ts's chunk limits to the arguments of seedStore. */
 export function seedArgs(args: Omit<SeedArgs, 'limits'>): SeedArgs {
   return { ...args, limits: { rows: CHUNK_ROWS, bytes: CHUNK_BYTES } };
 }
@@ -163,7 +163,7 @@ export async function seedStore(args: SeedArgs): Promise<SeedResult> {
     // A fresh ArrayBuffer per row: rows sharing one would come back sharing it from the structured clone.
     const payloadOf = (data: SeedPayload): string | ArrayBuffer => (typeof data === 'string' ? data : new Uint8Array(data).buffer);
 
-    // A chunk record in the columnar shape of lib/store/frame-store.ts's FrameChunk (its packChunk is the definition).
+    // A chunk record in the columnar shape of lib/store/chunk-codec.ts's FrameChunk (its packChunk is the definition).
     const ORIGINS = ['page', 'inspector', 'simulated'];
     const STATUSES = ['sent', 'dropped', 'refused', 'blocked'];
     const RARE = ['note', 'rule', 'original', 'code', 'reason', 'wasClean', 'protocol', 'extensions'];
@@ -191,7 +191,7 @@ export async function seedStore(args: SeedArgs): Promise<SeedResult> {
       return record;
     };
 
-    // Chunks as lib/store/frame-store.ts's ChunkBuilder makes them.
+    // Chunks as lib/store/chunk-codec.ts's ChunkBuilder makes them.
     let pos: number = session.rowCount;
     let chunk: any[] = [];
     let chunkBytes = 0;
