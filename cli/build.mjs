@@ -1,4 +1,4 @@
-// Bundles the TypeScript CLI (cli/entry.ts and the lib/formats code it shares with the extension) into one ESM
+// Bundles the TypeScript CLI (cli/entry.ts and the lib/io/formats and lib/shared code it shares with the extension) into one ESM
 // file Node 20 can run: cli/dist/ws-inspector.mjs. Run by `postinstall` and `npm run build:cli`.
 import { build } from 'rolldown';
 import { builtinModules } from 'node:module';

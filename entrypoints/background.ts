@@ -1,5 +1,5 @@
 import { BackgroundHub, type StoredRules } from '@/lib/worker/background-hub';
-import { installExportStreamHandler, serviceWorkerHost } from '@/lib/io/export-stream';
+import { installExportStreamHandler, serviceWorkerHost } from '@/lib/worker/export-stream';
 import { openFrameStore, type InspectorDatabase } from '@/lib/store/frame-store';
 import { DEFAULT_HOLD_TIMEOUT_MS, RULES_STORAGE_KEY } from '@/lib/shared/intercept-rules';
 import { PORT_CAPTURE, PORT_PANEL, message, type BackgroundToFrameMessage, type PageSessionInfo } from '@/lib/shared/protocol';

@@ -4,22 +4,9 @@ import { newSession, openFrameStore, writeEvents, type InspectorDatabase } from 
 import type { WireEvent } from '../../lib/shared/protocol';
 import { NAMESPACE } from '../../lib/shared/protocol';
 import { exportSession, planExport, type ExportScope } from '../../lib/io/session-io';
-import {
-  CLIENT_MISSES,
-  contentDisposition,
-  exportByteStream,
-  exportStreamUrl,
-  exportTokenOf,
-  installExportStreamHandler,
-  type ExportStreamHandlerOptions,
-  isExportStreamRegister,
-  isExportToken,
-  newExportToken,
-  produceExportStream,
-  relayStream,
-  type ExportPipeMessage,
-  type ExportStreamHost,
-} from '../../lib/io/export-stream';
+import { contentDisposition, CLIENT_MISSES, downloadBody, installExportStreamHandler, type ExportStreamHandlerOptions, type ExportStreamHost } from '../../lib/worker/export-stream';
+import { exportByteStream, produceExportStream } from '../../lib/io/export-stream-producer';
+import { exportStreamUrl, exportTokenOf, isExportStreamRegister, isExportToken, newExportToken, type ExportPipeMessage } from '../../lib/shared/protocol/io';
 import { bytesToBase64 } from '../../lib/shared/wire';
 
 const ORIGIN = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop';
@@ -199,7 +186,7 @@ describe('tokens, URLs and headers', () => {
   });
 });
 
-describe('relayStream (the response body)', () => {
+describe('downloadBody (the response body)', () => {
   const source = (chunks: string[], end: 'close' | 'error' | 'hang') =>
     new ReadableStream<Uint8Array>({
       start(c) {
@@ -211,30 +198,30 @@ describe('relayStream (the response body)', () => {
 
   it('passes every chunk on and reports the end', async () => {
     let finished = 0;
-    const relay = relayStream(source(['a', 'b'], 'close'), { onFinished: () => finished++ });
-    expect(new TextDecoder().decode(await readAll(relay.body))).toBe('ab');
+    const download = downloadBody(source(['a', 'b'], 'close'), { onFinished: () => finished++ });
+    expect(new TextDecoder().decode(await readAll(download.body))).toBe('ab');
     expect(finished).toBe(1);
   });
 
   it('errors, never ends, when the producer errors', async () => {
     const failures: string[] = [];
-    const relay = relayStream(source(['a'], 'error'), { onFailed: (m) => failures.push(m) });
-    await expect(readAll(relay.body)).rejects.toThrow('The transaction was aborted');
+    const download = downloadBody(source(['a'], 'error'), { onFailed: (m) => failures.push(m) });
+    await expect(readAll(download.body)).rejects.toThrow('The transaction was aborted');
     expect(failures).toEqual(['The transaction was aborted']);
   });
 
   it('errors when the producer stops sending', async () => {
     const failures: string[] = [];
-    const relay = relayStream(source(['a'], 'hang'), { stallMs: 30, onFailed: (m) => failures.push(m) });
-    await expect(readAll(relay.body)).rejects.toThrow('the export sent nothing for 0 s');
+    const download = downloadBody(source(['a'], 'hang'), { stallMs: 30, onFailed: (m) => failures.push(m) });
+    await expect(readAll(download.body)).rejects.toThrow('the export sent nothing for 0 s');
     expect(failures).toHaveLength(1);
   });
 
   it('errors when the panel that started it is gone', async () => {
     let alive = true;
     const failures: string[] = [];
-    const relay = relayStream(source(['a'], 'hang'), { clientCheckMs: 5, isClientAlive: async () => alive, onFailed: (m) => failures.push(m) });
-    const read = readAll(relay.body);
+    const download = downloadBody(source(['a'], 'hang'), { clientCheckMs: 5, isClientAlive: async () => alive, onFailed: (m) => failures.push(m) });
+    const read = readAll(download.body);
     await sleep(20);
     alive = false;
     await expect(read).rejects.toThrow('the panel that started the export was closed');
@@ -247,12 +234,12 @@ describe('relayStream (the response body)', () => {
     let checks = 0;
     let gone = false;
     const failures: string[] = [];
-    const relay = relayStream(source(['a'], 'hang'), {
+    const download = downloadBody(source(['a'], 'hang'), {
       clientCheckMs: 2,
       isClientAlive: async () => (gone ? false : (answers[checks++ % answers.length] ?? true)),
       onFailed: (m) => failures.push(m),
     });
-    const read = readAll(relay.body).catch((error: Error) => error.message);
+    const read = readAll(download.body).catch((error: Error) => error.message);
     while (checks < 3 * answers.length && failures.length === 0) await sleep(5); // the transient misses happen, many times over
     expect(failures).toEqual([]);
     gone = true;
@@ -266,7 +253,7 @@ describe('relayStream (the response body)', () => {
     let mostAtOnce = 0;
     let checks = 0;
     const failures: string[] = [];
-    const relay = relayStream(source(['a'], 'hang'), {
+    const download = downloadBody(source(['a'], 'hang'), {
       clientCheckMs: 1,
       clientMisses: 2,
       isClientAlive: async () => {
@@ -281,7 +268,7 @@ describe('relayStream (the response body)', () => {
       onFailed: (m) => failures.push(m),
     });
     // A throw is not a sighting: the two misses count as two in a row.
-    expect(await readAll(relay.body).catch((error: Error) => error.message)).toBe('the panel that started the export was closed');
+    expect(await readAll(download.body).catch((error: Error) => error.message)).toBe('the panel that started the export was closed');
     expect(checks).toBe(4);
     expect(mostAtOnce).toBe(1);
     expect(failures).toHaveLength(1);
@@ -289,13 +276,13 @@ describe('relayStream (the response body)', () => {
 
   it('a failure reports how far the download got', async () => {
     const reports: Array<{ message: string; bytes: number }> = [];
-    const relay = relayStream(source(['abc', 'de'], 'hang'), { stallMs: 30, onFailed: (message, progress) => reports.push({ message, bytes: progress.bytes }) });
-    await expect(readAll(relay.body)).rejects.toThrow('the export sent nothing');
+    const download = downloadBody(source(['abc', 'de'], 'hang'), { stallMs: 30, onFailed: (message, progress) => reports.push({ message, bytes: progress.bytes }) });
+    await expect(readAll(download.body)).rejects.toThrow('the export sent nothing');
     expect(reports).toEqual([{ message: 'the export sent nothing for 0 s', bytes: 5 }]);
   });
 
   it('fail() from the producer errors the body; a cancelled download cancels the producer', async () => {
-    const failed = relayStream(source([], 'hang'));
+    const failed = downloadBody(source([], 'hang'));
     const read = readAll(failed.body);
     failed.fail('cancelled');
     await expect(read).rejects.toThrow('cancelled');
@@ -303,8 +290,8 @@ describe('relayStream (the response body)', () => {
     let cancelledWith: unknown;
     const upstream = new ReadableStream<Uint8Array>({ cancel: (reason) => void (cancelledWith = reason) });
     const failures: string[] = [];
-    const relay = relayStream(upstream, { onFailed: (m) => failures.push(m) });
-    await relay.body.cancel('user cancelled');
+    const download = downloadBody(upstream, { onFailed: (m) => failures.push(m) });
+    await download.body.cancel('user cancelled');
     expect(cancelledWith).toBe('user cancelled');
     expect(failures).toEqual(['the download was cancelled']);
   });

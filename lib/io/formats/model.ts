@@ -1,10 +1,11 @@
 /**
  * The portable shape every file format is read into (and the store is read out of): a session with its
- * connections and their rows, independent of store ids. `lib/io/session-io.ts` writes it into the store with fresh
+ * connections and their rows, independent of store ids. `lib/io/session-import.ts` writes it into the store with fresh
  * ids; the command-line replayer reads it straight from a file.
  */
 import type { ConnectionRecord, RowKind } from '../../shared/records';
 import type { Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding } from '../../shared/protocol';
+import type { SessionFileFormat } from '../../shared/protocol/io';
 
 export interface PortableRow {
   /** Order within the connection; strictly increasing. */
@@ -73,7 +74,7 @@ export interface PortableConnection extends PortableConnectionFields {
   rows: PortableRow[];
 }
 
-export type PortableFormat = 'wsi' | 'har';
+export type PortableFormat = SessionFileFormat;
 
 export interface PortableSession {
   /** Which format it was read from. */

@@ -1,16 +1,20 @@
 /**
- * Streamed export downloads (Chrome): the browser's download starts as soon as the first bytes exist, while the
- * rest is still being read from IndexedDB and encoded.
+ * The service worker's half of streamed export downloads (Chrome): the browser's download starts as soon as the
+ * first bytes exist, while the rest is still being read from IndexedDB and encoded.
  *
  * Who does what:
  *   panel          makes a one-time token and a MessageChannel, registers the token with the service worker
  *                  (navigator.serviceWorker, port1 transferred), waits for `registered`, hands port2 to its export
- *                  worker, and once that says `ready` navigates a hidden iframe to /export-stream/<token>.
- *   export worker  (lib/io/session-io-worker.ts) plans the export (lib/io/session-io.ts planExport, the same chunks as
- *                  the Blob export) and offers a ReadableStream of its bytes on port2 (the stream is transferred:
- *                  bytes go from the worker to the service worker directly, with backpressure).
- *   service worker answers the iframe's navigation with `new Response(stream, Content-Disposition: attachment)`
- *                  — that is the download — and reports `started`, `finished` or `failed` back on the port.
+ *                  worker, and once that says `ready` navigates a hidden iframe to /export-stream/<token>
+ *                  (lib/panel/export-stream-client.ts).
+ *   export worker  (lib/io/session-io-worker.ts) plans the export (lib/io/export-plan.ts planExport, the same chunks
+ *                  as the Blob export) and offers a ReadableStream of its bytes on port2 (the stream is transferred:
+ *                  bytes go from the worker to the service worker directly, with backpressure;
+ *                  lib/io/export-stream-producer.ts).
+ *   service worker (this module) answers the iframe's navigation with `new Response(stream, Content-Disposition:
+ *                  attachment)` — that is the download — and reports `started`, `finished` or `failed` back on the
+ *                  port.
+ * The messages, the token and the URL are in lib/shared/protocol/io.ts.
  *
  * Why an iframe: an `<a download>` click is not routed to the service worker (tried in Chromium 156: the
  * download fails with "file not found"), a navigation is. A `<a download>` of a Blob, the fallback, needs the
@@ -25,11 +29,8 @@
  * Firefox has no background service worker (MV3 there is an event page), so registration finds no service worker
  * and the panel falls back to the Blob export (lib/panel/session-io-client.ts).
  */
-import { NAMESPACE } from '../shared/protocol';
-import { randomId } from '../shared/random-id';
+import { EXPORT_STREAM_PATH, exportTokenOf, isExportStreamRegister, type ExportPipeMessage, type ExportProducerMessage } from '../shared/protocol/io';
 
-/** Path prefix of streamed export URLs on the extension's origin. */
-export const EXPORT_STREAM_PATH = '/export-stream/';
 /**
  * How long a registered token waits for its offer, and then the offer for its fetch (the panel fetches at once;
  * this only bounds leftovers). Counted anew at the offer: planning a big export on a busy machine is not a leftover.
@@ -37,11 +38,6 @@ export const EXPORT_STREAM_PATH = '/export-stream/';
 export const TOKEN_TTL_MS = 15_000;
 /** A download waiting this long for the next bytes fails: the producer is gone or stuck. */
 export const STALL_MS = 60_000;
-/**
- * How often the panel pokes the service worker while a download streams: Chrome stops an extension service worker
- * that received no event for 30 s, and an open response body is not documented to count as one.
- */
-export const KEEPALIVE_MS = 20_000;
 /** How often a running download checks that the panel that started it is still open. */
 export const CLIENT_CHECK_MS = 1_000;
 /**
@@ -49,79 +45,6 @@ export const CLIENT_CHECK_MS = 1_000;
  * closed (a check can come while the browser is busy or the client is being looked up anew).
  */
 export const CLIENT_MISSES = 3;
-
-// ---------------------------------------------------------------------------------------------------------------
-// Messages. Panel → service worker travels on navigator.serviceWorker (structured clone, with a MessagePort);
-// everything after that on the port between the export worker and the service worker.
-
-/** Panel → service worker: reserve `token`; the transferred port is where the export worker talks. */
-export interface ExportStreamRegister {
-  ns: typeof NAMESPACE;
-  type: 'export-stream-register';
-  token: string;
-}
-
-/** Export worker → service worker. */
-export type ExportProducerMessage =
-  | { type: 'offer'; fileName: string; mimeType: string; stream: ReadableStream<Uint8Array> }
-  /** The export failed or was cancelled before or while it was downloaded. */
-  | { type: 'abort'; message: string };
-
-/** Service worker → panel (once) and then → export worker. */
-export type ExportPipeMessage =
-  | { type: 'registered' }
-  /** The offer is stored: the token can be fetched now. */
-  | { type: 'ready' }
-  /** The fetch was answered: the browser's download has begun. */
-  | { type: 'started' }
-  /** Every byte went into the download. */
-  | { type: 'finished' }
-  | { type: 'failed'; message: string };
-
-/** Panel → service worker while its download streams: only an event, to keep the worker from idling out. */
-export interface ExportStreamKeepAlive {
-  ns: typeof NAMESPACE;
-  type: 'export-stream-keepalive';
-}
-
-export function isExportStreamRegister(value: unknown): value is ExportStreamRegister {
-  const m = value as Partial<ExportStreamRegister> | null;
-  return typeof m === 'object' && m !== null && m.ns === NAMESPACE && m.type === 'export-stream-register' && isExportToken(m.token);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Tokens and URLs
-
-export function newExportToken(): string {
-  return randomId();
-}
-
-const TOKEN_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-export function isExportToken(value: unknown): value is string {
-  return typeof value === 'string' && TOKEN_PATTERN.test(value);
-}
-
-/** The URL the panel's hidden iframe navigates to. */
-export function exportStreamUrl(origin: string, token: string): string {
-  return `${origin}${EXPORT_STREAM_PATH}${token}`;
-}
-
-/** The token of a streamed export URL on `origin`, or null when the URL is something else. */
-export function exportTokenOf(url: string, origin: string): string | null {
-  let parsed: URL;
-  let ours: URL;
-  try {
-    parsed = new URL(url);
-    ours = new URL(origin);
-  } catch {
-    return null;
-  }
-  // Scheme and host, not URL.origin: that is "null" for chrome-extension: URLs outside Chrome.
-  if (parsed.protocol !== ours.protocol || parsed.host !== ours.host || !parsed.pathname.startsWith(EXPORT_STREAM_PATH)) return null;
-  const token = parsed.pathname.slice(EXPORT_STREAM_PATH.length);
-  return isExportToken(token) ? token : null;
-}
 
 /**
  * A Content-Disposition that makes the response a download named `fileName` (RFC 6266): an ASCII `filename`
@@ -134,99 +57,27 @@ export function contentDisposition(fileName: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Export worker side: the bytes of an export as a stream.
+// The response body of one download.
 
-export interface ExportByteStream<Totals> {
-  stream: ReadableStream<Uint8Array>;
-  /** Errors the stream (the download fails) and stops reading rows. */
-  abort(reason: Error): void;
-  /** Settles when the chunks are exhausted (with their return value) or the stream failed or was cancelled. */
-  ended: Promise<Totals>;
-}
-
-/**
- * The bytes of `chunks` (UTF-8, the same bytes `new Blob(strings)` holds), one chunk read per pull: rows are read
- * only as fast as the download takes them. A throwing generator errors the stream; it never just ends early.
- */
-export function exportByteStream<Totals>(chunks: AsyncGenerator<string, Totals, undefined>): ExportByteStream<Totals> {
-  const encoder = new TextEncoder();
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let settled = false;
-  let resolveEnded!: (totals: Totals) => void;
-  let rejectEnded!: (error: unknown) => void;
-  const ended = new Promise<Totals>((resolve, reject) => {
-    resolveEnded = resolve;
-    rejectEnded = reject;
-  });
-  ended.catch(() => undefined); // a caller that only awaits the stream still sees the failure there
-  const fail = (error: unknown) => {
-    if (settled) return;
-    settled = true;
-    try {
-      controller.error(error);
-    } catch {
-      // already errored or closed
-    }
-    rejectEnded(error);
-    void chunks.return(undefined as Totals).catch(() => undefined);
-  };
-  const stream = new ReadableStream<Uint8Array>(
-    {
-      start(c) {
-        controller = c;
-      },
-      async pull(c) {
-        try {
-          for (;;) {
-            const next = await chunks.next();
-            if (settled) return;
-            if (next.done) {
-              settled = true;
-              c.close();
-              resolveEnded(next.value);
-              return;
-            }
-            if (next.value.length === 0) continue;
-            c.enqueue(encoder.encode(next.value));
-            return;
-          }
-        } catch (error) {
-          fail(error);
-        }
-      },
-      cancel(reason) {
-        // The reader (the download) went away: stop reading rows.
-        fail(reason instanceof Error ? reason : new Error(typeof reason === 'string' && reason ? reason : 'the download was cancelled'));
-      },
-    },
-    // One chunk ahead: the next rows are read while the previous ones travel.
-    { highWaterMark: 1 },
-  );
-  return { stream, abort: fail, ended };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Service worker side.
-
-export interface RelayOptions {
+export interface DownloadBodyOptions {
   stallMs?: number;
   clientCheckMs?: number;
   clientMisses?: number;
   /** False once the panel that started the export is gone (its worker, the producer, went with it). */
   isClientAlive?: () => Promise<boolean>;
   onFinished?: () => void;
-  onFailed?: (message: string, progress: RelayProgress) => void;
+  onFailed?: (message: string, progress: DownloadProgress) => void;
 }
 
 /** How far a download got: for the log line that says why one failed. */
-export interface RelayProgress {
+export interface DownloadProgress {
   bytes: number;
   elapsedMs: number;
   /** Since the last chunk arrived (or since the start). */
   idleMs: number;
 }
 
-export interface Relay {
+export interface DownloadBody {
   body: ReadableStream<Uint8Array>;
   /** Fails the download with `message` (the producer said it failed). */
   fail(message: string): void;
@@ -241,7 +92,7 @@ function messageOf(error: unknown): string {
  * errors, stops sending for `stallMs`, or its panel closes — a producer that dies silently would otherwise leave
  * the download hanging forever (seen in Chromium 156 when the panel closes mid-stream).
  */
-export function relayStream(upstream: ReadableStream<Uint8Array>, options: RelayOptions = {}): Relay {
+export function downloadBody(upstream: ReadableStream<Uint8Array>, options: DownloadBodyOptions = {}): DownloadBody {
   const stallMs = options.stallMs ?? STALL_MS;
   const clientCheckMs = options.clientCheckMs ?? CLIENT_CHECK_MS;
   const clientMisses = options.clientMisses ?? CLIENT_MISSES;
@@ -254,7 +105,7 @@ export function relayStream(upstream: ReadableStream<Uint8Array>, options: Relay
   const startedAt = Date.now();
   let lastChunkAt = startedAt;
   let bytes = 0;
-  const progress = (): RelayProgress => ({ bytes, elapsedMs: Date.now() - startedAt, idleMs: Date.now() - lastChunkAt });
+  const progress = (): DownloadProgress => ({ bytes, elapsedMs: Date.now() - startedAt, idleMs: Date.now() - lastChunkAt });
 
   const stopTimers = () => {
     if (clientTimer !== undefined) clearTimeout(clientTimer);
@@ -338,6 +189,9 @@ export function relayStream(upstream: ReadableStream<Uint8Array>, options: Relay
   );
   return { body, fail };
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// The handler the background installs.
 
 interface PendingExport {
   port: MessagePort;
@@ -445,7 +299,7 @@ export function installExportStreamHandler(host: ExportStreamHost, options: Expo
     }
     forget(token); // one time only
     const { port, offer, clientId } = entry;
-    const relay = relayStream(offer.stream, {
+    const download = downloadBody(offer.stream, {
       stallMs: options.stallMs,
       clientCheckMs: options.clientCheckMs,
       clientMisses: options.clientMisses,
@@ -459,10 +313,10 @@ export function installExportStreamHandler(host: ExportStreamHost, options: Expo
     });
     // After the fetch, an abort from the producer (cancel, store failure) fails the download it feeds.
     port.onmessage = (message: MessageEvent<ExportProducerMessage>) => {
-      if (message.data?.type === 'abort') relay.fail(String(message.data.message));
+      if (message.data?.type === 'abort') download.fail(String(message.data.message));
     };
     event.respondWith(
-      new Response(relay.body, {
+      new Response(download.body, {
         headers: {
           'Content-Type': offer.mimeType,
           'Content-Disposition': contentDisposition(offer.fileName),
@@ -489,78 +343,4 @@ export function serviceWorkerHost(scope: typeof globalThis): ExportStreamHost | 
     addEventListener: (type: string, listener: (event: never) => void) => global.addEventListener(type, listener),
     clientExists: async (id) => (await global.clients.get(id)) !== undefined,
   } as ExportStreamHost;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Export worker side: offering the stream and following it to the end.
-
-export interface ProducerOptions {
-  /** The service worker holds the offer: the panel may navigate to the token's URL now. */
-  onReady?: () => void;
-  /** The browser's download has begun. */
-  onStarted?: () => void;
-  /** Cancels the export: the download fails. */
-  signal?: AbortSignal;
-  /** How long to wait for the service worker to confirm a failure before giving up on it. */
-  confirmMs?: number;
-}
-
-/**
- * Offers `plan`'s bytes to the service worker on `port` and settles when the download has every byte (with the
- * chunks' return value) or failed (with the export's own error when it was ours: a store failure, a cancel).
- */
-export function produceExportStream<Totals>(
-  plan: { fileName: string; mimeType: string; chunks: AsyncGenerator<string, Totals, undefined> },
-  port: MessagePort,
-  options: ProducerOptions = {},
-): Promise<Totals> {
-  const bytes = exportByteStream(plan.chunks);
-  return new Promise<Totals>((resolve, reject) => {
-    let settled = false;
-    let ownFailure: Error | undefined;
-    const settle = (outcome: () => void) => {
-      if (settled) return;
-      settled = true;
-      port.onmessage = null;
-      port.close();
-      outcome();
-    };
-    port.onmessage = (event: MessageEvent<ExportPipeMessage>) => {
-      const message = event.data;
-      switch (message?.type) {
-        case 'ready':
-          options.onReady?.();
-          break;
-        case 'started':
-          options.onStarted?.();
-          break;
-        case 'finished':
-          void bytes.ended.then(
-            (totals) => settle(() => resolve(totals)),
-            (error: unknown) => settle(() => reject(error)),
-          );
-          break;
-        case 'failed':
-          settle(() => reject(ownFailure ?? new Error(message.message)));
-          break;
-      }
-    };
-    bytes.ended.catch((error: unknown) => {
-      if (settled) return;
-      // Ours (the store failed, or a cancel), or the service worker cancelled the stream: either way make sure
-      // the download fails, then report — the service worker answers an abort with 'failed'.
-      ownFailure ??= error instanceof Error ? error : new Error(String(error));
-      port.postMessage({ type: 'abort', message: ownFailure.message } satisfies ExportProducerMessage);
-      setTimeout(() => settle(() => reject(ownFailure)), options.confirmMs ?? 2000);
-    });
-    const cancel = () => {
-      ownFailure = new Error('cancelled');
-      bytes.abort(ownFailure);
-    };
-    if (options.signal?.aborted) cancel(); // cancelled while the export was being planned
-    else options.signal?.addEventListener('abort', cancel);
-    port.postMessage({ type: 'offer', fileName: plan.fileName, mimeType: plan.mimeType, stream: bytes.stream } satisfies ExportProducerMessage, [
-      bytes.stream as unknown as Transferable,
-    ]);
-  });
 }
