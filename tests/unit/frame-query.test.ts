@@ -3,7 +3,9 @@ import { describe, expect, it, vi } from 'vitest';
 
 // fake-indexeddb is slow; these tests page through a few thousand rows.
 vi.setConfig({ testTimeout: 60_000 });
-import { CHUNK_ROWS, ensureSession, newSession, openFrameStore, writeEvents, type InspectorDatabase } from '@/lib/store/frame-store';
+import { openFrameStore, type InspectorDatabase } from '@/lib/store/schema';
+import { CHUNK_ROWS } from '@/lib/store/chunk-codec';
+import { ensureSession, newSession, writeEvents } from '@/lib/store/write';
 import type { FrameRecord } from '@/lib/shared/records';
 import type { WireEvent, WireFrameEvent } from '@/lib/shared/protocol';
 import { FilteredFrames, FrameSequence, refOf, searchAllSessions } from '@/lib/store/frame-query';

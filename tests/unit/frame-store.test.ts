@@ -1,6 +1,10 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { DB_VERSION, DEFAULT_RETENTION, CHUNK_BYTES, CHUNK_ROWS, clearAll, connectionFrames, connectionPositionOfSeq, getRow, hydrateChunks, packChunk, rowsOfChunk, readConnectionRows, connectionRowsOfChunk, readSessionRows, readConnectionsTogether, sessionFrames, deleteSession, enforceRetention, ensureSession, getRetention, latestSessionForTab, listConnections, listSessions, newSession, openFrameStore, planEviction, setRetention, writeEvents, type ChunkRow } from '@/lib/store/frame-store';
+import { DB_VERSION, openFrameStore } from '@/lib/store/schema';
+import { CHUNK_BYTES, CHUNK_ROWS, connectionRowsOfChunk, hydrateChunks, packChunk, rowsOfChunk, type ChunkRow } from '@/lib/store/chunk-codec';
+import { clearAll, deleteSession, ensureSession, newSession, writeEvents } from '@/lib/store/write';
+import { connectionFrames, connectionPositionOfSeq, getRow, latestSessionForTab, listConnections, listSessions, readConnectionRows, readConnectionsTogether, readSessionRows, sessionFrames } from '@/lib/store/read';
+import { DEFAULT_RETENTION, enforceRetention, getRetention, planEviction, setRetention } from '@/lib/store/retention';
 import type { FrameRecord, SessionRecord } from '@/lib/shared/records';
 import type { WireEvent, WireFrameEvent } from '@/lib/shared/protocol';
 import { searchAllSessions } from '@/lib/store/frame-query';
