@@ -32,11 +32,18 @@ export type FrameStatus = 'sent' | 'dropped' | 'refused' | 'blocked';
 export type ConnectionInitiator = 'page' | 'replay';
 
 /**
- * The hook ⇄ relay hand-over: DOM events on window, dispatched synchronously at document_start. The relay says it
- * is ready (RELAY_READY_EVENT); the hook dispatches PORT_EVENT with its private MessagePort, and the relay takes it
- * by cancelling the event.
+ * The hook ⇄ relay hand-over: MessageEvents of type 'load' dispatched on `document`, told apart by their data. A
+ * load event at a document never reaches its window (DOM "get the parent"), and a reused initial about:blank
+ * Window keeps listeners a same-origin parent or opener put on it while its Document is new: so no page listener
+ * can see or take the port. The hook offers its port (HOOK_PORT_DATA, cancelable: the relay takes it by cancelling
+ * the event); the relay says it is ready (RELAY_READY_DATA) in case it runs after the hook's first offer.
  */
+export const HANDOVER_EVENT_TYPE = 'load';
+export const HOOK_PORT_DATA = 'websocket-inspector:port';
+export const RELAY_READY_DATA = 'websocket-inspector:relay-ready';
+/** @deprecated window-dispatched hand-over events, readable by listeners on a reused window; being replaced. */
 export const PORT_EVENT = 'websocket-inspector:port';
+/** @deprecated see PORT_EVENT. */
 export const RELAY_READY_EVENT = 'websocket-inspector:relay-ready';
 
 export type PayloadEncoding = 'text' | 'base64';
