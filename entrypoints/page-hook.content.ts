@@ -1,4 +1,4 @@
-import { installPageHook } from '@/lib/page/page-hook';
+import { installPageHook } from '@/lib/page';
 
 // MAIN world, document_start, every frame (about:blank, srcdoc and data: frames by origin fallback): runs
 // before any page script. Nothing else may be imported here: it runs inside every page.

@@ -95,7 +95,7 @@ test('the sources zip rebuilds the Firefox zip file for file, and carries nothin
 
     const list = async (zip: string) => (await run('unzip', ['-Z1', join(out, zip)])).stdout.split('\n').filter((l) => l && !l.endsWith('/'));
     const sources = await list(sourcesZip!);
-    for (const needed of ['package.json', 'package-lock.json', 'wxt.config.ts', 'tsconfig.json', 'README.md', 'scripts/zip-sources.ts', 'entrypoints/page-hook.content.ts', 'lib/page/page-hook.ts', 'public/icon/128.png']) {
+    for (const needed of ['package.json', 'package-lock.json', 'wxt.config.ts', 'tsconfig.json', 'README.md', 'scripts/zip-sources.ts', 'entrypoints/page-hook.content.ts', 'lib/page/index.ts', 'public/icon/128.png']) {
       expect(sources, `the sources zip holds ${needed}`).toContain(needed);
     }
     const leaked = sources.filter((f) => /^(node_modules|\.output|\.wxt|test-results|playwright-report|bench-results|demo-output|tests)\/|\.log$|^cli\/dist\//.test(f));

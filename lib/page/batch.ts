@@ -1,0 +1,278 @@
+/**
+ * The outgoing batch to the relay, and the private port it goes out on.
+ *
+ * Plain frames (the hot path) are rows of numbers plus their text or bytes, not objects: the port's clone costs
+ * per element (see lib/shared/packed-batch.ts). Every other event travels whole in `extra`. Arrays are filled by
+ * index, never push(): the page may have replaced Array.prototype.push. Batches are posted on a timer, their
+ * buffers transferred rather than cloned.
+ */
+import type { Direction, PageEvent, PageNotice } from '../shared/protocol';
+import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX } from '../shared/protocol';
+import type { BinaryReader } from './binary';
+import type { Natives } from './natives';
+import type { OwnObjects } from './own-objects';
+import type { SocketState } from './socket-state';
+import { textPieceQueue } from './text-pieces';
+
+/**
+ * Flush queued events to the relay at most this often: one post per interval, not per frame. The relay posts
+ * each batch on to the background at once, so this is the capture's latency; each post costs the page a few
+ * tasks (timer, two port messages, an acknowledgement), so it is not shorter. 50 ms cost a ping-pong page
+ * (~90 round trips per batch) a CPU ratio of 1.31, 100 ms 1.17, 200 ms 1.22 (side by side, 3 rounds): 100 ms
+ * keeps the panel live to the eye.
+ */
+export const FLUSH_INTERVAL_MS = 100;
+/** …or sooner when this many events are queued… */
+export const FLUSH_EVENT_COUNT = 2048;
+/** …or this many payload characters / bytes. */
+export const FLUSH_WEIGHT = 1 << 20;
+/** Without a relay (it never said hello), keep at most this many events rather than grow without bound. */
+export const MAX_UNDELIVERED_EVENTS = 200_000;
+
+/** A notice for the panel, including the 'held' one whose payload may be a Blob. */
+export type HookNotice = PageNotice | { kind: 'held'; holdId: string; connectionId: string; dir: Direction; data: string | ArrayBuffer | Blob; rule: string; time: number };
+
+export interface Batch {
+  /** The relay took the port: batches go out on it from now on. */
+  connect(port: MessagePort): void;
+  /** Appends one row of PACKED_ROW_WIDTH numbers. */
+  addRow(code: number, index: number, seq: number, time: number, length: number): void;
+  /** The socket's index in this batch's `ids`, added on its first row. */
+  batchIndexOf(state: SocketState): number;
+  /** A plain text row's text. */
+  addText(text: string): void;
+  /** A plain binary row's bytes (`length` of them from `source`), copied into the batch. */
+  addBytes(source: Uint8Array, length: number): void;
+  /** Adds an event that travels whole. Optional members are read and written later, so it has no prototype. */
+  enqueue(event: PageEvent): void;
+  /** Counts `size` payload units into the batch, and flushes or schedules a flush. */
+  counted(size: number): void;
+  /** Post queued events now. */
+  flush(): void;
+  /** Drops what is queued (stop). */
+  reset(): void;
+  /** Events in the batch: one row each. */
+  eventCount(): number;
+  /** A batch buffer the relay is done with (RelayToPageMessage 'spare-buffer'), kept if it is the biggest yet. */
+  offerSpare(buffer: unknown): void;
+  /** The spare buffer if it holds at least `length` bytes (it is then ours to fill), else undefined. */
+  takeSpare(length: number): ArrayBuffer | undefined;
+  /** Posts a notice for the panel after the frames recorded before it. */
+  postNotice(notice: HookNotice): void;
+  /** Posts `message` after the frames recorded before it; throws if the port cannot post. */
+  postAfterFlush(message: unknown): void;
+}
+
+export function outgoingBatch(natives: Natives, own: OwnObjects, binary: BinaryReader): Batch {
+  const { apply, win, setTimeoutFn, portPostMessage, arrayJoin, taBuffer, taSlice, taSet, taLength, taByteLength, u8Subarray, abByteLength, Float64ArrayCtor, Uint8ArrayCtor } = natives;
+  const { withoutPrototype, ownArray, ownSequence } = own;
+  const { isArrayBuffer } = binary;
+
+  let batchNumber = 1;
+  let ids: string[] = ownArray();
+  /** PACKED_ROW_WIDTH numbers per event; a Float64Array so that posting it is one copy, not one per number. */
+  let rowBuffer = new Float64ArrayCtor(PACKED_ROW_WIDTH * 1024);
+  let rowLength = 0;
+  let texts: string[] = ownArray();
+  /** Bytes of the plain binary rows; kept across batches (each flush copies out what it used). */
+  let binaryBytes = new Uint8ArrayCtor(1 << 16);
+  let binaryLength = 0;
+  let extra: PageEvent[] = ownArray();
+  /** Payload characters and bytes in the batch, to flush early on big frames. */
+  let weight = 0;
+  let port: MessagePort | undefined;
+  let flushScheduled = false;
+  const pieces = textPieceQueue(natives, own, () => port);
+
+  function resetBatch(): void {
+    batchNumber++;
+    ids = ownArray();
+    rowLength = 0;
+    texts = ownArray();
+    binaryLength = 0;
+    extra = ownArray();
+    weight = 0;
+  }
+
+  function flush(): void {
+    flushScheduled = false;
+    if (!port || rowLength === 0) return;
+    const events = extra;
+    // Every ArrayBuffer in a recorded frame is our own copy: transfer it rather than copy it again.
+    const moved: ArrayBuffer[] = ownArray();
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      if (e.k !== 'frame') continue;
+      if (typeof e.data === 'object' && isArrayBuffer(e.data)) moved[moved.length] = e.data as ArrayBuffer;
+      if (e.original !== undefined && typeof e.original === 'object') moved[moved.length] = e.original;
+    }
+    let binary: ArrayBuffer | undefined;
+    if (binaryLength > 0) {
+      // The batch's buffer itself goes (the relay reads only the bytes its rows count), and the next batch starts
+      // in the one the relay handed back, if any: copying into memory already touched is cheap, into fresh memory
+      // it is mostly page faults. (Posting a slice instead cost a fresh copy of every byte.)
+      binary = apply(taBuffer, binaryBytes, []) as ArrayBuffer;
+      moved[moved.length] = binary;
+      binaryBytes = nextBinaryBuffer(binaryLength);
+    }
+    const rows = apply(taSlice, rowBuffer, [0, rowLength]) as Float64Array;
+    moved[moved.length] = apply(taBuffer, rows, []) as ArrayBuffer;
+    // Large plain texts follow the batch in pieces (PageFrameEvent.pieces), posted one per task after it: no task
+    // of the page's (here) or of the relay's clones all of a 16 MiB string at once.
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
+      if (e.k !== 'frame' || typeof e.data !== 'string' || e.data.length <= PLAIN_PAYLOAD_MAX || e.note !== undefined || e.rule !== undefined || e.original !== undefined) continue;
+      const count = pieces.add(e.data);
+      e.data = '';
+      e.pieces = count;
+    }
+    const msg = { ns: NAMESPACE, type: 'page-events', ids, rows, text: apply(arrayJoin, texts, ['']) as string, binary, events };
+    resetBatch();
+    try {
+      apply(portPostMessage, port, [msg, ownSequence(moved)]);
+    } catch {
+      try {
+        apply(portPostMessage, port, [msg]); // e.g. a detached buffer in the list: copy instead
+      } catch {
+        // A port that cannot post (page unloading): nothing to recover into.
+        return;
+      }
+    }
+    pieces.schedule();
+  }
+
+  /** A batch buffer the relay is done with (RelayToPageMessage 'spare-buffer'), for the next batch. */
+  let spareBinary: ArrayBuffer | undefined;
+
+  function nextBinaryBuffer(used: number): Uint8Array<ArrayBuffer> {
+    const spare = spareBinary;
+    spareBinary = undefined;
+    if (spare !== undefined) {
+      try {
+        return new Uint8ArrayCtor(spare);
+      } catch {
+        // detached after all: allocate
+      }
+    }
+    return new Uint8ArrayCtor(used > 1 << 16 ? used : 1 << 16);
+  }
+
+  function offerSpare(buffer: unknown): void {
+    if (typeof buffer === 'object' && buffer !== null && isArrayBuffer(buffer)) {
+      const size = apply(abByteLength, buffer, []) as number;
+      if (spareBinary === undefined || size > (apply(abByteLength, spareBinary, []) as number)) spareBinary = buffer as ArrayBuffer;
+    }
+  }
+
+  function takeSpare(length: number): ArrayBuffer | undefined {
+    const spare = spareBinary;
+    if (spare === undefined || (apply(abByteLength, spare, []) as number) < length) return undefined;
+    spareBinary = undefined;
+    return spare;
+  }
+
+  const eventCount = (): number => rowLength / PACKED_ROW_WIDTH;
+
+  function counted(size: number): void {
+    weight += size;
+    if (!port) {
+      // Without a relay nothing can be delivered: bound the memory rather than grow for ever.
+      if (eventCount() > MAX_UNDELIVERED_EVENTS) resetBatch();
+      return;
+    }
+    if (eventCount() >= FLUSH_EVENT_COUNT || weight >= FLUSH_WEIGHT) flush();
+    else if (!flushScheduled) {
+      flushScheduled = true;
+      apply(setTimeoutFn, win, [flush, FLUSH_INTERVAL_MS]);
+    }
+  }
+
+  function payloadWeight(data: string | ArrayBuffer | Blob): number {
+    if (typeof data === 'string') return data.length;
+    return isArrayBuffer(data) ? (apply(abByteLength, data, []) as number) : 0; // a Blob is a handle
+  }
+
+  function addRow(code: number, index: number, seq: number, time: number, length: number): void {
+    let r = rowBuffer;
+    const at = rowLength;
+    if (at + PACKED_ROW_WIDTH > (apply(taLength, r, []) as number)) {
+      const grown = new Float64ArrayCtor((at + PACKED_ROW_WIDTH) * 2);
+      apply(taSet, grown, [r]);
+      rowBuffer = r = grown;
+    }
+    r[at] = code;
+    r[at + 1] = index;
+    r[at + 2] = seq;
+    r[at + 3] = time;
+    r[at + 4] = length;
+    rowLength = at + PACKED_ROW_WIDTH;
+  }
+
+  function addText(text: string): void {
+    texts[texts.length] = text;
+  }
+
+  function addBytes(source: Uint8Array, length: number): void {
+    const needed = binaryLength + length;
+    if (needed > (apply(taByteLength, binaryBytes, []) as number)) {
+      const grown = new Uint8ArrayCtor(needed * 2);
+      apply(taSet, grown, [apply(u8Subarray, binaryBytes, [0, binaryLength])]);
+      binaryBytes = grown;
+    }
+    apply(taSet, binaryBytes, [source, binaryLength]);
+    binaryLength = needed;
+  }
+
+  function enqueue(event: PageEvent): void {
+    addRow(PACKED_EXTRA, extra.length, 0, 0, 0);
+    extra[extra.length] = withoutPrototype(event);
+    counted(event.k === 'frame' ? (event.byteLength ?? payloadWeight(event.data)) : 0);
+  }
+
+  function batchIndexOf(state: SocketState): number {
+    if (state.batchNumber !== batchNumber) {
+      state.batchNumber = batchNumber;
+      state.batchIndex = ids.length;
+      ids[ids.length] = state.id;
+    }
+    return state.batchIndex;
+  }
+
+  function postNotice(notice: HookNotice): void {
+    if (!port) return;
+    flush(); // frames recorded before the notice travel before it
+    try {
+      apply(portPostMessage, port, [{ ns: NAMESPACE, type: 'page-notice', notice }]);
+    } catch {
+      // page unloading
+    }
+  }
+
+  function postAfterFlush(message: unknown): void {
+    if (!port) return; // not reached: the relay's messages come on the port
+    flush();
+    apply(portPostMessage, port, [message]);
+  }
+
+  function connect(relayPort: MessagePort): void {
+    port = relayPort;
+    if (rowLength > 0) flush();
+  }
+
+  return withoutPrototype({
+    connect,
+    addRow,
+    batchIndexOf,
+    addText,
+    addBytes,
+    enqueue,
+    counted,
+    flush,
+    reset: resetBatch,
+    eventCount,
+    offerSpare,
+    takeSpare,
+    postNotice,
+    postAfterFlush,
+  });
+}

@@ -1,0 +1,103 @@
+/**
+ * The page's WebSocket and send, wrapped without a trace: `window.WebSocket` becomes a Proxy of the native
+ * constructor with only a `construct` trap, so `name`, `length`, statics, `prototype`, `instanceof`, subclassing
+ * and calls without `new` all reach the native; `send` is a Proxy of the native `send` with only an `apply` trap.
+ * (disguise.ts installs them and answers Function.prototype.toString for them.)
+ */
+import type { Holds } from './holds';
+import type { AnyFn, Natives } from './natives';
+import type { OwnObjects } from './own-objects';
+import type { BinaryReader } from './binary';
+import type { ConvertArguments } from './constructor-arguments';
+import type { Recorder } from './recorder';
+import type { Watch } from './socket-events';
+import type { HookState, SocketRegistry } from './socket-state';
+
+export interface SocketWrappers {
+  /** Stands for the native WebSocket constructor. */
+  WebSocketProxy: typeof WebSocket;
+  /** Stands for the native WebSocket.prototype.send. */
+  sendProxy: WebSocket['send'];
+}
+
+export function socketWrappers(
+  natives: Natives,
+  own: OwnObjects,
+  binary: BinaryReader,
+  record: Recorder,
+  intercept: Holds,
+  hook: HookState,
+  registry: SocketRegistry,
+  convertArguments: ConvertArguments,
+  watch: Watch,
+): SocketWrappers {
+  const { apply, construct, ProxyCtor, NativeWebSocket, nativeSend, isView, StringCtor, wsReadyState } = natives;
+  const { withoutPrototype } = own;
+  const { isArrayBuffer, isBlob, snapshotBinary } = binary;
+  const { recordFrame, recordBinaryRow } = record;
+  const { interceptSend } = intercept;
+  const { stateOf } = registry;
+
+  const WebSocketProxy = new ProxyCtor(NativeWebSocket, withoutPrototype({
+    construct(target, args, newTarget) {
+      const call = convertArguments(args, target as typeof WebSocket, newTarget as AnyFn);
+      const ws = construct(target, call.args, newTarget) as WebSocket;
+      try {
+        if (hook.active) watch(ws, call.protocols);
+      } catch {
+        // Never let our bookkeeping break the page's socket.
+      }
+      return ws;
+    },
+  }));
+
+  const sendProxy = new ProxyCtor(nativeSend, withoutPrototype({
+    apply(target, thisArg, args) {
+      const state = hook.active ? stateOf(thisArg) : undefined;
+      if (state === undefined || args.length === 0) return apply(target, thisArg, args);
+      let data = args[0] as unknown;
+      const type = typeof data;
+      if (type === 'string') {
+        // the common case: nothing to convert
+      } else if ((type === 'object' && data !== null && !isView(data) && !isArrayBuffer(data as object) && !isBlob(data as object)) || type === 'function') {
+        // Convert to a string once, here, as the browser would (ToString, hint string), and hand the browser
+        // that string: page code in a toString runs once, as it would without us.
+        data = StringCtor(data);
+        args[0] = data;
+      } else if (type !== 'object' && type !== 'symbol') {
+        data = StringCtor(data); // primitives: converting again has no side effect
+      }
+      const readyState = apply(wsReadyState, thisArg, []) as number;
+      if (readyState === 1 && (hook.rules.length > 0 || state.sendHold !== undefined) && (type === 'string' || type === 'object')) {
+        const snapshot = typeof data === 'string' ? data : snapshotBinary(data as object);
+        if (snapshot !== undefined) {
+          interceptSend(thisArg as WebSocket, state, data as string | ArrayBuffer | Blob, snapshot);
+          return undefined;
+        }
+      }
+      let result: unknown;
+      try {
+        result = apply(target, thisArg, args);
+      } catch (error) {
+        const snapshot = typeof data === 'string' ? data : typeof data === 'object' ? snapshotBinary(data as object) : undefined;
+        let note = 'refused';
+        try {
+          note = StringCtor((error as { message?: unknown }).message);
+        } catch {
+          // keep the generic note
+        }
+        if (snapshot !== undefined) recordFrame(state, 'send', snapshot, 'page', 'refused', note);
+        throw error;
+      }
+      const status = readyState === 1 ? 'sent' : 'dropped';
+      if (typeof data === 'string') recordFrame(state, 'send', data, 'page', status);
+      else if (!recordBinaryRow(state, 'send', data as object, 'page', status)) {
+        const snapshot = snapshotBinary(data as object);
+        if (snapshot !== undefined) recordFrame(state, 'send', snapshot, 'page', status);
+      }
+      return result;
+    },
+  }));
+
+  return withoutPrototype({ WebSocketProxy, sendProxy });
+}
