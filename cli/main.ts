@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { FormatError } from '../lib/io/formats/errors';
 import { readSessionText } from '../lib/io/formats/detect';
 import { EXIT, ReplayFailure, replay } from './replay';
-import { UsageError, diffReplies, parseTiming, planReplay } from './replay-plan';
+import { diffReplies } from './reply-diff';
+import { UsageError, parseTiming, replayScript } from './replay-script';
 
 export const HELP = `Usage: ws-inspector replay <file.wsi.json | file.har> [options]
 
@@ -122,12 +123,12 @@ export async function run(argv: string[], streams: Streams): Promise<number> {
     }
     for (const warning of session.warnings) streams.stderr(`note: ${warning}\n`);
 
-    const plan = planReplay(session, { connection: values.connection, url: values.url, timing });
-    for (const note of plan.notes) streams.stderr(`note: ${note}\n`);
+    const script = replayScript(session, { connection: values.connection, url: values.url, timing });
+    for (const note of script.notes) streams.stderr(`note: ${note}\n`);
 
     const quiet = values.quiet ?? false;
     const bar = streams.stderrIsTTY ? progressBar(streams.stderr) : null;
-    const result = await replay(plan, {
+    const result = await replay(script, {
       out: (line) => {
         if (quiet) return;
         if (bar) streams.stderr('\r\x1b[K');
@@ -135,19 +136,19 @@ export async function run(argv: string[], streams: Streams): Promise<number> {
       },
       progress: bar,
       waitMs,
-      stopAfter: values.expect ? plan.expected.length : undefined,
+      stopAfter: values.expect ? script.expected.length : undefined,
       handshakeTimeoutMs,
     });
     if (bar) streams.stderr('\r\x1b[K');
     streams.stderr(`sent ${result.sent} frame${result.sent === 1 ? '' : 's'}, received ${result.received.length}\n`);
 
     if (values.expect) {
-      const diff = diffReplies(plan.expected, result.received);
+      const diff = diffReplies(script.expected, result.received);
       if (diff) {
         streams.stdout(`--expect: FAIL\n${diff}\n`);
         return EXIT.mismatch;
       }
-      streams.stdout(`--expect: OK, all ${plan.expected.length} replies match the recording\n`);
+      streams.stdout(`--expect: OK, all ${script.expected.length} replies match the recording\n`);
     }
     return EXIT.ok;
   } catch (error) {

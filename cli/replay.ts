@@ -3,7 +3,8 @@
  * Failures carry an exit code (see EXIT in main.ts) so scripts and CI can tell them apart.
  */
 import WebSocket from 'ws';
-import { byteLength, renderPayload, type ReplayMessage, type ReplayPlan } from './replay-plan';
+import { byteLength, renderPayload } from './payload-print';
+import type { ReplayMessage, ReplayScript } from './replay-script';
 
 export const EXIT = {
   ok: 0,
@@ -51,13 +52,13 @@ export interface ReplayIo {
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET', 'ETIMEDOUT', 'EADDRNOTAVAIL']);
 
-export function replay(plan: ReplayPlan, io: ReplayIo): Promise<ReplayOutput> {
+export function replay(script: ReplayScript, io: ReplayIo): Promise<ReplayOutput> {
   return new Promise((resolve, reject) => {
     let socket: WebSocket;
     try {
-      socket = new WebSocket(plan.url, plan.protocols, { handshakeTimeout: io.handshakeTimeoutMs });
+      socket = new WebSocket(script.url, script.protocols, { handshakeTimeout: io.handshakeTimeoutMs });
     } catch (error) {
-      reject(new ReplayFailure(EXIT.usage, `cannot open ${plan.url}: ${(error as Error).message}`));
+      reject(new ReplayFailure(EXIT.usage, `cannot open ${script.url}: ${(error as Error).message}`));
       return;
     }
     const received: ReplayMessage[] = [];
@@ -78,7 +79,7 @@ export function replay(plan: ReplayPlan, io: ReplayIo): Promise<ReplayOutput> {
       else resolve({ received, sent, closeCode: close?.code, closeReason: close?.reason });
     };
 
-    const report = () => io.progress?.(sent, plan.sends.length, received.length);
+    const report = () => io.progress?.(sent, script.sends.length, received.length);
 
     /** After the last send: listen until quiet for waitMs, past the last recorded reply, or until enough replies. */
     const listenForRest = () => {
@@ -88,54 +89,54 @@ export function replay(plan: ReplayPlan, io: ReplayIo): Promise<ReplayOutput> {
         listenTimer = setTimeout(() => finish(), Math.min(200, io.waitMs));
         return;
       }
-      const untilRecorded = openedAt + plan.lastReplyAt - Date.now();
+      const untilRecorded = openedAt + script.lastReplyAt - Date.now();
       listenTimer = setTimeout(() => finish(), Math.max(io.waitMs, untilRecorded + io.waitMs));
     };
 
     socket.on('unexpected-response', (_req, res) => {
       const status = `${res.statusCode} ${res.statusMessage ?? ''}`.trim();
       res.resume();
-      finish(new ReplayFailure(EXIT.handshake, `handshake failed: ${plan.url} answered HTTP ${status} instead of 101 Switching Protocols`));
+      finish(new ReplayFailure(EXIT.handshake, `handshake failed: ${script.url} answered HTTP ${status} instead of 101 Switching Protocols`));
     });
 
     socket.on('error', (error: Error & { code?: string }) => {
       if (!opened) {
         if (error.code && UNREACHABLE.has(error.code)) {
-          finish(new ReplayFailure(EXIT.unreachable, `cannot reach ${plan.url}: ${error.code} (${error.message})`));
+          finish(new ReplayFailure(EXIT.unreachable, `cannot reach ${script.url}: ${error.code} (${error.message})`));
         } else {
-          finish(new ReplayFailure(EXIT.handshake, `handshake failed with ${plan.url}: ${error.message}`));
+          finish(new ReplayFailure(EXIT.handshake, `handshake failed with ${script.url}: ${error.message}`));
         }
       } else {
-        finish(new ReplayFailure(EXIT.broken, `the connection broke after ${sent} of ${plan.sends.length} frames: ${error.message}`));
+        finish(new ReplayFailure(EXIT.broken, `the connection broke after ${sent} of ${script.sends.length} frames: ${error.message}`));
       }
     });
 
     socket.on('open', () => {
       opened = true;
       openedAt = Date.now();
-      io.out(`connected to ${plan.url}${socket.protocol ? ` (subprotocol ${socket.protocol})` : ''}; sending ${plan.sends.length} frame${plan.sends.length === 1 ? '' : 's'}`);
+      io.out(`connected to ${script.url}${socket.protocol ? ` (subprotocol ${socket.protocol})` : ''}; sending ${script.sends.length} frame${script.sends.length === 1 ? '' : 's'}`);
       report();
-      if (plan.sends.length === 0) listenForRest();
+      if (script.sends.length === 0) listenForRest();
       sendFrom(0);
     });
 
     let lastSentAt = 0;
-    /** When frame i is due, in ms from now: original timing keeps offsets from open (no drift), a fixed gap counts from the previous send. */
+    /** When frame i is due, in ms from now: recorded timing keeps offsets from open (no drift), a fixed gap counts from the previous send. */
     const dueIn = (i: number) => {
-      if (plan.timing.kind === 'original') return openedAt + plan.sends[i].at - Date.now();
-      if (plan.timing.kind === 'fixed' && i > 0) return lastSentAt + plan.timing.ms - Date.now();
-      return 0;
+      if (script.timing.mode === 'fixed') return i > 0 ? lastSentAt + script.timing.delayMs - Date.now() : 0;
+      if (script.timing.mode === 'fast') return 0;
+      return openedAt + script.sends[i].at - Date.now();
     };
     /** Sends frames in order from i, one timer at a time (a million frames never means a million timers). */
     const sendFrom = (i: number) => {
-      while (i < plan.sends.length && !finished) {
+      while (i < script.sends.length && !finished) {
         const wait = dueIn(i);
         if (wait > 0) {
           setTimer(() => sendFrom(i), wait);
           return;
         }
         if (socket.readyState !== WebSocket.OPEN) return;
-        const message = plan.sends[i];
+        const message = script.sends[i];
         const index = i;
         socket.send(message.opcode === 2 ? message.bytes! : message.text!, { binary: message.opcode === 2 }, (error) => {
           if (error) finish(new ReplayFailure(EXIT.broken, `could not send frame ${index + 1}: ${error.message}`));
@@ -144,9 +145,9 @@ export function replay(plan: ReplayPlan, io: ReplayIo): Promise<ReplayOutput> {
         sent++;
         i++;
         report();
-        if (sent === plan.sends.length) listenForRest();
+        if (sent === script.sends.length) listenForRest();
         // Let replies and the progress bar through now and then when sending without pauses.
-        if (i % 500 === 0 && i < plan.sends.length) {
+        if (i % 500 === 0 && i < script.sends.length) {
           setTimer(() => sendFrom(i), 0);
           return;
         }
@@ -167,14 +168,14 @@ export function replay(plan: ReplayPlan, io: ReplayIo): Promise<ReplayOutput> {
       const elapsed = (Date.now() - openedAt).toFixed(0);
       io.out(`← reply ${received.length} at +${elapsed} ms, ${isBinary ? 'binary' : 'text'} ${byteLength(message)} B\n${renderPayload(message)}`);
       report();
-      if (sent === plan.sends.length) listenForRest();
+      if (sent === script.sends.length) listenForRest();
     });
 
     socket.on('close', (code: number, reason: Buffer) => {
       const text = reason.toString('utf8');
       if (!opened) return; // 'error' already said why
-      if (sent < plan.sends.length) {
-        finish(new ReplayFailure(EXIT.broken, `the server closed the connection (code ${code}${text ? `, ${JSON.stringify(text)}` : ''}) after ${sent} of ${plan.sends.length} frames`));
+      if (sent < script.sends.length) {
+        finish(new ReplayFailure(EXIT.broken, `the server closed the connection (code ${code}${text ? `, ${JSON.stringify(text)}` : ''}) after ${sent} of ${script.sends.length} frames`));
         return;
       }
       io.out(`the server closed the connection: code ${code}${text ? `, reason ${JSON.stringify(text)}` : ''}`);

@@ -1,6 +1,8 @@
 /**
- * Turns selected frames and a timing choice into replay steps (payload + delay before sending). Pure, so the
- * timing maths is unit-tested; the page hook only waits `delayMs` before each step.
+ * The replay-timing plan: when each step of a replay goes under a timing choice. The panel turns selected frames
+ * into replay steps (payload + delay before sending; the page hook only waits `delayMs` before each step), and the
+ * command-line replayer (cli/replay-script.ts) times a recorded connection's sends from its open, both by
+ * timedWaitMs. Pure, so the timing maths is unit-tested.
  */
 import type { EncodedPayload, ReplayStep } from './protocol';
 
@@ -27,6 +29,24 @@ export function validateTiming(timing: ReplayTiming): string | undefined {
 }
 
 /**
+ * How long after a reference point a step goes under `timing`: `spanMs` is the recorded time between the two (not
+ * negative), `steps` the number of steps from the reference to this one. The panel's replay waits this from step
+ * to step (one step, the gap since the previous frame); the command-line replayer from the connection's open.
+ */
+export function timedWaitMs(spanMs: number, steps: number, timing: ReplayTiming): number {
+  switch (timing.mode) {
+    case 'original':
+      return spanMs;
+    case 'scaled':
+      return spanMs / timing.factor;
+    case 'fixed':
+      return steps * timing.delayMs;
+    case 'fast':
+      return 0;
+  }
+}
+
+/**
  * Steps in time order. The first step goes right after the connection opens; each next one waits the chosen
  * gap (original gaps are measured between the frames' capture times, capped at MAX_STEP_DELAY_MS).
  */
@@ -35,13 +55,7 @@ export function planReplay(frames: readonly ReplaySource[], timing: ReplayTiming
   if (problem) throw new RangeError(problem);
   const ordered = [...frames].sort((a, b) => a.time - b.time);
   return ordered.map((frame, i) => {
-    let delayMs = 0;
-    if (i > 0) {
-      const gap = Math.max(0, frame.time - ordered[i - 1].time);
-      if (timing.mode === 'original') delayMs = gap;
-      else if (timing.mode === 'scaled') delayMs = gap / timing.factor;
-      else if (timing.mode === 'fixed') delayMs = timing.delayMs;
-    }
+    const delayMs = i > 0 ? timedWaitMs(Math.max(0, frame.time - ordered[i - 1].time), 1, timing) : 0;
     return { data: frame.data, delayMs: Math.round(Math.min(MAX_STEP_DELAY_MS, delayMs)) };
   });
 }

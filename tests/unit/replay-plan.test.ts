@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_STEP_DELAY_MS, planReplay, plannedDurationMs, validateTiming, type ReplaySource } from '../../lib/shared/replay-plan';
+import { MAX_STEP_DELAY_MS, planReplay, plannedDurationMs, timedWaitMs, validateTiming, type ReplaySource } from '../../lib/shared/replay-plan';
 
 const frames: ReplaySource[] = [0, 100, 350, 360].map((t, i) => ({ time: 1000 + t, data: { encoding: 'text', payload: `m${i}` } }));
 
@@ -31,5 +31,14 @@ describe('planReplay', () => {
   it('sums the planned duration; an empty selection is an empty plan', () => {
     expect(plannedDurationMs(planReplay(frames, { mode: 'original' }))).toBe(360);
     expect(planReplay([], { mode: 'fast' })).toEqual([]);
+  });
+});
+
+describe('timedWaitMs', () => {
+  it('keeps, scales, replaces or drops a recorded span', () => {
+    expect(timedWaitMs(300, 3, { mode: 'original' })).toBe(300);
+    expect(timedWaitMs(300, 3, { mode: 'scaled', factor: 4 })).toBe(75);
+    expect(timedWaitMs(300, 3, { mode: 'fixed', delayMs: 20 })).toBe(60);
+    expect(timedWaitMs(300, 3, { mode: 'fast' })).toBe(0);
   });
 });

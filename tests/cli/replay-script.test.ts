@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { chooseConnection, diffReplies, hexDump, planReplay, renderPayload } from '../../cli/replay-plan';
+import { hexDump, renderPayload } from '../../cli/payload-print';
+import { diffReplies } from '../../cli/reply-diff';
+import { chooseConnection, parseTiming, replayScript } from '../../cli/replay-script';
 import type { PortableConnection, PortableSession } from '../../lib/io/formats/model';
 
 function connection(url: string, rows: PortableConnection['rows']): PortableConnection {
@@ -8,7 +10,7 @@ function connection(url: string, rows: PortableConnection['rows']): PortableConn
 const session = (connections: PortableConnection[]): PortableSession => ({ format: 'wsi', pageUrl: '', title: '', startedAt: 0, connections, warnings: [] });
 const text = (seq: number, time: number, dir: 'send' | 'receive', data: string) => ({ seq, time, kind: 'frame' as const, dir, opcode: 1 as const, encoding: 'text' as const, data });
 
-describe('replay plan', () => {
+describe('replay script', () => {
   const s = session([
     connection('wss://a.test/quiet', [text(1, 5, 'receive', 'x')]),
     connection('wss://b.test/chat', [{ seq: 1, time: 100, kind: 'open' }, text(2, 150, 'send', 'one'), text(3, 160, 'receive', 'r'), text(4, 400, 'send', 'two')]),
@@ -21,11 +23,26 @@ describe('replay plan', () => {
   });
 
   it('times sends from the recorded open', () => {
-    const plan = planReplay(s, { timing: { kind: 'original' } });
+    const plan = replayScript(s, { timing: { mode: 'original' } });
     expect(plan.sends.map((m) => [m.text, m.at])).toEqual([['one', 50], ['two', 300]]);
     expect(plan.lastReplyAt).toBe(60);
-    expect(planReplay(s, { timing: { kind: 'fixed', ms: 20 } }).sends.map((m) => m.at)).toEqual([0, 20]);
-    expect(planReplay(s, { connection: 'quiet', timing: { kind: 'none' } }).expected).toEqual([{ opcode: 1, text: 'x' }]);
+    expect(replayScript(s, { timing: { mode: 'fixed', delayMs: 20 } }).sends.map((m) => m.at)).toEqual([0, 20]);
+    expect(replayScript(s, { connection: 'quiet', timing: { mode: 'fast' } }).expected).toEqual([{ opcode: 1, text: 'x' }]);
+  });
+
+  it('reads --timing into the replay-timing plan the panel uses', () => {
+    expect(parseTiming('original')).toEqual({ mode: 'original' });
+    expect(parseTiming('none')).toEqual({ mode: 'fast' });
+    expect(parseTiming('250')).toEqual({ mode: 'fixed', delayMs: 250 });
+    expect(() => parseTiming('fast')).toThrow('expected original, none or a number of milliseconds');
+    const fast = replayScript(s, { timing: parseTiming('none') });
+    expect([fast.sends.map((m) => m.at), fast.lastReplyAt]).toEqual([[0, 0], 0]);
+  });
+
+  it('never waits before the open when a recorded clock goes backwards', () => {
+    const skewed = session([connection('wss://c.test', [{ seq: 1, time: 100, kind: 'open' }, text(2, 90, 'send', 'early'), text(3, 95, 'receive', 'r')])]);
+    const script = replayScript(skewed, { timing: { mode: 'original' } });
+    expect([script.sends[0].at, script.lastReplyAt]).toEqual([0, 0]);
   });
 });
 
