@@ -1,20 +1,27 @@
 import { describe, expect, it } from 'vitest';
-import { CaptureRelay, MAX_BATCH_WEIGHT, type RelayEnvironment, type RelayPort } from '@/lib/relay/capture-relay';
+import { CaptureRelay, MAX_BATCH_WEIGHT, type RelayEnvironment } from '@/lib/relay/capture-relay';
+import type { Port } from '@/lib/shared/transport';
 import { NAMESPACE, PACKED_EXTRA, PLAIN_PAYLOAD_MAX, PROTOCOL_VERSION, frameCodeOf, type BlobBytes, type PageEvent, type RelayToBackgroundMessage, type RelayToPageMessage, type WireEvent } from '@/lib/shared/protocol';
 import { LARGE_SLICE, unpackBatch, withLargeTextBytes } from '@/lib/shared/packed-batch';
 
-/** An in-memory runtime port: records what the relay posts and lets the test answer or drop it. */
-class FakePort implements RelayPort {
+/**
+ * The relay's end of a runtime port: records what the relay sends and lets the test answer or drop it at once
+ * (synchronously, unlike memoryPortPair: these tests drive the relay step by step with a manual clock).
+ */
+class FakePort implements Port<RelayToBackgroundMessage> {
   posted: RelayToBackgroundMessage[] = [];
   disconnected = false;
   failPosts = false;
   private messageListeners: Array<(m: unknown) => void> = [];
   private disconnectListeners: Array<() => void> = [];
-  onMessage = { addListener: (l: (m: unknown) => void) => void this.messageListeners.push(l) };
-  onDisconnect = { addListener: (l: () => void) => void this.disconnectListeners.push(l) };
-  postMessage(message: RelayToBackgroundMessage): void {
+  send(message: RelayToBackgroundMessage): void {
     if (this.failPosts || this.disconnected) throw new Error('Attempting to use a disconnected port object');
     this.posted.push(structuredClone(message)); // the real port is a structured clone (Chrome 148+, Firefox)
+  }
+  listen(onMessage: (m: unknown) => void, onDisconnect?: () => void): () => void {
+    this.messageListeners.push(onMessage);
+    if (onDisconnect) this.disconnectListeners.push(onDisconnect);
+    return () => undefined;
   }
   disconnect(): void {
     this.disconnected = true;
