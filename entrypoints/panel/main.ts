@@ -1,7 +1,9 @@
 import { mount } from 'svelte';
 import { openFrameStore } from '@/lib/store/frame-store';
 import { PORT_PANEL } from '@/lib/shared/protocol';
-import { PanelState, resolveTheme, type PanelPortLike } from '@/lib/panel/panel-state.svelte';
+import { runtimePort } from '@/lib/shared/transport';
+import { PanelState } from '@/lib/panel/panel-state.svelte';
+import { resolveTheme } from '@/lib/panel/theme';
 import App from './App.svelte';
 
 // The same page runs as the DevTools panel (browser.devtools is there) and in a normal tab as
@@ -15,7 +17,7 @@ const tabId = inDevtools ? devtools!.inspectedWindow.tabId : params.has('tabId')
 const state = new PanelState({
   tabId,
   inDevtools,
-  connect: () => browser.runtime.connect({ name: PORT_PANEL }) as unknown as PanelPortLike,
+  connect: () => runtimePort(browser.runtime.connect({ name: PORT_PANEL })),
   openDb: () => openFrameStore(),
   openInTab: (url) => {
     void browser.tabs.create({ url }).catch(() => window.open(url, '_blank'));
@@ -47,7 +49,6 @@ panelsApi?.setThemeChangeHandler?.(applyTheme);
 
 mount(App, { target: document.getElementById('app')!, props: { panel: state } });
 void state.start().catch((error: unknown) => {
-  state.link = 'gone';
-  state.linkError = `The panel could not open its storage: ${error instanceof Error ? error.message : String(error)}`;
+  state.link.fail(`The panel could not open its storage: ${error instanceof Error ? error.message : String(error)}`);
 });
 addEventListener('pagehide', () => state.dispose());

@@ -1,28 +1,17 @@
 /**
- * The panel's "act on live traffic" state: intercept rules (global, kept by the background), frames held at a
- * breakpoint, replays in progress, and the outcome of the last command. PanelState owns one and forwards the
- * background's `page-notice` and `rules` messages here from its one message switch; commands go out through
- * PanelState's port (page commands resolve by requestId there).
+ * The panel's "act on live traffic" slice: intercept rules (global, kept by the background), frames held at a
+ * breakpoint, replays in progress, and the outcome of the last command. The root forwards the background's
+ * `page-notice` and `rules` messages here from its one message switch; commands go out through the background
+ * link (page commands resolve by requestId there).
  */
-import type { EncodedPayload, PanelToBackgroundMessage, ReplayStep, ReplayWaitForReply, WireCommand, WireNotice } from '../shared/protocol';
+import type { EncodedPayload, ReplayStep, ReplayWaitForReply, WireNotice } from '../shared/protocol';
 import { message } from '../shared/protocol';
 import { DEFAULT_HOLD_TIMEOUT_MS, validateRule, type InterceptRule } from '../shared/intercept-rules';
-import type { InspectorDatabase } from '../store/frame-store';
 import { randomId } from '../shared/random-id';
+import type { BackgroundLink, CommandOutcome } from './link-state.svelte';
 
-export interface CommandOutcome {
-  ok: boolean;
-  error?: string;
-}
-
-export interface ActLink {
-  /** A page command for the inspected tab; resolves with the page's answer (or why it could not be asked). */
-  command(command: WireCommand): Promise<CommandOutcome>;
-  /** A message to the background; false when the port is down. */
-  post(msg: PanelToBackgroundMessage): boolean;
-  /** The panel's open database (composer history lives in its settings store). */
-  db(): InspectorDatabase | undefined;
-}
+/** What acting needs of the background link: page commands, and messages to the background. */
+export type ActLink = Pick<BackgroundLink, 'command' | 'post'>;
 
 export interface HeldFrame {
   holdId: string;

@@ -1,0 +1,249 @@
+/**
+ * The rows on screen, paged from IndexedDB (lib/store/frame-query.ts), and the selection in them: counts, the
+ * filtered scan's progress, following the newest row, scroll requests and the detail pane, and how times are
+ * shown. The root says what to show (`rebuild`) and when stored rows changed (`refresh`); components read
+ * windows of rows (`rowsAt`) and move the selection.
+ *
+ * Every change of view bumps a token: async work for an older view drops its result.
+ */
+import { FilteredFrames, FrameSequence, refOf, type RowRef, type ViewScope } from '../store/frame-query';
+import type { InspectorDatabase } from '../store/frame-store';
+import type { FrameRecord } from '../shared/records';
+import type { RowMatcher } from '../shared/filters';
+import type { TimeMode } from './message-format';
+import { PREFERENCES_KEY, type PanelSettings } from './panel-settings';
+
+export class ViewState {
+  /** Rows in the session or connection on screen. */
+  total = $state(0);
+  /** Rows the grid shows (= total without a filter; matches found so far with one). */
+  shown = $state(0);
+  /** A filter scan is still reading stored rows; `scanned` of `total` looked at. */
+  scanning = $state(false);
+  scanned = $state(0);
+  /** Bumped whenever rows on screen may have changed: the grid re-reads its window. */
+  dataVersion = $state(0);
+  /** Keep the newest row in view (off once the user scrolls up). */
+  follow = $state(true);
+  /** A request for the grid to bring a row into view (version makes repeated requests distinct). */
+  scrollRequest = $state<{ index: number; version: number } | null>(null);
+
+  selectedIndex = $state(-1);
+  selected = $state.raw<FrameRecord | null>(null);
+  detailOpen = $state(false);
+  timeMode = $state<TimeMode>('absolute');
+
+  private readonly settings: PanelSettings;
+  private sequence: FrameSequence | undefined;
+  private filtered: FilteredFrames | undefined;
+  private viewToken = 0;
+  private scrollVersion = 0;
+  private rescan = false;
+  private scanningView: FilteredFrames | undefined;
+
+  constructor(settings: PanelSettings) {
+    this.settings = settings;
+  }
+
+  /** The current view's token: compare with `isCurrent` after an await. */
+  get token(): number {
+    return this.viewToken;
+  }
+
+  isCurrent(token: number): boolean {
+    return token === this.viewToken;
+  }
+
+  /** Drops the current view's pending work (the panel is closing, or a new view is coming). */
+  cancel(): void {
+    this.viewToken++;
+  }
+
+  /** Rows on screen may have changed: the grid re-reads its window. */
+  invalidate(): void {
+    this.dataVersion++;
+  }
+
+  /** A new session on screen: nothing selected, follow its newest row. */
+  reset(): void {
+    this.clearSelection();
+    this.follow = true;
+  }
+
+  /**
+   * Shows the rows of `scope` in `db` that `matches` (null: all; no scope: nothing). With `keepSelection` the
+   * selected row stays selected if it is still in the view.
+   */
+  async rebuild(db: InspectorDatabase | undefined, scope: ViewScope | null, matches: RowMatcher | null, keepSelection = false): Promise<void> {
+    const token = ++this.viewToken;
+    this.sequence = undefined;
+    this.filtered = undefined;
+    const keep = keepSelection && this.selected ? refOf(this.selected) : undefined;
+    if (!keep) this.clearSelection();
+    if (scope === null || !db) {
+      this.total = this.shown = this.scanned = 0;
+      this.scanning = false;
+      this.clearSelection();
+      this.dataVersion++;
+      return;
+    }
+    const sequence = new FrameSequence(db, scope);
+    await sequence.refresh();
+    if (token !== this.viewToken) return;
+    this.sequence = sequence;
+    this.total = sequence.total;
+    if (matches) {
+      this.filtered = new FilteredFrames(db, scope, matches);
+      this.shown = 0;
+      this.scanned = 0;
+      this.dataVersion++;
+      await this.scanFiltered(token, keep);
+    } else {
+      this.shown = sequence.total;
+      this.scanning = false;
+      this.dataVersion++;
+      await this.restoreSelection(token, keep);
+    }
+  }
+
+  /** Stored rows may have grown: re-count, and scan the new ones of a filtered view (for the view of `token`). */
+  async refresh(token: number): Promise<void> {
+    const sequence = this.sequence;
+    if (!sequence || token !== this.viewToken) return;
+    const changed = await sequence.refresh();
+    if (token !== this.viewToken) return;
+    this.total = sequence.total;
+    if (this.filtered) {
+      if (changed) await this.scanFiltered(token);
+    } else if (changed) {
+      this.shown = sequence.total;
+      this.dataVersion++;
+    }
+  }
+
+  private async restoreSelection(token: number, keep: RowRef | undefined): Promise<void> {
+    if (!keep) {
+      this.clearSelection();
+      return;
+    }
+    let index = -1;
+    if (this.filtered) index = this.filtered.positionOf(keep);
+    else if (this.sequence) index = this.sequence.positionOf(keep);
+    if (token !== this.viewToken) return;
+    if (index < 0) this.clearSelection();
+    else {
+      this.selectedIndex = index;
+      this.follow = false;
+      this.requestScroll(index);
+    }
+  }
+
+  /** Scans a filtered view to the end of what is stored, a chunk at a time, publishing matches as they come. */
+  private async scanFiltered(token: number, keep?: RowRef): Promise<void> {
+    const view = this.filtered;
+    if (!view) return;
+    if (this.scanningView === view) {
+      this.rescan = true; // the running scan goes on past its end once more
+      return;
+    }
+    this.scanningView = view;
+    this.scanning = true;
+    try {
+      let restored = !keep;
+      do {
+        this.rescan = false;
+        const found = await view.scanChunk();
+        if (token !== this.viewToken) return;
+        this.scanned = view.scanned;
+        if (found > 0 || view.atEnd) {
+          this.shown = view.count;
+          this.dataVersion++;
+        }
+        if (!restored && keep && view.positionOf(keep) >= 0) {
+          restored = true;
+          await this.restoreSelection(token, keep);
+        }
+        if (!view.atEnd) await new Promise((r) => setTimeout(r, 0));
+      } while ((!view.atEnd || this.rescan) && token === this.viewToken);
+      if (!restored) this.clearSelection();
+    } finally {
+      if (this.scanningView === view) {
+        this.scanningView = undefined;
+        this.scanning = false;
+      }
+    }
+  }
+
+  /** Rows [start, start + count) of what the grid shows. */
+  async rowsAt(start: number, count: number): Promise<FrameRecord[]> {
+    const view = this.filtered ?? this.sequence;
+    if (!view) return [];
+    return view.rows(start, count);
+  }
+
+  // Selection ------------------------------------------------------------------------------------------------
+
+  clearSelection(): void {
+    this.selectedIndex = -1;
+    this.selected = null;
+  }
+
+  /** Selects the row at `index` in the grid (clamped); the row's record is read for the detail pane. */
+  async select(index: number, options: { open?: boolean } = {}): Promise<void> {
+    if (this.shown === 0) return;
+    const clamped = Math.max(0, Math.min(this.shown - 1, index));
+    this.selectedIndex = clamped;
+    if (options.open) this.detailOpen = true;
+    this.requestScroll(clamped);
+    const token = this.viewToken;
+    const [row] = await this.rowsAt(clamped, 1);
+    if (token === this.viewToken && this.selectedIndex === clamped) this.selected = row ?? null;
+  }
+
+  /** Selects and opens a row of the (unfiltered) view, if it is in it. */
+  async reveal(row: FrameRecord): Promise<void> {
+    if (!this.sequence) return;
+    const index = this.sequence.positionOf(refOf(row));
+    this.follow = false;
+    await this.select(index, { open: true });
+  }
+
+  moveSelection(delta: number): Promise<void> {
+    const from = this.selectedIndex < 0 ? (delta > 0 ? -1 : this.shown) : this.selectedIndex;
+    if (delta < 0 || this.selectedIndex >= 0) this.follow = false;
+    return this.select(from + delta);
+  }
+
+  openDetails(): void {
+    if (this.selectedIndex >= 0) this.detailOpen = true;
+  }
+
+  closeDetails(): void {
+    this.detailOpen = false;
+  }
+
+  private requestScroll(index: number): void {
+    this.scrollRequest = { index, version: ++this.scrollVersion };
+  }
+
+  setFollow(follow: boolean): void {
+    this.follow = follow;
+  }
+
+  // How rows are shown -----------------------------------------------------------------------------------------
+
+  setTimeMode(mode: TimeMode): void {
+    this.timeMode = mode;
+    void this.settings.write(PREFERENCES_KEY, { timeMode: mode });
+  }
+
+  /** Reads the stored time mode (unreadable settings: the default). */
+  async loadPreferences(): Promise<void> {
+    try {
+      const prefs = (await this.settings.read(PREFERENCES_KEY)) as { timeMode?: unknown } | undefined;
+      if (prefs?.timeMode === 'relative' || prefs?.timeMode === 'absolute') this.timeMode = prefs.timeMode;
+    } catch {
+      // unreadable settings: start with defaults
+    }
+  }
+}
