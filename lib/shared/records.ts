@@ -2,7 +2,7 @@
  * The session, connection and row records as the store keeps them and every reader sees them. Components,
  * formats and the worker import these types from here, not from the IndexedDB module (lib/store/).
  */
-import type { ConnectionInitiator, Direction, FrameOrigin, FrameStatus, Opcode } from './protocol';
+import type { ConnectionInitiator, Direction, FrameOrigin, FrameStatus, Opcode } from './protocol/vocabulary';
 
 export type RowKind = 'frame' | 'open' | 'close' | 'error';
 
@@ -19,13 +19,33 @@ export interface SessionRecord {
   importedFrom?: string;
   connectionCount: number;
   frameCount: number;
-  /** Payload bytes stored for this session (frames only), for retention. */
+  /**
+   * Payload bytes of this session's frames (frames only). Counts every frame, also those whose payload was not
+   * stored (see payloadCap): retention counts `bytes - payloadCap.droppedBytes`.
+   */
   bytes: number;
   /**
    * Rows stored for this session (frames and open/close/error rows): the next row's `pos`. Kept by every writer in
    * the transaction that writes the rows.
    */
   rowCount: number;
+  /**
+   * Set once a captured session reached its payload cap while its page was open (retention's maxSessionBytes):
+   * its later frames are stored as rows without payloads (each with a note saying so). Absent: every payload stored.
+   */
+  payloadCap?: SessionPayloadCap;
+}
+
+/** A session past its payload cap: what was kept out. Counts, sizes and totals of those frames are still exact. */
+export interface SessionPayloadCap {
+  /** The cap it reached, in payload bytes. */
+  limit: number;
+  /** Time of the first frame whose payload was not stored. */
+  reachedAt: number;
+  /** Frames stored without their payload. */
+  droppedFrames: number;
+  /** Payload bytes not stored (the sum of those frames' sizes). */
+  droppedBytes: number;
 }
 
 export type ConnectionState = 'connecting' | 'open' | 'closed' | 'error';

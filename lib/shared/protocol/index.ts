@@ -23,11 +23,13 @@ import { NAMESPACE } from './vocabulary';
 import type { BackgroundToFrameMessage, BackgroundToRelayMessage, RelayToBackgroundMessage } from './capture';
 import type { PageToRelayMessage, RelayToPageMessage } from './page';
 import type { BackgroundToPanelMessage, PanelToBackgroundMessage } from './panel';
+import type { ExportStreamKeepAlive, ExportStreamRegister } from './io';
 
 export * from './vocabulary';
 export * from './page';
 export * from './capture';
 export * from './panel';
+export * from './io';
 
 type AnyMessage =
   | PageToRelayMessage
@@ -36,7 +38,9 @@ type AnyMessage =
   | BackgroundToRelayMessage
   | BackgroundToFrameMessage
   | PanelToBackgroundMessage
-  | BackgroundToPanelMessage;
+  | BackgroundToPanelMessage
+  | ExportStreamRegister
+  | ExportStreamKeepAlive;
 
 type WithoutNamespace<M> = M extends unknown ? Omit<M, 'ns'> : never;
 

@@ -11,9 +11,6 @@
  *   I/O worker ⇄ service worker  the port the panel registered (ExportProducerMessage / ExportPipeMessage); the
  *                                offer transfers a ReadableStream, so bytes go from the I/O worker to the download
  *                                directly (lib/io/export-stream-producer.ts, lib/worker/export-stream.ts)
- *
- * Not re-exported from ./index: FrameFilter (lib/shared/filters.ts) imports records.ts, which imports ./index, so
- * a re-export would close an import cycle. Import this module by its path.
  */
 import type { FrameFilter } from '../filters';
 import { randomId } from '../random-id';
