@@ -1,216 +1,168 @@
 /**
- * The background side of capture: one handler per relay port. It names the session (the top frame's page load,
- * asked of the top frame when a subframe connects first), joins frame parts, writes each batch to IndexedDB in
- * one transaction, and only then acknowledges it, so a batch is either stored or still held by the relay.
- * Writes are serialised per port to keep order.
+ * The background side of capture: every relay's port, by tab. It names each relay's session at its hello
+ * (capture-session.ts), writes each batch to IndexedDB in one transaction and only then acknowledges it, so a
+ * batch is either stored or still held by the relay; writes are serialised per port to keep order. It tells the
+ * tab's panels what was stored (PanelNotices), hands panel commands to the tab's relays (waking relays with no
+ * port open: pending-commands.ts), and runs retention after writes.
+ *
+ * One received frame: relay port → onRelayMessage → storeBatch (writeEvents) → ack to the relay, `stored` to panels.
  */
-import type { BackgroundToRelayMessage, PageSessionInfo, RelayToBackgroundMessage, WireEvent, WireFramePartEvent, WireNotice } from '../shared/protocol';
+import type { BackgroundToRelayMessage, PageSessionInfo, RelayToBackgroundMessage, WireCommand, WireEvent } from '../shared/protocol';
+import type { Port } from '../shared/transport';
 import { PROTOCOL_VERSION, isProtocolMessage, message } from '../shared/protocol';
-import { ensureSession, latestSessionForTab, newSession, writeEvents, type InspectorDatabase, type RecalledConnection } from '../store/frame-store';
-import { joinFrameParts } from '../shared/wire';
 import { unpackBatch, withLargeTextBytes } from '../shared/packed-batch';
-import { randomId } from '../shared/random-id';
-
-export interface CapturePort {
-  postMessage(message: BackgroundToRelayMessage): void;
-  onMessage: { addListener(listener: (message: unknown) => void): void };
-  onDisconnect: { addListener(listener: () => void): void };
-  disconnect(): void;
-}
+import { ensureSession, newSession, writeEvents, type InspectorDatabase } from '../store/frame-store';
+import { CaptureConnection } from './capture-connection';
+import { sessionForHello } from './capture-session';
+import type { PanelNotices, PanelPort } from './panel-ports';
+import { PendingCommands } from './pending-commands';
+import { RetentionSchedule } from './retention-schedule';
 
 export interface CaptureRouterDeps {
   db(): Promise<InspectorDatabase>;
-  isPaused(tabId: number): boolean;
-  onSessionStarted(tabId: number, sessionId: string): void;
-  onStored(tabId: number, sessionId: string, connectionIds: string[]): void;
-  onCommandResult(requestId: string, ok: boolean, error?: string): void;
-  /** A notice from the page hook (held frame, replay progress) for the tab's panels. */
-  onNotice(tabId: number, notice: WireNotice): void;
-  /** The relay is welcomed: commands waiting for a relay of its tab can go to it now. */
-  onWelcome(connection: CaptureConnection): void;
-  /** The tab's top frame's page load (its relay may not have connected: relays connect lazily). */
-  topFrameSession(tabId: number): Promise<PageSessionInfo | undefined>;
-  onError(error: unknown): void;
-}
-
-/** A session id as relays make them (randomId); anything else is not used as a key. */
-function validSessionId(id: unknown): id is string {
-  return typeof id === 'string' && id.length > 0 && id.length <= 64;
-}
-
-/** A relay's page-load time if it is believable (not in the future, not before the extension could run). */
-function startTime(value: unknown): number {
-  const now = Date.now();
-  return typeof value === 'number' && Number.isFinite(value) && value <= now && value > now - 366 * 24 * 3600 * 1000 ? value : now;
-}
-
-export interface CaptureConnection {
-  readonly tabId: number;
-  sessionId(): string | undefined;
-  post(message: BackgroundToRelayMessage): boolean;
-}
-
-export function attachCapturePort(port: CapturePort, tabId: number, deps: CaptureRouterDeps): CaptureConnection {
-  let sessionId: string | undefined;
-  let pageUrl = '';
-  let chain: Promise<void> = Promise.resolve();
-  let closed = false;
-  /** Set when storing failed: nothing more is handled on this port (see dropAfterFailure). */
-  let failed = false;
-  /** Parts of a frame still arriving, keyed connectionId#seq. */
-  const partial = new Map<string, WireFramePartEvent[]>();
-  /** This port's connections not closed yet, as writeEvents' `recall` wants them (a cleared session lists them again). */
-  const live = new Map<string, RecalledConnection>();
-  const recall = (connectionId: string) => live.get(connectionId);
-
+  /** Tabs whose frames are not recorded; `loaded` resolves once they are known (nothing is written before). */
+  paused: { has(tabId: number): boolean; readonly loaded: Promise<void> };
+  panels: PanelNotices;
+  /** Asks every relay of the tab to connect (tabs.sendMessage); false when no frame of the tab could be reached. */
+  wakeTab(tabId: number): Promise<boolean>;
   /**
-   * A batch that could not be stored must not be acknowledged, and neither may a later one (acks are
-   * cumulative). Dropping the port makes the relay reconnect, with backoff, and resend from that batch on.
+   * The tab's top frame's page load, asked without connecting; undefined when it has no relay. `patient`: retry
+   * for a moment, as a frame that is loading has no relay yet.
    */
-  const dropAfterFailure = () => {
-    failed = true;
-    closed = true;
-    try {
-      port.disconnect();
-    } catch {
-      // already gone
-    }
-  };
+  topFrameSession(tabId: number, patient?: boolean): Promise<PageSessionInfo | undefined>;
+  log(error: unknown): void;
+}
 
-  const post = (msg: BackgroundToRelayMessage): boolean => {
-    if (closed) return false;
-    try {
-      port.postMessage(msg);
-      return true;
-    } catch {
-      closed = true;
-      return false;
-    }
-  };
+type Hello = Extract<RelayToBackgroundMessage, { type: 'hello' }>;
 
-  async function hello(msg: Extract<RelayToBackgroundMessage, { type: 'hello' }>): Promise<void> {
-    if (msg.protocolVersion !== PROTOCOL_VERSION) {
-      deps.onError(new Error(`relay speaks protocol ${msg.protocolVersion}, expected ${PROTOCOL_VERSION}`));
-      return;
-    }
-    const db = await deps.db();
-    pageUrl = String(msg.pageUrl);
-    /** The page load's session, created by whichever of its frames says hello first. */
-    const pageLoadSession = async (info: PageSessionInfo) => {
-      const candidate = newSession({ id: info.sessionId, tabId, pageUrl: String(info.pageUrl), title: String(info.title ?? ''), startedAt: startTime(info.startedAt) });
-      const stored = await ensureSession(db, candidate);
-      if (stored.tabId !== tabId) return undefined; // an id from another tab: never write into its session
-      if (stored === candidate) deps.onSessionStarted(tabId, stored.id);
-      return stored;
-    };
-    let session;
-    if (msg.topLevel && validSessionId(msg.sessionId)) {
-      session = await pageLoadSession({ sessionId: msg.sessionId, pageUrl, title: String(msg.title ?? ''), startedAt: Number(msg.startedAt) });
-    }
-    if (!session && !msg.topLevel && typeof msg.sessionId === 'string') {
-      // A subframe reconnecting (worker restarted) names the session it was welcomed into: keep writing there,
-      // if it is this tab's.
-      const named = await db.get('sessions', msg.sessionId);
-      if (named && named.tabId === tabId) session = named;
-    }
-    if (!session && !msg.topLevel) {
-      // A subframe's first hello: its top frame's relay may never connect (no socket of its own), so ask it.
-      const top = await deps.topFrameSession(tabId).catch(() => undefined);
-      if (top && validSessionId(top.sessionId)) session = await pageLoadSession(top);
-    }
-    if (!session) {
-      session = await latestSessionForTab(db, tabId);
-      if (!session) {
-        session = await ensureSession(db, newSession({ id: randomId(), tabId, pageUrl, startedAt: Date.now() }));
-        deps.onSessionStarted(tabId, session.id);
-      }
-    }
-    sessionId = session.id;
-    // Connections record the top page's URL: a subframe's own URL is their frameUrl.
-    pageUrl = session.pageUrl;
-    post(message({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId }));
-    deps.onWelcome(connection);
+export class CaptureRouter {
+  private readonly deps: CaptureRouterDeps;
+  private readonly relays = new Map<number, Set<CaptureConnection>>();
+  private readonly commands = new PendingCommands();
+  readonly retention: RetentionSchedule;
+
+  constructor(deps: CaptureRouterDeps) {
+    this.deps = deps;
+    this.retention = new RetentionSchedule({
+      db: () => deps.db(),
+      liveSessions: () => this.liveSessions(),
+      topFrameSession: (tabId, patient) => deps.topFrameSession(tabId, patient),
+      toAll: (msg) => deps.panels.toAll(msg),
+      log: (error) => deps.log(error),
+    });
   }
 
-  async function batch(batchSeq: number, events: WireEvent[]): Promise<void> {
+  /** A relay connected from a frame of `tabId` (the tab as the browser says, never as a message does). */
+  addCapturePort(port: Port<BackgroundToRelayMessage>, tabId: number): CaptureConnection {
+    const relay = new CaptureConnection(port, tabId);
+    const set = this.relays.get(tabId) ?? new Set();
+    set.add(relay);
+    this.relays.set(tabId, set);
+    port.listen(
+      (data) => this.onRelayMessage(relay, data),
+      () => {
+        relay.disconnected();
+        set.delete(relay);
+        if (set.size === 0) this.relays.delete(tabId);
+      },
+    );
+    return relay;
+  }
+
+  /** A panel's command for a page of its tab: to each relay of the tab, connected now or woken for it. */
+  async sendCommand(panel: PanelPort, tabId: number, requestId: string, command: WireCommand): Promise<void> {
+    // Each relay knows its own frame's sockets and ignores the rest; relays with no port are woken and get
+    // the command when welcomed.
+    this.commands.add(requestId, panel, tabId, command, this.relays.get(tabId) ?? []);
+    const reached = await this.deps.wakeTab(tabId);
+    if (!reached && !this.relays.get(tabId)?.size) this.commands.finish(requestId, false, 'The page is not connected (closed, navigated away, or not captured).');
+  }
+
+  /** The panel closed: its commands are not waited for any more. */
+  dropPanel(panel: PanelPort): void {
+    this.commands.cancel(panel);
+  }
+
+  /** Sessions being captured right now are never evicted. */
+  liveSessions(): Set<string> {
+    const live = new Set<string>();
+    for (const set of this.relays.values()) for (const relay of set) if (relay.sessionId) live.add(relay.sessionId);
+    return live;
+  }
+
+  /** The database, once the paused tabs are known (whether to skip frames is decided when writing). */
+  private async db(): Promise<InspectorDatabase> {
+    await this.deps.paused.loaded;
+    return this.deps.db();
+  }
+
+  private onRelayMessage(relay: CaptureConnection, data: unknown): void {
+    if (!isProtocolMessage(data)) return;
+    const msg = data as RelayToBackgroundMessage;
+    if (msg.type === 'command-result') {
+      this.commands.finish(String(msg.requestId), msg.ok === true, msg.error === undefined ? undefined : String(msg.error));
+      return;
+    }
+    if (msg.type === 'page-notice') {
+      if (msg.notice && typeof msg.notice === 'object') this.deps.panels.toTab(relay.tabId, message({ type: 'page-notice', tabId: relay.tabId, notice: msg.notice }));
+      return;
+    }
+    relay.enqueue(() => {
+      if (msg.type === 'hello') {
+        // Without a welcome the relay would wait for ever: drop the port so that it tries again.
+        return this.welcome(relay, msg).catch((error: unknown) => {
+          relay.dropAfterFailure();
+          throw error;
+        });
+      }
+      if (msg.type === 'batch' && Number.isInteger(msg.batchSeq)) return withLargeTextBytes(msg.packed).then((packed) => this.storeBatch(relay, msg.batchSeq, unpackBatch(packed)));
+      return undefined;
+    }, (error) => this.deps.log(error));
+  }
+
+  private async welcome(relay: CaptureConnection, hello: Hello): Promise<void> {
+    if (hello.protocolVersion !== PROTOCOL_VERSION) {
+      this.deps.log(new Error(`relay speaks protocol ${hello.protocolVersion}, expected ${PROTOCOL_VERSION}`));
+      return;
+    }
+    const db = await this.db();
+    const { session, created } = await sessionForHello(db, relay.tabId, hello, (tabId) => this.deps.topFrameSession(tabId));
+    if (created) this.deps.panels.toTab(relay.tabId, message({ type: 'session-started', sessionId: session.id }));
+    relay.sessionId = session.id;
+    // Connections record the top page's URL: a subframe's own URL is their frameUrl.
+    relay.pageUrl = session.pageUrl;
+    relay.post(message({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId: session.id }));
+    this.commands.welcomed(relay);
+  }
+
+  private async storeBatch(relay: CaptureConnection, batchSeq: number, events: WireEvent[]): Promise<void> {
+    const { tabId, sessionId, pageUrl } = relay;
     if (!sessionId) return; // no hello yet: the relay resends after welcome
-    const ready: WireEvent[] = [];
-    for (const event of events) {
-      if (event.k !== 'frame-part') {
-        ready.push(event);
-        continue;
-      }
-      const key = `${event.connectionId}#${event.seq}`;
-      const parts = partial.get(key) ?? [];
-      if (event.index === 0) parts.length = 0; // a resend starts the frame over
-      parts.push(event);
-      partial.set(key, parts);
-      if (event.index === event.count - 1) {
-        partial.delete(key);
-        ready.push(joinFrameParts(parts));
-      }
-    }
-    for (const event of ready) {
-      if (event.k === 'connect') live.set(event.connectionId, { connect: event });
-      else if (event.k === 'open') {
-        const known = live.get(event.connectionId);
-        if (known) known.open = event;
-      }
-    }
+    const ready = relay.joinParts(events);
+    relay.trackOpened(ready);
     if (ready.length > 0) {
       let result;
       try {
-        const db = await deps.db();
-        result = await writeEvents(db, sessionId, pageUrl, ready, { skipFrames: deps.isPaused(tabId), recall });
+        const db = await this.db();
+        result = await writeEvents(db, sessionId, pageUrl, ready, { skipFrames: this.deps.paused.has(tabId), recall: relay.recall });
         if (result.sessionMissing) {
           // Cleared while the page kept capturing: what comes after the clear goes on in the session, as
           // DevTools' own log does after a clear (connections still open come back as they were: `recall`).
           await ensureSession(db, newSession({ id: sessionId, tabId, pageUrl, startedAt: Date.now() }));
-          deps.onSessionStarted(tabId, sessionId);
-          result = await writeEvents(db, sessionId, pageUrl, ready, { skipFrames: deps.isPaused(tabId), recall });
+          this.deps.panels.toTab(tabId, message({ type: 'session-started', sessionId }));
+          result = await writeEvents(db, sessionId, pageUrl, ready, { skipFrames: this.deps.paused.has(tabId), recall: relay.recall });
         }
       } catch (error) {
-        dropAfterFailure();
+        relay.dropAfterFailure();
         throw error;
       }
-      if (result.connectionIds.length > 0) deps.onStored(tabId, sessionId, result.connectionIds);
-      for (const event of ready) if (event.k === 'close') live.delete(event.connectionId);
+      if (result.connectionIds.length > 0) {
+        this.deps.panels.toTab(tabId, message({ type: 'stored', sessionId, connectionIds: result.connectionIds }));
+        this.retention.schedule();
+      }
+      relay.forgetClosed(ready);
     }
     // A frame still arriving in parts holds the ack back: if the worker dies now, the relay resends all of it.
-    if (partial.size === 0) post(message({ type: 'ack', batchSeq }));
+    if (!relay.holdsParts) relay.post(message({ type: 'ack', batchSeq }));
   }
-
-  const connection: CaptureConnection = { tabId, sessionId: () => sessionId, post };
-
-  port.onMessage.addListener((data) => {
-    if (!isProtocolMessage(data)) return;
-    const msg = data as RelayToBackgroundMessage;
-    if (msg.type === 'command-result') {
-      deps.onCommandResult(String(msg.requestId), msg.ok === true, msg.error === undefined ? undefined : String(msg.error));
-      return;
-    }
-    if (msg.type === 'page-notice') {
-      if (msg.notice && typeof msg.notice === 'object') deps.onNotice(tabId, msg.notice);
-      return;
-    }
-    chain = chain
-      .then(() => {
-        if (failed) return undefined;
-        if (msg.type === 'hello') {
-          // Without a welcome the relay would wait for ever: drop the port so that it tries again.
-          return hello(msg).catch((error: unknown) => {
-            dropAfterFailure();
-            throw error;
-          });
-        }
-        if (msg.type === 'batch' && Number.isInteger(msg.batchSeq)) return withLargeTextBytes(msg.packed).then((packed) => batch(msg.batchSeq, unpackBatch(packed)));
-        return undefined;
-      })
-      .catch((error: unknown) => deps.onError(error));
-  });
-  port.onDisconnect.addListener(() => {
-    closed = true;
-  });
-
-  return connection;
 }

@@ -1,31 +1,11 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { BackgroundHub, type HubDeps, type StoredRules } from '@/lib/worker/background-hub';
+import type { StoredRules } from '@/lib/worker/background-hub';
+import { createWorker, type WorkerDeps } from '@/lib/worker/worker';
+import { PeerPort } from './worker/peer-port';
 import { ensureSession, listSessions, newSession, openFrameStore, setRetention, writeEvents } from '@/lib/store/frame-store';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '@/lib/shared/intercept-rules';
 import { NAMESPACE, PROTOCOL_VERSION, type BackgroundToPanelMessage, type BackgroundToRelayMessage, type PageSessionInfo } from '@/lib/shared/protocol';
-
-/** One end of a runtime port: records what the hub posts, and posts to the hub as the other context would. */
-class FakePort<Out> {
-  posted: Out[] = [];
-  private listeners: Array<(m: unknown) => void> = [];
-  private disconnectListeners: Array<() => void> = [];
-  onMessage = { addListener: (l: (m: unknown) => void) => void this.listeners.push(l) };
-  onDisconnect = { addListener: (l: () => void) => void this.disconnectListeners.push(l) };
-  postMessage(message: Out): void {
-    this.posted.push(structuredClone(message));
-  }
-  disconnect(): void {}
-  send(body: Record<string, unknown>): void {
-    for (const l of this.listeners) l({ ns: NAMESPACE, ...body });
-  }
-  drop(): void {
-    for (const l of this.disconnectListeners) l();
-  }
-  of<T extends string>(type: T) {
-    return this.posted.filter((m) => (m as { type: string }).type === type) as Array<Extract<Out, { type: T }>>;
-  }
-}
 
 async function until(check: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 400; i++) {
@@ -41,7 +21,7 @@ function setup(options: { reachable?: boolean; topFrame?: PageSessionInfo; topFr
   const woken: number[] = [];
   const saved: StoredRules[] = [];
   const errors: unknown[] = [];
-  const hub = new BackgroundHub({
+  const { hub, router } = createWorker({
     db: () => db,
     loadPaused: async () => [],
     savePaused: async () => undefined,
@@ -53,17 +33,17 @@ function setup(options: { reachable?: boolean; topFrame?: PageSessionInfo; topFr
     },
     topFrameSession: async (tabId) => options.topFrames?.[tabId] ?? options.topFrame,
     log: (error) => void errors.push(error),
-  } satisfies HubDeps);
+  } satisfies WorkerDeps);
   const panel = async (tabId = 5) => {
-    const port = new FakePort<BackgroundToPanelMessage>();
-    hub.addPanelPort(port);
+    const port = new PeerPort<BackgroundToPanelMessage>();
+    hub.addPanelPort(port.port);
     port.send({ type: 'panel-hello', protocolVersion: PROTOCOL_VERSION, tabId });
     await until(() => port.of('panel-welcome').length === 1, 'panel welcome');
     return port;
   };
   const relay = (tabId = 5) => {
-    const port = new FakePort<BackgroundToRelayMessage>();
-    hub.addCapturePort(port, tabId);
+    const port = new PeerPort<BackgroundToRelayMessage>();
+    router.addCapturePort(port.port, tabId);
     return port;
   };
   /** A top frame's relay of tab 5, said hello and welcomed. */
@@ -73,12 +53,12 @@ function setup(options: { reachable?: boolean; topFrame?: PageSessionInfo; topFr
     await until(() => port.of('welcome').length === 1, 'welcome');
     return port;
   };
-  return { hub, db, woken, saved, errors, panel, relay, welcomedRelay };
+  return { hub, router, db, woken, saved, errors, panel, relay, welcomedRelay };
 }
 
 const sendCommand = { kind: 'send', connectionId: 'c1', encoding: 'text', payload: 'hi' } as const;
 
-describe('BackgroundHub', () => {
+describe('the background: panels, commands to pages, retention', () => {
   it('a command for a tab whose relays have no port wakes them, and goes to each relay welcomed while it waits, once', async () => {
     const t = setup();
     const panel = await t.panel();
@@ -162,11 +142,11 @@ describe('BackgroundHub', () => {
     // Tab 5's page is still on its session (its top frame says so): the oldest session stays, the other goes.
     const open = setup({ topFrames: { 5: { sessionId: 'open-page', pageUrl: 'https://a.test/', title: '', startedAt: 1 } } });
     const db = await seed(open);
-    expect(await open.hub.enforceRetention()).toEqual(['closed-tab']);
+    expect(await open.router.retention.enforce()).toEqual(['closed-tab']);
     expect((await listSessions(db)).map((s) => s.id)).toEqual(['open-page']);
     // No page answers: the oldest goes, as before.
     const gone = setup();
     await seed(gone);
-    expect(await gone.hub.enforceRetention()).toEqual(['open-page']);
+    expect(await gone.router.retention.enforce()).toEqual(['open-page']);
   });
 });

@@ -1,35 +1,20 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
-import { attachCapturePort, type CapturePort, type CaptureRouterDeps } from '@/lib/worker/capture-router';
+import { CaptureRouter, type CaptureRouterDeps } from '@/lib/worker/capture-router';
+import { PeerPort } from './worker/peer-port';
 import { connectionFrames, deleteSession, listConnections, newSession, ensureSession, openFrameStore } from '@/lib/store/frame-store';
 import { NAMESPACE, PROTOCOL_VERSION, frameCodeOf, type BackgroundToRelayMessage, type PageSessionInfo, type WireEvent, type WireFrameEvent } from '@/lib/shared/protocol';
 import { splitFrame } from '@/lib/shared/wire';
 import { PackedBatchBuilder, packWireEvents } from '@/lib/shared/packed-batch';
 
-class FakePort implements CapturePort {
-  posted: BackgroundToRelayMessage[] = [];
-  disconnected = false;
-  private listeners: Array<(m: unknown) => void> = [];
-  private disconnectListeners: Array<() => void> = [];
-  onMessage = { addListener: (l: (m: unknown) => void) => void this.listeners.push(l) };
-  onDisconnect = { addListener: (l: () => void) => void this.disconnectListeners.push(l) };
-  postMessage(message: BackgroundToRelayMessage): void {
-    this.posted.push(message);
-  }
-  disconnect(): void {
-    this.disconnected = true;
-  }
-  /** Posts as the relay would; a batch given as `events` is packed first, as the relay packs it. */
-  send(body: Record<string, unknown>): void {
+/** A relay's end of its capture port: a batch given as `events` is packed first, as the relay packs it. */
+class RelayPeer extends PeerPort<BackgroundToRelayMessage> {
+  override send(body: Record<string, unknown>): void {
     if (body.type === 'batch' && Array.isArray(body.events)) {
       const { events, ...rest } = body;
       body = { ...rest, packed: packWireEvents(events as WireEvent[]) };
     }
-    const msg = structuredClone({ ns: NAMESPACE, ...body }) as unknown; // the real port is a structured clone
-    for (const l of this.listeners) l(msg);
-  }
-  drop(): void {
-    for (const l of this.disconnectListeners) l();
+    super.send(body);
   }
   acks(): number[] {
     return this.posted.flatMap((m) => (m.type === 'ack' ? [m.batchSeq] : []));
@@ -45,20 +30,25 @@ async function setup(tabId = 7, options: { paused?: boolean; topFrame?: PageSess
   const errors: unknown[] = [];
   const started: string[] = [];
   const stored: string[][] = [];
-  const deps = {
+  const deps: CaptureRouterDeps = {
     db: async () => db,
-    isPaused: () => options.paused ?? false,
-    onSessionStarted: (_tab: number, id: string) => void started.push(id),
-    onStored: (_tab: number, _session: string, ids: string[]) => void stored.push(ids),
-    onCommandResult: () => undefined,
-    onNotice: () => undefined,
-    onWelcome: () => undefined,
+    paused: { has: () => options.paused ?? false, loaded: Promise.resolve() },
+    // The tab's panels hear of sessions started and rows stored.
+    panels: {
+      toTab: (_tab, msg) => {
+        if (msg.type === 'session-started') started.push(msg.sessionId);
+        if (msg.type === 'stored') stored.push(msg.connectionIds);
+      },
+      toAll: () => undefined,
+    },
+    wakeTab: async () => true,
     topFrameSession: async () => options.topFrame,
-    onError: (e: unknown) => void errors.push(e),
-  } as CaptureRouterDeps;
+    log: (e: unknown) => void errors.push(e),
+  };
+  const router = new CaptureRouter(deps);
   const attach = (tab = tabId) => {
-    const port = new FakePort();
-    const connection = attachCapturePort(port, tab, deps);
+    const port = new RelayPeer();
+    const connection = router.addCapturePort(port.port, tab);
     return { port, connection };
   };
   return { db, deps, errors, started, stored, attach };
@@ -90,12 +80,12 @@ async function welcomed(t: Awaited<ReturnType<typeof setup>>, sessionId: string 
   return side;
 }
 
-describe('attachCapturePort', () => {
+describe('CaptureRouter: storing', () => {
   it('welcomes a top frame into the session it names, created for its tab', async () => {
     const t = await setup();
     const { port, connection } = await welcomed(t, 'top-session');
     expect(port.welcome()).toEqual({ ns: NAMESPACE, type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId: 'top-session' });
-    expect(connection.sessionId()).toBe('top-session');
+    expect(connection.sessionId).toBe('top-session');
     expect(await t.db.get('sessions', 'top-session')).toMatchObject({ tabId: 7, pageUrl: 'https://app.test/', title: 'App', source: 'captured' });
     expect(t.started).toEqual(['top-session']);
   });
@@ -343,7 +333,7 @@ describe('attachCapturePort', () => {
     expect((await listConnections(t.db, 's1'))[0]).toMatchObject({ state: 'open', protocol: 'v1' });
   });
 
-  it('tells the hub which connections got rows', async () => {
+  it('tells the tab\'s panels which connections got rows', async () => {
     const t = await setup();
     const { port } = await welcomed(t, 's1');
     port.send({ type: 'batch', batchSeq: 1, events: [connectEvent('a'), connectEvent('b'), textFrame(1, 'x', 'b')] });

@@ -1,0 +1,90 @@
+/**
+ * Starts the background (the service worker's, or Firefox's event page's, main): the worker's two halves wired
+ * to the extension's storage, to the tabs' relays (tabs.sendMessage reaches relays with no port open), and to
+ * the ports that connect: relays' capture ports and panels' ports, each checked for who opened it.
+ */
+import type { BackgroundToFrameMessage, PageSessionInfo } from '../shared/protocol';
+import { PORT_CAPTURE, PORT_PANEL, message } from '../shared/protocol';
+import { DEFAULT_HOLD_TIMEOUT_MS, RULES_STORAGE_KEY } from '../shared/intercept-rules';
+import { runtimePort, type RuntimePortLike } from '../shared/transport';
+import { openFrameStore, type InspectorDatabase } from '../store/frame-store';
+import type { StoredRules } from './background-hub';
+import { createWorker, type Worker } from './worker';
+
+interface StorageAreaLike {
+  get(key: string): Promise<Record<string, unknown>>;
+  set(items: Record<string, unknown>): Promise<void>;
+}
+
+/** A runtime port as onConnect gives it: its name, and who opened it (as the browser says). */
+export interface ConnectingPort extends RuntimePortLike {
+  name: string;
+  sender?: { tab?: { id?: number }; url?: string };
+}
+
+/** The extension APIs the background uses (the `browser` global), described so that fakes can stand in for them. */
+export interface WorkerBrowser {
+  runtime: {
+    onConnect: { addListener(listener: (port: ConnectingPort) => void): void };
+    getURL(path: '/'): string;
+  };
+  tabs: { sendMessage(tabId: number, message: unknown, options?: { frameId: number }): Promise<unknown> };
+  storage: { local: StorageAreaLike; session: StorageAreaLike };
+}
+
+/** Tries a message to a tab's relays a few times: a frame that is loading has no relay for a moment. */
+async function toFrames(browser: WorkerBrowser, tabId: number, msg: BackgroundToFrameMessage, options?: { frameId: number }, patient = true): Promise<unknown> {
+  for (const delay of patient ? [0, 100, 400] : [0]) {
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+    try {
+      return await browser.tabs.sendMessage(tabId, msg, options);
+    } catch {
+      // "Receiving end does not exist": no relay yet (or none at all: not a page we run in)
+    }
+  }
+  return undefined;
+}
+
+export function startWorker(browser: WorkerBrowser, log: (error: unknown) => void): Worker {
+  let database: Promise<InspectorDatabase> | undefined;
+  const worker = createWorker({
+    db: () => (database ??= openFrameStore()),
+    loadPaused: async () => {
+      const stored = await browser.storage.session.get('pausedTabs');
+      return Array.isArray(stored.pausedTabs) ? (stored.pausedTabs as number[]) : [];
+    },
+    savePaused: (tabIds) => browser.storage.session.set({ pausedTabs: tabIds }),
+    loadRules: async () => {
+      const stored = await browser.storage.local.get(RULES_STORAGE_KEY);
+      return (stored[RULES_STORAGE_KEY] as StoredRules | undefined) ?? { rules: [], holdTimeoutMs: DEFAULT_HOLD_TIMEOUT_MS };
+    },
+    // Every relay reads them from here (lib/relay/start-relay.ts, CaptureRelay.applyRules), port or no port.
+    saveRules: (rules) => browser.storage.local.set({ [RULES_STORAGE_KEY]: rules }),
+    wakeTab: async (tabId) => (await toFrames(browser, tabId, message({ type: 'wake' }))) === true,
+    topFrameSession: async (tabId, patient = true) => {
+      const info = (await toFrames(browser, tabId, message({ type: 'session-query' }), { frameId: 0 }, patient)) as PageSessionInfo | undefined;
+      return info && typeof info === 'object' && typeof info.sessionId === 'string' ? info : undefined;
+    },
+    log,
+  });
+
+  browser.runtime.onConnect.addListener((port) => {
+    // Only our own contexts can connect (no externally_connectable); the tab comes from the browser, never
+    // from a message, so a page can only ever write into its own tab's session.
+    if (port.name === PORT_CAPTURE) {
+      const tabId = port.sender?.tab?.id;
+      if (typeof tabId !== 'number' || tabId < 0) {
+        port.disconnect();
+        return;
+      }
+      worker.router.addCapturePort(runtimePort(port), tabId);
+    } else if (port.name === PORT_PANEL) {
+      if (port.sender?.tab && !port.sender.url?.startsWith(browser.runtime.getURL('/'))) {
+        port.disconnect(); // a content script may not pose as a panel
+        return;
+      }
+      worker.hub.addPanelPort(runtimePort(port));
+    }
+  });
+  return worker;
+}

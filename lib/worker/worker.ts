@@ -1,0 +1,58 @@
+/**
+ * The background's two halves, assembled: the capture side (CaptureRouter: relays' ports, storing, commands to
+ * pages, retention) and the panel side (BackgroundHub: panels' ports and requests). They meet in two small
+ * interfaces: the router tells panels through PanelNotices; the hub hands panels' commands over as PanelCommands.
+ */
+import type { PageSessionInfo } from '../shared/protocol';
+import type { InspectorDatabase } from '../store/frame-store';
+import { BackgroundHub, type StoredRules } from './background-hub';
+import { CaptureRouter } from './capture-router';
+import { PanelPorts } from './panel-ports';
+import { PausedTabs } from './paused-tabs';
+
+export interface WorkerDeps {
+  db(): Promise<InspectorDatabase>;
+  /** Persists paused tabs across worker restarts (storage.session in the extension). */
+  loadPaused(): Promise<number[]>;
+  savePaused(tabIds: number[]): Promise<void>;
+  /** Persists intercept rules (storage.local in the extension). */
+  loadRules(): Promise<StoredRules>;
+  saveRules(rules: StoredRules): Promise<void>;
+  /** Asks every relay of the tab to connect (tabs.sendMessage); false when no frame of the tab could be reached. */
+  wakeTab(tabId: number): Promise<boolean>;
+  /**
+   * The tab's top frame's page load, asked without connecting; undefined when it has no relay. `patient`: retry
+   * for a moment, as a frame that is loading has no relay yet.
+   */
+  topFrameSession(tabId: number, patient?: boolean): Promise<PageSessionInfo | undefined>;
+  log(error: unknown): void;
+}
+
+export interface Worker {
+  router: CaptureRouter;
+  hub: BackgroundHub;
+}
+
+export function createWorker(deps: WorkerDeps): Worker {
+  const panels = new PanelPorts();
+  const paused = new PausedTabs(deps);
+  const router = new CaptureRouter({
+    db: () => deps.db(),
+    paused,
+    panels,
+    wakeTab: (tabId) => deps.wakeTab(tabId),
+    topFrameSession: (tabId, patient) => deps.topFrameSession(tabId, patient),
+    log: (error) => deps.log(error),
+  });
+  const hub = new BackgroundHub({
+    db: () => deps.db(),
+    panels,
+    paused,
+    commands: router,
+    loadRules: () => deps.loadRules(),
+    saveRules: (rules) => deps.saveRules(rules),
+    topFrameSession: (tabId) => deps.topFrameSession(tabId),
+    log: (error) => deps.log(error),
+  });
+  return { router, hub };
+}
