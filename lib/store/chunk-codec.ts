@@ -110,9 +110,13 @@ export class ChunkBuilder {
   }
 }
 
-/** Payload bytes a row holds in a chunk (what seals a chunk, and bounds an import's write transaction). */
+/**
+ * Payload bytes a row holds in a chunk (what seals a chunk, and bounds an import's write transaction). A frame
+ * stored without its payload (a session past its cap, lib/store/payload-cap.ts) holds none, whatever its size:
+ * counting its size would seal a chunk per large frame, one record each, the cost chunks exist to avoid.
+ */
 export function chunkRowBytes(row: ChunkRow): number {
-  return row.size + (row.original === undefined ? 0 : typeof row.original === 'string' ? row.original.length : row.original.byteLength);
+  return (row.data === undefined ? 0 : row.size) + (row.original === undefined ? 0 : typeof row.original === 'string' ? row.original.length : row.original.byteLength);
 }
 
 /** Rows (consecutive in their session from `pos`) as one chunk record. */

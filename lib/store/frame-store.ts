@@ -5,7 +5,9 @@
  * - chunk-codec.ts: rows to chunk records and back (why rows are kept in chunks);
  * - write.ts: sessions, capture batches (writeEvents, idempotent), deletion;
  * - read.ts: sessions, connections and rows by position, by seq, or several connections at once;
- * - retention.ts: the retention setting and eviction;
+ * - retention-settings.ts: the retention setting (total caps, and the per-session payload cap);
+ * - payload-cap.ts: a live session past its cap keeps its rows but not its payloads;
+ * - retention.ts: eviction;
  * - frame-query.ts (imported on its own): paging, filtering and searching rows for the panel.
  */
 export { DB_NAME, DB_VERSION, openFrameStore, type InspectorDB, type InspectorDatabase } from './schema';
@@ -41,4 +43,14 @@ export {
   sessionFrames,
   type ConnectionSpan,
 } from './read';
-export { DEFAULT_RETENTION, enforceRetention, getRetention, planEviction, setRetention, type RetentionSettings } from './retention';
+export { enforceRetention, planEviction } from './retention';
+export {
+  DEFAULT_RETENTION,
+  getRetention,
+  retentionWithDefaults,
+  sessionPayloadLimit,
+  setRetention,
+  type RetentionInput,
+  type RetentionSettings,
+} from './retention-settings';
+export { PayloadCapCounter, capNote, formatCapBytes, storedBytes } from './payload-cap';

@@ -1,26 +1,13 @@
 /**
- * Retention: how many sessions and bytes the store keeps (a setting in the `settings` store), and which sessions go
- * when it holds more. The background enforces it a little after rows are stored (lib/worker/background-hub.ts);
- * planEviction is the pure part.
+ * Retention: which sessions go when the store holds more than the retention setting allows
+ * (lib/store/retention-settings.ts). The background enforces it a little after rows are stored
+ * (lib/worker/background-hub.ts); planEviction is the pure part.
  */
 import type { SessionRecord } from '../shared/records';
+import { storedBytes } from './payload-cap';
+import { sessionPayloadLimit, type RetentionInput } from './retention-settings';
 import type { InspectorDatabase } from './schema';
 import { deleteSession } from './write';
-
-export interface RetentionSettings {
-  maxSessions: number;
-  maxBytes: number;
-}
-export const DEFAULT_RETENTION: RetentionSettings = { maxSessions: 100, maxBytes: 1024 * 1024 * 1024 };
-
-export async function getRetention(db: InspectorDatabase): Promise<RetentionSettings> {
-  const stored = (await db.get('settings', 'retention')) as Partial<RetentionSettings> | undefined;
-  return { ...DEFAULT_RETENTION, ...stored };
-}
-
-export async function setRetention(db: InspectorDatabase, settings: RetentionSettings): Promise<void> {
-  await db.put('settings', settings, 'retention');
-}
 
 /**
  * Evicts the oldest sessions until at most `maxSessions` remain and their bytes fit in `maxBytes`.
@@ -29,7 +16,7 @@ export async function setRetention(db: InspectorDatabase, settings: RetentionSet
  */
 export async function enforceRetention(
   db: InspectorDatabase,
-  settings: RetentionSettings,
+  settings: RetentionInput,
   keep: ReadonlySet<string> = new Set(),
   stillLive?: (candidates: SessionRecord[]) => Promise<Iterable<string>>,
 ): Promise<string[]> {
@@ -49,8 +36,13 @@ export async function enforceRetention(
  * Pure part of retention: which sessions (oldest first) must go. `sessions` is sorted oldest first.
  * Every page load opens a session, most with no WebSocket at all: captured sessions that stayed empty (and are
  * not live) go first and never count against the cap, so ordinary browsing cannot push real captures out.
+ * A session counts the payload bytes it stores (not those its cap kept out), and a live one at most its
+ * per-session cap: a runaway page can claim no more than its cap of the total, so it never evicts the user's
+ * earlier sessions to make room for what it sends past it.
  */
-export function planEviction(sessions: SessionRecord[], settings: RetentionSettings, keep: ReadonlySet<string>): string[] {
+export function planEviction(sessions: SessionRecord[], settings: RetentionInput, keep: ReadonlySet<string>): string[] {
+  const liveLimit = sessionPayloadLimit(settings);
+  const counted = (session: SessionRecord): number => (keep.has(session.id) ? Math.min(storedBytes(session), liveLimit) : storedBytes(session));
   const evict: string[] = [];
   const rest: SessionRecord[] = [];
   for (const session of sessions) {
@@ -59,13 +51,13 @@ export function planEviction(sessions: SessionRecord[], settings: RetentionSetti
     else rest.push(session);
   }
   let count = rest.length;
-  let bytes = rest.reduce((sum, s) => sum + s.bytes, 0);
+  let bytes = rest.reduce((sum, s) => sum + counted(s), 0);
   for (const session of rest) {
     if (count <= settings.maxSessions && bytes <= settings.maxBytes) break;
     if (keep.has(session.id)) continue;
     evict.push(session.id);
     count--;
-    bytes -= session.bytes;
+    bytes -= counted(session);
   }
   return evict;
 }

@@ -3,13 +3,16 @@
  * and deleting. Only the background writes captures (lib/worker/capture-router.ts); imports write their chunks
  * themselves (lib/io/session-io.ts) with the same codec.
  *
- * Writes are idempotent: a batch resent after a worker restart stores nothing twice (see writeEvents).
+ * Writes are idempotent: a batch resent after a worker restart stores nothing twice (see writeEvents). A captured
+ * session past its payload cap gets rows without payloads (lib/store/payload-cap.ts).
  */
 import { unwrap, type IDBPTransaction } from 'idb';
 import type { WireConnectEvent, WireEvent, WireOpenEvent } from '../shared/protocol';
 import { base64ToBytes, decodePayload, toArrayBuffer } from '../shared/wire';
 import type { ConnectionRecord, SessionRecord } from '../shared/records';
 import { ChunkBuilder, type ChunkRow } from './chunk-codec';
+import { PayloadCapCounter } from './payload-cap';
+import { retentionWithDefaults, sessionPayloadLimit } from './retention-settings';
 import { keyRange, type InspectorDatabase, type InspectorDB } from './schema';
 
 /** A session record with nothing in it yet (captured, no tab unless given); `fields` override these. */
@@ -45,7 +48,7 @@ export interface WriteResult {
   sessionMissing?: boolean;
 }
 
-type WriteTx = IDBPTransaction<InspectorDB, ('sessions' | 'connections' | 'chunks')[], 'readwrite'>;
+type WriteTx = IDBPTransaction<InspectorDB, ('sessions' | 'connections' | 'chunks' | 'settings')[], 'readwrite'>;
 
 /** A live connection as its capture port remembers it (see writeEvents' `recall`). */
 export interface RecalledConnection {
@@ -81,6 +84,8 @@ function newConnectionRecord(event: WireConnectEvent, sessionId: string, pageUrl
  * row whose seq is at or below the connection's `lastSeq` are skipped, so a batch resent after a service-worker
  * restart stores every frame exactly once. `frame-part` events must be joined before (see lib/shared/wire.ts).
  * With `skipFrames` (capture paused) frames are dropped but connection lifecycle is still recorded.
+ * A captured session stores payloads up to the retention setting's maxSessionBytes (read here, in the same
+ * transaction); past it, frames keep their rows and totals but not their payloads (lib/store/payload-cap.ts).
  */
 export async function writeEvents(
   db: InspectorDatabase,
@@ -97,7 +102,7 @@ export async function writeEvents(
     recall?: (connectionId: string) => RecalledConnection | undefined;
   } = {},
 ): Promise<WriteResult> {
-  const tx: WriteTx = db.transaction(['sessions', 'connections', 'chunks'], 'readwrite');
+  const tx: WriteTx = db.transaction(['sessions', 'connections', 'chunks', 'settings'], 'readwrite');
   const connectionStore = tx.objectStore('connections');
   const sessionStore = tx.objectStore('sessions');
   // Chunks go through the raw store: idb's wrapper adds a promise and two listeners per put. A failed put aborts
@@ -107,8 +112,9 @@ export async function writeEvents(
   const ids = new Set<string>();
   for (const event of events) ids.add(event.connectionId);
   const connections = new Map<string, ConnectionRecord>();
-  const [session] = await Promise.all([
+  const [session, retention] = await Promise.all([
     sessionStore.get(sessionId),
+    tx.objectStore('settings').get('retention'),
     ...[...ids].map(async (id) => {
       const record = await connectionStore.get(id);
       if (record) connections.set(id, record);
@@ -120,6 +126,7 @@ export async function writeEvents(
     return { connectionIds: [], written: 0, sessionMissing: true };
   }
   const chunks = new ChunkBuilder(sessionId, session.rowCount ?? 0);
+  const cap = new PayloadCapCounter(session, session.source === 'captured' ? sessionPayloadLimit(retentionWithDefaults(retention)) : Infinity);
 
   const touched = new Set<string>();
   let newConnections = 0;
@@ -187,13 +194,15 @@ export async function writeEvents(
         if (options.skipFrames) continue;
         row.dir = event.dir;
         row.opcode = event.opcode;
-        row.data = event.encoding === 'text' ? event.payload : (event.bytes ?? toArrayBuffer(base64ToBytes(event.payload)));
         row.size = event.size;
         row.origin = event.origin;
         row.status = event.status;
         if (event.note !== undefined) row.note = event.note;
         if (event.rule !== undefined) row.rule = event.rule;
-        if (event.original !== undefined) row.original = decodePayload(event.original);
+        if (cap.admit(event.size, event.time)) {
+          row.data = event.encoding === 'text' ? event.payload : (event.bytes ?? toArrayBuffer(base64ToBytes(event.payload)));
+          if (event.original !== undefined) row.original = decodePayload(event.original);
+        } else row.note = row.note === undefined ? cap.note : `${row.note}; ${cap.note}`;
         if (event.status === 'sent') {
           if (event.dir === 'send') {
             connection.sentCount++;
@@ -223,6 +232,7 @@ export async function writeEvents(
     session.bytes += newBytes;
     session.rowCount = chunks.nextPos;
     session.lastActivity = Math.max(session.lastActivity, lastTime);
+    if (cap.reached) session.payloadCap = cap.reached;
     void sessionStore.put(session);
   }
   await tx.done;

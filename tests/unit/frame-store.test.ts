@@ -4,7 +4,8 @@ import { DB_VERSION, openFrameStore } from '@/lib/store/schema';
 import { CHUNK_BYTES, CHUNK_ROWS, connectionRowsOfChunk, hydrateChunks, packChunk, rowsOfChunk, type ChunkRow } from '@/lib/store/chunk-codec';
 import { clearAll, deleteSession, ensureSession, newSession, writeEvents } from '@/lib/store/write';
 import { connectionFrames, connectionPositionOfSeq, getRow, latestSessionForTab, listConnections, listSessions, readConnectionRows, readConnectionsTogether, readSessionRows, sessionFrames } from '@/lib/store/read';
-import { DEFAULT_RETENTION, enforceRetention, getRetention, planEviction, setRetention } from '@/lib/store/retention';
+import { enforceRetention, planEviction } from '@/lib/store/retention';
+import { DEFAULT_RETENTION, getRetention, setRetention } from '@/lib/store/retention-settings';
 import type { FrameRecord, SessionRecord } from '@/lib/shared/records';
 import type { WireEvent, WireFrameEvent } from '@/lib/shared/protocol';
 import { searchAllSessions } from '@/lib/store/frame-query';
@@ -225,7 +226,8 @@ describe('upgrade from version 1 (one record per row)', () => {
       ['a', 2],
       ['b', 3],
     ]);
-    expect(await getRetention(db)).toEqual({ maxSessions: 7, maxBytes: 70 });
+    // A setting stored before the per-session cap existed reads back with its default.
+    expect(await getRetention(db)).toEqual({ maxSessions: 7, maxBytes: 70, maxSessionBytes: DEFAULT_RETENTION.maxSessionBytes });
     // Capture goes on where the old rows end.
     await writeEvents(db, 's', 'p', [frame('a', 3)]);
     expect((await connectionFrames(db, 's', 'a')).map((r) => [r.seq, r.pos, r.cpos])).toEqual([
@@ -449,7 +451,7 @@ describe('deleteSession / clearAll', () => {
     expect(await db.count('sessions')).toBe(0);
     expect(await db.count('connections')).toBe(0);
     expect(await db.count('chunks')).toBe(0);
-    expect(await getRetention(db)).toEqual({ maxSessions: 3, maxBytes: 10 });
+    expect(await getRetention(db)).toMatchObject({ maxSessions: 3, maxBytes: 10 });
   });
 });
 
@@ -462,10 +464,10 @@ describe('retention', () => {
   });
   const empty = (id: string, startedAt: number, fields: Partial<SessionRecord> = {}): SessionRecord => ({ ...newSession({ id, pageUrl: 'p', startedAt }), ...fields });
 
-  it('defaults to 100 sessions and 1 GB', async () => {
+  it('defaults to 100 sessions and 1 GB, and 256 MiB per live session', async () => {
     const db = await freshDb();
     expect(await getRetention(db)).toEqual(DEFAULT_RETENTION);
-    expect(DEFAULT_RETENTION).toEqual({ maxSessions: 100, maxBytes: 1024 ** 3 });
+    expect(DEFAULT_RETENTION).toEqual({ maxSessions: 100, maxBytes: 1024 ** 3, maxSessionBytes: 256 * 1024 ** 2 });
   });
 
   it('plans nothing when within both limits', () => {
