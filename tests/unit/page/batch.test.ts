@@ -5,7 +5,7 @@ import { saveNatives } from '@/lib/page/natives';
 import { ownObjects } from '@/lib/page/own-objects';
 import type { SocketState } from '@/lib/page/socket-state';
 import { cutIntoPieces } from '@/lib/page/text-pieces';
-import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX, TEXT_PIECE_MAX } from '@/lib/shared/protocol';
+import { NAMESPACE, PACKED_EXTRA, PLAIN_PAYLOAD_MAX, TEXT_PIECE_MAX } from '@/lib/shared/protocol';
 import { fakeWindow } from './fake-window';
 
 const channels: MessageChannel[] = [];
@@ -120,11 +120,5 @@ describe('cutIntoPieces', () => {
     cutIntoPieces(natives, text, out);
     expect(out.map((p) => p.length)).toEqual([TEXT_PIECE_MAX - 1, 3]);
     expect(out.join('')).toBe(text);
-  });
-});
-
-describe('row layout', () => {
-  it('is PACKED_ROW_WIDTH numbers a row', () => {
-    expect(PACKED_ROW_WIDTH).toBe(5);
   });
 });

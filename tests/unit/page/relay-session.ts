@@ -17,7 +17,7 @@ export interface RelaySession {
   events(): Promise<any[]>;
   /** Every notice so far. */
   notices(): any[];
-  /** The first socket's id, once recorded. */
+  /** Closes the relay's end of the port. */
   close(): void;
 }
 
