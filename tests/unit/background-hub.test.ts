@@ -2,18 +2,11 @@ import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import type { StoredRules } from '@/lib/worker/background-hub';
 import { createWorker, type WorkerDeps } from '@/lib/worker/worker';
-import { PeerPort } from './worker/peer-port';
+import { PeerPort, until } from './worker/fixtures';
 import { ensureSession, listSessions, newSession, openFrameStore, setRetention, writeEvents } from '@/lib/store/frame-store';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '@/lib/shared/intercept-rules';
 import { NAMESPACE, PROTOCOL_VERSION, type BackgroundToPanelMessage, type BackgroundToRelayMessage, type PageSessionInfo } from '@/lib/shared/protocol';
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 let dbCounter = 0;
 function setup(options: { reachable?: boolean; topFrame?: PageSessionInfo; topFrames?: Record<number, PageSessionInfo> } = {}) {

@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { CaptureRouter, type CaptureRouterDeps } from '@/lib/worker/capture-router';
-import { PeerPort } from './worker/peer-port';
+import { PeerPort, until } from './worker/fixtures';
 import { connectionFrames, deleteSession, listConnections, newSession, ensureSession, openFrameStore } from '@/lib/store/frame-store';
 import { NAMESPACE, PROTOCOL_VERSION, frameCodeOf, type BackgroundToRelayMessage, type PageSessionInfo, type WireEvent, type WireFrameEvent } from '@/lib/shared/protocol';
 import { splitFrame } from '@/lib/shared/wire';
@@ -54,14 +54,6 @@ async function setup(tabId = 7, options: { paused?: boolean; topFrame?: PageSess
   return { db, deps, errors, started, stored, attach };
 }
 
-/** Waits until `check` holds: the router works through IndexedDB asynchronously. */
-async function until(check: () => boolean, what = 'condition'): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 /** Lets queued work finish when we expect nothing to happen. */
 const settle = () => new Promise((r) => setTimeout(r, 50));
 

@@ -1,6 +1,7 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, it } from 'vitest';
 import { startWorker, type ConnectingPort, type WorkerBrowser } from '@/lib/worker/start-worker';
+import { until } from './fixtures';
 import { NAMESPACE, PORT_CAPTURE, PORT_PANEL, PROTOCOL_VERSION } from '@/lib/shared/protocol';
 
 /** A runtime port as onConnect hands it over, with what the background posts on it. */
@@ -48,13 +49,6 @@ function setup(answer: (tabId: number, message: unknown, options?: { frameId: nu
   return { connect, asked };
 }
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('startWorker', () => {
   it('refuses a capture port the browser names no tab for', () => {

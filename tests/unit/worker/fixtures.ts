@@ -37,3 +37,12 @@ export class PeerPort<FromBackground> {
     return this.posted.filter((m) => (m as { type: string }).type === type) as Array<Extract<FromBackground, { type: T }>>;
   }
 }
+
+/** Waits until `check` holds: the background works through ports and IndexedDB asynchronously. */
+export async function until(check: () => boolean, what = 'condition'): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (check()) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
