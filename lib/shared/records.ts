@@ -34,6 +34,18 @@ export interface SessionRecord {
    * its later frames are stored as rows without payloads (each with a note saying so). Absent: every payload stored.
    */
   payloadCap?: SessionPayloadCap;
+  /**
+   * Frames of this page whose capture could not start: the relay got no port from the page hook (a hand-over a
+   * page raced or blocked). Their sockets are not captured; the panel says so rather than showing nothing.
+   */
+  captureGaps?: CaptureGap[];
+}
+
+export interface CaptureGap {
+  /** The frame's URL as the relay's own `location` has it (never a page message). */
+  frameUrl: string;
+  reason: 'hand-over-failed';
+  time: number;
 }
 
 /** A session past its payload cap: what was kept out. Counts, sizes and totals of those frames are still exact. */
@@ -79,6 +91,12 @@ export interface ConnectionRecord {
   initiator?: ConnectionInitiator;
   /** Rows stored for this connection: the next row's `cpos`. See SessionRecord.rowCount. */
   rowCount: number;
+  /**
+   * Set when the connection's document went away while the connection was still open (navigation, tab closed,
+   * back/forward cache, renderer crash): the store ends it (state 'closed', closedAt = time, no close code) rather
+   * than leaving it "open" forever. 'crashed': the renderer died, so frames not yet flushed may be missing.
+   */
+  pageGone?: { reason: 'page-closed' | 'crashed'; time: number };
 }
 
 /** One row as readers see it. */

@@ -78,6 +78,13 @@ export interface InterceptRule {
   regex: boolean;
   /** For `replace`: the replacement (with `$1`… for regex groups). */
   replacement: string;
+  /**
+   * The page origin the rule applies to (`https://app.example`), or '*' for all sites. A relay is sent only the
+   * rules whose scope matches its own origin, so a rule (a bearer token in a replacement) never reaches other
+   * sites' pages. New rules default to the origin of the tab they were made in. Absent (rules saved before scopes
+   * existed): treated as '*' and shown as "All sites".
+   */
+  scope?: string;
 }
 
 export interface RuleDecision {
