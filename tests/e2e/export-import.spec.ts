@@ -274,7 +274,7 @@ test('benchmark: export and import of a million rows', async ({ context, ext, sw
       }
     }).observe(document.body, { childList: true, subtree: true, characterData: true });
   });
-  // The service worker says why a download failed (lib/io/export-stream.ts); keep its console with the figures.
+  // The service worker says why a download failed (lib/worker/export-stream.ts); keep its console with the figures.
   const swLog: string[] = [];
   sw.on('console', (message) => swLog.push(`${new Date().toISOString()} ${message.type()}: ${message.text()}`));
   await panel.getByRole('button', { name: 'Export', exact: true }).click();

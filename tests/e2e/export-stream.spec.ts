@@ -1,5 +1,5 @@
 /**
- * Streamed export downloads (lib/io/export-stream.ts) in Chromium with the built extension: the panel's download
+ * Streamed export downloads (lib/worker/export-stream.ts) in Chromium with the built extension: the panel's download
  * begins while the export is still being encoded, the file is byte for byte what the Blob export makes, the
  * one-time URL cannot be fetched again or from a page, and a failure or a cancel mid-stream fails the download
  * instead of leaving a truncated file.
@@ -133,7 +133,7 @@ async function seededPanel(context: BrowserContext, extensionId: string, sw: Wor
 
 test('a 200,000-row session downloads while it is exported, byte for byte the Blob export; cancel and a store failure fail the download', async ({ sw, context, ext, server }) => {
   test.setTimeout(300_000);
-  // The service worker logs why a download failed (lib/io/export-stream.ts): shown with a failure below.
+  // The service worker logs why a download failed (lib/worker/export-stream.ts): shown with a failure below.
   const swLog: string[] = [];
   sw.on('console', (message) => swLog.push(`${message.type()}: ${message.text()}`));
   let panel = await seededPanel(context, ext.extensionId, sw, ROWS);

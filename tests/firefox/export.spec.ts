@@ -1,6 +1,6 @@
 /**
  * Export in Firefox: its MV3 background is an event page, not a service worker, so there is nothing to answer a
- * streamed download (lib/io/export-stream.ts). The panel finds no service worker and falls back to the worker-built
+ * streamed download (lib/worker/export-stream.ts). The panel finds no service worker and falls back to the worker-built
  * Blob, downloaded through a link. The link's click is caught in the page (so nothing is written to the disk of
  * the machine running the test) and the Blob it points at is read back.
  */
