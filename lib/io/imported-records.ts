@@ -14,7 +14,7 @@ export function portableToChunkRow(row: PortableRow, connectionId: string, cpos:
     case 'frame':
       record.dir = row.dir;
       record.opcode = row.opcode;
-      record.data = row.encoding === 'base64' ? toArrayBuffer(base64ToBytes(row.data ?? '')) : (row.data ?? '');
+      if (!row.payloadOmitted) record.data = row.encoding === 'base64' ? toArrayBuffer(base64ToBytes(row.data ?? '')) : (row.data ?? '');
       record.size = row.size ?? 0;
       record.origin = row.origin ?? 'page';
       record.status = row.status ?? 'sent';

@@ -127,12 +127,13 @@ export function harMessage(row: FrameRecord): HarWebSocketMessage | null {
   if (row.origin === 'simulated' || row.status === 'dropped' || row.status === 'refused') return null;
   // A blocked send never left the page; a blocked receive did come from the server (it was kept from the page).
   if (row.status === 'blocked' && row.dir === 'send') return null;
-  const text = typeof row.data === 'string';
+  // The row's opcode, not the payload's type: a frame over the session's payload cap has no payload at all.
+  const text = row.opcode === 1;
   return {
     type: row.dir === 'send' ? 'send' : 'receive',
     time: row.time / 1000,
-    opcode: text ? 1 : 2,
-    data: text ? (row.data as string) : bytesToBase64(new Uint8Array((row.data as ArrayBuffer | undefined) ?? new ArrayBuffer(0))),
+    opcode: row.opcode ?? (typeof row.data === 'string' ? 1 : 2),
+    data: typeof row.data === 'string' ? row.data : text ? '' : bytesToBase64(new Uint8Array(row.data ?? new ArrayBuffer(0))),
   };
 }
 

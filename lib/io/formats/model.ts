@@ -20,6 +20,10 @@ export interface PortableRow {
   data?: string;
   /** Payload bytes (UTF-8 bytes for text). */
   size?: number;
+  /**
+   * The payload was not stored (a session over its payload cap): `data` is '' and `size` is the size the frame had.
+   */
+  payloadOmitted?: boolean;
   origin?: FrameOrigin;
   status?: FrameStatus;
   note?: string;

@@ -51,7 +51,12 @@ export function wsiRow(row: FrameRecord): PortableRow {
     case 'frame':
       out.dir = row.dir;
       out.opcode = row.opcode;
-      if (typeof row.data === 'string') {
+      if (row.data === undefined) {
+        // Not stored (the session reached its payload cap): keep the frame's place, size and note, no payload.
+        out.encoding = row.opcode === 2 ? 'base64' : 'text';
+        out.data = '';
+        out.payloadOmitted = true;
+      } else if (typeof row.data === 'string') {
         out.encoding = 'text';
         out.data = row.data;
       } else {
@@ -160,6 +165,14 @@ export function readWsiRow(value: unknown, where: string): PortableRow {
       row.encoding = row.opcode === 1 ? 'text' : 'base64';
       row.data = data;
       row.size = payloadSize(row.encoding, data, utf8ByteLength);
+      if (optional<boolean>(obj, 'payloadOmitted', 'boolean', where) === true) {
+        // The frame's size is all that is left of its payload: trust it, as there is nothing to compute it from.
+        if (data !== '') throw new FormatError(join(where, 'data'), 'a frame with payloadOmitted must have empty data');
+        const size = required<number>(obj, 'size', 'integer', where);
+        if (size < 0) throw new FormatError(join(where, 'size'), `expected a size of 0 or more, got ${size}`);
+        row.size = size;
+        row.payloadOmitted = true;
+      }
       const origin = optional<string>(obj, 'origin', 'string', where);
       row.origin = origin === undefined ? 'page' : oneOf(origin, ORIGINS, join(where, 'origin'));
       const status = optional<string>(obj, 'status', 'string', where);
