@@ -118,12 +118,12 @@ export function toWireEvents(event: PageEvent, connectionId: string, maxPartChar
   }
 }
 
-/** Encodes a payload for a JSON port: text as it is, binary as base64. */
+/** Encodes a payload where a message carries text only (commands, notices, exports): text as it is, binary as base64. */
 export function encodePayload(data: string | ArrayBuffer): { encoding: 'text' | 'base64'; payload: string } {
   return typeof data === 'string' ? { encoding: 'text', payload: data } : { encoding: 'base64', payload: bytesToBase64(new Uint8Array(data)) };
 }
 
-/** Decodes a payload from a JSON port. Throws on invalid base64. */
+/** Decodes an encoded payload (see encodePayload). Throws on invalid base64. */
 export function decodePayload(encoded: { encoding: 'text' | 'base64'; payload: string }): string | ArrayBuffer {
   return encoded.encoding === 'text' ? encoded.payload : toArrayBuffer(base64ToBytes(encoded.payload));
 }

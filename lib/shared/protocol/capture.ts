@@ -128,7 +128,7 @@ export type RelayToBackgroundMessage =
   | { ns: typeof NAMESPACE; type: 'command-result'; requestId: string; ok: boolean; error?: string }
   | { ns: typeof NAMESPACE; type: 'page-notice'; notice: WireNotice };
 
-/** A page notice as it crosses JSON ports: held payloads are encoded. */
+/** A page notice as it crosses to the background and the panel: held payloads are encoded (EncodedPayload). */
 export type WireNotice = PageNotice<EncodedPayload>;
 
 export type BackgroundToRelayMessage =
@@ -154,7 +154,7 @@ export interface PageSessionInfo {
   startedAt: number;
 }
 
-/** A page command as it crosses the JSON port. */
+/** A page command as it crosses from the panel through the background: payloads encoded (EncodedPayload). */
 export type WireCommand =
   | { kind: 'send'; connectionId: string; encoding: PayloadEncoding; payload: string }
   | { kind: 'simulate-receive'; connectionId: string; encoding: PayloadEncoding; payload: string }
