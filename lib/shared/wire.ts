@@ -1,6 +1,7 @@
 /**
- * Payload encoding for the JSON-serialised runtime port: text stays text, binary becomes base64, and frames
- * larger than one port message are cut into parts (see WireFramePartEvent).
+ * Wire events and their payloads: text stays text, binary becomes base64 where a message must carry text (the
+ * runtime ports themselves are structured clone: capture batches carry raw bytes, lib/shared/packed-batch.ts), and
+ * frames larger than one port message are cut into parts (see WireFramePartEvent).
  */
 import type { PageEvent, WireEvent, WireFrameEvent, WireFramePartEvent } from './protocol';
 
