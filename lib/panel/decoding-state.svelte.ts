@@ -10,6 +10,9 @@ import { ConnectionDecoders } from '../decoders/connection-decoders';
 import { DETECT_FRAMES, type DecodeOutcome, type Detection } from '../decoders';
 import { decoderOverrideKey, type PanelSettings } from './panel-settings';
 
+/** Connections whose first rows are read at once while detecting. */
+const DETECT_BATCH = 32;
+
 export class DecodingState {
   /** Bumped when a connection's decoder changes (detection, "Decode as"): decoded text on screen is re-read. */
   decodingVersion = $state(0);
@@ -41,13 +44,11 @@ export class DecodingState {
     if (!db || sessionId === null) return false;
     const decoding = this.decoding;
     let changed = false;
-    for (const connection of connections) {
+    const detectOne = async (connection: ConnectionRecord): Promise<void> => {
       const before = this.detectedAt.get(connection.id);
-      if (connection.lastSeq <= (before?.lastSeq ?? -Infinity)) continue;
-      if (before && ((decoding.detection(connection.id)?.id ?? null) !== null || before.rows >= DETECT_FRAMES)) continue;
       try {
         const [rows, override] = await Promise.all([readConnectionRows(db, sessionId, connection.id, 0, DETECT_FRAMES), before ? undefined : this.settings.read(decoderOverrideKey(connection.id))]);
-        if (rows.length === 0 || decoding !== this.decoding) continue;
+        if (rows.length === 0 || decoding !== this.decoding) return;
         if (typeof override === 'string') decoding.setOverride(connection.id, override);
         const previous = decoding.decoderId(connection.id);
         decoding.detect(connection.id, connection, rows);
@@ -56,7 +57,15 @@ export class DecodingState {
       } catch {
         // unreadable rows: the connection is shown undecoded, detection runs again on its next rows
       }
-    }
+    };
+    // Connections with nothing stored (lastSeq 0) have nothing to detect from; the rest are read DETECT_BATCH at
+    // a time (a session may hold 20,000 connections: one after another would take seconds).
+    const due = connections.filter((connection) => {
+      const before = this.detectedAt.get(connection.id);
+      if (connection.lastSeq <= (before?.lastSeq ?? 0)) return false;
+      return !(before && ((decoding.detection(connection.id)?.id ?? null) !== null || before.rows >= DETECT_FRAMES));
+    });
+    for (let i = 0; i < due.length && decoding === this.decoding; i += DETECT_BATCH) await Promise.all(due.slice(i, i + DETECT_BATCH).map(detectOne));
     if (changed) this.decodingVersion++;
     return changed;
   }

@@ -13,14 +13,15 @@
  *
  * The root does what spans slices: showing a session, rebuilding the view when the filter or decoders change,
  * and refreshing. Data flow: the background only says *that* something was stored; refreshes are throttled
- * (REFRESH_MS) and re-read counts and the connections list from IndexedDB, then bump the view's `dataVersion` so
- * the grid re-reads the rows it shows. A page may store thousands of frames a second; the panel does a few small
- * reads per refresh.
+ * (REFRESH_MS) and re-read counts and the connections the `stored` notes named since the last refresh (not the
+ * whole list: a session may hold 20,000 connections), then bump the view's `dataVersion` so the grid re-reads
+ * the rows it shows. A page may store thousands of frames a second; the panel does a few small reads per refresh.
  */
 import type { BackgroundToPanelMessage, PanelToBackgroundMessage } from '../shared/protocol';
 import { message } from '../shared/protocol';
 import type { Port } from '../shared/transport';
 import { bothMatch } from '../shared/filters';
+import type { ConnectionRecord } from '../shared/records';
 import type { InspectorDatabase } from '../store/frame-store';
 import type { SearchHit } from '../store/frame-query';
 import { ActState } from './act-state.svelte';
@@ -54,6 +55,15 @@ export interface PanelEnvironment {
 /** Throttle for refreshes triggered by `stored` notes. */
 export const REFRESH_MS = 150;
 
+/** Past this many connections named since the last refresh, a refresh reads the whole list again instead. */
+export const NAMED_READ_MAX = 512;
+
+/**
+ * Past this many connections, a session's rows are shown before decoders are detected (each detection reads a
+ * connection's first rows); the rows on screen are re-read once detection is done.
+ */
+export const DETECT_FIRST_MAX = 256;
+
 export class PanelState {
   readonly env: PanelEnvironment;
   readonly link: BackgroundLink;
@@ -72,6 +82,9 @@ export class PanelState {
   notice = $state('');
 
   private database: InspectorDatabase | undefined;
+  /** Connections named by `stored` notes since the last refresh ('all': read the whole list again). */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not shown
+  private changedConnections: Set<string> | 'all' = new Set();
   private readonly refresher = new ThrottledTask(() => this.refresh(), REFRESH_MS);
 
   constructor(env: PanelEnvironment) {
@@ -126,11 +139,20 @@ export class PanelState {
         this.act.onConnected();
         this.link.post(message({ type: 'page-session-query' }));
         // Notes may have been missed while the worker was away.
-        if (welcome === 'again') void this.sessions.reload(this.database).then(() => this.refresher.schedule());
+        if (welcome === 'again') {
+          this.changedConnections = 'all';
+          void this.sessions.reload(this.database).then(() => this.refresher.schedule());
+        }
         return;
       }
       case 'stored':
-        if (msg.sessionId === this.sessions.sessionId) this.refresher.schedule();
+        if (msg.sessionId === this.sessions.sessionId) {
+          if (this.changedConnections !== 'all') {
+            for (const id of msg.connectionIds) this.changedConnections.add(id);
+            if (this.changedConnections.size > NAMED_READ_MAX) this.changedConnections = 'all';
+          }
+          this.refresher.schedule();
+        }
         else if (!this.sessions.sessions.some((s) => s.id === msg.sessionId)) void this.sessions.reload(this.database);
         return;
       case 'session-started':
@@ -248,9 +270,18 @@ export class PanelState {
   private async showSession(sessionId: string | null, pinned: boolean): Promise<void> {
     this.view.reset();
     this.decoding.reset();
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not shown
+    this.changedConnections = new Set();
     await this.sessions.enter(this.database, sessionId, pinned);
-    if (sessionId !== null && this.database) await this.detectDecoders();
+    if (sessionId === null || !this.database) return this.rebuildView();
+    if (this.sessions.connections.length <= DETECT_FIRST_MAX) {
+      await this.detectDecoders();
+      return this.rebuildView();
+    }
+    // Many connections: rows first, decoders after (a decoded filter scans again once they are known).
     await this.rebuildView();
+    const token = this.view.token;
+    if ((await this.detectDecoders()) && this.view.isCurrent(token) && this.filters.decodedQuery.trim() !== '') await this.rebuildView(true);
   }
 
   /** Shows the rows of the session and connection on screen that the filters match. */
@@ -260,22 +291,35 @@ export class PanelState {
     return this.view.rebuild(this.database, sessionId === null ? null : { sessionId, connectionId }, matches, keepSelection);
   }
 
-  private async detectDecoders(): Promise<boolean> {
-    const changed = await this.decoding.detect(this.database, this.sessions.sessionId, this.sessions.connections);
+  /** Detects decoders of `connections` (default: all of the session's). */
+  private async detectDecoders(connections: readonly ConnectionRecord[] = this.sessions.connections): Promise<boolean> {
+    const changed = await this.decoding.detect(this.database, this.sessions.sessionId, connections);
     if (changed) this.view.invalidate();
     return changed;
   }
 
-  /** Counts, the connections list, decoders of new connections, and the rows on screen (throttled by `refresher`). */
+  /**
+   * Counts, the connections named since the last refresh (all of them after a reconnect or a flood of names),
+   * decoders of those, and the rows on screen (throttled by `refresher`).
+   */
   private async refresh(): Promise<void> {
     const token = this.view.token;
     const db = this.database;
     const sessionId = this.sessions.sessionId;
     if (!db || sessionId === null) return;
-    const { connections, session } = await this.sessions.read(db, sessionId);
+    const generation = this.sessions.generation;
+    const named = this.changedConnections;
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not shown
+    this.changedConnections = new Set();
+    const whole = named === 'all';
+    const { connections, session } = whole ? await this.sessions.read(db, sessionId) : await this.sessions.readNamed(db, sessionId, named);
+    // Another session entered meanwhile: it read its own list. A view change (filter) keeps the list's news.
+    if (this.sessions.generation !== generation) return;
+    if (whole) this.sessions.connections = connections;
+    else this.sessions.merge(connections);
+    if (session) this.sessions.update(session);
     if (!this.view.isCurrent(token)) return;
-    this.sessions.connections = connections;
-    if (await this.detectDecoders()) {
+    if (await this.detectDecoders(connections)) {
       if (!this.view.isCurrent(token)) return;
       // Rows already scanned were tested without this connection's decoder: scan again.
       if (this.filters.decodedQuery.trim() !== '') {
@@ -284,7 +328,6 @@ export class PanelState {
       }
     }
     if (!this.view.isCurrent(token)) return;
-    if (session) this.sessions.update(session);
     await this.view.refresh(token);
   }
 }

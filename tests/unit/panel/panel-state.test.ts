@@ -78,6 +78,44 @@ describe('PanelState', () => {
     panel.dispose();
   });
 
+  it('re-reads only the connections a stored note names; a reconnect reads the whole list again', async () => {
+    const { panel, db, send, welcome, background, ports } = await openPanel(twoSessions);
+    await welcome();
+    await writeEvents(db, 'cur', 'https://x/', [connect('d'), frame('d', 1, 'new'), frame('b', 9, 'more')]);
+    const reads: string[] = [];
+    const getAllFromIndex = db.getAllFromIndex.bind(db);
+    (db as { getAllFromIndex: unknown }).getAllFromIndex = (store: string, ...rest: unknown[]) => {
+      if (store === 'connections') reads.push('all');
+      return (getAllFromIndex as (...a: unknown[]) => unknown)(store, ...rest);
+    };
+    const transaction = db.transaction.bind(db);
+    (db as { transaction: unknown }).transaction = (...args: unknown[]) => {
+      const tx = (transaction as (...a: unknown[]) => ReturnType<typeof db.transaction>)(...args);
+      const objectStore = tx.objectStore.bind(tx);
+      (tx as { objectStore: unknown }).objectStore = (name: string) => {
+        const store = objectStore(name as never);
+        if (name !== 'connections') return store;
+        const getOne = store.get.bind(store);
+        (store as { get: unknown }).get = (id: string) => (reads.push(id), getOne(id as never));
+        return store;
+      };
+      return tx;
+    };
+    await send(message({ type: 'stored', sessionId: 'cur', connectionIds: ['d', 'b'] }));
+    await until(() => panel.sessions.connections.length === 3 && panel.view.total === 5);
+    expect(reads).toEqual(['d', 'b']);
+    expect(panel.sessions.connections.map((c) => c.id)).toEqual(['b', 'c', 'd']);
+    expect(panel.sessions.connectionById('b')?.lastSeq).toBe(9);
+    await writeEvents(db, 'cur', 'https://x/', [connect('e')]);
+    reads.length = 0;
+    background().port.disconnect(); // the worker restarted: notes may have been missed
+    await until(() => ports.length === 2);
+    await welcome();
+    await until(() => panel.sessions.connections.length === 4);
+    expect(reads).toContain('all');
+    panel.dispose();
+  });
+
   it('lists a session it did not know when the background stores into it, without switching to it', async () => {
     const { panel, db, send } = await openPanel(twoSessions);
     await store(db, 'other', [connect('z'), frame('z', 1)], { tabId: 99, startedAt: 30 });

@@ -68,4 +68,29 @@ describe('SessionsState', () => {
     expect(sessions.sessions.find((s) => s.id === 'new')?.frameCount).toBe(99);
     expect(sessions.sessions).toHaveLength(3);
   });
+
+  it('reads only the connections named, and merges them in the store\'s order', async () => {
+    const db = await seeded();
+    await store(db, 'new', [connect('d'), frame('d', 1)], { tabId: 5, startedAt: 20 });
+    const sessions = new SessionsState(5);
+    await sessions.enter(db, 'new', false);
+    expect(sessions.connections.map((c) => c.id)).toEqual(['b', 'c', 'd']);
+    const { connections, session } = await sessions.readNamed(db, 'new', ['c', 'a', 'gone']);
+    // 'a' is another session's, 'gone' is not stored: neither is merged in.
+    expect(connections.map((c) => c.id)).toEqual(['c']);
+    expect(session?.id).toBe('new');
+    const list = sessions.connections;
+    const c = { ...connections[0], sentCount: 7 };
+    sessions.merge([c]);
+    expect(sessions.connections).not.toBe(list);
+    expect(sessions.connections.map((x) => [x.id, x.sentCount])).toEqual([['b', 1], ['c', 7], ['d', 1]]);
+    expect(sessions.connectionById('c')).toBe(c);
+    // New ones go where listConnections would put them: by start time, then by the counter ending the id.
+    const like = (id: string, startedAt: number) => ({ ...connections[0], id, startedAt });
+    sessions.merge([like('x-10', 5), like('x-9', 5), like('late', 99), like('early', -1)]);
+    expect(sessions.connections.map((x) => x.id)).toEqual(['early', 'b', 'c', 'd', 'x-9', 'x-10', 'late']);
+    expect(sessions.connectionNumber('x-10')).toBe(6);
+    expect(sessions.connectionNumber('nope')).toBe(0);
+    expect(sessions.connectionById('nope')).toBeUndefined();
+  });
 });
