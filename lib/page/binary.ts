@@ -59,7 +59,7 @@ export function binaryReader(natives: Natives, own: OwnObjects): BinaryReader {
     return undefined;
   }
 
-  const binaryRange: BinaryRange = { buffer: new ArrayBufferCtor(0), offset: 0, length: 0 };
+  const binaryRange: BinaryRange = own.withoutPrototype({ buffer: new ArrayBufferCtor(0), offset: 0, length: 0 });
   function readBinaryRange(data: object): boolean {
     try {
       if (isView(data)) {

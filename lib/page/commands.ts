@@ -127,9 +127,9 @@ export function commands(
       let reply: { ns: typeof NAMESPACE; type: 'command-result'; requestId: string; ok: boolean; error?: string };
       try {
         runCommand(msg.command);
-        reply = { ns: NAMESPACE, type: 'command-result', requestId: msg.requestId, ok: true };
+        reply = withoutPrototype({ ns: NAMESPACE, type: 'command-result', requestId: msg.requestId, ok: true });
       } catch (error) {
-        reply = { ns: NAMESPACE, type: 'command-result', requestId: msg.requestId, ok: false, error: StringCtor((error as Error).message) };
+        reply = withoutPrototype({ ns: NAMESPACE, type: 'command-result', requestId: msg.requestId, ok: false, error: StringCtor((error as Error).message) });
       }
       batch.postAfterFlush(reply); // the recorded frame travels before the reply
     }

@@ -25,7 +25,7 @@ export function constructorArguments(natives: Natives, own: OwnObjects): Convert
   function convertArguments(args: unknown[], target: typeof WebSocket, newTarget: AnyFn): ConvertedArguments {
     const protocols: string[] = ownArray();
     const n = args.length;
-    if (n === 0) return { args, protocols };
+    if (n === 0) return withoutPrototype({ args, protocols });
     const converted: unknown[] = ownArray();
     for (let i = 0; i < n; i++) converted[i] = args[i];
     const failAt =
@@ -35,19 +35,20 @@ export function constructorArguments(natives: Natives, own: OwnObjects): Convert
         construct(target, converted, newTarget);
         throw new TypeErrorCtor('Failed to construct WebSocket'); // not reached: the native threw
       };
-    if (isObject(converted[0])) converted[0] = stringOf(converted[0], failAt(0));
-    if (n < 2 || converted[1] === undefined) return { args: converted, protocols };
+    // The url first, whatever it is (a Symbol throws here, before the protocols are read), as the native does.
+    if (isObject(converted[0]) || typeof converted[0] === 'symbol') converted[0] = stringOf(converted[0], failAt(0));
+    if (n < 2 || converted[1] === undefined) return withoutPrototype({ args: converted, protocols });
     const value = converted[1];
     const fail = failAt(1);
     if (!isObject(value)) {
       if (typeof value !== 'symbol') protocols[0] = StringCtor(value);
-      return { args: converted, protocols };
+      return withoutPrototype({ args: converted, protocols });
     }
     const method = (value as Record<symbol, unknown>)[iteratorSymbol];
     if (method === undefined || method === null) {
       protocols[0] = stringOf(value, fail);
       converted[1] = protocols[0];
-      return { args: converted, protocols };
+      return withoutPrototype({ args: converted, protocols });
     }
     if (typeof method !== 'function') fail(withoutPrototype({ [iteratorSymbol]: method }));
     const iterator = apply(method as AnyFn, value, []);
@@ -62,7 +63,7 @@ export function constructorArguments(natives: Natives, own: OwnObjects): Convert
       protocols[protocols.length] = stringOf((result as { value: unknown }).value, failItem);
     }
     converted[1] = ownSequence(protocols);
-    return { args: converted, protocols };
+    return withoutPrototype({ args: converted, protocols });
   }
 
   /**

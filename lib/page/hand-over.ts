@@ -1,48 +1,83 @@
 /**
- * Hand-over of a private MessagePort to the relay (the isolated-world content script), once. Synchronous DOM
- * events on `window` before any page script has run: no page listener can exist yet, and unlike
- * window.postMessage nothing is left for the page's own message listeners to see. If the relay is not there yet,
- * the hook offers again when it says it is ready.
+ * Hand-over of a private MessagePort to the relay (the isolated-world content script), once per document.
+ *
+ * The offer is a MessageEvent of type HANDOVER_EVENT_TYPE ('load') dispatched on `document`, never on window: a
+ * load event at a document does not propagate to its window (DOM "get the parent"), and a window a same-origin
+ * parent or opener touched before this document existed (an initial about:blank Window the navigation reused)
+ * keeps that page's window listeners, while the Document is new: at document_start only our two scripts can have
+ * a listener on it. The relay takes the port by cancelling the event. If it is not there yet, the hook listens on
+ * the document for the relay's ready event (data exactly RELAY_READY_DATA), offers again, and stops listening
+ * once the port is taken.
+ *
+ * A reused Window keeps this hook (its realm) while the document changes: the next document's copy of the hook
+ * then finds it installed and asks it, through disguise.ts's probe, to hand a new port to the new document's
+ * relay (`handOverTo`). The batch moves to the new port; the old one is closed.
  */
-import { PORT_EVENT, RELAY_READY_EVENT } from '../shared/protocol';
+import { HANDOVER_EVENT_TYPE, HOOK_PORT_DATA, RELAY_READY_DATA } from '../shared/protocol';
 import type { Natives } from './natives';
 import type { OwnObjects } from './own-objects';
 
 export interface HandOver {
   /** Stops waiting for the relay (stop). */
   stopWaiting(): void;
+  /** The document the last offer was made on. */
+  document(): object | undefined;
+  /** Offers a new port on `doc` (a new document in this window), waiting for its relay if needed. */
+  handOverTo(doc: EventTarget): void;
 }
 
 /**
- * Offers the port now, and again on RELAY_READY_EVENT until taken. Once it is, `onMessage` listens on our end
- * and `connected` gets it.
+ * Offers a port on the window's current document now, and again on the relay's ready until taken. Once it is,
+ * `onMessage` listens on our end and `connected` gets it.
  */
 export function handOverPort(natives: Natives, own: OwnObjects, onMessage: (event: MessageEvent) => void, connected: (port: MessagePort) => void): HandOver {
-  const { apply, win, MessageChannelCtor, MessageEventCtor, dispatchEvent, addEventListener, removeEventListener, portStart } = natives;
+  const { apply, win, documentGet, MessageChannelCtor, MessageEventCtor, messageData, dispatchEvent, addEventListener, removeEventListener, portStart, portClose } = natives;
   const { withoutPrototype, ownSequence } = own;
-  const channel = new MessageChannelCtor();
-  let taken = false;
+  let offeredOn: EventTarget | undefined;
+  let stopWaiting = (): void => {};
+  let connectedPort: MessagePort | undefined;
 
-  function offerPort(): boolean {
-    const offer = new MessageEventCtor(PORT_EVENT, withoutPrototype({ ports: ownSequence([channel.port2]), cancelable: true }));
-    return !(apply(dispatchEvent, win, [offer]) as boolean); // the relay calls preventDefault() when it takes it
-  }
-  function onRelayReady(): void {
-    if (!taken && offerPort()) took();
-  }
-  function took(): void {
-    taken = true;
-    apply(removeEventListener, win, [RELAY_READY_EVENT, onRelayReady]);
-    const port = channel.port1;
-    apply(addEventListener, port, ['message', onMessage]);
-    apply(portStart, port, []);
-    connected(port);
-  }
-  function stopWaiting(): void {
-    apply(removeEventListener, win, [RELAY_READY_EVENT, onRelayReady]);
+  function handOverTo(doc: EventTarget): void {
+    stopWaiting();
+    offeredOn = doc;
+    const channel = new MessageChannelCtor();
+    let taken = false;
+
+    function offer(): boolean {
+      const init = withoutPrototype({ data: HOOK_PORT_DATA, ports: ownSequence([channel.port2]), cancelable: true });
+      return !(apply(dispatchEvent, doc, [new MessageEventCtor(HANDOVER_EVENT_TYPE, init)]) as boolean); // the relay cancels it
+    }
+    function onReady(event: Event): void {
+      let data: unknown;
+      try {
+        data = apply(messageData, event, []); // throws for what is not a MessageEvent (an image's load, captured)
+      } catch {
+        return;
+      }
+      if (data !== RELAY_READY_DATA || taken) return;
+      if (offer()) took();
+    }
+    function took(): void {
+      taken = true;
+      stopWaiting();
+      const port = channel.port1;
+      apply(addEventListener, port, ['message', onMessage]);
+      apply(portStart, port, []);
+      const previous = connectedPort;
+      connectedPort = port;
+      connected(port);
+      if (previous !== undefined) apply(portClose, previous, []);
+    }
+    stopWaiting = () => {
+      apply(removeEventListener, doc, [HANDOVER_EVENT_TYPE, onReady, true]);
+      stopWaiting = () => {};
+    };
+
+    if (offer()) took();
+    else apply(addEventListener, doc, [HANDOVER_EVENT_TYPE, onReady, true]);
   }
 
-  if (offerPort()) took();
-  else apply(addEventListener, win, [RELAY_READY_EVENT, onRelayReady]);
-  return withoutPrototype({ stopWaiting });
+  const doc = documentGet ? (apply(documentGet, win, []) as EventTarget | null) : null;
+  if (doc) handOverTo(doc);
+  return withoutPrototype({ stopWaiting: () => stopWaiting(), document: () => offeredOn, handOverTo });
 }

@@ -37,10 +37,10 @@ export function holds(natives: Natives, own: OwnObjects, binary: BinaryReader, b
 
   let holdCounter = 0;
   const held = new MapCtor<string, { ws: WebSocket; state: SocketState; dir: Direction }>();
-  const matcherNatives: MatcherNatives = {
-    exec: (re, text) => apply(regexpExec, re, [text]) as RegExpExecArray | null,
-    replace: (re, text, replacement) => apply(regexpReplace, re, [text, replacement]) as string,
-  };
+  const matcherNatives: MatcherNatives = withoutPrototype({
+    exec: (re: RegExp, text: string) => apply(regexpExec, re, [text]) as RegExpExecArray | null,
+    replace: (re: RegExp, text: string, replacement: string) => apply(regexpReplace, re, [text, replacement]) as string,
+  });
 
   function textOf(snapshot: string | ArrayBuffer | Blob): string | undefined {
     return typeof snapshot === 'string' ? snapshot : undefined;
@@ -51,17 +51,17 @@ export function holds(natives: Natives, own: OwnObjects, binary: BinaryReader, b
     const hold: Hold = withoutPrototype({ holdId, dir, data, snapshot, rule, timer: undefined, queue: ownArray<Queued>() });
     if (dir === 'send') state.sendHold = hold;
     else state.receiveHold = hold;
-    apply(mapSet, held, [holdId, { ws, state, dir }]);
+    apply(mapSet, held, [holdId, withoutPrototype({ ws, state, dir })]);
     // A closed panel must never freeze the page: held frames go through unchanged after the timeout.
     hold.timer = apply(setTimeoutFn, win, [() => release(holdId, 'forward', undefined, 'timeout'), hook.holdTimeoutMs]);
-    batch.postNotice({ kind: 'held', holdId, connectionId: state.id, dir, data: snapshot, rule, time: now() });
+    batch.postNotice(withoutPrototype({ kind: 'held' as const, holdId, connectionId: state.id, dir, data: snapshot, rule, time: now() }));
   }
 
   function interceptSend(ws: WebSocket, state: SocketState, data: string | ArrayBuffer | Blob, snapshot: string | ArrayBuffer | Blob): void {
     if (state.sendHold) {
       // Our snapshot is what goes out later: the page may change its buffer meanwhile.
       const q = state.sendHold.queue;
-      q[q.length] = { k: 'send', data: snapshot, snapshot };
+      q[q.length] = withoutPrototype({ k: 'send' as const, data: snapshot, snapshot });
       return;
     }
     const decision = hook.rules.length > 0 ? decide(hook.rules, 'send', state.url, textOf(snapshot), matcherNatives) : undefined;
@@ -86,7 +86,7 @@ export function holds(natives: Natives, own: OwnObjects, binary: BinaryReader, b
   function interceptReceive(ws: WebSocket, state: SocketState, data: string | ArrayBuffer | Blob, snapshot: string | ArrayBuffer | Blob): boolean {
     if (state.receiveHold) {
       const q = state.receiveHold.queue;
-      q[q.length] = { k: 'message', data, snapshot };
+      q[q.length] = withoutPrototype({ k: 'message' as const, data, snapshot });
       return false;
     }
     const decision = hook.rules.length > 0 ? decide(hook.rules, 'receive', state.url, textOf(snapshot), matcherNatives) : undefined;
@@ -139,7 +139,7 @@ export function holds(natives: Natives, own: OwnObjects, binary: BinaryReader, b
       recordFrame(state, 'receive', hold.snapshot, 'page', 'sent', why === 'timeout' ? 'released after the hold timeout' : undefined, hold.rule);
       deliver(ws, hold.data);
     }
-    batch.postNotice({ kind: 'released', holdId, connectionId: state.id, outcome });
+    batch.postNotice(withoutPrototype({ kind: 'released' as const, holdId, connectionId: state.id, outcome }));
     drain(ws, state, hold.queue);
     return true;
   }

@@ -18,14 +18,20 @@
  *   see or break us.
  * - Its own objects, arrays, and the records its modules pass each other have no prototype (own-objects.ts).
  *
- * Per frame it appends five numbers and the text or bytes to the batch (other events are small objects); batches
- * are posted to the relay on a timer, their buffers transferred rather than cloned.
+ * - Errors thrown through its traps are the browser's own, with no frame of ours in their stack; a prototype cycle
+ *   through its proxies is refused as the native refuses it (native-answers.ts).
+ * - The port goes to the relay on `document`, never on window (hand-over.ts).
+ *
+ * Per frame it appends five numbers and the text or bytes to the batch (other events are small objects); the first
+ * event after a quiet spell is posted at the end of its task, a burst's on a timer, and everything queued on
+ * pagehide and freeze (leave.ts); buffers are transferred rather than cloned.
  *
  * The modules, each given the saved natives: natives (saved at install), own-objects (prototype-free objects),
  * binary (reading the page's bytes), batch and text-pieces (the outgoing batch), recorder (events into the
  * batch), socket-state (per-socket state, shared settings), holds (rules and breakpoints), socket-events (the
  * listeners), constructor-arguments and socket-wrappers (the WebSocket and send proxies), disguise (toString and
- * installing), replay, commands (from the relay) and hand-over (the private port). This file assembles them.
+ * installing), native-answers (errors and prototype cycles), replay, commands (from the relay), hand-over (the
+ * private port) and leave (the last words before the page goes). This file assembles them.
  */
 import { binaryReader } from './binary';
 import { outgoingBatch } from './batch';
@@ -34,11 +40,13 @@ import { constructorArguments } from './constructor-arguments';
 import { alreadyInstalled, installDisguised } from './disguise';
 import { handOverPort, type HandOver } from './hand-over';
 import { holds } from './holds';
+import { nativeAnswers } from './native-answers';
 import { saveNatives } from './natives';
 import { ownObjects } from './own-objects';
 import { recorder } from './recorder';
 import { replays } from './replay';
 import { socketEvents } from './socket-events';
+import { leaveHandlers } from './leave';
 import { hookState, socketRegistry } from './socket-state';
 import { socketWrappers } from './socket-wrappers';
 
@@ -62,6 +70,7 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   if (alreadyInstalled(natives)) return undefined;
 
   const own = ownObjects(natives);
+  const answers = nativeAnswers(natives, own);
   const binary = binaryReader(natives, own);
   const hook = hookState(own);
   const registry = socketRegistry(natives, own);
@@ -69,11 +78,28 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   const record = recorder(natives, own, binary, batch, hook, registry);
   const intercept = holds(natives, own, binary, batch, record, hook);
   const watch = socketEvents(natives, own, binary, batch, record, intercept, hook, registry);
-  const wrappers = socketWrappers(natives, own, binary, record, intercept, hook, registry, constructorArguments(natives, own), watch);
-  installDisguised(natives, own, wrappers);
+  const wrappers = socketWrappers(natives, own, binary, record, intercept, hook, registry, constructorArguments(natives, own), watch, answers);
+  let installed = false; // the probe may only reach newDocument once handOver exists
+  installDisguised(natives, own, wrappers, answers, newDocument);
   const replay = replays(natives, own, binary, batch, record, hook, registry, wrappers.WebSocketProxy);
   const relay = commands(natives, own, binary, batch, record, intercept, replay, hook, registry, stop);
   const handOver: HandOver = handOverPort(natives, own, relay.onRelayMessage, batch.connect);
+  installed = true;
+  leaveHandlers(natives, batch);
+
+  /**
+   * Another copy of the hook runs in this window for a new document (a same-origin navigation reused the Window
+   * whose first document had us): offer that document's relay a port of ours. Only for the window's current
+   * document, and only once per document (disguise.ts).
+   */
+  function newDocument(doc: unknown): boolean {
+    const { apply, win, documentGet } = natives;
+    if (!installed || documentGet === undefined || doc === null || typeof doc !== 'object') return false;
+    if (doc !== apply(documentGet, win, []) || doc === handOver.document()) return false;
+    hook.active = true; // the new document's relay decides anew (it says stop if capture is off there)
+    handOver.handOverTo(doc as EventTarget);
+    return true;
+  }
 
   function stop(): void {
     hook.active = false;

@@ -34,6 +34,8 @@ export function saveNatives(win: typeof globalThis, NativeWebSocket: typeof WebS
   const TypedArrayProto = ObjectRef.getPrototypeOf(win.Uint8Array.prototype) as object;
   const WsProto = NativeWebSocket.prototype;
   const perf = win.performance;
+  const ErrorCtor = win.Error as ErrorConstructor & { captureStackTrace?: AnyFn; isError?: AnyFn };
+  const documentDescriptor = getOwnPropertyDescriptor(win, 'document');
   /** One this browser lacks is left out. The list has no prototype (see ownArray in own-objects.ts). */
   const regexpFlags: RegExpFlag[] = setPrototypeOf([], null);
   const flagNames = ['hasIndices', 'global', 'ignoreCase', 'multiline', 'dotAll', 'unicode', 'unicodeSets', 'sticky'];
@@ -48,6 +50,7 @@ export function saveNatives(win: typeof globalThis, NativeWebSocket: typeof WebS
     construct: R.construct,
     ownKeys: R.ownKeys,
     setPrototypeOf,
+    reflectSetPrototypeOf: R.setPrototypeOf,
     getPrototypeOf: ObjectRef.getPrototypeOf,
     ObjectProto: ObjectRef.prototype,
     ArrayProto: win.Array.prototype,
@@ -90,6 +93,15 @@ export function saveNatives(win: typeof globalThis, NativeWebSocket: typeof WebS
     MessageChannelCtor: win.MessageChannel,
     portPostMessage: win.MessagePort.prototype.postMessage,
     portStart: win.MessagePort.prototype.start,
+    portClose: win.MessagePort.prototype.close,
+    queueMicrotaskFn: win.queueMicrotask,
+    /** `window.document` ([LegacyUnforgeable]: an own accessor of the window that pages cannot redefine). */
+    documentGet: documentDescriptor?.get as AnyFn | undefined,
+    ErrorCtor,
+    /** V8 and Firefox ≥ 138: re-takes an error's stack from a given frame down (see stack-traces.ts). */
+    captureStackTrace: typeof ErrorCtor.captureStackTrace === 'function' ? ErrorCtor.captureStackTrace : undefined,
+    /** Error.isError: a brand check that runs no Proxy trap. */
+    isError: typeof ErrorCtor.isError === 'function' ? ErrorCtor.isError : undefined,
     ArrayBufferCtor,
     abSlice: ArrayBufferCtor.prototype.slice,
     abByteLength: getter(ArrayBufferCtor.prototype, 'byteLength'),

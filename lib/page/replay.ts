@@ -28,7 +28,7 @@ export function replays(
   WebSocketProxy: typeof WebSocket,
 ): Replays {
   const { apply, win, MapCtor, mapGet, mapSet, mapDelete, setTimeoutFn, clearTimeoutFn, addEventListener, wsReadyState, wsBinaryTypeSetter, nativeSend, nativeClose, regexpCtor, regexpExec, stringIndexOf } = natives;
-  const { withoutPrototype, ownSequence } = own;
+  const { withoutPrototype, ownArray, ownSequence } = own;
   const { copyBuffer } = binary;
   const { recordFrame } = record;
   const running = new MapCtor<string, { ws: WebSocket | undefined; stop(): void }>();
@@ -39,7 +39,7 @@ export function replays(
     let ws: WebSocket;
     hook.nextInitiator = 'replay';
     try {
-      ws = new WebSocketProxy(command.url, ownSequence(command.protocols ?? []));
+      ws = new WebSocketProxy(command.url, ownSequence(command.protocols ?? ownArray<string>()));
     } finally {
       hook.nextInitiator = undefined;
     }
@@ -49,7 +49,8 @@ export function replays(
     let timer: unknown;
     let finished = false;
     const progress = (replayState: 'connecting' | 'running' | 'waiting' | 'done' | 'failed' | 'stopped', error?: string) => {
-      const notice: PageNotice = { kind: 'replay-progress', replayId, connectionId: state.id, sent, total, state: replayState };
+      // No prototype: a setter the page put on Object.prototype for `error` would otherwise get the notice.
+      const notice: PageNotice = withoutPrototype({ kind: 'replay-progress', replayId, connectionId: state.id, sent, total, state: replayState });
       if (error !== undefined) notice.error = error;
       batch.postNotice(notice);
     };
@@ -99,7 +100,7 @@ export function replays(
     };
     apply(addEventListener, ws, ['open', step, withoutPrototype({ once: true })]);
     apply(addEventListener, ws, ['close', () => finish(sent === total ? 'done' : 'failed', sent === total ? undefined : `The connection closed after ${sent} of ${total} frames.`), withoutPrototype({ once: true })]);
-    apply(mapSet, running, [replayId, {
+    apply(mapSet, running, [replayId, withoutPrototype({
       ws,
       stop: () => {
         finish('stopped');
@@ -109,7 +110,7 @@ export function replays(
           // already closed
         }
       },
-    }]);
+    })]);
     progress('connecting');
   }
 

@@ -58,7 +58,7 @@ export function socketEvents(natives: Natives, own: OwnObjects, binary: BinaryRe
       // Keep the page's order: the error follows the frames held before it.
       apply(stopImmediatePropagation, event, []);
       const q = state.receiveHold.queue;
-      q[q.length] = { k: 'error' };
+      q[q.length] = withoutPrototype({ k: 'error' as const });
       return;
     }
     recordError(state);
@@ -73,7 +73,7 @@ export function socketEvents(natives: Natives, own: OwnObjects, binary: BinaryRe
     if (state.receiveHold) {
       apply(stopImmediatePropagation, event, []);
       const q = state.receiveHold.queue;
-      q[q.length] = { k: 'close', code, reason, wasClean };
+      q[q.length] = withoutPrototype({ k: 'close' as const, code, reason, wasClean });
       return;
     }
     recordClose(state, code, reason, wasClean);

@@ -9,6 +9,7 @@ import type { AnyFn, Natives } from './natives';
 import type { OwnObjects } from './own-objects';
 import type { BinaryReader } from './binary';
 import type { ConvertArguments } from './constructor-arguments';
+import type { NativeAnswers } from './native-answers';
 import type { Recorder } from './recorder';
 import type { Watch } from './socket-events';
 import type { HookState, SocketRegistry } from './socket-state';
@@ -30,6 +31,7 @@ export function socketWrappers(
   registry: SocketRegistry,
   convertArguments: ConvertArguments,
   watch: Watch,
+  answers: NativeAnswers,
 ): SocketWrappers {
   const { apply, construct, ProxyCtor, NativeWebSocket, nativeSend, isView, StringCtor, wsReadyState } = natives;
   const { withoutPrototype } = own;
@@ -38,23 +40,41 @@ export function socketWrappers(
   const { interceptSend } = intercept;
   const { stateOf } = registry;
 
-  const WebSocketProxy = new ProxyCtor(NativeWebSocket, withoutPrototype({
+  const { asNative } = answers;
+
+  // Errors come out as the browser's own (no frame of ours in their stack): see native-answers.ts.
+  const constructHandler: ProxyHandler<typeof WebSocket> = withoutPrototype({
     construct(target, args, newTarget) {
-      const call = convertArguments(args, target as typeof WebSocket, newTarget as AnyFn);
-      const ws = construct(target, call.args, newTarget) as WebSocket;
+      let ws: WebSocket;
+      let protocols: string[];
       try {
-        if (hook.active) watch(ws, call.protocols);
+        const call = convertArguments(args, target as typeof WebSocket, newTarget as AnyFn);
+        protocols = call.protocols;
+        ws = construct(target, call.args, newTarget) as WebSocket;
+      } catch (error) {
+        throw asNative(error, constructHandler.construct as AnyFn);
+      }
+      try {
+        if (hook.active) watch(ws, protocols);
       } catch {
         // Never let our bookkeeping break the page's socket.
       }
       return ws;
     },
-  }));
+    setPrototypeOf: (target, proto) => answers.setPrototypeOf(target, proto),
+  });
+  const WebSocketProxy = new ProxyCtor(NativeWebSocket, constructHandler);
 
-  const sendProxy = new ProxyCtor(nativeSend, withoutPrototype({
+  const sendHandler: ProxyHandler<WebSocket['send']> = withoutPrototype({
     apply(target, thisArg, args) {
       const state = hook.active ? stateOf(thisArg) : undefined;
-      if (state === undefined || args.length === 0) return apply(target, thisArg, args);
+      if (state === undefined || args.length === 0) {
+        try {
+          return apply(target, thisArg, args);
+        } catch (error) {
+          throw asNative(error, sendHandler.apply as AnyFn);
+        }
+      }
       let data = args[0] as unknown;
       const type = typeof data;
       if (type === 'string') {
@@ -87,7 +107,7 @@ export function socketWrappers(
           // keep the generic note
         }
         if (snapshot !== undefined) recordFrame(state, 'send', snapshot, 'page', 'refused', note);
-        throw error;
+        throw asNative(error, sendHandler.apply as AnyFn);
       }
       const status = readyState === 1 ? 'sent' : 'dropped';
       if (typeof data === 'string') recordFrame(state, 'send', data, 'page', status);
@@ -97,7 +117,11 @@ export function socketWrappers(
       }
       return result;
     },
-  }));
+    setPrototypeOf: (target, proto) => answers.setPrototypeOf(target, proto),
+  });
+  const sendProxy = new ProxyCtor(nativeSend, sendHandler);
+  answers.register(WebSocketProxy, NativeWebSocket);
+  answers.register(sendProxy, nativeSend);
 
   return withoutPrototype({ WebSocketProxy, sendProxy });
 }

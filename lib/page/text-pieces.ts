@@ -11,6 +11,8 @@ export interface TextPieceQueue {
   add(text: string): number;
   /** Starts posting queued pieces, one per task, unless already under way. */
   schedule(): void;
+  /** Posts every queued piece now (the page is going away: there are no more tasks). */
+  postAll(): void;
 }
 
 /** Appends `text` cut into pieces of at most TEXT_PIECE_MAX units, never inside a surrogate pair. */
@@ -53,7 +55,7 @@ export function textPieceQueue(natives: Natives, own: OwnObjects, portOf: () => 
       apply(setTimeoutFn, win, [postTextPiece, 0]);
     }
     try {
-      apply(portPostMessage, port, [{ ns: NAMESPACE, type: 'page-text-piece', piece: new BlobCtor(ownSequence([text])) }]);
+      apply(portPostMessage, port, [own.withoutPrototype({ ns: NAMESPACE, type: 'page-text-piece', piece: new BlobCtor(ownSequence([text])) })]);
     } catch {
       // page unloading
     }
@@ -72,5 +74,9 @@ export function textPieceQueue(natives: Natives, own: OwnObjects, portOf: () => 
     }
   }
 
-  return own.withoutPrototype({ add, schedule });
+  function postAll(): void {
+    while (portOf() !== undefined && textPiecesHead < textPieces.length) postTextPiece();
+  }
+
+  return own.withoutPrototype({ add, schedule, postAll });
 }

@@ -76,4 +76,11 @@ describe('constructor arguments', () => {
     const mine = new Error('page code');
     expect(() => convert([{ toString: () => { throw mine; } }])).toThrow(mine);
   });
+
+  it('converts the url before it reads the protocols: a Symbol url throws first', () => {
+    let read = false;
+    const iterable = { [Symbol.iterator]: () => ((read = true), [][Symbol.iterator]()) };
+    expect(() => convert([Symbol('u'), iterable])).toThrow(TypeError);
+    expect(read).toBe(false);
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { installPageHook } from '@/lib/page';
 import { PROBE } from '@/lib/page/disguise';
-import { fakeWindow, FakeWebSocket } from './fake-window';
+import { fakeRelay, fakeWindow, network, FakeWebSocket } from './fake-window';
 
 describe('disguise', () => {
   it('toString answers for the proxies with the natives\' own text, including for itself', () => {
@@ -18,9 +18,12 @@ describe('disguise', () => {
     expect(toString.call(win.WebSocket.prototype.send)).toBe(nativeToString.call(nativeSend));
     expect(toString.call(toString)).toBe(nativeToString.call(nativeToString));
     expect(toString.call(() => 1)).toBe('() => 1');
-    const probe = (fn: unknown, self: unknown) => Reflect.apply(fn as (...a: unknown[]) => unknown, self, [PROBE]);
-    expect(probe(toString, NativeWebSocket)).toBe(PROBE);
-    expect(probe(nativeToString, NativeWebSocket)).not.toBe(PROBE);
+    // The double-install guard is no fingerprint: on the page's own document the probe gets the native's answer.
+    const doc = (win as unknown as { document: object }).document;
+    const nativeText = nativeToString.call(NativeWebSocket);
+    expect(Reflect.apply(toString, win.WebSocket, [PROBE])).toBe(nativeText);
+    expect(Reflect.apply(toString, win.WebSocket, [PROBE, doc])).toBe(nativeText);
+    expect(Reflect.apply(toString, NativeWebSocket, [PROBE, doc])).toBe(nativeText);
     // Attributes kept; the prototype's constructor is the proxy; statics reach the native.
     const after = Object.getOwnPropertyDescriptor(win, 'WebSocket')!;
     expect({ ...after, value: undefined }).toEqual({ ...before, value: undefined });
@@ -30,5 +33,50 @@ describe('disguise', () => {
     expect(win.WebSocket.OPEN).toBe(1);
     expect(new win.WebSocket('ws://a/')).toBeInstanceOf(FakeWebSocket);
     expect(() => (win.WebSocket as unknown as () => void)()).toThrow(TypeError);
+  });
+
+  it('refuses a prototype cycle through its proxies as the natives do', () => {
+    const win = fakeWindow();
+    installPageHook(win);
+    const { WebSocket } = win;
+    expect(Reflect.setPrototypeOf(WebSocket, Object.create(WebSocket))).toBe(false);
+    expect(Reflect.setPrototypeOf(WebSocket.prototype.send, Object.create(WebSocket.prototype.send))).toBe(false);
+    const toString = win.Function.prototype.toString;
+    expect(Reflect.setPrototypeOf(toString, Object.create(Object.create(toString)))).toBe(false);
+    expect(Object.getPrototypeOf(WebSocket)).toBe(Object.getPrototypeOf(FakeWebSocket) === EventTarget ? FakeWebSocket : Object.getPrototypeOf(WebSocket));
+    // Anything else goes through.
+    const other = Object.create(Function.prototype);
+    expect(Reflect.setPrototypeOf(WebSocket.prototype.send, other)).toBe(true);
+    expect(Object.getPrototypeOf(WebSocket.prototype.send)).toBe(other);
+  });
+
+  it('errors thrown through the hook carry no frame of the hook\'s', () => {
+    const win = fakeWindow();
+    // Node 20 lacks Error.isError (the brand check the hook needs before it re-takes a stack): the window's has it.
+    const PageError = function PageError() {} as unknown as Record<string, unknown>;
+    PageError.captureStackTrace = Error.captureStackTrace;
+    PageError.isError = (value: unknown) => value instanceof Error;
+    (win as unknown as { Error: unknown }).Error = PageError;
+    fakeRelay(win);
+    installPageHook(win);
+    const ws = new win.WebSocket('ws://127.0.0.1:1/');
+    const stackOf = (f: () => void): string => {
+      try {
+        f();
+      } catch (error) {
+        return String((error as Error).stack);
+      }
+      return 'no throw';
+    };
+    const connecting = stackOf(() => ws.send('early'));
+    expect(connecting).toMatch(/CONNECTING/);
+    expect(connecting).not.toMatch(/lib\/page/);
+    const badThis = stackOf(() => win.WebSocket.prototype.send.call({}, 'x'));
+    expect(badThis).toMatch(/Illegal invocation/);
+    expect(badThis).not.toMatch(/lib\/page/);
+    const notAFunction = stackOf(() => win.Function.prototype.toString.call({}));
+    expect(notAFunction).toMatch(/TypeError/);
+    expect(notAFunction).not.toMatch(/lib\/page/);
+    network.open(ws);
   });
 });

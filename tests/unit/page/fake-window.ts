@@ -4,7 +4,7 @@
  * honours `cancelable` (the hand-over needs preventDefault), location. The fake socket's events are marked
  * trusted (the hook ignores untrusted ones, as the browser's page events would be).
  */
-import { PORT_EVENT } from '@/lib/shared/protocol';
+import { HANDOVER_EVENT_TYPE, HOOK_PORT_DATA, RELAY_READY_DATA } from '@/lib/shared/protocol';
 
 const nodeMessageData = Object.getOwnPropertyDescriptor(MessageEvent.prototype, 'data')!.get!;
 const eventData = new WeakMap<Event, { data: unknown; origin: string; ports: MessagePort[] }>();
@@ -131,6 +131,16 @@ export const network = {
 
 export type FakeWindow = typeof globalThis & EventTarget;
 
+/** A window's documents: `document` is an own getter of the window, as [LegacyUnforgeable] makes it in browsers. */
+const documents = new WeakMap<object, EventTarget>();
+
+/** A same-origin navigation that reuses the window (and so the hook in it): the window gets a new document. */
+export function navigate(win: FakeWindow): EventTarget {
+  const doc = new EventTarget();
+  documents.set(win, doc);
+  return doc;
+}
+
 /** A fresh window with its own WebSocket and Function.prototype.toString (Node's globals stay untouched). */
 export function fakeWindow(): FakeWindow {
   const location = {};
@@ -148,6 +158,7 @@ export function fakeWindow(): FakeWindow {
     Function: { prototype: { toString: Function.prototype.toString } },
     String,
     TypeError,
+    Error,
     Math,
     Number,
     setTimeout: (fn: () => void, ms?: number) => setTimeout(fn, ms),
@@ -169,7 +180,10 @@ export function fakeWindow(): FakeWindow {
     RegExp,
     URL,
     location,
+    queueMicrotask,
   });
+  Object.defineProperty(win, 'document', { get: () => documents.get(win), enumerable: true, configurable: false });
+  navigate(win as unknown as FakeWindow);
   // The natives' getters are read from own descriptors of these prototypes: give the subclass its parent's.
   for (const key of ['url', 'readyState', 'protocol', 'extensions', 'binaryType', 'send', 'close']) {
     Object.defineProperty(WebSocket.prototype, key, Object.getOwnPropertyDescriptor(FakeWebSocket.prototype, key)!);
@@ -177,19 +191,29 @@ export function fakeWindow(): FakeWindow {
   return win as unknown as FakeWindow;
 }
 
-/** Plays the relay: takes the port the hook offers on `win`, and collects what arrives on it. */
-export function fakeRelay(win: EventTarget) {
+/** The relay's "I'm here, offer again", on `doc`. */
+export function relayReady(doc: EventTarget): void {
+  doc.dispatchEvent(new PageMessageEvent(HANDOVER_EVENT_TYPE, { data: RELAY_READY_DATA }));
+}
+
+/** Plays the relay: takes the port the hook offers on the window's document, and collects what arrives on it. */
+export function fakeRelay(win: FakeWindow) {
   const received: any[] = [];
   let port: MessagePort | undefined;
   let wake: (() => void) | undefined;
-  win.addEventListener(PORT_EVENT, (event) => {
+  const doc = (win as unknown as { document: EventTarget }).document;
+  const onPort = (event: Event) => {
+    if (!(event instanceof PageMessageEvent) || event.data !== HOOK_PORT_DATA || event.ports.length !== 1) return;
+    doc.removeEventListener(HANDOVER_EVENT_TYPE, onPort, true);
     event.preventDefault();
-    port = (event as PageMessageEvent).ports[0];
+    event.stopImmediatePropagation();
+    port = event.ports[0];
     port.onmessage = (e) => {
       received.push(e.data);
       wake?.();
     };
-  });
+  };
+  doc.addEventListener(HANDOVER_EVENT_TYPE, onPort, true);
   return {
     received,
     get port(): MessagePort | undefined {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { installPageHook, type PageHookHandle } from '@/lib/page';
 import { NAMESPACE } from '@/lib/shared/protocol';
-import { fakeRelay, fakeWindow, network, FakeWebSocket, type FakeWindow } from './fake-window';
+import { fakeRelay, fakeWindow, navigate, network, relayReady, FakeWebSocket, type FakeWindow } from './fake-window';
 import { allEvents } from './decode';
 
 let relay: ReturnType<typeof fakeRelay> | undefined;
@@ -57,14 +57,40 @@ describe('installPageHook', () => {
     expect(hook.pendingCount()).toBe(0);
   });
 
-  it('flushes on its own after 100 ms, not before', () => {
+  it('posts the first event after a quiet spell at the end of its task; what follows within 100 ms waits for the timer', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { win, hook } = setUp();
+    const ws = new win.WebSocket('ws://127.0.0.1:1/');
+    network.open(ws); // the same task: one post
+    expect(hook.pendingCount()).toBe(2);
+    await Promise.resolve();
+    expect(hook.pendingCount()).toBe(0);
+    vi.advanceTimersByTime(10);
+    ws.send('a');
+    ws.send('b');
+    await Promise.resolve();
+    vi.advanceTimersByTime(98);
+    expect(hook.pendingCount()).toBe(2);
+    vi.advanceTimersByTime(2);
+    expect(hook.pendingCount()).toBe(0);
+    vi.useRealTimers();
+    await new Promise((r) => setTimeout(r, 120)); // quiet again
+    network.open(ws);
+    expect(hook.pendingCount()).toBe(1);
+    await Promise.resolve();
+    expect(hook.pendingCount()).toBe(0);
+  });
+
+  it('posts everything queued, synchronously, when the page hides or freezes', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { win, hook } = setUp();
     const ws = new win.WebSocket('ws://127.0.0.1:1/');
     network.open(ws);
-    vi.advanceTimersByTime(99);
-    expect(hook.pendingCount()).toBe(2);
-    vi.advanceTimersByTime(1);
+    win.dispatchEvent(new Event('pagehide'));
+    expect(hook.pendingCount()).toBe(0);
+    network.receive(ws, 'last words');
+    expect(hook.pendingCount()).toBe(1);
+    win.dispatchEvent(new Event('freeze'));
     expect(hook.pendingCount()).toBe(0);
   });
 
@@ -84,9 +110,36 @@ describe('installPageHook', () => {
     expect(hook.pendingCount()).toBe(1); // the connect only
   });
 
-  it('installs once per window', () => {
+  it('in a window a same-origin navigation reused, hands the next document\'s relay a port of its own, once', async () => {
+    const { win, relay: first } = setUp();
+    const before = new win.WebSocket('ws://127.0.0.1:1/before');
+    network.open(before);
+    win.dispatchEvent(new Event('pagehide')); // the first document goes: its last words go to its relay
+    navigate(win);
+    const second = fakeRelay(win); // the new document's relay, listening before the hook's copy runs
+    expect(installPageHook(win), 'the hook already in the realm answers').toBeUndefined();
+    expect(second.port).toBeDefined();
+    new win.WebSocket('ws://127.0.0.1:1/after');
+    const events = allEvents(await second.until(1));
+    expect(events.map((e) => [e.k, e.url])).toEqual([['connect', 'ws://127.0.0.1:1/after']]);
+    await first.until(1); // what came before the navigation went to the first relay
+    expect(allEvents(first.received).some((e) => e.url === 'ws://127.0.0.1:1/after')).toBe(false);
+    // The same document is not asked for again: a third copy gets no answer, and installs (as with no hook).
+    const third = installPageHook(win);
+    expect(third).toBeDefined();
+    third!.stop();
+  });
+
+  it('in a reused window whose new relay runs after the hook, offers again on that relay\'s ready', async () => {
     const { win } = setUp();
+    const doc = navigate(win);
     expect(installPageHook(win)).toBeUndefined();
+    const late = fakeRelay(win);
+    expect(late.port).toBeUndefined();
+    relayReady(doc);
+    expect(late.port).toBeDefined();
+    new win.WebSocket('ws://127.0.0.1:1/late');
+    expect(allEvents(await late.until(1))[0]).toMatchObject({ k: 'connect', url: 'ws://127.0.0.1:1/late' });
   });
 
   it('keeps no events and sends nothing once the relay says stop', async () => {
@@ -106,8 +159,22 @@ describe('installPageHook', () => {
     new win.WebSocket('ws://127.0.0.1:1/');
     expect(hook.pendingCount()).toBe(1);
     relay = fakeRelay(win);
-    win.dispatchEvent(new Event('websocket-inspector:relay-ready'));
+    const doc = (win as unknown as { document: EventTarget }).document;
+    win.dispatchEvent(new Event('load')); // a window's own load, or an image's: not the relay
+    doc.dispatchEvent(new Event('load'));
+    expect(relay.port).toBeUndefined();
+    relayReady(doc);
     const [msg] = await relay.until(1);
     expect(msg.type).toBe('page-events');
+    relayReady(doc); // taken once: the hook no longer listens
+  });
+
+  it('never offers its port on window, where a listener a parent put on a reused window would see it', () => {
+    const win = fakeWindow();
+    const seen: string[] = [];
+    for (const type of ['load', 'websocket-inspector:port', 'message']) win.addEventListener(type, () => seen.push(type), true);
+    installPageHook(win);
+    relayReady((win as unknown as { document: EventTarget }).document);
+    expect(seen).toEqual([]);
   });
 });
