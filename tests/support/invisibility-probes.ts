@@ -267,3 +267,129 @@ export async function echoProbeCapture(wsUrl: string) {
   ws.send('probe-capture');
   await echoed;
 }
+
+// A hostile page's probes (tests/e2e/security.spec.ts, tests/firefox/security.spec.ts).
+
+/**
+ * A same-origin parent's script. `listenIn(src)`: an iframe whose src is set before it is inserted (its initial
+ * about:blank gets no content script, and the navigation reuses that Window), with capture listeners on its
+ * window for every name the hand-over ever used; resolves with the event types they saw and the ones that looked
+ * like a hand-over. `navigateBlank(src)`: an iframe inserted first (about:blank, where the hook runs), then sent to
+ * `src`; resolves with whether the Window was reused.
+ */
+export const REUSED_WINDOW_PARENT = `
+  const loaded = (f) => new Promise((r) => f.addEventListener('load', () => setTimeout(r, 500), { once: true }));
+  window.listenIn = async (src) => {
+    const f = document.createElement('iframe');
+    f.src = src;
+    document.documentElement.append(f);
+    const w = f.contentWindow;
+    const events = [];
+    const handover = [];
+    const note = (e) => {
+      events.push(e.type);
+      const d = e.data;
+      if ((e.ports && e.ports.length) || (typeof d === 'string' && d.startsWith('websocket-inspector'))) handover.push([e.type, String(d), e.ports ? e.ports.length : 0]);
+      if (e.ports && e.ports.length) e.preventDefault(); // an attacker takes what it is offered
+    };
+    for (const t of ['load', 'websocket-inspector:port', 'websocket-inspector:relay-ready', 'message']) w.addEventListener(t, note, true);
+    w.expando = 1;
+    await loaded(f);
+    return { events, handover, reused: f.contentWindow.expando === 1 };
+  };
+  window.navigateBlank = async (src) => {
+    const f = document.createElement('iframe');
+    document.documentElement.append(f);
+    f.contentWindow.expando = 1;
+    f.src = src;
+    await loaded(f);
+    return f.contentWindow.expando === 1;
+  };
+  window.openBlank = async (src) => {
+    const w = window.open('', '_blank');
+    w.expando = 1;
+    const hooked = w.Function.prototype.toString !== Function.prototype.toString;
+    w.location.href = src;
+    await new Promise((r) => setTimeout(r, 1500));
+    return { reused: w.expando === 1, hooked };
+  };
+`;
+
+/** Runs in the page: the double-install guard's probe, as a page would try it. */
+export function installProbe() {
+  const probe = 'websocket-inspector:installed?';
+  const toString = Function.prototype.toString;
+  return [toString.call(WebSocket), Reflect.apply(toString, WebSocket, [probe]), Reflect.apply(toString, WebSocket, [probe, document])];
+}
+
+/**
+ * Runs in the page: the stack of each error a page can make the hook's traps throw (no argument, send while
+ * CONNECTING, send with a bad `this`, toString of a non-function), as text and, with the page's own
+ * Error.prepareStackTrace, as each call site's file and function.
+ */
+export function stackProbe(wsOrigin: string) {
+  const W = WebSocket as any;
+  const ws = new WebSocket(`${wsOrigin}/silent`);
+  const cases: Record<string, () => unknown> = {
+    noArgument: function noArgument() { return new W(); },
+    connecting: function connecting() { ws.send('x'); },
+    badThis: function badThis() { WebSocket.prototype.send.call({}, 'x'); },
+    notAFunction: function notAFunction() { return Function.prototype.toString.call({}); },
+  };
+  const stackOf = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return String((e as Error).stack);
+    }
+    return 'no throw';
+  };
+  const out: Record<string, unknown> = {};
+  for (const [name, f] of Object.entries(cases)) out[name] = stackOf(f);
+  const E = Error as any;
+  E.prepareStackTrace = (_e: unknown, sites: any[]) => sites.map((s) => `${s.getFileName()}:${s.getFunctionName()}`);
+  for (const [name, f] of Object.entries(cases)) {
+    try {
+      f();
+    } catch (e) {
+      out[`${name}Sites`] = (e as any).stack;
+    }
+  }
+  delete E.prepareStackTrace;
+  ws.close();
+  return out;
+}
+
+/** Runs in the page: prototype cycles through WebSocket, send and toString (Reflect's answer, and what Object.setPrototypeOf throws). */
+export function cycleProbe() {
+  const targets = [WebSocket, WebSocket.prototype.send, Function.prototype.toString];
+  const reflect = targets.map((t) => Reflect.setPrototypeOf(t, Object.create(t)));
+  reflect.push(Reflect.setPrototypeOf({}, WebSocket));
+  const thrown = targets.map((t) => {
+    try {
+      Object.setPrototypeOf(t, Object.create(t));
+      return ['no throw', ''];
+    } catch (e) {
+      return [(e as Error).name, (e as Error).message];
+    }
+  });
+  return { reflect, thrown, intact: Object.getPrototypeOf(WebSocket) === EventTarget };
+}
+
+/** Runs in the page: `new WebSocket(Symbol(), iterable)` must throw on the url before reading the iterable. */
+export function argumentOrderProbe() {
+  let read = false;
+  const iterable = {
+    get [Symbol.iterator]() {
+      read = true;
+      return function* () {};
+    },
+  };
+  let error = '';
+  try {
+    new WebSocket(Symbol() as unknown as string, iterable as unknown as string[]);
+  } catch (e) {
+    error = String(e);
+  }
+  return { read, error };
+}
