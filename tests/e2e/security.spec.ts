@@ -187,14 +187,14 @@ test.describe('notices', () => {
       const errorTrap = Object.getOwnPropertyDescriptor(Object.prototype, 'error');
       Object.defineProperty(Object.prototype, 'error', { __proto__: null, configurable: true, get: errorTrap.get,
         set(v) { errorTrap.set.call(this, v); if ('sent' in this) { this.sent = this.total; window.forged = true; } } });
-      window.ws = new WebSocket('${server.wsOrigin}/echo');
+      window.ws = new WebSocket('${server.wsOrigin}/echo?sec-notices');
       window.opened = new Promise((r) => ws.onopen = r);
       window.act = () => setTimeout(() => ws.send('hold me'), 0);
     </script>`);
     await page.goto(url);
     await page.evaluate(() => (window as any).opened);
-    const store = await waitForStore(withExt.sw!, (s) => s.connections.some((c) => c.url.includes('/echo') && c.state === 'open'));
-    const connection = store.connections.filter((c) => c.state === 'open').at(-1)!;
+    const store = await waitForStore(withExt.sw!, (s) => s.connections.some((c) => c.url.endsWith('/echo?sec-notices') && c.state === 'open'));
+    const connection = store.connections.find((c) => c.url.endsWith('/echo?sec-notices'))!;
     const tabId = store.sessions.find((s) => s.id === connection.sessionId)!.tabId!;
     const ctl = await panelController(page, withExt.extensionId, tabId);
     await ctl.setRules([{ id: 'r1', name: 'hold', enabled: true, action: 'breakpoint', direction: 'send', urlPattern: '', pattern: 'hold me', regex: false, replacement: '' }]);
