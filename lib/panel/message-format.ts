@@ -28,7 +28,8 @@ export function rowPreview(row: FrameRecord): string {
         for (let i = 0; i < bytes.length; i++) hex += (i ? ' ' : '') + HEX[bytes[i]];
         return `Binary ${formatBytes(row.data.byteLength)}: ${hex}${row.data.byteLength > bytes.length ? ' …' : ''}`;
       }
-      return '';
+      // A row stored without its payload (the session past its cap) says so rather than showing nothing.
+      return row.note ?? '';
     }
   }
 }
@@ -113,8 +114,9 @@ export function formatDuration(ms: number): string {
   return `${h} h ${m - h * 60} min`;
 }
 
-/** The state column of the connections list. */
+/** The state column of the connections list (a connection its page took away says so, with the time). */
 export function connectionStateText(c: ConnectionRecord): string {
+  if (c.pageGone) return pageGoneText(c.pageGone);
   switch (c.state) {
     case 'connecting':
       return 'connecting';
@@ -125,6 +127,15 @@ export function connectionStateText(c: ConnectionRecord): string {
     case 'closed':
       return `closed ${c.closeCode ?? ''}${c.closeReason ? ` "${c.closeReason}"` : ''}${c.errored ? ' after error' : ''}`.trim();
   }
+}
+
+/**
+ * A connection whose page went away while it was open (the store ended it: #10 §1): "page closed at
+ * 14:03:07.123", or for a renderer crash a warning that its unflushed tail may be missing.
+ */
+export function pageGoneText(gone: NonNullable<ConnectionRecord['pageGone']>): string {
+  const at = formatClock(gone.time);
+  return gone.reason === 'crashed' ? `page crashed at ${at} — frames not yet flushed may be missing` : `page closed at ${at}`;
 }
 
 /** How long a connection lasted (or has lasted so far, measured against `now`). */

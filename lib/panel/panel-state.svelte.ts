@@ -106,6 +106,16 @@ export class PanelState {
     return this.env.tabId;
   }
 
+  /**
+   * The URL of the page in the inspected tab, as its stored session says: the session its page load writes into,
+   * else the tab's newest (undefined without a tab or before it stored anything). New rules take its origin.
+   */
+  get inspectedPageUrl(): string | undefined {
+    if (this.tabId === null) return undefined;
+    const { sessions, pageSessionId } = this.sessions;
+    return (sessions.find((s) => s.id === pageSessionId) ?? sessions.find((s) => s.tabId === this.tabId))?.pageUrl;
+  }
+
   /** The panel's open database (undefined until `start` opened it). */
   get db(): InspectorDatabase | undefined {
     return this.database;

@@ -77,3 +77,41 @@ test('20,000 connections: a virtualised list that scrolls to the end, selects th
   await list.press('Home');
   await expect(all).toContainText(`${SEEDED + 2} connections`);
 });
+
+test('the panel says what the store says: payload cap, capture gaps, a capped row, connections their page took away', async ({ context, ext, sw }) => {
+  const TAB = 4242;
+  const t0 = new Date(2026, 0, 2, 14, 3, 7, 0).getTime();
+  const panel = await context.newPage();
+  await panel.goto(`chrome-extension://${ext.extensionId}/panel.html?tabId=${TAB}`); // creates the schema before seeding
+  await expect(panel.getByRole('status', { name: 'Connection to the extension' })).toHaveText('Connected');
+  await sw.evaluate(
+    seedStore,
+    seedArgs({
+      session: {
+        id: 'noted', tabId: TAB, pageUrl: 'https://noted.test/', title: 'noted', startedAt: t0,
+        payloadCap: { limit: 256 * 1024 ** 2, reachedAt: t0 + 500, droppedFrames: 3, droppedBytes: 3 * 1024 ** 2 },
+        captureGaps: [{ frameUrl: 'https://ads.example/frame.html', reason: 'hand-over-failed', time: t0 + 10 }],
+      },
+      connections: [
+        { id: 'gone', url: 'wss://noted.test/closed', startedAt: t0, state: 'closed', closedAt: t0 + 1234, pageGone: { reason: 'page-closed', time: t0 + 1234 } },
+        { id: 'crash', url: 'wss://noted.test/crashed', startedAt: t0 + 1, state: 'closed', closedAt: t0 + 2000, pageGone: { reason: 'crashed', time: t0 + 2000 } },
+      ],
+      rows: [
+        { connectionId: 'gone', time: t0 + 100, kind: 'frame', dir: 'receive', data: 'stored in full' },
+        { connectionId: 'gone', time: t0 + 600, kind: 'frame', dir: 'receive', payloadless: 1024 ** 2, note: 'payload not stored: session over its 256 MiB cap' },
+      ],
+    }),
+  );
+  await panel.reload();
+  await expect(panel.getByRole('status', { name: 'Connection to the extension' })).toHaveText('Connected');
+  await expect(panel.getByRole('note', { name: 'Payload cap' })).toContainText('Payloads no longer stored: this session reached its 256 MiB cap at 14:03:07.500. 3 frames (3 MiB)');
+  await expect(panel.getByRole('note', { name: 'Capture gaps' })).toHaveText('Capture unavailable in 1 frame: https://ads.example/frame.html (hand-over failed)');
+  const list = panel.getByRole('listbox', { name: 'Connections' });
+  await expect(list.getByRole('option', { name: /noted\.test\/closed/ })).toContainText('page closed at 14:03:08.234');
+  await expect(list.getByRole('option', { name: /noted\.test\/crashed/ })).toContainText('page crashed at 14:03:09.000 — frames not yet flushed may be missing');
+  const grid = panel.getByRole('grid', { name: 'Messages' });
+  const capped = grid.getByRole('row').filter({ hasText: 'payload not stored: session over its 256 MiB cap' });
+  await expect(capped).toHaveCount(1);
+  await capped.click();
+  await expect(panel.getByRole('region', { name: 'Message details' })).toContainText('page closed at 14:03:08.234');
+});

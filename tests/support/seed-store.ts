@@ -24,6 +24,9 @@ export interface SeedSession {
   title: string;
   startedAt: number;
   source?: 'captured' | 'imported';
+  /** lib/shared/records.ts SessionRecord's, stored as given on a new session. */
+  payloadCap?: { limit: number; reachedAt: number; droppedFrames: number; droppedBytes: number };
+  captureGaps?: Array<{ frameUrl: string; reason: 'hand-over-failed'; time: number }>;
 }
 
 /** A connection's own fields; its counters come from the rows. */
@@ -42,6 +45,8 @@ export interface SeedConnection {
   closeReason?: string;
   wasClean?: boolean;
   errored?: boolean;
+  /** lib/shared/records.ts ConnectionRecord's: its page went away while it was open. */
+  pageGone?: { reason: 'page-closed' | 'crashed'; time: number };
 }
 
 /** One row written as given (its seq is the connection's next). */
@@ -58,6 +63,10 @@ export interface SeedRow {
   code?: number;
   reason?: string;
   wasClean?: boolean;
+  /** A frame's note (e.g. lib/store/payload-cap.ts capNote). */
+  note?: string;
+  /** A frame stored without its payload (past its session's cap) but counted with this size. */
+  payloadless?: number;
 }
 
 /**
@@ -184,7 +193,7 @@ export async function seedStore(args: SeedArgs): Promise<SeedResult> {
           row.kind === 'frame'
             ? (row.dir === 'receive' ? 1 << 2 : 0) | (row.opcode === 2 ? 1 << 3 : 0) | (ORIGINS.indexOf(row.origin) << 4) | (STATUSES.indexOf(row.status) << 6)
             : ['frame', 'open', 'close', 'error'].indexOf(row.kind);
-        record.data.push(row.kind === 'frame' ? row.data : null);
+        record.data.push(row.kind === 'frame' ? (row.data ?? null) : null);
         const rare = Object.fromEntries(RARE.filter((key) => row[key] !== undefined).map((key) => [key, row[key]]));
         if (Object.keys(rare).length > 0) record.extra.push([i, rare]);
       });
@@ -226,8 +235,8 @@ export async function seedStore(args: SeedArgs): Promise<SeedResult> {
         const data = payloadOf(given.data ?? '');
         row.dir = given.dir ?? 'receive';
         row.opcode = typeof data === 'string' ? 1 : 2;
-        row.data = data;
-        row.size = typeof data === 'string' ? utf8Length(data) : data.byteLength;
+        row.data = given.payloadless === undefined ? data : undefined;
+        row.size = given.payloadless ?? (typeof data === 'string' ? utf8Length(data) : data.byteLength);
         row.origin = given.origin ?? 'page';
         row.status = given.status ?? 'sent';
         if (row.status === 'sent') {
@@ -242,7 +251,7 @@ export async function seedStore(args: SeedArgs): Promise<SeedResult> {
         session.frameCount++;
         session.bytes += row.size;
       }
-      for (const key of ['protocol', 'extensions', 'code', 'reason', 'wasClean'] as const) if (given[key] !== undefined) row[key] = given[key];
+      for (const key of ['protocol', 'extensions', 'code', 'reason', 'wasClean', 'note'] as const) if (given[key] !== undefined) row[key] = given[key];
       if (connPos.every((entry) => entry[1] !== row.connectionId)) {
         connPos.push([sessionId, row.connectionId, row.cpos]);
         connSeq.push([sessionId, row.connectionId, row.seq]);

@@ -5,6 +5,8 @@ import { jsonEntries, jsonSummary, parseJsonPayload, prettyJson } from '@/lib/pa
 import {
   closeText, connectionStateText, formatBytes, messageAsJson, formatDuration, formatExactTime, formatRelative, formatRowTime, rowDirection, rowMarks, rowPreview, rowType,
 } from '@/lib/panel/message-format';
+import { captureGapsText, payloadCapText } from '@/lib/panel/store-notes';
+import { capNote } from '@/lib/store/frame-store';
 
 describe('hexdump', () => {
   const bytes = new Uint8Array([0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x00, 0xff, 0x7f, 0x20, 1, 2, 3, 4, 5, 6, 7, 0x41]);
@@ -90,5 +92,39 @@ describe('messageAsJson', () => {
     const bin = JSON.parse(messageAsJson({ ...base, kind: 'frame', dir: 'receive', opcode: 2, data: new Uint8Array([1, 2]).buffer as ArrayBuffer, status: 'dropped' }, b64));
     expect([bin.encoding, bin.data, bin.status]).toEqual(['base64', 'AQI=', 'dropped']);
     expect(JSON.parse(messageAsJson({ ...base, kind: 'close', code: 1000, reason: 'x', wasClean: true }, b64))).toMatchObject({ kind: 'close', code: 1000, reason: 'x' });
+  });
+});
+
+describe('what the store says about a session', () => {
+  const at = new Date(2026, 0, 2, 14, 3, 7, 123).getTime();
+  const base = { id: 'c', sessionId: 's', url: 'wss://x/', protocols: [], protocol: '', extensions: '', frameUrl: '', pageUrl: '', startedAt: at - 1000, errored: false, sentCount: 0, receivedCount: 0, sentBytes: 0, receivedBytes: 0, lastSeq: 2, rowCount: 2 } satisfies Partial<ConnectionRecord>;
+
+  it('says a connection ended by its page going away, with the time, instead of "closed"', () => {
+    const closed: ConnectionRecord = { ...base, state: 'closed', closedAt: at, pageGone: { reason: 'page-closed', time: at } };
+    expect(connectionStateText(closed)).toBe('page closed at 14:03:07.123');
+    expect(connectionStateText({ ...closed, pageGone: { reason: 'crashed', time: at } })).toBe('page crashed at 14:03:07.123 — frames not yet flushed may be missing');
+    expect(connectionStateText({ ...closed, pageGone: undefined })).toBe('closed');
+  });
+
+  it('says a session reached its payload cap, with counts', () => {
+    expect(payloadCapText({ limit: 256 * 1024 ** 2, reachedAt: at, droppedFrames: 1234, droppedBytes: 12.5 * 1024 ** 2 })).toBe(
+      'Payloads no longer stored: this session reached its 256 MiB cap at 14:03:07.123. 1,234 frames (12.5 MiB) since then are listed without their payload; counts and sizes stay exact.',
+    );
+    expect(payloadCapText({ limit: 1024, reachedAt: at, droppedFrames: 1, droppedBytes: 10 })).toContain('1 frame (10 B) since then');
+  });
+
+  it('says in which frames capture could not start', () => {
+    expect(captureGapsText([{ frameUrl: 'https://ads.example/frame', reason: 'hand-over-failed', time: at }])).toBe(
+      'Capture unavailable in 1 frame: https://ads.example/frame (hand-over failed)',
+    );
+    expect(captureGapsText([{ frameUrl: 'https://a/', reason: 'hand-over-failed', time: at }, { frameUrl: '', reason: 'hand-over-failed', time: at }])).toBe(
+      'Capture unavailable in 2 frames: https://a/ (hand-over failed), (unknown URL) (hand-over failed)',
+    );
+  });
+
+  it('shows a capped row\'s note instead of an empty preview', () => {
+    const note = capNote(256 * 1024 ** 2);
+    expect(rowPreview({ sessionId: 's', connectionId: 'c', seq: 3, time: at, kind: 'frame', dir: 'receive', opcode: 1, size: 5000, note })).toBe('payload not stored: session over its 256 MiB cap');
+    expect(rowPreview({ sessionId: 's', connectionId: 'c', seq: 3, time: at, kind: 'frame', dir: 'receive', opcode: 1, size: 2, data: 'hi', note: 'other' })).toBe('hi');
   });
 });
