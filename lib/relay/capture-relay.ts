@@ -38,6 +38,10 @@ export interface RelayEnvironment {
   setTimer(callback: () => void, ms: number): unknown;
   topLevel: boolean;
   pageUrl: string;
+  /** This frame's own origin (`location.origin`): which rules its hook may have. */
+  origin: string;
+  /** This frame's URL now (`location.href`): what its connections are stored under. */
+  frameUrl(): string;
   /** Read when saying hello (the relay connects late, when the page has its title). */
   title(): string;
   /** When this relay started (its page load), epoch ms. */
@@ -55,6 +59,10 @@ export class CaptureRelay {
   private readonly port: BackgroundPort;
   private readonly commands: PageCommands;
   private readonly intake: PageIntake;
+  /** Connections of this frame seen connecting and not closed: ended in the store if the page goes away. */
+  private readonly openConnections = new Set<string>();
+  /** A capture gap to report (the hand-over failed), until the background welcomed a port it was said on. */
+  private gap: RelayToBackgroundMessage | undefined;
 
   constructor(env: RelayEnvironment) {
     this.env = env;
@@ -65,14 +73,16 @@ export class CaptureRelay {
       setTimer: (callback, ms) => env.setTimer(callback, ms),
       opened: () => this.opened(),
       received: (data) => this.onBackgroundMessage(data),
-      hasWork: () => this.queue.count > 0 || this.intake.busy,
+      hasWork: () => this.queue.count > 0 || this.intake.busy || this.gap !== undefined,
       stop: () => this.stop(),
     });
     const postToPage = (msg: RelayToPageMessage, transfer?: Transferable[]) => env.postToPage(msg, transfer);
-    this.commands = new PageCommands({ postToPage, send: (msg) => this.port.send(msg), topLevel: env.topLevel });
+    this.commands = new PageCommands({ postToPage, send: (msg) => this.port.send(msg), topLevel: env.topLevel, origin: env.origin });
     this.intake = new PageIntake({
       queue: this.queue,
       knownConnections: this.commands.knownConnections,
+      openConnections: this.openConnections,
+      frameUrl: () => env.frameUrl(),
       postToPage,
       setTimer: (callback, ms) => env.setTimer(callback, ms),
       flush: () => this.flush(),
@@ -107,6 +117,48 @@ export class CaptureRelay {
   /** Intercept rules as stored (storage.local), for the hook: see PageCommands.applyRules. */
   applyRules(stored: unknown): void {
     if (!this.stopped) this.commands.applyRules(stored);
+  }
+
+  /** Whether rules for this frame include an enabled breakpoint (then it matters whether a panel watches). */
+  get breakpointsApply(): boolean {
+    return this.commands.breakpointsApply;
+  }
+
+  /** A panel started or stopped watching the tab: see PageCommands.setWatched. */
+  setWatched(watched: boolean): void {
+    if (!this.stopped) this.commands.setWatched(watched);
+  }
+
+  /** Notices from the page dropped as not about anything this relay saw (for tests). */
+  get droppedNotices(): number {
+    return this.commands.droppedNotices;
+  }
+
+  /**
+   * The hook handed over no port in the time a hand-over takes: this frame's sockets are not captured. Said to the
+   * background (which lists it on the session) so the panel can say so instead of showing nothing.
+   */
+  handoverFailed(): void {
+    if (this.stopped) return;
+    this.gap = message<RelayToBackgroundMessage>({ type: 'capture-gap', reason: 'hand-over-failed', frameUrl: this.env.frameUrl(), time: Date.now() });
+    this.port.want();
+  }
+
+  /**
+   * The document is going away (pagehide): everything this relay holds goes now, at once, without waiting for a
+   * welcome (the background handles a port's messages in order, hello first), connecting if need be; then the
+   * goodbye, which ends this frame's open connections in the store. Batches not acknowledged stay queued: a page
+   * restored from the back/forward cache resends them on its next port (stored once: writes are idempotent).
+   */
+  pageHidden(): void {
+    if (this.stopped) return;
+    this.port.want();
+    if (!this.port.connected) return;
+    this.queue.seal();
+    while (!this.queue.sendPending(this.sendBatch)) {
+      // one batch weight per call: go on until all are sent (the page is leaving; its tasks no longer matter)
+    }
+    this.port.send(message({ type: 'goodbye', time: Date.now(), openConnections: [...this.openConnections] }));
   }
 
   /** A message from the page hook's port. */
@@ -155,6 +207,7 @@ export class CaptureRelay {
       pageUrl: this.env.pageUrl,
       title: this.env.title(),
       startedAt: this.env.startedAt,
+      openConnections: this.openConnections.size > 0 ? [...this.openConnections] : undefined,
     });
   }
 
@@ -168,6 +221,7 @@ export class CaptureRelay {
         // fails to store drops the port, and reconnecting at once would spin); with none, the welcome is enough.
         if (this.queue.sealedCount === 0) this.port.resetBackoff();
         this.sessionId = msg.sessionId;
+        if (this.gap && this.port.send(this.gap)) this.gap = undefined;
         this.flush();
         break;
       case 'ack':

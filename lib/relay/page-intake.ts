@@ -24,6 +24,13 @@ export interface PageIntakeDeps {
   queue: BatchQueue;
   /** Connections this frame's page hook owns (the intake adds each connect it sees). */
   knownConnections: Set<string>;
+  /** Connections seen connecting and not closing yet (ended in the store if the page goes away). */
+  openConnections: Set<string>;
+  /**
+   * This frame's URL as the relay's own `location` has it: what a connection is stored under, never the
+   * `frameUrl` a page event names (a page holding the port could name another frame's).
+   */
+  frameUrl(): string;
   /** Posts to the page hook over the private port. */
   postToPage(message: RelayToPageMessage, transfer?: Transferable[]): void;
   setTimer(callback: () => void, ms: number): unknown;
@@ -151,11 +158,11 @@ export class PageIntake {
     for (let i = 0; i < events.length; i++) {
       const event = events[i];
       if (event.k === 'frame') return undefined;
+      this.lifecycle(event);
       const wire = toWireEvents(event, event.socketId);
       if (wire.length !== 1) return undefined;
       extra[i] = wire[0];
     }
-    for (const event of events) if (event.k === 'connect') this.deps.knownConnections.add(event.socketId);
     const packed: PackedBatch = { count, ids, rows, payloads: text, binary: binaryPayloads(bytes.subarray(0, byteLength)), extra, large: [] };
     this.queue.addPacked(packed, textLength + byteLength + count * ROW_WEIGHT); // anything built before goes first
     return packed;
@@ -217,7 +224,7 @@ export class PageIntake {
         return;
       }
       this.pageQueueHead++;
-      if (event.k === 'connect') this.deps.knownConnections.add(event.socketId);
+      this.lifecycle(event);
       if (event.k === 'frame' && event.data instanceof ArrayBuffer && isPlainFrame(event)) {
         // Binary goes as raw bytes: no base64 on the page's thread.
         const code = frameCodeOf(event.dir, 2, 'base64', event.origin, event.status);
@@ -228,6 +235,15 @@ export class PageIntake {
     }
     this.pageQueue = [];
     this.pageQueueHead = 0;
+  }
+
+  /** A connect or close (rare events, never frames): what the relay knows of this frame's connections. */
+  private lifecycle(event: PageEvent): void {
+    if (event.k === 'connect') {
+      event.frameUrl = this.deps.frameUrl();
+      this.deps.knownConnections.add(event.socketId);
+      this.deps.openConnections.add(event.socketId);
+    } else if (event.k === 'close') this.deps.openConnections.delete(event.socketId);
   }
 
   /** The payload that held the queue is ready: carry on in order, and send what that let through. */

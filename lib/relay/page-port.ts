@@ -1,16 +1,33 @@
 /**
- * The relay's end of the page hook's private MessagePort, and the hand-over that brings it: the relay says it is
- * ready (RELAY_READY_EVENT); the hook dispatches PORT_EVENT carrying the port, and the relay takes the first one
- * by cancelling the event (which tells the hook it was taken). What the relay posts before that (only the rules
- * can come that early) waits here and goes first.
+ * The relay's end of the page hook's private MessagePort, and the hand-over that brings it (docs: the hardened
+ * hand-over, issue #9 §1). Both hand-over events are MessageEvents of type HANDOVER_EVENT_TYPE ('load')
+ * dispatched on `document`: a load event at a document never reaches its window, so listeners a same-origin
+ * parent or opener left on a reused Window never see them, and at document_start nobody but the hook and the
+ * relay can have a listener on the new Document.
+ *
+ * The relay takes the FIRST offer whose data is exactly HOOK_PORT_DATA and that carries exactly one port
+ * (cancelling it tells the hook it was taken), stops listening at once, and never takes another. It then says it
+ * is ready (RELAY_READY_DATA) in case the hook offered before the relay listened. The listening window is bounded
+ * by the caller (`end`): no offer is taken once page scripts could run. What the relay posts before the port
+ * arrives (only the rules can come that early) waits here and goes first.
  */
 import type { RelayToPageMessage } from '../shared/protocol';
-import { PORT_EVENT, RELAY_READY_EVENT } from '../shared/protocol';
+import { HANDOVER_EVENT_TYPE, HOOK_PORT_DATA, RELAY_READY_DATA } from '../shared/protocol';
+
+export interface Handover {
+  /** Stops listening for the hook's offer (the window is over); true when a port was taken. */
+  end(): boolean;
+}
 
 export class PagePort {
   private port: MessagePort | undefined;
   /** What the relay posts before the hook hands over its port. */
   private early: Array<[RelayToPageMessage, Transferable[]]> = [];
+
+  /** Whether the hook's port was taken. */
+  get taken(): boolean {
+    return this.port !== undefined;
+  }
 
   /** Posts to the hook, or keeps the message until the hand-over. */
   post(msg: RelayToPageMessage, transfer?: Transferable[]): void {
@@ -19,17 +36,25 @@ export class PagePort {
   }
 
   /**
-   * Listens on `target` (the window) for the hook's hand-over, then says the relay is ready. Each message on the
-   * port goes to `onMessage`; `cloneIncoming` brings it into this realm first (Firefox). Returns a cleanup that
-   * stops listening for the hand-over.
+   * Listens on `doc` (the frame's document, capture phase) for the hook's offer, then says the relay is ready.
+   * Each message on the port goes to `onMessage`; `cloneIncoming` brings it into this realm first (Firefox).
    */
-  awaitHandover(target: EventTarget, onMessage: (data: unknown) => void, cloneIncoming: boolean): () => void {
-    const onPort = (event: Event) => {
-      const ports = (event as MessageEvent).ports;
-      if (this.port || !ports || ports.length !== 1) return;
+  awaitHandover(doc: EventTarget, onMessage: (data: unknown) => void, cloneIncoming: boolean): Handover {
+    let listening = true;
+    const stop = () => {
+      if (!listening) return;
+      listening = false;
+      doc.removeEventListener(HANDOVER_EVENT_TYPE, onOffer, true);
+    };
+    const onOffer = (event: Event) => {
+      if (this.port || !listening) return;
+      const offer = event as MessageEvent;
+      if (offer.data !== HOOK_PORT_DATA) return; // the relay's own ready, an image's load (captured), …
+      const ports = offer.ports;
+      if (!ports || ports.length !== 1) return;
       event.preventDefault(); // tells the page hook the port was taken
       event.stopImmediatePropagation();
-      target.removeEventListener(PORT_EVENT, onPort, true);
+      stop(); // one port, once: never another
       const port = ports[0];
       this.port = port;
       for (const [msg, transfer] of this.early) port.postMessage(msg, transfer);
@@ -39,8 +64,13 @@ export class PagePort {
       // clone brings the message into this realm. Chrome shares one realm for JS objects and needs no copy.
       port.onmessage = (e) => onMessage(cloneIncoming ? structuredClone(e.data) : e.data);
     };
-    target.addEventListener(PORT_EVENT, onPort, true);
-    target.dispatchEvent(new CustomEvent(RELAY_READY_EVENT));
-    return () => target.removeEventListener(PORT_EVENT, onPort, true);
+    doc.addEventListener(HANDOVER_EVENT_TYPE, onOffer, true);
+    if (!this.port) doc.dispatchEvent(new MessageEvent(HANDOVER_EVENT_TYPE, { data: RELAY_READY_DATA }));
+    return {
+      end: () => {
+        stop();
+        return this.port !== undefined;
+      },
+    };
   }
 }

@@ -42,6 +42,34 @@ export const DEFAULT_HOLD_TIMEOUT_MS = 30_000;
 /** The storage.local key the background keeps the rules under; every relay reads them from there. */
 export const RULES_STORAGE_KEY = 'interceptRules';
 
+/**
+ * The storage.local key under which the background lists the tabs a panel watches now (number[]). A relay cannot
+ * know its own tab: it only reads whether the list is empty (then nothing is held anywhere), and asks the
+ * background otherwise (watch-query).
+ */
+export const WATCHED_TABS_STORAGE_KEY = 'watchedTabs';
+
+/** A page origin as scopes compare it: lower case, no trailing slash. */
+function normalOrigin(origin: string): string {
+  return origin.trim().toLowerCase().replace(/\/+$/, '');
+}
+
+/**
+ * Whether a rule's scope covers a page of `origin` (the relay's own `location.origin`): '*' or no scope (rules
+ * saved before scopes existed) means every site; otherwise the origins must be equal. An opaque origin ('null':
+ * sandboxed and data: frames) gets only the rules for every site.
+ */
+export function scopeMatches(scope: string | undefined, origin: string): boolean {
+  if (scope === undefined || scope === '*' || scope === '') return true;
+  if (typeof scope !== 'string' || origin === 'null') return false;
+  return normalOrigin(scope) === normalOrigin(origin);
+}
+
+/** The rules whose scope covers a page of `origin`: the only ones a relay of that page may hand its hook. */
+export function rulesForOrigin(rules: readonly InterceptRule[], origin: string): InterceptRule[] {
+  return rules.filter((rule) => scopeMatches(rule.scope, origin));
+}
+
 export function compileRules(rules: readonly InterceptRule[]): CompiledRule[] {
   const compiled: CompiledRule[] = [];
   for (const rule of rules) {

@@ -8,6 +8,7 @@
  * - retention-settings.ts: the retention setting (total caps, and the per-session payload cap);
  * - payload-cap.ts: a live session past its cap keeps its rows but not its payloads;
  * - retention.ts: eviction;
+ * - page-gone.ts: connections ended with their page, and frames whose capture could not start;
  * - frame-query.ts (imported on its own): paging, filtering and searching rows for the panel.
  */
 export { DB_NAME, DB_VERSION, openFrameStore, type InspectorDB, type InspectorDatabase } from './schema';
@@ -44,6 +45,7 @@ export {
   type ConnectionSpan,
 } from './read';
 export { enforceRetention, planEviction } from './retention';
+export { MAX_CAPTURE_GAPS, appendCaptureGap, endConnectionsOfGonePage } from './page-gone';
 export {
   DEFAULT_RETENTION,
   getRetention,

@@ -32,6 +32,11 @@ export interface HubDeps {
   saveRules(rules: StoredRules): Promise<void>;
   /** The tab's top frame's page load, asked without connecting; undefined when it has no relay. */
   topFrameSession(tabId: number): Promise<PageSessionInfo | undefined>;
+  /**
+   * A tab's first panel opened (true) or its last one closed (false): its relays hand breakpoints to their hooks
+   * only while watched, and forward every held frame when not (issue #9 §6). `tabs` lists every watched tab.
+   */
+  watchChanged(tabId: number, watched: boolean, tabs: number[]): void;
   log(error: unknown): void;
 }
 
@@ -64,18 +69,28 @@ export class BackgroundHub {
         void this.onPanelMessage(port, msg, tabId, (id) => (tabId = id)).catch((error: unknown) => this.deps.log(error));
       },
       () => {
-        if (tabId !== undefined) this.panels.remove(tabId, port);
+        if (tabId !== undefined) this.unwatch(tabId, port);
         this.deps.commands.dropPanel(port);
       },
     );
+  }
+
+  /** Whether a panel watches the tab (a relay's watch-query). */
+  watches(tabId: number): boolean {
+    return this.panels.watches(tabId);
+  }
+
+  private unwatch(tabId: number, port: PanelPort): void {
+    if (this.panels.remove(tabId, port)) this.deps.watchChanged(tabId, false, this.panels.watchedTabs());
   }
 
   private async onPanelMessage(port: PanelPort, msg: PanelToBackgroundMessage, tabId: number | undefined, setTab: (id: number) => void): Promise<void> {
     switch (msg.type) {
       case 'panel-hello': {
         if (!Number.isInteger(msg.tabId)) return;
+        if (tabId !== undefined && tabId !== msg.tabId) this.unwatch(tabId, port);
         setTab(msg.tabId);
-        this.panels.add(msg.tabId, port);
+        if (this.panels.add(msg.tabId, port)) this.deps.watchChanged(msg.tabId, true, this.panels.watchedTabs());
         await this.paused.loaded;
         sendToPanel(port, message({ type: 'panel-welcome', protocolVersion: PROTOCOL_VERSION, tabId: msg.tabId, paused: this.paused.has(msg.tabId) }));
         return;

@@ -23,6 +23,13 @@ export class CaptureConnection {
   private readonly partial = new Map<string, WireFramePartEvent[]>();
   /** This port's connections not closed yet, as writeEvents' `recall` wants them (a cleared session lists them again). */
   private readonly live = new Map<string, RecalledConnection>();
+  /**
+   * This frame's connections not closed yet: connects stored through this port, and those its relay named in its
+   * hello or goodbye (a relay reconnecting to a restarted background). Ended in the store when the page goes.
+   */
+  readonly open = new Set<string>();
+  /** The relay said goodbye (its document is going away): a drop after it is no crash. */
+  saidGoodbye = false;
   readonly recall = (connectionId: string): RecalledConnection | undefined => this.live.get(connectionId);
 
   constructor(port: Port<BackgroundToRelayMessage>, tabId: number) {
@@ -44,6 +51,17 @@ export class CaptureConnection {
   /** The relay went away. */
   disconnected(): void {
     this.closed = true;
+  }
+
+  /** Storing failed on this port (see dropAfterFailure): its drop says nothing about its page. */
+  get dropped(): boolean {
+    return this.failed;
+  }
+
+  /** Connection ids a relay names as its own and still open (hello, goodbye): strings only, a bounded number. */
+  addOpen(ids: unknown): void {
+    if (!Array.isArray(ids)) return;
+    for (const id of ids.slice(0, 10_000)) if (typeof id === 'string' && id.length > 0 && id.length <= 200) this.open.add(id);
   }
 
   /**
@@ -96,7 +114,10 @@ export class CaptureConnection {
   /** Remembers connections opened in these events, for `recall`. */
   trackOpened(ready: WireEvent[]): void {
     for (const event of ready) {
-      if (event.k === 'connect') this.live.set(event.connectionId, { connect: event });
+      if (event.k === 'connect') {
+        this.live.set(event.connectionId, { connect: event });
+        this.open.add(event.connectionId);
+      }
       else if (event.k === 'open') {
         const known = this.live.get(event.connectionId);
         if (known) known.open = event;
@@ -106,6 +127,10 @@ export class CaptureConnection {
 
   /** Forgets connections closed in these (stored) events. */
   forgetClosed(ready: WireEvent[]): void {
-    for (const event of ready) if (event.k === 'close') this.live.delete(event.connectionId);
+    for (const event of ready) {
+      if (event.k !== 'close') continue;
+      this.live.delete(event.connectionId);
+      this.open.delete(event.connectionId);
+    }
   }
 }

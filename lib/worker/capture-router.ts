@@ -6,12 +6,17 @@
  * port open: pending-commands.ts), and runs retention after writes.
  *
  * One received frame: relay port → onRelayMessage → storeBatch (writeEvents) → ack to the relay, `stored` to panels.
+ *
+ * When a page goes away its connections still open are ended in the store (issue #10 §1): after its relay's
+ * goodbye ('page-closed', said on pagehide after its last batches), or when its port drops without one
+ * ('crashed': the renderer died). A frame whose capture could not start (capture-gap) is listed on its session.
  */
 import type { BackgroundToRelayMessage, PageSessionInfo, RelayToBackgroundMessage, WireCommand, WireEvent } from '../shared/protocol';
 import type { Port } from '../shared/transport';
 import { PROTOCOL_VERSION, isProtocolMessage, message } from '../shared/protocol';
 import { unpackBatch, withLargeTextBytes } from '../shared/packed-batch';
-import { ensureSession, newSession, writeEvents, type InspectorDatabase } from '../store/frame-store';
+import { appendCaptureGap, endConnectionsOfGonePage, ensureSession, newSession, writeEvents, type InspectorDatabase } from '../store/frame-store';
+import type { ConnectionRecord } from '../shared/records';
 import { CaptureConnection } from './capture-connection';
 import { sessionForHello } from './capture-session';
 import type { PanelNotices, PanelPort } from './panel-ports';
@@ -64,6 +69,11 @@ export class CaptureRouter {
         relay.disconnected();
         set.delete(relay);
         if (set.size === 0) this.relays.delete(tabId);
+        // No goodbye: the page went without its pagehide (a renderer crash). After what it sent is stored.
+        if (!relay.saidGoodbye && !relay.dropped) {
+          const time = Date.now();
+          relay.enqueue(() => this.endPage(relay, { reason: 'crashed', time }), (error) => this.deps.log(error));
+        }
       },
     );
     return relay;
@@ -107,7 +117,15 @@ export class CaptureRouter {
       if (msg.notice && typeof msg.notice === 'object') this.deps.panels.toTab(relay.tabId, message({ type: 'page-notice', tabId: relay.tabId, notice: msg.notice }));
       return;
     }
+    if (msg.type === 'goodbye') {
+      relay.saidGoodbye = true;
+      relay.addOpen(msg.openConnections);
+      const time = typeof msg.time === 'number' && Number.isFinite(msg.time) && msg.time <= Date.now() ? msg.time : Date.now();
+      relay.enqueue(() => this.endPage(relay, { reason: 'page-closed', time }), (error) => this.deps.log(error));
+      return;
+    }
     relay.enqueue(() => {
+      if (msg.type === 'capture-gap') return this.captureGap(relay, msg.frameUrl);
       if (msg.type === 'hello') {
         // Without a welcome the relay would wait for ever: drop the port so that it tries again.
         return this.welcome(relay, msg).catch((error: unknown) => {
@@ -129,10 +147,28 @@ export class CaptureRouter {
     const { session, created } = await sessionForHello(db, relay.tabId, hello, (tabId) => this.deps.topFrameSession(tabId));
     if (created) this.deps.panels.toTab(relay.tabId, message({ type: 'session-started', sessionId: session.id }));
     relay.sessionId = session.id;
+    relay.addOpen(hello.openConnections);
     // Connections record the top page's URL: a subframe's own URL is their frameUrl.
     relay.pageUrl = session.pageUrl;
     relay.post(message({ type: 'welcome', protocolVersion: PROTOCOL_VERSION, sessionId: session.id }));
     this.commands.welcomed(relay);
+  }
+
+  /** Ends the connections the relay's document still had: they went with it. */
+  private async endPage(relay: CaptureConnection, pageGone: NonNullable<ConnectionRecord['pageGone']>): Promise<void> {
+    const { sessionId } = relay;
+    if (!sessionId || relay.open.size === 0) return;
+    const changed = await endConnectionsOfGonePage(await this.db(), sessionId, relay.open, pageGone);
+    relay.open.clear();
+    if (changed.length > 0) this.deps.panels.toTab(relay.tabId, message({ type: 'stored', sessionId, connectionIds: changed }));
+  }
+
+  /** A frame of the relay's page whose hand-over failed: listed on its session, and the tab's panels told. */
+  private async captureGap(relay: CaptureConnection, frameUrl: unknown): Promise<void> {
+    const { sessionId } = relay;
+    if (!sessionId) return;
+    const gap = { frameUrl: String(frameUrl).slice(0, 4096), reason: 'hand-over-failed' as const, time: Date.now() };
+    if (await appendCaptureGap(await this.db(), sessionId, gap)) this.deps.panels.toTab(relay.tabId, message({ type: 'capture-gap', sessionId, gap }));
   }
 
   private async storeBatch(relay: CaptureConnection, batchSeq: number, events: WireEvent[]): Promise<void> {

@@ -18,14 +18,32 @@ export interface PanelNotices {
 export class PanelPorts implements PanelNotices {
   private readonly byTab = new Map<number, Set<PanelPort>>();
 
-  add(tabId: number, port: PanelPort): void {
+  /** Adds a panel of the tab; true when it is the tab's first (the tab is watched from now on). */
+  add(tabId: number, port: PanelPort): boolean {
     const set = this.byTab.get(tabId) ?? new Set();
+    const first = set.size === 0;
     set.add(port);
     this.byTab.set(tabId, set);
+    return first;
   }
 
-  remove(tabId: number, port: PanelPort): void {
-    this.byTab.get(tabId)?.delete(port);
+  /** Removes a panel of the tab; true when it was the tab's last (no panel watches the tab any more). */
+  remove(tabId: number, port: PanelPort): boolean {
+    const set = this.byTab.get(tabId);
+    if (!set?.delete(port)) return false;
+    if (set.size > 0) return false;
+    this.byTab.delete(tabId);
+    return true;
+  }
+
+  /** Whether a panel watches the tab. */
+  watches(tabId: number): boolean {
+    return (this.byTab.get(tabId)?.size ?? 0) > 0;
+  }
+
+  /** The tabs some panel watches. */
+  watchedTabs(): number[] {
+    return [...this.byTab.keys()];
   }
 
   toTab(tabId: number, msg: BackgroundToPanelMessage): void {

@@ -3,9 +3,9 @@
  * to the extension's storage, to the tabs' relays (tabs.sendMessage reaches relays with no port open), and to
  * the ports that connect: relays' capture ports and panels' ports, each checked for who opened it.
  */
-import type { BackgroundToFrameMessage, PageSessionInfo } from '../shared/protocol';
-import { PORT_CAPTURE, PORT_PANEL, message } from '../shared/protocol';
-import { DEFAULT_HOLD_TIMEOUT_MS, RULES_STORAGE_KEY } from '../shared/intercept-rules';
+import type { BackgroundToFrameMessage, FrameToBackgroundMessage, PageSessionInfo } from '../shared/protocol';
+import { PORT_CAPTURE, PORT_PANEL, isProtocolMessage, message } from '../shared/protocol';
+import { DEFAULT_HOLD_TIMEOUT_MS, RULES_STORAGE_KEY, WATCHED_TABS_STORAGE_KEY } from '../shared/intercept-rules';
 import { runtimePort, type RuntimePortLike } from '../shared/transport';
 import { openFrameStore, type InspectorDatabase } from '../store/frame-store';
 import type { StoredRules } from './background-hub';
@@ -26,6 +26,9 @@ export interface ConnectingPort extends RuntimePortLike {
 export interface WorkerBrowser {
   runtime: {
     onConnect: { addListener(listener: (port: ConnectingPort) => void): void };
+    /** Relays' messages without a port (watch-query), answered by the returned promise. */
+    onMessage: { addListener(listener: (message: unknown, sender: { id?: string; tab?: { id?: number } }) => Promise<unknown> | undefined): void };
+    readonly id: string;
     getURL(path: '/'): string;
   };
   tabs: { sendMessage(tabId: number, message: unknown, options?: { frameId: number }): Promise<unknown> };
@@ -65,7 +68,21 @@ export function startWorker(browser: WorkerBrowser, log: (error: unknown) => voi
       const info = (await toFrames(browser, tabId, message({ type: 'session-query' }), { frameId: 0 }, patient)) as PageSessionInfo | undefined;
       return info && typeof info === 'object' && typeof info.sessionId === 'string' ? info : undefined;
     },
+    // Relays learn it from storage (is any tab watched?) and from the message to the tab's frames.
+    watchChanged: (tabId, watched, tabs) => {
+      browser.storage.local.set({ [WATCHED_TABS_STORAGE_KEY]: tabs }).catch(log);
+      void toFrames(browser, tabId, message({ type: 'panel-watch', watched }), undefined, false);
+    },
     log,
+  });
+
+  browser.runtime.onMessage.addListener((data, sender) => {
+    // The tab is the sender's, as the browser says: a relay learns only whether its own tab is watched.
+    const tabId = sender.tab?.id;
+    if (sender.id !== browser.runtime.id || !isProtocolMessage(data) || typeof tabId !== 'number') return undefined;
+    const msg = data as FrameToBackgroundMessage;
+    if (msg.type === 'watch-query') return Promise.resolve(worker.hub.watches(tabId));
+    return undefined;
   });
 
   browser.runtime.onConnect.addListener((port) => {

@@ -25,6 +25,8 @@ export interface WorkerDeps {
    * for a moment, as a frame that is loading has no relay yet.
    */
   topFrameSession(tabId: number, patient?: boolean): Promise<PageSessionInfo | undefined>;
+  /** A tab's first panel opened or its last one closed (see HubDeps.watchChanged). */
+  watchChanged(tabId: number, watched: boolean, tabs: number[]): void;
   log(error: unknown): void;
 }
 
@@ -52,6 +54,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     loadRules: () => deps.loadRules(),
     saveRules: (rules) => deps.saveRules(rules),
     topFrameSession: (tabId) => deps.topFrameSession(tabId),
+    watchChanged: (tabId, watched, tabs) => deps.watchChanged(tabId, watched, tabs),
     log: (error) => deps.log(error),
   });
   return { router, hub };

@@ -14,6 +14,7 @@ function setup(options: { reachable?: boolean; topFrame?: PageSessionInfo; topFr
   const woken: number[] = [];
   const saved: StoredRules[] = [];
   const errors: unknown[] = [];
+  const watchChanges: Array<[number, boolean, number[]]> = [];
   const { hub, router } = createWorker({
     db: () => db,
     loadPaused: async () => [],
@@ -25,6 +26,7 @@ function setup(options: { reachable?: boolean; topFrame?: PageSessionInfo; topFr
       return options.reachable ?? true;
     },
     topFrameSession: async (tabId) => options.topFrames?.[tabId] ?? options.topFrame,
+    watchChanged: (tabId, watched, tabs) => void watchChanges.push([tabId, watched, tabs]),
     log: (error) => void errors.push(error),
   } satisfies WorkerDeps);
   const panel = async (tabId = 5) => {
@@ -46,7 +48,7 @@ function setup(options: { reachable?: boolean; topFrame?: PageSessionInfo; topFr
     await until(() => port.of('welcome').length === 1, 'welcome');
     return port;
   };
-  return { hub, router, db, woken, saved, errors, panel, relay, welcomedRelay };
+  return { hub, router, db, woken, saved, errors, panel, relay, welcomedRelay, watchChanges };
 }
 
 const sendCommand = { kind: 'send', connectionId: 'c1', encoding: 'text', payload: 'hi' } as const;

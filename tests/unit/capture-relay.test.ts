@@ -86,6 +86,8 @@ function setup(options: { topLevel?: boolean; sessionId?: string; idle?: boolean
     },
     topLevel: options.topLevel ?? true,
     pageUrl: 'https://example.test/app',
+    origin: 'https://example.test',
+    frameUrl: () => 'https://example.test/app',
     title: () => title,
     startedAt: 1000,
     sessionId: 'sessionId' in options ? options.sessionId : 'session-1',
@@ -391,6 +393,8 @@ describe('CaptureRelay', () => {
       setTimer: () => undefined,
       topLevel: true,
       pageUrl: 'x',
+      origin: 'null',
+      frameUrl: () => 'x',
       title: () => '',
       startedAt: 0,
     });
@@ -631,5 +635,44 @@ describe('CaptureRelay', () => {
     const all = t.port().batches();
     expect(all.length).toBeGreaterThan(firstTask);
     expect(all.flatMap((b) => b.events).filter((e) => e.k === 'frame')).toHaveLength(4);
+  });
+
+  it('stores a connection under the frame URL of its own location, never the one a page event names', () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    const forged = { ...connect('f1'), frameUrl: 'https://victim.example/inbox' } as PageEvent;
+    t.relay.acceptPageMessage(page(forged)); // passed on whole
+    t.relay.acceptPageMessage(page({ ...connect('f2'), frameUrl: 'https://victim.example/' } as PageEvent, text(1, 'a', 'f2'))); // rebuilt row by row
+    t.runTimers();
+    const connects = t.port().batches().flatMap((b) => b.events).filter((e) => e.k === 'connect');
+    expect(connects.map((e) => e.k === 'connect' && e.frameUrl)).toEqual(['https://example.test/app', 'https://example.test/app']);
+  });
+
+  it('on pagehide sends everything it holds at once, without waiting for a welcome, then a goodbye naming its open connections', () => {
+    const t = setup({ idle: true });
+    t.relay.acceptPageMessage(page(connect('a'), connect('b'), text(1, 'last', 'a'), { k: 'close', socketId: 'b', seq: 1, time: 2, code: 1000, reason: '', wasClean: true }));
+    expect(t.port().batches()).toHaveLength(0); // not welcomed yet
+    t.relay.pageHidden();
+    const posted = t.port().posted.map((m) => m.type);
+    expect(posted).toEqual(['hello', 'batch', 'goodbye']);
+    expect(payloads(t.port().batches()[0].events)).toEqual(['connect', 'connect', 'last', 'close']);
+    expect(t.port().posted[2]).toMatchObject({ type: 'goodbye', openConnections: ['a'] });
+  });
+
+  it('a relay reconnecting names its connections still open in its hello (a restarted background ends them if the page goes)', () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    t.relay.acceptPageMessage(page(connect('a')));
+    t.port().drop();
+    t.runTimers();
+    expect(t.port().posted[0]).toMatchObject({ type: 'hello', openConnections: ['a'] });
+  });
+
+  it('a failed hand-over connects and says so once welcomed, under its own frame URL', () => {
+    const t = setup({ idle: true });
+    t.relay.handoverFailed();
+    expect(t.ports).toHaveLength(1);
+    t.port().deliver(welcome());
+    expect(t.port().posted[1]).toMatchObject({ type: 'capture-gap', reason: 'hand-over-failed', frameUrl: 'https://example.test/app' });
   });
 });

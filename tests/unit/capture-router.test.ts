@@ -395,3 +395,53 @@ describe('CaptureRouter: storing', () => {
     expect(port.welcome()).toBeUndefined();
   });
 });
+
+describe('CaptureRouter: pages that go away', () => {
+  it('after a goodbye, ends the frame\'s connections still open as page-closed, after storing what came before it', async () => {
+    const t = await setup();
+    const { port } = await welcomed(t, 's1');
+    port.send({ type: 'batch', batchSeq: 1, events: [connectEvent('c1'), connectEvent('c2'), { k: 'close', connectionId: 'c2', seq: 1, time: 120, code: 1000, reason: '', wasClean: true }] });
+    port.send({ type: 'batch', batchSeq: 2, events: [textFrame(1, 'last words')] });
+    port.send({ type: 'goodbye', time: 300, openConnections: ['c1'] });
+    await until(() => t.stored.length === 3, 'stored twice, then ended');
+    port.drop();
+    await settle();
+    const byId = Object.fromEntries((await listConnections(t.db, 's1')).map((c) => [c.id, c]));
+    expect(byId.c1).toMatchObject({ state: 'closed', closedAt: 300, pageGone: { reason: 'page-closed', time: 300 } });
+    expect(byId.c2.pageGone).toBeUndefined();
+    expect((await connectionFrames(t.db, 's1', 'c1')).map((f) => f.data)).toEqual(['last words']);
+  });
+
+  it('a port that drops without a goodbye is a crash: its connections are ended as crashed, never left open', async () => {
+    const t = await setup();
+    const { port } = await welcomed(t, 's1');
+    port.send({ type: 'batch', batchSeq: 1, events: [connectEvent('c1')] });
+    await until(() => port.acks().length === 1, 'ack');
+    port.drop();
+    await settle();
+    expect(t.errors).toEqual([]);
+    const [connection] = await listConnections(t.db, 's1');
+    expect(connection).toMatchObject({ state: 'closed', pageGone: { reason: 'crashed' } });
+  });
+
+  it('ends connections a reconnecting relay names in its hello (stored before a background restart)', async () => {
+    const t = await setup();
+    const first = await welcomed(t, 's1');
+    first.port.send({ type: 'batch', batchSeq: 1, events: [connectEvent('c1')] });
+    await until(() => first.port.acks().length === 1, 'ack');
+    const again = t.attach();
+    again.port.send({ ...hello('s1'), openConnections: ['c1'] });
+    again.port.send({ type: 'goodbye', time: 400, openConnections: [] });
+    await until(() => t.stored.length === 2, 'ended');
+    expect((await listConnections(t.db, 's1'))[0]).toMatchObject({ state: 'closed', pageGone: { reason: 'page-closed', time: 400 } });
+  });
+
+  it('lists a frame whose hand-over failed on its session', async () => {
+    const t = await setup();
+    const { port, connection } = await welcomed(t, 's1', false);
+    port.send({ type: 'capture-gap', reason: 'hand-over-failed', frameUrl: 'https://app.test/frame', time: 1 });
+    await settle();
+    expect(t.errors).toEqual([]);
+    expect((await t.db.get('sessions', connection.sessionId!))!.captureGaps).toMatchObject([{ frameUrl: 'https://app.test/frame', reason: 'hand-over-failed' }]);
+  });
+});

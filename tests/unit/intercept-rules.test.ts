@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileRules, decide, validateRule, type InterceptRule } from '@/lib/shared/intercept-rules';
+import { compileRules, decide, rulesForOrigin, scopeMatches, validateRule, type InterceptRule } from '@/lib/shared/intercept-rules';
 
 const rule = (fields: Partial<InterceptRule>): InterceptRule => ({
   id: 'r', name: 'r', enabled: true, action: 'breakpoint', direction: 'both', urlPattern: '', pattern: '', regex: false, replacement: '', ...fields,
@@ -45,5 +45,20 @@ describe('intercept rules', () => {
     const natives = { exec: (re: RegExp, t: string) => (calls++, RegExp.prototype.exec.call(re, t)), replace: () => '' };
     expect(decide(rules, 'send', 'ws://h/', 'q', natives)).toBeDefined();
     expect(calls).toBe(1);
+  });
+
+  it('scopes a rule to one page origin, or to every site (\'*\' or no scope, as rules saved before scopes)', () => {
+    expect(scopeMatches(undefined, 'https://a.example')).toBe(true);
+    expect(scopeMatches('*', 'https://a.example')).toBe(true);
+    expect(scopeMatches('*', 'null')).toBe(true);
+    expect(scopeMatches('https://a.example', 'https://a.example')).toBe(true);
+    expect(scopeMatches('HTTPS://A.example/', 'https://a.example')).toBe(true);
+    expect(scopeMatches('https://a.example', 'https://b.example')).toBe(false);
+    expect(scopeMatches('https://a.example', 'http://a.example')).toBe(false);
+    expect(scopeMatches('https://a.example', 'https://a.example:8443')).toBe(false);
+    expect(scopeMatches('https://a.example', 'https://sub.a.example')).toBe(false);
+    expect(scopeMatches('null', 'null')).toBe(false); // opaque origins share no rules but every site's
+    const rules = [rule({ id: 'a', scope: 'https://a.example' }), rule({ id: 'b', scope: 'https://b.example' }), rule({ id: 'all', scope: '*' })];
+    expect(rulesForOrigin(rules, 'https://b.example').map((r) => r.id)).toEqual(['b', 'all']);
   });
 });

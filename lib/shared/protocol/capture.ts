@@ -123,10 +123,26 @@ export type RelayToBackgroundMessage =
       title: string;
       /** When the relay started (its page load), epoch ms: the session starts there, not at the first socket. */
       startedAt?: number;
+      /**
+       * Connections of this frame not closed yet (a relay reconnecting to a restarted background names them, so
+       * that they are ended if the page goes away or crashes later).
+       */
+      openConnections?: string[];
     }
   | { ns: typeof NAMESPACE; type: 'batch'; batchSeq: number; packed: PackedBatch }
   | { ns: typeof NAMESPACE; type: 'command-result'; requestId: string; ok: boolean; error?: string }
-  | { ns: typeof NAMESPACE; type: 'page-notice'; notice: WireNotice };
+  | { ns: typeof NAMESPACE; type: 'page-notice'; notice: WireNotice }
+  /**
+   * This frame's capture could not start: the relay got no port from the page hook (a hand-over a page raced or
+   * blocked). `frameUrl` is the relay's own location. The background lists it on the session (captureGaps).
+   */
+  | { ns: typeof NAMESPACE; type: 'capture-gap'; reason: 'hand-over-failed'; frameUrl: string; time: number }
+  /**
+   * The document is going away (pagehide: navigation, tab closed, back/forward cache), said after its last
+   * batches: the background ends every connection of this frame still open (ConnectionRecord.pageGone
+   * 'page-closed'). A port that drops without it is a crash ('crashed').
+   */
+  | { ns: typeof NAMESPACE; type: 'goodbye'; time: number; openConnections: string[] };
 
 /** A page notice as it crosses to the background and the panel: held payloads are encoded (EncodedPayload). */
 export type WireNotice = PageNotice<EncodedPayload>;
@@ -144,7 +160,20 @@ export type BackgroundToRelayMessage =
  * - `session-query`: the top frame answers with its PageSessionInfo (a subframe's first hello, the panel after a
  *   navigation), without connecting.
  */
-export type BackgroundToFrameMessage = { ns: typeof NAMESPACE; type: 'wake' } | { ns: typeof NAMESPACE; type: 'session-query' };
+export type BackgroundToFrameMessage =
+  | { ns: typeof NAMESPACE; type: 'wake' }
+  | { ns: typeof NAMESPACE; type: 'session-query' }
+  /**
+   * Whether a panel watches the tab now (sent when the first one opens and when the last one closes): breakpoints
+   * hold frames only while one does (issue #9 §6); without one, held frames are released and nothing is held.
+   */
+  | { ns: typeof NAMESPACE; type: 'panel-watch'; watched: boolean };
+
+/**
+ * A relay to the background without a capture port (runtime.sendMessage): `watch-query` asks whether a panel
+ * watches the sender's tab (answered true or false; the tab is the sender's, as the browser says).
+ */
+export type FrameToBackgroundMessage = { ns: typeof NAMESPACE; type: 'watch-query' };
 
 /** The top frame's page load, as its relay knows it: the tab session it will write into. */
 export interface PageSessionInfo {

@@ -1,4 +1,5 @@
 import type { InterceptRule, NAMESPACE } from './vocabulary';
+import type { CaptureGap } from '../records';
 import type { WireCommand, WireNotice } from './capture';
 
 // Panel ⇄ background (runtime port).
@@ -26,5 +27,10 @@ export type BackgroundToPanelMessage =
   | { ns: typeof NAMESPACE; type: 'page-notice'; tabId: number; notice: WireNotice }
   | { ns: typeof NAMESPACE; type: 'rules'; rules: InterceptRule[]; holdTimeoutMs: number }
   /** The answer to page-session-query: null when the page has no relay (not captured, or still loading). */
-  | { ns: typeof NAMESPACE; type: 'page-session'; tabId: number; sessionId: string | null };
+  | { ns: typeof NAMESPACE; type: 'page-session'; tabId: number; sessionId: string | null }
+  /**
+   * A frame of the watched tab's page could not start capture (hand-over failed); the gap is on the session
+   * record too (SessionRecord.captureGaps). Connections ended because their page went away come as `stored`.
+   */
+  | { ns: typeof NAMESPACE; type: 'capture-gap'; sessionId: string; gap: CaptureGap };
 

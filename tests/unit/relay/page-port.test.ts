@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { PagePort } from '@/lib/relay/page-port';
-import { NAMESPACE, PORT_EVENT, RELAY_READY_EVENT } from '@/lib/shared/protocol';
+import { HANDOVER_EVENT_TYPE, HOOK_PORT_DATA, NAMESPACE, RELAY_READY_DATA } from '@/lib/shared/protocol';
 
 const channels: MessageChannel[] = [];
 afterEach(() => {
@@ -9,32 +9,41 @@ afterEach(() => {
     c.port2.close();
   }
 });
+const channel = () => {
+  const c = new MessageChannel();
+  channels.push(c);
+  return c;
+};
 
-/** A window stand-in: Node's EventTarget ignores a boolean `capture` when removing a listener, as browsers do not. */
-class Target extends EventTarget {
+/** A document stand-in: Node's EventTarget ignores a boolean `capture` when removing a listener, as browsers do not. */
+class Doc extends EventTarget {
   override removeEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | EventListenerOptions): void {
     super.removeEventListener(type, listener, typeof options === 'boolean' ? { capture: options } : options);
   }
 }
 
-/** A window stand-in and the hook's side of the hand-over: on the relay's ready it offers one end of a channel. */
+/** A hand-over event as the hook makes it: a cancelable 'load' MessageEvent (Node's ignores `cancelable` and `ports`). */
+function offerEvent(data: unknown, ports: MessagePort[]): Event {
+  return Object.assign(new Event(HANDOVER_EVENT_TYPE, { cancelable: true }), { data, ports });
+}
+
+/** The document and the hook's side of the hand-over: on the relay's ready it offers one end of a channel. */
 function page() {
-  const target = new Target();
-  const channel = new MessageChannel();
-  channels.push(channel);
+  const doc = new Doc();
+  const c = channel();
   const received: unknown[] = [];
-  channel.port1.onmessage = (e) => received.push(e.data);
+  c.port1.onmessage = (e) => received.push(e.data);
   let taken: boolean | undefined;
-  const offer = (ports: MessagePort[] = [channel.port2]) => {
-    const event = portEvent(ports);
-    target.dispatchEvent(event);
+  const offer = (ports: MessagePort[] = [c.port2], data: unknown = HOOK_PORT_DATA) => {
+    const event = offerEvent(data, ports);
+    doc.dispatchEvent(event);
     return event.defaultPrevented;
   };
-  target.addEventListener(RELAY_READY_EVENT, () => (taken = offer()));
-  return { target, channel, received, offer, taken: () => taken };
+  doc.addEventListener(HANDOVER_EVENT_TYPE, (e) => {
+    if ((e as MessageEvent).data === RELAY_READY_DATA) taken = offer();
+  });
+  return { doc, channel: c, received, offer, taken: () => taken };
 }
-/** The hook's offer: a cancellable event carrying its port (Node's MessageEvent ignores `cancelable`). */
-const portEvent = (ports: MessagePort[]) => Object.assign(new Event(PORT_EVENT, { cancelable: true }), { ports });
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
 const stop = { ns: NAMESPACE, type: 'stop' } as const;
 
@@ -44,8 +53,9 @@ describe('PagePort', () => {
     const port = new PagePort();
     port.post(stop); // before the hand-over: kept
     const fromPage: unknown[] = [];
-    port.awaitHandover(p.target, (data) => fromPage.push(data), false);
+    const handover = port.awaitHandover(p.doc, (data) => fromPage.push(data), false);
     expect(p.taken()).toBe(true);
+    expect(handover.end()).toBe(true);
     port.post({ ns: NAMESPACE, type: 'spare-buffer', buffer: new ArrayBuffer(4) });
     p.channel.port1.postMessage({ hello: 'relay' });
     await settle();
@@ -53,30 +63,54 @@ describe('PagePort', () => {
     expect(fromPage).toEqual([{ hello: 'relay' }]);
   });
 
-  it('takes one port only, and hides the offer from listeners after it', () => {
+  it('takes one port only, stops listening at once, and hides the offer from listeners after it', () => {
     const p = page();
     let seenAfter = 0;
     const port = new PagePort();
-    port.awaitHandover(p.target, () => undefined, false);
-    p.target.addEventListener(PORT_EVENT, () => seenAfter++, true);
-    const other = new MessageChannel();
-    channels.push(other);
-    expect(p.offer([other.port2])).toBe(false); // a second offer is not taken
+    port.awaitHandover(p.doc, () => undefined, false);
+    p.doc.addEventListener(HANDOVER_EVENT_TYPE, () => seenAfter++, true);
+    expect(p.offer([channel().port2])).toBe(false); // a second offer is not taken
     expect(seenAfter).toBe(1);
   });
 
-  it('ignores an offer without exactly one port, and stops listening when told', () => {
-    const p = new Target();
+  it('takes only an offer whose data is exactly the hook\'s and that carries exactly one port', () => {
+    const doc = new Doc();
     const port = new PagePort();
-    const stopListening = port.awaitHandover(p, () => undefined, false);
-    const none = portEvent([]);
-    p.dispatchEvent(none);
-    expect(none.defaultPrevented).toBe(false);
-    stopListening();
-    const channel = new MessageChannel();
-    channels.push(channel);
-    const late = portEvent([channel.port2]);
-    p.dispatchEvent(late);
+    port.awaitHandover(doc, () => undefined, false);
+    // Still listening (not ended): each malformed offer is ignored.
+    for (const [data, ports] of [
+      [HOOK_PORT_DATA, []],
+      [HOOK_PORT_DATA, [channel().port2, channel().port2]],
+      ['websocket-inspector:port ', [channel().port2]],
+      [undefined, [channel().port2]],
+      [{ toString: () => HOOK_PORT_DATA }, [channel().port2]],
+    ] as Array<[unknown, MessagePort[]]>) {
+      const event = offerEvent(data, ports);
+      doc.dispatchEvent(event);
+      expect(event.defaultPrevented).toBe(false);
+    }
+    expect(port.taken).toBe(false);
+    const good = offerEvent(HOOK_PORT_DATA, [channel().port2]);
+    doc.dispatchEvent(good);
+    expect(good.defaultPrevented).toBe(true);
+  });
+
+  it('takes nothing once the listening window has ended: a late offer is not the hook\'s', () => {
+    const doc = new Doc();
+    const port = new PagePort();
+    const handover = port.awaitHandover(doc, () => undefined, false);
+    expect(handover.end()).toBe(false); // no hook answered: the hand-over failed
+    const late = offerEvent(HOOK_PORT_DATA, [channel().port2]);
+    doc.dispatchEvent(late);
     expect(late.defaultPrevented).toBe(false);
+    expect(port.taken).toBe(false);
+  });
+
+  it('says it is ready on the document with a load MessageEvent carrying exactly RELAY_READY_DATA', () => {
+    const doc = new Doc();
+    const seen: unknown[] = [];
+    doc.addEventListener(HANDOVER_EVENT_TYPE, (e) => seen.push([e.type, (e as MessageEvent).data]));
+    new PagePort().awaitHandover(doc, () => undefined, false);
+    expect(seen).toEqual([['load', RELAY_READY_DATA]]);
   });
 });

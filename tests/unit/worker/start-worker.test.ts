@@ -3,10 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { startWorker, type ConnectingPort, type WorkerBrowser } from '@/lib/worker/start-worker';
 import { until } from './fixtures';
 import { NAMESPACE, PORT_CAPTURE, PORT_PANEL, PROTOCOL_VERSION } from '@/lib/shared/protocol';
+import { WATCHED_TABS_STORAGE_KEY } from '@/lib/shared/intercept-rules';
 
 /** A runtime port as onConnect hands it over, with what the background posts on it. */
 function runtimePortFake(name: string, sender: ConnectingPort['sender']) {
   const messageListeners = new Set<(m: unknown) => void>();
+  const disconnectListeners = new Set<() => void>();
   const port = {
     name,
     sender,
@@ -14,8 +16,12 @@ function runtimePortFake(name: string, sender: ConnectingPort['sender']) {
     disconnected: false,
     postMessage: (m: unknown) => void port.posted.push(m),
     onMessage: { addListener: (l: (m: unknown) => void) => void messageListeners.add(l), removeListener: (l: (m: unknown) => void) => void messageListeners.delete(l) },
-    onDisconnect: { addListener: () => undefined, removeListener: () => undefined },
+    onDisconnect: { addListener: (l: () => void) => void disconnectListeners.add(l), removeListener: (l: () => void) => void disconnectListeners.delete(l) },
     disconnect: () => void (port.disconnected = true),
+    /** The other end went away. */
+    drop: () => {
+      for (const l of disconnectListeners) l();
+    },
     deliver: (body: Record<string, unknown>) => {
       for (const l of messageListeners) l({ ns: NAMESPACE, ...body });
     },
@@ -25,13 +31,19 @@ function runtimePortFake(name: string, sender: ConnectingPort['sender']) {
 
 function setup(answer: (tabId: number, message: unknown, options?: { frameId: number }) => Promise<unknown> = () => Promise.reject(new Error('Receiving end does not exist'))) {
   let onConnect: ((port: ConnectingPort) => void) | undefined;
+  let onMessage: Parameters<WorkerBrowser['runtime']['onMessage']['addListener']>[0] | undefined;
   const area = () => {
     const items: Record<string, unknown> = {};
-    return { get: async (key: string) => ({ [key]: items[key] }), set: async (set: Record<string, unknown>) => void Object.assign(items, set) };
+    return { items, get: async (key: string) => ({ [key]: items[key] }), set: async (set: Record<string, unknown>) => void Object.assign(items, set) };
   };
   const asked: unknown[] = [];
   const browser: WorkerBrowser = {
-    runtime: { onConnect: { addListener: (l) => void (onConnect = l) }, getURL: () => 'chrome-extension://ours/' },
+    runtime: {
+      id: 'ours',
+      onConnect: { addListener: (l) => void (onConnect = l) },
+      onMessage: { addListener: (l) => void (onMessage = l) },
+      getURL: () => 'chrome-extension://ours/',
+    },
     tabs: {
       sendMessage: (tabId, message, options) => {
         asked.push(message);
@@ -40,13 +52,14 @@ function setup(answer: (tabId: number, message: unknown, options?: { frameId: nu
     },
     storage: { local: area(), session: area() },
   };
-  startWorker(browser, () => undefined);
+  const worker = startWorker(browser, () => undefined);
   const connect = (name: string, sender: ConnectingPort['sender']) => {
     const port = runtimePortFake(name, sender);
     onConnect!(port);
     return port;
   };
-  return { connect, asked };
+  const ask = (data: unknown, sender: { id?: string; tab?: { id?: number } }) => onMessage!(data, sender);
+  return { connect, asked, ask, worker, local: browser.storage.local as ReturnType<typeof area> };
 }
 
 
@@ -81,6 +94,31 @@ describe('startWorker', () => {
     lonely.deliver({ type: 'page-session-query' });
     await until(() => lonely.posted.length === 2, 'answer');
     expect(lonely.posted[1]).toMatchObject({ sessionId: null });
-    expect(silent.asked).toHaveLength(3); // a frame still loading has no relay for a moment: asked three times
+    // a frame still loading has no relay for a moment: asked three times (besides the panel-watch told at hello)
+    expect(silent.asked.filter((m) => (m as { type: string }).type === 'session-query')).toHaveLength(3);
+  });
+
+  it('tells a tab\'s relays when its first panel opens and its last closes, lists watched tabs in storage, and answers a relay\'s watch-query for its own tab only', async () => {
+    const t = setup();
+    const a = t.connect(PORT_PANEL, {});
+    a.deliver({ type: 'panel-hello', protocolVersion: PROTOCOL_VERSION, tabId: 4 });
+    await until(() => a.posted.length === 1, 'welcome');
+    const b = t.connect(PORT_PANEL, {});
+    b.deliver({ type: 'panel-hello', protocolVersion: PROTOCOL_VERSION, tabId: 4 });
+    await until(() => b.posted.length === 1, 'welcome');
+    const watch = () => t.asked.filter((m) => (m as { type: string }).type === 'panel-watch');
+    expect(watch()).toEqual([{ ns: NAMESPACE, type: 'panel-watch', watched: true }]); // once, for the first panel
+    expect(t.local.items[WATCHED_TABS_STORAGE_KEY]).toEqual([4]);
+    const query = { ns: NAMESPACE, type: 'watch-query' };
+    expect(await t.ask(query, { id: 'ours', tab: { id: 4 } })).toBe(true);
+    expect(await t.ask(query, { id: 'ours', tab: { id: 5 } })).toBe(false);
+    expect(t.ask(query, { id: 'another-extension', tab: { id: 4 } })).toBeUndefined();
+    expect(t.ask(query, { id: 'ours' })).toBeUndefined();
+    a.drop();
+    expect(watch()).toHaveLength(1); // another panel still watches tab 4
+    b.drop();
+    expect(watch()).toEqual([{ ns: NAMESPACE, type: 'panel-watch', watched: true }, { ns: NAMESPACE, type: 'panel-watch', watched: false }]);
+    expect(t.local.items[WATCHED_TABS_STORAGE_KEY]).toEqual([]);
+    expect(await t.ask(query, { id: 'ours', tab: { id: 4 } })).toBe(false);
   });
 });
