@@ -169,6 +169,22 @@ test.describe('detection', () => {
     expect(r.with.thrown.map((t: string[]) => t[1]).every((m: string) => m.includes("'setPrototypeOf' on proxy"))).toBe(true);
   });
 
+  test('pinned: page code our traps call sees our frames, and a cycle check walks through the page\'s proxies', async ({ withExt, withoutExt, server }) => {
+    // What a Proxy-based hook cannot hide (README, capture notes). Each must stay exactly as pinned here.
+    const url = server.page('/sec-pinned.html', '<p>pinned</p>');
+    const r = await both(withExt, withoutExt, url, (wsOrigin: string) => {
+      let stack = '';
+      const protocol = { toString: () => ((stack = String(new Error().stack)), 'chat') };
+      new WebSocket(`${wsOrigin}/echo`, protocol as unknown as string).close();
+      let trapCalls = 0;
+      const pageProxy = new Proxy({}, { getPrototypeOf: (t) => (trapCalls++, Reflect.getPrototypeOf(t)) });
+      const set = Reflect.setPrototypeOf(WebSocket.prototype.send, Object.create(pageProxy));
+      return { extensionFrame: stack.includes('-extension://'), trapCalls, set };
+    }, server.wsOrigin);
+    expect(r.without).toEqual({ extensionFrame: false, trapCalls: 0, set: true });
+    expect(r.with).toEqual({ extensionFrame: true, trapCalls: 1, set: true });
+  });
+
   test('new WebSocket(Symbol(), iterable) throws on the url before it reads the iterable', async ({ withExt, withoutExt, server }) => {
     const url = server.page('/sec-order.html', '<p>order</p>');
     const r = await both(withExt, withoutExt, url, probes.argumentOrderProbe, '');
