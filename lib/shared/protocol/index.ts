@@ -20,7 +20,7 @@
  */
 
 import { NAMESPACE } from './vocabulary';
-import type { BackgroundToFrameMessage, BackgroundToRelayMessage, RelayToBackgroundMessage } from './capture';
+import type { BackgroundToFrameMessage, BackgroundToRelayMessage, FrameToBackgroundMessage, RelayToBackgroundMessage } from './capture';
 import type { PageToRelayMessage, RelayToPageMessage } from './page';
 import type { BackgroundToPanelMessage, PanelToBackgroundMessage } from './panel';
 import type { ExportStreamKeepAlive, ExportStreamRegister } from './io';
@@ -37,6 +37,7 @@ type AnyMessage =
   | RelayToBackgroundMessage
   | BackgroundToRelayMessage
   | BackgroundToFrameMessage
+  | FrameToBackgroundMessage
   | PanelToBackgroundMessage
   | BackgroundToPanelMessage
   | ExportStreamRegister
