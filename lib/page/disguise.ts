@@ -4,6 +4,8 @@
  * keeping every property's attributes, and `WebSocket.prototype.constructor` points at the constructor proxy so
  * `ws.constructor === WebSocket` still holds.
  *
+ * WebSocketStream, where the browser has it, is installed the same way (its proxy is websocket-stream.ts's).
+ *
  * The double-install guard: a second copy of the hook in the same realm (a window whose initial about:blank
  * document had the hook, reused by a same-origin navigation) asks the first, through the toString proxy, to hand a
  * port to the new document. The first answers only for a document that is the window's current one and that it
@@ -36,7 +38,14 @@ export function alreadyInstalled(natives: Natives): boolean {
  * Puts the wrappers and the toString proxy in place of the natives; returns the toString proxy. `newDocument(doc)`
  * hands a port to `doc` and says true when it is a document that needs one (see alreadyInstalled).
  */
-export function installDisguised(natives: Natives, own: OwnObjects, wrappers: SocketWrappers, answers: NativeAnswers, newDocument: (doc: unknown) => boolean): typeof Function.prototype.toString {
+export function installDisguised(
+  natives: Natives,
+  own: OwnObjects,
+  wrappers: SocketWrappers,
+  answers: NativeAnswers,
+  newDocument: (doc: unknown) => boolean,
+  stream?: { proxy: object; proto: object },
+): typeof Function.prototype.toString {
   const { apply, win, ProxyCtor, fnToString, FunctionProto, WsProto, defineProperty, getOwnPropertyDescriptor } = natives;
   const { withoutPrototype } = own;
   const { WebSocketProxy } = wrappers;
@@ -67,5 +76,10 @@ export function installDisguised(natives: Natives, own: OwnObjects, wrappers: So
   replaceValue(WsProto, 'send', wrappers.sendProxy);
   replaceValue(WsProto, 'constructor', WebSocketProxy);
   replaceValue(win, 'WebSocket', WebSocketProxy);
+  if (stream !== undefined) {
+    // WebSocketStream, as WebSocket (websocket-stream.ts).
+    replaceValue(stream.proto, 'constructor', stream.proxy);
+    replaceValue(win, 'WebSocketStream', stream.proxy);
+  }
   return toStringProxy;
 }

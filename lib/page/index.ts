@@ -30,7 +30,8 @@
  * binary (reading the page's bytes), batch and text-pieces (the outgoing batch), recorder (events into the
  * batch), socket-state (per-socket state, shared settings), holds (rules and breakpoints), socket-events (the
  * listeners), constructor-arguments and socket-wrappers (the WebSocket and send proxies), disguise (toString and
- * installing), native-answers (errors and prototype cycles), replay, commands (from the relay), hand-over (the
+ * installing), native-answers (errors and prototype cycles), foreign-sends (a frame sent through another frame's
+ * `send`), websocket-stream (WebSocketStream, where the browser has it), replay, commands (from the relay), hand-over (the
  * private port) and leave (the last words before the page goes). This file assembles them.
  */
 import { binaryReader } from './binary';
@@ -41,7 +42,9 @@ import { alreadyInstalled, installDisguised } from './disguise';
 import { handOverPort, type HandOver } from './hand-over';
 import { holds } from './holds';
 import { nativeAnswers } from './native-answers';
-import { saveNatives } from './natives';
+import { saveNatives, saveStreamNatives } from './natives';
+import { foreignSends } from './foreign-sends';
+import { websocketStreams } from './websocket-stream';
 import { ownObjects } from './own-objects';
 import { recorder } from './recorder';
 import { replays } from './replay';
@@ -78,12 +81,20 @@ export function installPageHook(win: typeof globalThis): PageHookHandle | undefi
   const record = recorder(natives, own, binary, batch, hook, registry);
   const intercept = holds(natives, own, binary, batch, record, hook);
   const watch = socketEvents(natives, own, binary, batch, record, intercept, hook, registry);
-  const wrappers = socketWrappers(natives, own, binary, record, intercept, hook, registry, constructorArguments(natives, own), watch, answers);
+  const foreign = foreignSends(natives, own, binary, record, hook, registry, answers);
+  const wrappers = socketWrappers(natives, own, binary, record, intercept, hook, registry, constructorArguments(natives, own), watch, answers, foreign);
+  const streamNatives = saveStreamNatives(win);
+  const streams = websocketStreams(natives, streamNatives, own, binary, batch, record, hook, registry, answers);
   let installed = false; // the probe may only reach newDocument once handOver exists
-  installDisguised(natives, own, wrappers, answers, newDocument);
+  const streamInstall = streams.proxy !== undefined && streamNatives !== undefined ? own.withoutPrototype({ proxy: streams.proxy, proto: streamNatives.StreamProto }) : undefined;
+  installDisguised(natives, own, wrappers, answers, newDocument, streamInstall);
   const replay = replays(natives, own, binary, batch, record, hook, registry, wrappers.WebSocketProxy);
   const relay = commands(natives, own, binary, batch, record, intercept, replay, hook, registry, stop);
-  const handOver: HandOver = handOverPort(natives, own, relay.onRelayMessage, batch.connect);
+  // Commands aimed at a WebSocketStream connection are the stream module's (websocket-stream.ts).
+  const onRelayMessage = (event: MessageEvent): void => {
+    if (!streams.onRelayMessage(event)) relay.onRelayMessage(event);
+  };
+  const handOver: HandOver = handOverPort(natives, own, onRelayMessage, batch.connect);
   installed = true;
   leaveHandlers(natives, batch);
 

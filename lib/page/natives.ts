@@ -158,3 +158,63 @@ export const eventIsTrusted = (e: Event): boolean => e.isTrusted;
 export function isObject(value: unknown): boolean {
   return (typeof value === 'object' && value !== null) || typeof value === 'function';
 }
+
+/** A native method read from its own descriptor at install. */
+function method(proto: object, name: string): AnyFn {
+  const d = Object.getOwnPropertyDescriptor(proto, name);
+  if (!d || typeof d.value !== 'function') throw new Error(`no method ${name}`);
+  return d.value as AnyFn;
+}
+
+/**
+ * The natives of `WebSocketStream` and the streams and promises its wrapper uses (websocket-stream.ts), saved at
+ * install like the others; undefined where the browser has no WebSocketStream (Firefox) or lacks a piece of it.
+ */
+export function saveStreamNatives(win: typeof globalThis) {
+  const g = win as unknown as Record<string, { prototype: object } | undefined>;
+  const StreamCtor = g.WebSocketStream as unknown as (AnyFn & { prototype: object }) | undefined;
+  if (typeof StreamCtor !== 'function') return undefined;
+  try {
+    const StreamProto = StreamCtor.prototype;
+    const Readable = win.ReadableStream;
+    const Writable = win.WritableStream;
+    const reader = g.ReadableStreamDefaultReader!.prototype;
+    const writer = g.WritableStreamDefaultWriter!.prototype;
+    const readController = g.ReadableStreamDefaultController!.prototype;
+    const writeController = g.WritableStreamDefaultController!.prototype;
+    const errorProto = g.WebSocketError?.prototype;
+    const natives = {
+      StreamCtor,
+      StreamProto,
+      streamUrl: getter(StreamProto, 'url'),
+      streamOpened: getter(StreamProto, 'opened'),
+      streamClosed: getter(StreamProto, 'closed'),
+      streamClose: method(StreamProto, 'close'),
+      errorCloseCode: errorProto ? getter(errorProto, 'closeCode') : undefined,
+      errorReason: errorProto ? getter(errorProto, 'reason') : undefined,
+      ReadableCtor: Readable,
+      WritableCtor: Writable,
+      getReader: method(Readable.prototype, 'getReader'),
+      read: method(reader, 'read'),
+      readerCancel: method(reader, 'cancel'),
+      readerClosed: getter(reader, 'closed'),
+      enqueue: method(readController, 'enqueue'),
+      readClose: method(readController, 'close'),
+      readError: method(readController, 'error'),
+      getWriter: method(Writable.prototype, 'getWriter'),
+      write: method(writer, 'write'),
+      writerClose: method(writer, 'close'),
+      writerAbort: method(writer, 'abort'),
+      writerClosed: getter(writer, 'closed'),
+      writerDesiredSize: getter(writer, 'desiredSize'),
+      writeError: method(writeController, 'error'),
+      promiseThen: method(win.Promise.prototype, 'then'),
+    };
+    return Object.setPrototypeOf(natives, null) as typeof natives;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The saved natives of WebSocketStream and streams (saveStreamNatives). */
+export type StreamNatives = NonNullable<ReturnType<typeof saveStreamNatives>>;

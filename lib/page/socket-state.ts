@@ -60,6 +60,8 @@ export interface SocketRegistry {
   socketById(id: string): WebSocket | undefined;
   /** Gives a new socket an id and a state. */
   register(ws: WebSocket): SocketState;
+  /** An id and a state for a connection that is not a WebSocket (a WebSocketStream: websocket-stream.ts keeps it). */
+  newState(url: string): SocketState;
   /** The socket closed: commands can no longer reach it. */
   forget(id: string): void;
 }
@@ -82,11 +84,15 @@ export function socketRegistry(natives: Natives, own: OwnObjects): SocketRegistr
     return ref ? (apply(wrDeref, ref, []) as WebSocket | undefined) : undefined;
   }
 
-  function register(ws: WebSocket): SocketState {
+  function newState(url: string): SocketState {
     const id = pagePrefix + '-' + ++socketCounter;
-    const url = apply(wsUrl, ws, []) as string;
-    const state: SocketState = { id, seq: 0, url, batchNumber: 0, batchIndex: 0, sendHold: undefined, receiveHold: undefined, replyWaiter: undefined };
-    apply(wmSet, sockets, [ws, own.withoutPrototype(state)]);
+    return own.withoutPrototype({ id, seq: 0, url, batchNumber: 0, batchIndex: 0, sendHold: undefined, receiveHold: undefined, replyWaiter: undefined });
+  }
+
+  function register(ws: WebSocket): SocketState {
+    const state = newState(apply(wsUrl, ws, []) as string);
+    const id = state.id;
+    apply(wmSet, sockets, [ws, state]);
     apply(mapSet, liveSockets, [id, new WeakRefCtor(ws)]);
     return state;
   }
@@ -95,5 +101,5 @@ export function socketRegistry(natives: Natives, own: OwnObjects): SocketRegistr
     apply(mapDelete, liveSockets, [id]);
   }
 
-  return own.withoutPrototype({ stateOf, socketById, register, forget });
+  return own.withoutPrototype({ stateOf, socketById, register, newState, forget });
 }

@@ -9,6 +9,7 @@ import type { AnyFn, Natives } from './natives';
 import type { OwnObjects } from './own-objects';
 import type { BinaryReader } from './binary';
 import type { ConvertArguments } from './constructor-arguments';
+import type { ForeignSends } from './foreign-sends';
 import type { NativeAnswers } from './native-answers';
 import type { Recorder } from './recorder';
 import type { Watch } from './socket-events';
@@ -32,6 +33,7 @@ export function socketWrappers(
   convertArguments: ConvertArguments,
   watch: Watch,
   answers: NativeAnswers,
+  foreign: ForeignSends,
 ): SocketWrappers {
   const { apply, construct, ProxyCtor, NativeWebSocket, nativeSend, isView, StringCtor, wsReadyState } = natives;
   const { withoutPrototype } = own;
@@ -55,7 +57,10 @@ export function socketWrappers(
         throw asNative(error, constructHandler.construct as AnyFn);
       }
       try {
-        if (hook.active) watch(ws, protocols);
+        if (hook.active) {
+          watch(ws, protocols);
+          foreign.listen(ws);
+        }
       } catch {
         // Never let our bookkeeping break the page's socket.
       }
@@ -69,6 +74,8 @@ export function socketWrappers(
     apply(target, thisArg, args) {
       const state = hook.active ? stateOf(thisArg) : undefined;
       if (state === undefined || args.length === 0) {
+        // A socket of another realm (another frame's send called on it: foreign-sends.ts).
+        if (state === undefined && hook.active) return foreign.send(target as AnyFn, thisArg, args, sendHandler.apply as AnyFn);
         try {
           return apply(target, thisArg, args);
         } catch (error) {
