@@ -5,10 +5,15 @@
  * per element (see lib/shared/packed-batch.ts). Every other event travels whole in `extra`. Arrays are filled by
  * index, never push(): the page may have replaced Array.prototype.push. Batches are posted on a timer, their
  * buffers transferred rather than cloned.
+ *
+ * While the page is leaving (pagehide, freeze: see leave.ts) a port's message would arrive after the document is
+ * gone, so what is queued then goes to the relay synchronously instead (hand-over.ts, lastHandOver), at once and
+ * again after each event the page still records (a send in its own pagehide listener: a microtask later).
  */
-import type { Direction, PageEvent, PageNotice } from '../shared/protocol';
+import type { Direction, LeaveReason, PageEvent, PageNotice, PageToRelayMessage } from '../shared/protocol';
 import { NAMESPACE, PACKED_EXTRA, PACKED_ROW_WIDTH, PLAIN_PAYLOAD_MAX } from '../shared/protocol';
 import type { BinaryReader } from './binary';
+import { lastHandOver } from './hand-over';
 import type { Natives } from './natives';
 import type { OwnObjects } from './own-objects';
 import type { SocketState } from './socket-state';
@@ -55,8 +60,14 @@ export interface Batch {
   counted(size: number): void;
   /** Post queued events now. */
   flush(): void;
-  /** Post queued events and every queued text piece now (the page is going away). */
+  /** Post queued events and every queued text piece now, on the port (an untrusted pagehide: see leave.ts). */
   flushAll(): void;
+  /** The relay's token for the last hand-over (RelayToPageMessage 'last-words-token'), for the port it came on. */
+  setLastWordsToken(token: string): void;
+  /** The page is leaving: what is queued, and what it records until it is back, goes to the relay synchronously. */
+  leave(reason: LeaveReason): void;
+  /** The page is back (pageshow from the back/forward cache, resume): batches go on the port again. */
+  back(): void;
   /** Drops what is queued (stop). */
   reset(): void;
   /** Events in the batch: one row each. */
@@ -92,6 +103,10 @@ export function outgoingBatch(natives: Natives, own: OwnObjects, binary: BinaryR
   let flushScheduled = false;
   /** performance.now() of the last batch posted. */
   let lastPostTime = -Infinity;
+  /** The token of the relay on `port` for the last hand-over; undefined until it arrives on that port. */
+  let lastWordsToken: string | undefined;
+  /** Set from pagehide or freeze until pageshow or resume. */
+  let leaving: LeaveReason | undefined;
   const pieces = textPieceQueue(natives, own, () => port);
 
   function resetBatch(): void {
@@ -104,9 +119,9 @@ export function outgoingBatch(natives: Natives, own: OwnObjects, binary: BinaryR
     weight = 0;
   }
 
-  function flush(): void {
-    flushScheduled = false;
-    if (!port || rowLength === 0) return;
+  /** Takes the batch as the message that posts it and the buffers to transfer with it; undefined when empty. */
+  function takeBatch(): { msg: PageToRelayMessage; moved: ArrayBuffer[] } | undefined {
+    if (rowLength === 0) return undefined;
     const events = extra;
     // Every ArrayBuffer in a recorded frame is our own copy: transfer it rather than copy it again.
     const moved: ArrayBuffer[] = ownArray();
@@ -136,8 +151,19 @@ export function outgoingBatch(natives: Natives, own: OwnObjects, binary: BinaryR
       e.data = '';
       e.pieces = count;
     }
-    const msg = withoutPrototype({ ns: NAMESPACE, type: 'page-events', ids, rows, text: apply(arrayJoin, texts, ['']) as string, binary, events });
+    const msg: PageToRelayMessage = withoutPrototype({ ns: NAMESPACE, type: 'page-events', ids, rows, text: apply(arrayJoin, texts, ['']) as string, binary, events });
     resetBatch();
+    return withoutPrototype({ msg, moved });
+  }
+
+  function flush(): void {
+    flushScheduled = false;
+    if (!port || rowLength === 0) return;
+    if (leaving !== undefined && lastWordsToken !== undefined) {
+      handOverAll(leaving);
+      return;
+    }
+    const { msg, moved } = takeBatch()!;
     try {
       apply(portPostMessage, port, [msg, ownSequence(moved)]);
     } catch {
@@ -155,6 +181,43 @@ export function outgoingBatch(natives: Natives, own: OwnObjects, binary: BinaryR
   function flushAll(): void {
     flush();
     pieces.postAll();
+  }
+
+  /**
+   * Everything queued, the batch and then its text pieces, to the relay synchronously (lastHandOver); if it does not
+   * take them (no relay listening), on the port after all.
+   */
+  function handOverAll(reason: LeaveReason): void {
+    flushScheduled = false;
+    if (!port) return;
+    const messages: PageToRelayMessage[] = ownArray();
+    const taken = takeBatch();
+    if (taken !== undefined) messages[0] = taken.msg;
+    pieces.takeAll(messages);
+    if (messages.length === 0) return;
+    lastPostTime = apply(perfNow, perf, []) as number;
+    if (lastWordsToken !== undefined && lastHandOver(natives, own, lastWordsToken, reason, messages)) return;
+    for (let i = 0; i < messages.length; i++) {
+      try {
+        apply(portPostMessage, port, [messages[i]]);
+      } catch {
+        return; // page unloading
+      }
+    }
+  }
+
+  function leave(reason: LeaveReason): void {
+    leaving = reason;
+    if (lastWordsToken !== undefined) handOverAll(reason);
+    else flushAll();
+  }
+
+  function back(): void {
+    leaving = undefined;
+  }
+
+  function setLastWordsToken(token: string): void {
+    lastWordsToken = token;
   }
 
   /** A batch buffer the relay is done with (RelayToPageMessage 'spare-buffer'), for the next batch. */
@@ -200,7 +263,8 @@ export function outgoingBatch(natives: Natives, own: OwnObjects, binary: BinaryR
     else if (!flushScheduled) {
       // Once per batch, not per event: the first event after a quiet spell goes at the end of this task.
       flushScheduled = true;
-      if ((apply(perfNow, perf, []) as number) - lastPostTime >= FLUSH_INTERVAL_MS) apply(queueMicrotaskFn, win, [flush]);
+      // While the page is leaving there are no timers: what it records goes at the end of its task.
+      if (leaving !== undefined || (apply(perfNow, perf, []) as number) - lastPostTime >= FLUSH_INTERVAL_MS) apply(queueMicrotaskFn, win, [flush]);
       else apply(setTimeoutFn, win, [flush, FLUSH_INTERVAL_MS]);
     }
   }
@@ -274,6 +338,7 @@ export function outgoingBatch(natives: Natives, own: OwnObjects, binary: BinaryR
 
   function connect(relayPort: MessagePort): void {
     port = relayPort;
+    lastWordsToken = undefined; // the new port's relay sends its own
     if (rowLength > 0) flush();
   }
 
@@ -287,6 +352,9 @@ export function outgoingBatch(natives: Natives, own: OwnObjects, binary: BinaryR
     counted,
     flush,
     flushAll,
+    setLastWordsToken,
+    leave,
+    back,
     reset: resetBatch,
     eventCount,
     offerSpare,

@@ -1,7 +1,7 @@
 /**
- * What the relay posts on the private port: stop, a spare batch buffer, and the panel's commands (rules, release,
- * replay, replay-stop, send, simulate-receive, close), each answered with a command-result after the frames it
- * recorded.
+ * What the relay posts on the private port: stop, a spare batch buffer, the token of the last hand-over (batch.ts),
+ * and the panel's commands (rules, release, replay, replay-stop, send, simulate-receive, close), each answered with
+ * a command-result after the frames it recorded.
  */
 import type { PageCommand, RelayToPageMessage } from '../shared/protocol';
 import { NAMESPACE } from '../shared/protocol';
@@ -121,6 +121,10 @@ export function commands(
     }
     if (msg.type === 'spare-buffer') {
       batch.offerSpare(msg.buffer);
+      return;
+    }
+    if (msg.type === 'last-words-token') {
+      if (typeof msg.token === 'string' && msg.token.length > 0) batch.setLastWordsToken(msg.token);
       return;
     }
     if (msg.type === 'command') {

@@ -12,7 +12,11 @@
  * A reused Window keeps this hook (its realm) while the document changes: the next document's copy of the hook
  * then finds it installed and asks it, through disguise.ts's probe, to hand a new port to the new document's
  * relay (`handOverTo`). The batch moves to the new port; the old one is closed.
+ *
+ * The last hand-over (lastHandOver) goes the same way, synchronously, when the page is leaving: see LastWords in
+ * lib/shared/protocol/page.ts.
  */
+import type { LeaveReason, PageToRelayMessage } from '../shared/protocol';
 import { HANDOVER_EVENT_TYPE, HOOK_PORT_DATA, RELAY_READY_DATA } from '../shared/protocol';
 import type { Natives } from './natives';
 import type { OwnObjects } from './own-objects';
@@ -80,4 +84,22 @@ export function handOverPort(natives: Natives, own: OwnObjects, onMessage: (even
   const doc = documentGet ? (apply(documentGet, win, []) as EventTarget | null) : null;
   if (doc) handOverTo(doc);
   return withoutPrototype({ stopWaiting: () => stopWaiting(), document: () => offeredOn, handOverTo });
+}
+
+/**
+ * Hands `messages` to the relay synchronously, as a cancelable MessageEvent on the window's current document whose
+ * `origin` is the relay's token and `data` a LastWords (see lib/shared/protocol/page.ts). True when the relay took
+ * them (it cancels the event); false otherwise (no document, no relay listening, a token of another document's).
+ */
+export function lastHandOver(natives: Natives, own: OwnObjects, token: string, reason: LeaveReason, messages: PageToRelayMessage[]): boolean {
+  const { apply, win, documentGet, MessageEventCtor, dispatchEvent } = natives;
+  const { withoutPrototype } = own;
+  try {
+    const doc = documentGet ? (apply(documentGet, win, []) as EventTarget | null) : null;
+    if (!doc) return false;
+    const init = withoutPrototype({ data: withoutPrototype({ reason, messages }), origin: token, cancelable: true });
+    return !(apply(dispatchEvent, doc, [new MessageEventCtor(HANDOVER_EVENT_TYPE, init)]) as boolean);
+  } catch {
+    return false; // never throw into the page's unload
+  }
 }

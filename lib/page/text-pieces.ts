@@ -2,6 +2,7 @@
  * Large plain texts travel after their batch in pieces (PageFrameEvent.pieces), one Blob per task: no task of the
  * page's or of the relay's clones all of a 16 MiB string at once.
  */
+import type { PageToRelayMessage } from '../shared/protocol';
 import { NAMESPACE, TEXT_PIECE_MAX } from '../shared/protocol';
 import type { Natives } from './natives';
 import type { OwnObjects } from './own-objects';
@@ -13,6 +14,8 @@ export interface TextPieceQueue {
   schedule(): void;
   /** Posts every queued piece now (the page is going away: there are no more tasks). */
   postAll(): void;
+  /** Moves every queued piece, as the message that would post it, to the end of `out` (the last hand-over). */
+  takeAll(out: PageToRelayMessage[]): void;
 }
 
 /** Appends `text` cut into pieces of at most TEXT_PIECE_MAX units, never inside a surrogate pair. */
@@ -55,10 +58,20 @@ export function textPieceQueue(natives: Natives, own: OwnObjects, portOf: () => 
       apply(setTimeoutFn, win, [postTextPiece, 0]);
     }
     try {
-      apply(portPostMessage, port, [own.withoutPrototype({ ns: NAMESPACE, type: 'page-text-piece', piece: new BlobCtor(ownSequence([text])) })]);
+      apply(portPostMessage, port, [pieceMessage(text)]);
     } catch {
       // page unloading
     }
+  }
+
+  function pieceMessage(text: string): PageToRelayMessage {
+    return own.withoutPrototype({ ns: NAMESPACE, type: 'page-text-piece', piece: new BlobCtor(ownSequence([text])) });
+  }
+
+  function takeAll(out: PageToRelayMessage[]): void {
+    for (; textPiecesHead < textPieces.length; textPiecesHead++) out[out.length] = pieceMessage(textPieces[textPiecesHead]);
+    textPieces = ownArray();
+    textPiecesHead = 0;
   }
 
   function add(text: string): number {
@@ -78,5 +91,5 @@ export function textPieceQueue(natives: Natives, own: OwnObjects, portOf: () => 
     while (portOf() !== undefined && textPiecesHead < textPieces.length) postTextPiece();
   }
 
-  return own.withoutPrototype({ add, schedule, postAll });
+  return own.withoutPrototype({ add, schedule, postAll, takeAll });
 }

@@ -17,7 +17,7 @@
  * BatchQueue (numbered batches, acks, resends), BackgroundPort (the port's lifetime), PageCommands (commands and
  * rules for the hook, notices from it).
  */
-import type { BackgroundToRelayMessage, PackedBatch, PageSessionInfo, PageToRelayMessage, RelayToBackgroundMessage, RelayToPageMessage } from '../shared/protocol';
+import type { BackgroundToRelayMessage, LastWords, PackedBatch, PageSessionInfo, PageToRelayMessage, RelayToBackgroundMessage, RelayToPageMessage } from '../shared/protocol';
 import type { Port } from '../shared/transport';
 import { NAMESPACE, PROTOCOL_VERSION, isProtocolMessage, message } from '../shared/protocol';
 import { BatchQueue } from './batch-queue';
@@ -63,6 +63,8 @@ export class CaptureRelay {
   private readonly openConnections = new Set<string>();
   /** A capture gap to report (the hand-over failed), until the background welcomed a port it was said on. */
   private gap: RelayToBackgroundMessage | undefined;
+  /** The page is hidden (pagehide; until pageshow): last words now go out at once, with a goodbye after them. */
+  private hidden = false;
 
   constructor(env: RelayEnvironment) {
     this.env = env;
@@ -152,13 +154,44 @@ export class CaptureRelay {
    */
   pageHidden(): void {
     if (this.stopped) return;
+    this.hidden = true;
+    if (!this.sendAllNow()) return;
+    this.port.send(message({ type: 'goodbye', time: Date.now(), openConnections: [...this.openConnections] }));
+  }
+
+  /** The page is shown again (pageshow, from the back/forward cache): no longer leaving. */
+  pageShown(): void {
+    this.hidden = false;
+  }
+
+  /**
+   * The hook's last hand-over (LastWords, given synchronously while the page is leaving): its messages go in as
+   * the port's would. Normally the hook's pagehide listener runs before the relay's, whose pageHidden then sends
+   * them; what comes after it (the page's own pagehide listener sent a frame) goes at once, with another goodbye
+   * (the background ends only connections still open, so the second changes nothing else). A page being frozen
+   * may never run a task again (a discarded tab): what it gave goes at once too.
+   */
+  acceptLastWords(data: unknown): void {
+    if (this.stopped || typeof data !== 'object' || data === null) return;
+    const { reason, messages } = data as Partial<LastWords>;
+    if (!Array.isArray(messages)) return;
+    for (const msg of messages) if (isProtocolMessage(msg) && (msg.type === 'page-events' || msg.type === 'page-text-piece')) this.acceptPageMessage(msg);
+    if (this.hidden) this.pageHidden();
+    else if (reason === 'freeze') this.sendAllNow();
+  }
+
+  /**
+   * Sends every batch held at once, without waiting for a welcome (the background handles a port's messages in
+   * order, hello first), connecting if need be. False when there is no port to send on.
+   */
+  private sendAllNow(): boolean {
     this.port.want();
-    if (!this.port.connected) return;
+    if (!this.port.connected) return false;
     this.queue.seal();
     while (!this.queue.sendPending(this.sendBatch)) {
       // one batch weight per call: go on until all are sent (the page is leaving; its tasks no longer matter)
     }
-    this.port.send(message({ type: 'goodbye', time: Date.now(), openConnections: [...this.openConnections] }));
+    return true;
   }
 
   /** A message from the page hook's port. */

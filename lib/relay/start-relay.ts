@@ -1,7 +1,8 @@
 /**
  * Starts the relay in one frame (the isolated content script's main): a CaptureRelay wired to the extension's
  * runtime port, the hook's private port (PagePort), the intercept rules in storage, whether a panel watches the
- * tab, the background's messages to relays with no port open (wake, session-query, panel-watch), and pagehide.
+ * tab, the background's messages to relays with no port open (wake, session-query, panel-watch), and pagehide
+ * (the hook's last hand-over and the goodbye).
  */
 import type { BackgroundToFrameMessage, FrameToBackgroundMessage, PageSessionInfo } from '../shared/protocol';
 import { NAMESPACE, PORT_CAPTURE, isProtocolMessage } from '../shared/protocol';
@@ -120,10 +121,17 @@ export function startRelay({ browser, window, cloneFromPage }: RelayHost): Captu
   // before the relay, in every frame, so its port is offered again, and taken, while the relay says it is ready.
   // No page script can run before the relay's own start ends, so the relay stops listening right here: a port
   // offered later is not the hook's.
-  const handover = pagePort.awaitHandover(window.document, (data) => relay.acceptPageMessage(data), cloneFromPage);
+  const handover = pagePort.awaitHandover(
+    window.document,
+    (data) => relay.acceptPageMessage(data),
+    cloneFromPage,
+    (data) => relay.acceptLastWords(data),
+  );
   if (!handover.end()) relay.handoverFailed();
-  // The last words: the hook flushes on pagehide (its listener, added first, runs first); the relay then sends all
-  // it holds and its goodbye at once, while the document is still there.
-  window.addEventListener('pagehide', () => relay.pageHidden(), true);
+  // The last words: on pagehide the hook hands what it holds over synchronously (its listener, added first, runs
+  // first: PagePort gives it to relay.acceptLastWords); the relay then sends all it holds and its goodbye at once,
+  // while the document is still there. A page's own pagehide event (untrusted) ends nothing.
+  window.addEventListener('pagehide', (event) => event.isTrusted && relay.pageHidden(), true);
+  window.addEventListener('pageshow', (event) => event.isTrusted && relay.pageShown(), true);
   return relay;
 }

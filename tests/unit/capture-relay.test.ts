@@ -659,6 +659,34 @@ describe('CaptureRelay', () => {
     expect(t.port().posted[2]).toMatchObject({ type: 'goodbye', openConnections: ['a'] });
   });
 
+  it('takes the hook\'s last words before its own pagehide: they go with everything else, before the goodbye', () => {
+    const t = setup({ idle: true });
+    t.relay.acceptPageMessage(page(connect('a')));
+    t.relay.acceptLastWords({ reason: 'pagehide', messages: [page(text(1, 'last', 'a'))] });
+    t.relay.pageHidden();
+    expect(t.port().posted.map((m) => m.type)).toEqual(['hello', 'batch', 'batch', 'goodbye']);
+    expect(t.port().batches().flatMap((b) => payloads(b.events))).toEqual(['connect', 'last']);
+  });
+
+  it('last words after its goodbye (the page sent in its own pagehide listener) go at once, with another goodbye', () => {
+    const t = setup({ idle: true });
+    t.relay.acceptPageMessage(page(connect('a')));
+    t.relay.pageHidden();
+    t.relay.acceptLastWords({ reason: 'pagehide', messages: [page(text(1, 'logout', 'a'))] });
+    expect(t.port().posted.map((m) => m.type)).toEqual(['hello', 'batch', 'goodbye', 'batch', 'goodbye']);
+    expect(payloads(t.port().batches()[1].events)).toEqual(['logout']);
+    // Shown again (back/forward cache): last words of a freeze go at once, with no goodbye.
+    t.relay.pageShown();
+    t.relay.acceptLastWords({ reason: 'freeze', messages: [page(text(2, 'frozen', 'a'))] });
+    expect(t.port().posted.map((m) => m.type).slice(5)).toEqual(['batch']);
+  });
+
+  it('ignores last words that are not a list of page messages', () => {
+    const t = setup({ idle: true });
+    for (const bad of [null, 'x', { reason: 'pagehide' }, { reason: 'pagehide', messages: [{ type: 'page-events' }, 5] }]) t.relay.acceptLastWords(bad);
+    expect(t.ports).toHaveLength(0);
+  });
+
   it('a relay reconnecting names its connections still open in its hello (a restarted background ends them if the page goes)', () => {
     const t = setup();
     t.port().deliver(welcome());

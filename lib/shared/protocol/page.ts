@@ -176,5 +176,24 @@ export type RelayToPageMessage =
    * A batch's `binary` buffer, done with and handed back (transferred) for the hook's next batches: memory already
    * touched costs the page a fraction of fresh memory (page faults: ~3 ns a byte on the test machine).
    */
-  | { ns: typeof NAMESPACE; type: 'spare-buffer'; buffer: ArrayBuffer };
+  | { ns: typeof NAMESPACE; type: 'spare-buffer'; buffer: ArrayBuffer }
+  /** The token of the synchronous last hand-over (see LastWords), sent once, right after the port is taken. */
+  | { ns: typeof NAMESPACE; type: 'last-words-token'; token: string };
+
+/**
+ * The synchronous last hand-over. A MessagePort message is delivered as a task, and a document that goes
+ * (navigation, tab closed) is gone before that task runs: what the hook posts on pagehide never reached the relay.
+ * So on pagehide and freeze (and while the page is leaving) the hook dispatches what it holds as a MessageEvent of
+ * type HANDOVER_EVENT_TYPE ('load') on `document`, which the relay's capture listener there receives synchronously:
+ * `data` is a LastWords, `origin` the token the relay gave the hook over the private port ('last-words-token'), so
+ * that an event without it (the page's own) is never read, and one with it never reaches a page listener (the relay
+ * stops it; a load event at a document never reaches window). The relay cancels it to say it took it.
+ */
+export interface LastWords {
+  /** What the page is doing: going (pagehide) or being frozen (freeze; it may resume). */
+  reason: LeaveReason;
+  /** The messages the port would have carried, in order: the batch, then its text pieces. */
+  messages: PageToRelayMessage[];
+}
+export type LeaveReason = 'pagehide' | 'freeze';
 

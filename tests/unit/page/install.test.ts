@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { installPageHook, type PageHookHandle } from '@/lib/page';
-import { NAMESPACE } from '@/lib/shared/protocol';
+import { HANDOVER_EVENT_TYPE, NAMESPACE } from '@/lib/shared/protocol';
 import { fakeRelay, fakeWindow, navigate, network, relayReady, FakeWebSocket, type FakeWindow } from './fake-window';
 import { allEvents } from './decode';
 
@@ -92,6 +92,37 @@ describe('installPageHook', () => {
     expect(hook.pendingCount()).toBe(1);
     win.dispatchEvent(new Event('freeze'));
     expect(hook.pendingCount()).toBe(0);
+  });
+
+  it('with the relay\'s token, hands what it holds over synchronously on a real pagehide, and what follows a microtask later', async () => {
+    const { win, hook, relay } = setUp();
+    relay.post({ ns: NAMESPACE, type: 'last-words-token', token: 'tok-1' });
+    await new Promise((r) => setTimeout(r, 10));
+    const doc = (win as unknown as { document: EventTarget }).document;
+    const words: Array<{ origin: string; data: any }> = [];
+    doc.addEventListener(HANDOVER_EVENT_TYPE, (e) => {
+      words.push({ origin: (e as MessageEvent).origin, data: (e as MessageEvent).data });
+      e.preventDefault(); // taken, as the relay does
+    }, true);
+    const trusted = (e: Event) => Object.defineProperty(e, 'isTrusted', { value: true });
+    const ws = new win.WebSocket('ws://127.0.0.1:1/');
+    network.open(ws);
+    network.receive(ws, 'echo');
+    win.dispatchEvent(trusted(new Event('pagehide')));
+    expect(hook.pendingCount()).toBe(0);
+    expect(words.map((w) => [w.origin, w.data.reason])).toEqual([['tok-1', 'pagehide']]);
+    expect(allEvents(Array.from(words[0].data.messages)).map((e: any) => e.k)).toEqual(['connect', 'open', 'frame']);
+    ws.send('logout'); // the page's own pagehide listener
+    await Promise.resolve();
+    expect(allEvents(Array.from(words[1].data.messages)).map((e: any) => e.data)).toEqual(['logout']);
+    // Back from the back/forward cache: the port again.
+    win.dispatchEvent(trusted(new Event('pageshow')));
+    ws.send('again');
+    hook.flush();
+    expect(words).toHaveLength(2);
+    const before = relay.received.length;
+    await relay.until(before + 1);
+    expect(allEvents(relay.received.slice(before)).map((e: any) => e.data)).toEqual(['again']);
   });
 
   it('records a send the native refuses, with its message, and rethrows', async () => {

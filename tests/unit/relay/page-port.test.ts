@@ -59,8 +59,47 @@ describe('PagePort', () => {
     port.post({ ns: NAMESPACE, type: 'spare-buffer', buffer: new ArrayBuffer(4) });
     p.channel.port1.postMessage({ hello: 'relay' });
     await settle();
-    expect(p.received).toEqual([stop, { ns: NAMESPACE, type: 'spare-buffer', buffer: new ArrayBuffer(4) }]);
+    expect(p.received).toEqual([
+      { ns: NAMESPACE, type: 'last-words-token', token: expect.stringMatching(/^[0-9a-f-]{36}$/) }, // first of all
+      stop,
+      { ns: NAMESPACE, type: 'spare-buffer', buffer: new ArrayBuffer(4) },
+    ]);
     expect(fromPage).toEqual([{ hello: 'relay' }]);
+  });
+
+  it('takes the hook\'s last words (a load event on the document whose origin is its token) before any page listener', async () => {
+    const p = page();
+    const port = new PagePort();
+    const lastWords: unknown[] = [];
+    port.awaitHandover(p.doc, () => undefined, false, (data) => lastWords.push(data)).end();
+    await settle();
+    const token = (p.received[0] as { token: string }).token;
+    const pageSaw: unknown[] = [];
+    p.doc.addEventListener(HANDOVER_EVENT_TYPE, (e) => pageSaw.push((e as MessageEvent).origin), true);
+    const words = (origin: string) => Object.assign(new Event(HANDOVER_EVENT_TYPE, { cancelable: true }), { origin, data: { reason: 'pagehide', messages: [] } });
+    const own = words(token);
+    p.doc.dispatchEvent(own);
+    expect(own.defaultPrevented, 'cancelled: the hook knows it was taken').toBe(true);
+    expect(lastWords).toEqual([{ reason: 'pagehide', messages: [] }]);
+    expect(pageSaw, 'stopped before the page\'s listener').toEqual([]);
+    // The page's own load events, with any other origin (or none), are left untouched.
+    const forged = Object.assign(new Event(HANDOVER_EVENT_TYPE, { cancelable: true }), { origin: 'guess', data: { reason: 'pagehide', messages: [] } });
+    p.doc.dispatchEvent(forged);
+    p.doc.dispatchEvent(new Event(HANDOVER_EVENT_TYPE));
+    expect(forged.defaultPrevented).toBe(false);
+    expect(pageSaw).toEqual(['guess', undefined]);
+    expect(lastWords).toHaveLength(1);
+  });
+
+  it('takes no last words when no port was handed over (the hook never had the token)', () => {
+    const doc = new Doc();
+    const port = new PagePort();
+    const lastWords: unknown[] = [];
+    expect(port.awaitHandover(doc, () => undefined, false, (data) => lastWords.push(data)).end()).toBe(false);
+    let seen = 0;
+    doc.addEventListener(HANDOVER_EVENT_TYPE, () => seen++);
+    doc.dispatchEvent(Object.assign(new Event(HANDOVER_EVENT_TYPE), { origin: '' }));
+    expect([seen, lastWords.length]).toEqual([1, 0]);
   });
 
   it('takes one port only, stops listening at once, and hides the offer from listeners after it', () => {

@@ -52,7 +52,9 @@ function fakeWindow(hook?: { received: unknown[]; channel?: MessageChannel }, hr
   const document = Object.assign(new EventTarget(), { title: 'Example' });
   if (hook) {
     const channel = (hook.channel = new MessageChannel());
-    channel.port1.onmessage = (e) => hook.received.push(e.data);
+    channel.port1.onmessage = (e) => {
+      if ((e.data as { type?: string }).type !== 'last-words-token') hook.received.push(e.data); // the first message
+    };
     document.addEventListener(HANDOVER_EVENT_TYPE, (e) => {
       if ((e as MessageEvent).data === RELAY_READY_DATA) document.dispatchEvent(Object.assign(new Event(HANDOVER_EVENT_TYPE, { cancelable: true }), { data: HOOK_PORT_DATA, ports: [channel.port2] }));
     });
