@@ -1,8 +1,8 @@
 /**
  * Firefox: a page that goes away has its connections ended in the store (issue #10 §1): navigation and tab close.
- * Fast exits (within the hook's batch interval) also need the hook's last batch handed over synchronously at
- * pagehide (see tests/e2e/capture-page-gone.spec.ts): here the page waits past it, so what is tested is the
- * relay's goodbye and the background ending the connection.
+ * The first two wait past the hook's batch interval (what is tested is the relay's goodbye and the background ending
+ * the connection); the last navigates at once after its echo, so its frames travel in the hook's last batch, handed
+ * over synchronously at pagehide (lib/page/batch.ts, lib/relay/page-port.ts; Firefox clones its data in).
  */
 import { test, expect, framesOf, openPage, uniqueId, waitForStore } from './fixtures';
 
@@ -35,3 +35,25 @@ for (const how of ['navigates', 'closes its tab'] as const) {
     if (how === 'navigates') await page.close();
   });
 }
+
+test('a page that navigates at once after its echo: both frames stored (the hook\'s last batch handed over synchronously)', async ({ firefox, reader, server }) => {
+  const id = uniqueId('gone-fast');
+  const wsUrl = `${server.wsOrigin}/echo?${id}`;
+  server.page(`/${id}-next.html`, '<!doctype html><title>next</title>');
+  const url = server.page(`/${id}.html`, `<!doctype html><script>
+    const ws = new WebSocket(${JSON.stringify(wsUrl)});
+    ws.onopen = () => setTimeout(() => ws.send('last words'), 300); // after a quiet spell's post
+    ws.onmessage = () => { location.href = ${JSON.stringify(`/${id}-next.html`)}; }; // well inside the batch interval
+  </script>`);
+  const page = await openPage(firefox.browser, url);
+  await expect.poll(() => page.evaluate(() => location.pathname).catch(() => ''), { timeout: 10_000 }).toMatch(/-next\.html$/);
+  const store = await waitForStore(reader, (s) => {
+    const c = ended(s, wsUrl);
+    return !!c && framesOf(s, c.id).length === 2;
+  });
+  expect(framesOf(store, ended(store, wsUrl)!.id).map((f) => [f.dir, f.text])).toEqual([
+    ['send', 'last words'],
+    ['receive', 'last words'],
+  ]);
+  await page.close();
+});
