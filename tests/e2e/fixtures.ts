@@ -224,6 +224,39 @@ export const test = base.extend<Fixtures>({
 
 export const expect = test.expect;
 
+export type Launched = Awaited<ReturnType<typeof launchWithExtension>>;
+
+/**
+ * For "the page cannot tell" comparisons: one Chromium with the extension and one without, and a test server,
+ * shared by a spec file's tests (each launch takes seconds on two cores).
+ */
+export const comparisonTest = base.extend<object, { withExt: Launched; withoutExt: Launched; server: TestServer }>({
+  withExt: [
+    async ({}, use) => {
+      const l = await launchWithExtension();
+      await use(l);
+      await l.close();
+    },
+    { scope: 'worker' },
+  ],
+  withoutExt: [
+    async ({}, use) => {
+      const l = await launchWithExtension(null);
+      await use(l);
+      await l.close();
+    },
+    { scope: 'worker' },
+  ],
+  server: [
+    async ({}, use) => {
+      const s = await startTestServer();
+      await use(s);
+      await s.close();
+    },
+    { scope: 'worker' },
+  ],
+});
+
 /** A stored frame without its payload: the payload's SHA-256 (of its UTF-8 bytes for text) and byte length. */
 export interface FrameDigest {
   connectionId: string;

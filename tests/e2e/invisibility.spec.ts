@@ -2,40 +2,13 @@
  * "The page cannot tell": every observation below is made in the same Chromium build twice, once with the
  * extension loaded and once without, and the two must be identical. Each probe runs in the page's own world.
  */
-import { test as base, expect, type Page } from '@playwright/test';
-import { EXTENSION_DIR, launchWithExtension, startTestServer, waitForStore, type TestServer } from './fixtures';
+import { expect, type Page } from '@playwright/test';
+import { EXTENSION_DIR, comparisonTest, waitForStore, type Launched } from './fixtures';
 import { hookPropertyNames, prototypeAccessorPage, runPrototypeAccessorScenario } from '../support/prototype-traps';
 import { CONSTRUCTOR_ARGUMENTS_PAGE, constructorArgumentsProbe } from '../support/constructor-arguments';
 import * as probes from '../support/invisibility-probes';
 
-type Launched = Awaited<ReturnType<typeof launchWithExtension>>;
-
-const test = base.extend<object, { withExt: Launched; withoutExt: Launched; server: TestServer }>({
-  withExt: [
-    async ({}, use) => {
-      const l = await launchWithExtension();
-      await use(l);
-      await l.close();
-    },
-    { scope: 'worker' },
-  ],
-  withoutExt: [
-    async ({}, use) => {
-      const l = await launchWithExtension(null);
-      await use(l);
-      await l.close();
-    },
-    { scope: 'worker' },
-  ],
-  server: [
-    async ({}, use) => {
-      const s = await startTestServer();
-      await use(s);
-      await s.close();
-    },
-    { scope: 'worker' },
-  ],
-});
+const test = comparisonTest;
 
 /** Runs `probe` in a fresh page of each browser, on the same URL, and returns both results. */
 async function both<T>(

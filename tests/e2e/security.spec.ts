@@ -3,39 +3,12 @@
  * runs the attack and asserts it fails. Comparisons are made in the same Chromium build with and without the
  * extension. (The relay's side of the hand-over is tests/e2e/security-relay.spec.ts.)
  */
-import { test as base, expect, type Page } from '@playwright/test';
-import { EXTENSION_DIR, launchWithExtension, startTestServer, waitForStore, type TestServer } from './fixtures';
+import { expect, type Page } from '@playwright/test';
+import { EXTENSION_DIR, comparisonTest, waitForStore, type Launched } from './fixtures';
 import { hookPropertyNames, prototypeTrapsScript } from '../support/prototype-traps';
 import * as probes from '../support/invisibility-probes';
 
-type Launched = Awaited<ReturnType<typeof launchWithExtension>>;
-
-const test = base.extend<object, { withExt: Launched; withoutExt: Launched; server: TestServer }>({
-  withExt: [
-    async ({}, use) => {
-      const l = await launchWithExtension();
-      await use(l);
-      await l.close();
-    },
-    { scope: 'worker' },
-  ],
-  withoutExt: [
-    async ({}, use) => {
-      const l = await launchWithExtension(null);
-      await use(l);
-      await l.close();
-    },
-    { scope: 'worker' },
-  ],
-  server: [
-    async ({}, use) => {
-      const s = await startTestServer();
-      await use(s);
-      await s.close();
-    },
-    { scope: 'worker' },
-  ],
-});
+const test = comparisonTest;
 
 // The controller runs in an extension page, where the Chrome extension API is the global `chrome`.
 declare const chrome: { runtime: { connect(info: { name: string }): unknown } };
