@@ -98,9 +98,20 @@ export function convertBinaryText(text: string, from: 'hex' | 'base64', to: 'hex
   return parsed.ok ? { ok: true, value: formatBytes(parsed.value, to) } : parsed;
 }
 
-/** An editor's content as the wire encoding the protocol carries: text as is, binary as base64. */
-export function toEncodedPayload(text: string, format: EditFormat): Parsed<{ encoding: 'text' | 'base64'; payload: string }> {
-  if (format === 'text') return { ok: true, value: { encoding: 'text', payload: text } };
+/** The name of the editors' deliberate override for text that looks like JSON but does not parse. */
+export const SEND_AS_TEXT_ANYWAY = 'Send as text anyway';
+
+/**
+ * An editor's content as the wire encoding the protocol carries: text as is, binary as base64. Text that looks
+ * like JSON but does not parse is refused unless `invalidJsonAsText` says the person chose to send it anyway
+ * (issue #23: never a silent send under a red "Invalid JSON").
+ */
+export function toEncodedPayload(text: string, format: EditFormat, invalidJsonAsText = false): Parsed<{ encoding: 'text' | 'base64'; payload: string }> {
+  if (format === 'text') {
+    const json = invalidJsonAsText ? undefined : checkJson(text);
+    if (json && !json.ok) return { ok: false, error: `${json.error}. Fix it, or tick "${SEND_AS_TEXT_ANYWAY}".` };
+    return { ok: true, value: { encoding: 'text', payload: text } };
+  }
   const parsed = parseBytes(text, format);
   return parsed.ok ? { ok: true, value: { encoding: 'base64', payload: bytesToBase64(parsed.value) } } : parsed;
 }
@@ -117,8 +128,9 @@ export async function actOnPayload(
   connectionId: string,
   text: string,
   format: EditFormat,
+  invalidJsonAsText = false,
 ): Promise<{ ok: boolean; text: string }> {
-  const encoded = toEncodedPayload(text, format);
+  const encoded = toEncodedPayload(text, format, invalidJsonAsText);
   if (!encoded.ok) return { ok: false, text: `Not sent: ${encoded.error}` };
   const result = await run({ kind, connectionId, ...encoded.value });
   if (result.ok) return { ok: true, text: kind === 'send' ? 'Sent on the live connection.' : 'Delivered to the page as a received message.' };

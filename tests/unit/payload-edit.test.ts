@@ -63,6 +63,14 @@ describe('toEncodedPayload', () => {
     expect(toEncodedPayload('00 01 fe ff', 'hex')).toEqual({ ok: true, value: { encoding: 'base64', payload: 'AAH+/w==' } });
     expect(toEncodedPayload('x', 'hex').ok).toBe(false);
   });
+  it('refuses text that looks like JSON but does not parse, unless sent as text on purpose (#23)', () => {
+    const refused = toEncodedPayload('{"a": ', 'text');
+    expect(refused.ok).toBe(false);
+    expect(!refused.ok && refused.error).toMatch(/^Invalid JSON: .*Send as text anyway/);
+    expect(toEncodedPayload('{"a": ', 'text', true)).toEqual({ ok: true, value: { encoding: 'text', payload: '{"a": ' } });
+    expect(toEncodedPayload('{"a":1}', 'text').ok).toBe(true);
+    expect(toEncodedPayload('not json {', 'text').ok).toBe(true);
+  });
 });
 
 describe('actOnPayload', () => {
@@ -84,6 +92,11 @@ describe('actOnPayload', () => {
     expect(bad.text).toMatch(/^Not sent: /);
     expect(calls).toBe(0);
     expect(await actOnPayload(refused, 'send', 'c1', 'x', 'text')).toEqual({ ok: false, text: 'Could not send: the connection is closed' });
+    const json = await actOnPayload(refused, 'send', 'c1', '[1,', 'text');
+    expect(json.text).toMatch(/^Not sent: Invalid JSON/);
+    expect(calls).toBe(1);
+    expect((await actOnPayload(refused, 'send', 'c1', '[1,', 'text', true)).text).toBe('Could not send: the connection is closed');
+    expect(calls).toBe(2);
     expect(await actOnPayload(async () => ({ ok: false }), 'simulate-receive', 'c1', 'x', 'text')).toEqual({ ok: false, text: 'Could not simulate: unknown error' });
   });
 });
