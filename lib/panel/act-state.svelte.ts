@@ -9,18 +9,13 @@ import { message } from '../shared/protocol';
 import { DEFAULT_HOLD_TIMEOUT_MS, validateRule, type InterceptRule } from '../shared/intercept-rules';
 import { randomId } from '../shared/random-id';
 import type { BackgroundLink, CommandOutcome } from './link-state.svelte';
+import { groupKey, heldGroups, type HeldFrame } from './held-groups';
+
+export { heldGroups, type HeldFrame, type HeldGroup } from './held-groups';
 
 /** What acting needs of the background link: page commands, and messages to the background. */
 export type ActLink = Pick<BackgroundLink, 'command' | 'post'>;
 
-export interface HeldFrame {
-  holdId: string;
-  connectionId: string;
-  dir: 'send' | 'receive';
-  data: EncodedPayload;
-  rule: string;
-  time: number;
-}
 
 export type ReplayState = 'starting' | 'connecting' | 'running' | 'waiting' | 'done' | 'failed' | 'stopped';
 
@@ -66,6 +61,20 @@ export class ActState {
 
   readonly link: ActLink;
 
+  /**
+   * "Forward all" / "Drop all" in progress, per socket and direction. The page keeps the frames that wait behind
+   * a held one to itself and lets them through when it is released, where a breakpoint may hold the next one
+   * again at once: a frame held on a draining group no later (page clock) than `until` is one of those, and gets
+   * the same action. `until` moves on with each release the page confirms.
+   */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not shown
+  private readonly draining = new Map<string, { action: 'forward' | 'drop'; until: number; keep: Set<string> }>();
+  /** "Pause all" was turned off and the person did not ask to keep what it held: stale holds by it go through. */
+  private resumed = false;
+  /** Holds being released now (so a drain never releases one twice). */
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not shown
+  private readonly releasing = new Set<string>();
+
   constructor(link: ActLink) {
     this.link = link;
   }
@@ -90,6 +99,7 @@ export class ActState {
       case 'held':
         if (this.held.some((h) => h.holdId === notice.holdId)) return;
         this.held = [...this.held, { holdId: notice.holdId, connectionId: notice.connectionId, dir: notice.dir, data: notice.data, rule: notice.rule, time: notice.time }];
+        this.followUp(this.held[this.held.length - 1]);
         return;
       case 'released':
         this.held = this.held.filter((h) => h.holdId !== notice.holdId);
@@ -109,6 +119,35 @@ export class ActState {
   /** The page went away (new session): its holds went with it. */
   forgetHolds(): void {
     this.held = [];
+    this.draining.clear();
+  }
+
+  /** A frame just held: part of a "Forward/Drop all" still draining, or held by a "Pause all" already turned off. */
+  private followUp(hold: HeldFrame): void {
+    const drain = this.draining.get(groupKey(hold.connectionId, hold.dir));
+    if (drain && hold.time <= drain.until && !drain.keep.has(hold.holdId)) void this.releaseGroupFrame(hold, drain.action);
+    else if (this.resumed && hold.rule === PAUSE_ALL_RULE_NAME && !this.pauseAll) void this.release(hold.holdId, 'forward');
+  }
+
+  private async releaseGroupFrame(hold: HeldFrame, action: 'forward' | 'drop'): Promise<void> {
+    if (this.releasing.has(hold.holdId)) return;
+    this.releasing.add(hold.holdId);
+    let outcome: CommandOutcome;
+    try {
+      outcome = await this.release(hold.holdId, action);
+    } finally {
+      this.releasing.delete(hold.holdId);
+    }
+    if (!outcome.ok) return;
+    const key = groupKey(hold.connectionId, hold.dir);
+    const drain = this.draining.get(key);
+    if (!drain) return;
+    // Released at the latest now: what the page held behind it since then is already held (or is new traffic),
+    // and its notice may have come before this answer.
+    drain.until = Math.max(drain.until, Date.now());
+    for (const next of this.held) {
+      if (next !== hold && groupKey(next.connectionId, next.dir) === key && next.time <= drain.until && !drain.keep.has(next.holdId)) void this.releaseGroupFrame(next, drain.action);
+    }
   }
 
   // Rules ----------------------------------------------------------------------------------------------------
@@ -146,10 +185,19 @@ export class ActState {
     return this.saveRules(this.rules.map((r) => (r.id === id ? { ...r, enabled } : r)));
   }
 
-  /** "Pause all": a breakpoint matching every frame both ways, first in the list so it wins. */
-  setPauseAll(on: boolean): boolean {
+  /**
+   * "Pause all": a breakpoint matching every frame both ways, first in the list so it wins. Turning it off lets
+   * go of what it holds (as resuming a debugger does), and of what waited behind those, unless `keepHeld`.
+   */
+  setPauseAll(on: boolean, keepHeld = false): boolean {
     const others = this.rules.filter((r) => r.id !== PAUSE_ALL_ID);
-    return this.saveRules(on ? [newRule({ id: PAUSE_ALL_ID, name: PAUSE_ALL_RULE_NAME }), ...others] : others);
+    if (!this.saveRules(on ? [newRule({ id: PAUSE_ALL_ID, name: PAUSE_ALL_RULE_NAME }), ...others] : others)) return false;
+    this.resumed = !on && !keepHeld;
+    if (this.resumed) {
+      const paused = this.held.filter((h) => h.rule === PAUSE_ALL_RULE_NAME);
+      for (const group of heldGroups(paused)) void this.releaseGroup(group.connectionId, group.dir, 'forward', paused);
+    }
+    return true;
   }
 
   setHoldTimeout(ms: number): boolean {
@@ -173,6 +221,25 @@ export class ActState {
       if (/not held|no longer|gone|not connected/i.test(this.holdError)) this.held = this.held.filter((h) => h.holdId !== holdId);
     }
     return result;
+  }
+
+  /**
+   * Forwards (or drops) every frame held on one socket and direction, oldest first, then what the page had
+   * queued behind them (the page tells us of those only as each is held in turn).
+   */
+  async releaseGroup(connectionId: string, dir: 'send' | 'receive', action: 'forward' | 'drop', among: readonly HeldFrame[] = this.held): Promise<void> {
+    const key = groupKey(connectionId, dir);
+    const frames = among.filter((h) => h.connectionId === connectionId && h.dir === dir).sort((a, b) => a.time - b.time);
+    // Frames held already but not asked about (another rule's, when "Pause all" ends) stay held.
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not shown
+    const keep = new Set(this.held.filter((h) => groupKey(h.connectionId, h.dir) === key && !frames.includes(h)).map((h) => h.holdId));
+    this.draining.set(key, { action, until: Date.now(), keep });
+    for (const hold of frames) await this.releaseGroupFrame(hold, action);
+  }
+
+  /** Forwards (or drops) every held frame, per socket and direction. */
+  async releaseAll(action: 'forward' | 'drop'): Promise<void> {
+    await Promise.all(heldGroups(this.held).map((g) => this.releaseGroup(g.connectionId, g.dir, action)));
   }
 
   // Replays --------------------------------------------------------------------------------------------------

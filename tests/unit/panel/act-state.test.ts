@@ -1,6 +1,6 @@
 import './runes';
 import { describe, expect, it, vi } from 'vitest';
-import { ActState, PAUSE_ALL_RULE_NAME, newRule, type ActLink } from '@/lib/panel/act-state.svelte';
+import { ActState, PAUSE_ALL_RULE_NAME, heldGroups, newRule, type ActLink } from '@/lib/panel/act-state.svelte';
 import type { CommandOutcome } from '@/lib/panel/link-state.svelte';
 import { DEFAULT_HOLD_TIMEOUT_MS } from '@/lib/shared/intercept-rules';
 import type { PanelToBackgroundMessage, WireCommand, WireNotice } from '@/lib/shared/protocol';
@@ -20,6 +20,10 @@ function fakeLink(answer: (command: WireCommand) => CommandOutcome = () => ({ ok
   };
   return { link, posted, commands };
 }
+
+const heldOn = (holdId: string, connectionId: string, dir: 'send' | 'receive', time: number, rule = 'r'): WireNotice & { kind: 'held' } =>
+  ({ kind: 'held', holdId, connectionId, dir, data: { encoding: 'text', payload: holdId }, rule, time });
+const settle = () => new Promise((r) => setTimeout(r, 0));
 
 const held = (holdId: string): WireNotice => ({ kind: 'held', holdId, connectionId: 'c', dir: 'send', data: { encoding: 'text', payload: 'hi' }, rule: 'r', time: 5 });
 
@@ -145,5 +149,65 @@ describe('ActState', () => {
     const stop = vi.fn(async () => ({ ok: true }));
     await new ActState({ post: () => true, command: stop }).stopReplay('r');
     expect(stop).toHaveBeenCalledWith({ kind: 'replay-stop', replayId: 'r' });
+  });
+
+  it('groups held frames per socket and direction, oldest first (#23)', () => {
+    const frames = [heldOn('b', 'c1', 'send', 3), heldOn('a', 'c1', 'send', 1), heldOn('x', 'c2', 'receive', 2), heldOn('y', 'c1', 'receive', 4)].map(({ kind: _, ...h }) => h);
+    expect(heldGroups(frames).map((g) => [g.connectionId, g.dir, g.frames.map((f) => f.holdId)])).toEqual([
+      ['c1', 'send', ['a', 'b']],
+      ['c2', 'receive', ['x']],
+      ['c1', 'receive', ['y']],
+    ]);
+  });
+
+  it('"Forward all" forwards every frame held on a socket, then those the page held behind them, and no later ones (#23)', async () => {
+    // The page: releasing a hold lets the next queued frame through, where the breakpoint holds it again at once.
+    const page: { act?: ActState } = {};
+    const queue = ['q1', 'q2'];
+    const { link, commands } = fakeLink((command) => {
+      if (command.kind !== 'release') return { ok: true };
+      page.act!.onNotice({ kind: 'released', holdId: command.holdId, connectionId: 'c1', outcome: 'forwarded' });
+      const next = queue.shift();
+      const heldAt = Date.now(); // the page holds the next one as it releases this one; its notice may come later
+      if (next) setTimeout(() => page.act!.onNotice(heldOn(next, 'c1', 'send', heldAt)), 0);
+      return { ok: true };
+    });
+    const act = (page.act = new ActState(link));
+    act.onNotice(heldOn('h1', 'c1', 'send', 1));
+    act.onNotice(heldOn('h2', 'c1', 'send', 2));
+    act.onNotice(heldOn('other', 'c2', 'send', 3));
+    await act.releaseGroup('c1', 'send', 'forward');
+    for (let i = 0; i < 5; i++) await settle();
+    expect(commands.map((c) => c.kind === 'release' && [c.holdId, c.action])).toEqual([['h1', 'forward'], ['h2', 'forward'], ['q1', 'forward'], ['q2', 'forward']]);
+    expect(act.held.map((h) => h.holdId)).toEqual(['other']);
+    // New traffic held later on the same socket stays held.
+    act.onNotice(heldOn('later', 'c1', 'send', Date.now() + 60_000));
+    await settle();
+    expect(act.held.map((h) => h.holdId)).toEqual(['other', 'later']);
+    await act.releaseAll('drop');
+    expect(commands.slice(4).map((c) => c.kind === 'release' && [c.holdId, c.action])).toEqual([['other', 'drop'], ['later', 'drop']]);
+  });
+
+  it('turning "Pause all" off forwards what it holds, unless asked to keep them (#23)', async () => {
+    const { link, commands } = fakeLink();
+    const act = new ActState(link);
+    act.setPauseAll(true);
+    act.onNotice(heldOn('p1', 'c1', 'send', 1, PAUSE_ALL_RULE_NAME));
+    act.onNotice(heldOn('p2', 'c1', 'receive', 2, PAUSE_ALL_RULE_NAME));
+    act.onNotice(heldOn('mine', 'c1', 'send', 3, 'my breakpoint'));
+    expect(act.setPauseAll(false, true)).toBe(true);
+    await settle();
+    expect(commands).toEqual([]);
+    expect(act.held).toHaveLength(3);
+
+    act.setPauseAll(true);
+    expect(act.setPauseAll(false)).toBe(true);
+    for (let i = 0; i < 3; i++) await settle();
+    expect(commands.map((c) => c.kind === 'release' && [c.holdId, c.action])).toEqual([['p1', 'forward'], ['p2', 'forward']]);
+    expect(act.held.map((h) => h.holdId)).toEqual(['mine']);
+    // A hold by "Pause all" that the page made before it heard the rule was gone goes through too.
+    act.onNotice(heldOn('stale', 'c2', 'send', Date.now() + 60_000, PAUSE_ALL_RULE_NAME));
+    await settle();
+    expect(commands.at(-1)).toEqual({ kind: 'release', holdId: 'stale', action: 'forward', data: undefined });
   });
 });
