@@ -105,6 +105,8 @@ export function formatExactTime(time: number): string {
 }
 
 export function formatDuration(ms: number): string {
+  // A duration never reads negative (clocks of the page and the panel, or a stale "now", may disagree a little).
+  if (!(ms > 0)) return '0 ms';
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const s = ms / 1000;
   if (s < 60) return `${s.toFixed(1)} s`;
@@ -138,9 +140,35 @@ export function pageGoneText(gone: NonNullable<ConnectionRecord['pageGone']>): s
   return gone.reason === 'crashed' ? `page crashed at ${at} — frames not yet flushed may be missing` : `page closed at ${at}`;
 }
 
-/** How long a connection lasted (or has lasted so far, measured against `now`). */
+/**
+ * How long a connection lasted (or has lasted so far, measured against `now`). Never negative: a connection
+ * that started after the panel's last tick of `now` (a replay just opened) has lasted 0 ms so far (#23).
+ */
 export function connectionDuration(c: ConnectionRecord, now: number): number {
-  return (c.closedAt ?? now) - c.startedAt;
+  return Math.max(0, (c.closedAt ?? Math.max(now, c.startedAt)) - c.startedAt);
+}
+
+/**
+ * A message row's accessible name: its cells as words, separated, so a screen reader never runs a mark into the
+ * payload ("sent by inspectoract1-…", #23). `connection` is the "#n" column when every connection is shown.
+ */
+export function rowAccessibleName(row: FrameRecord, parts: { time: string; connection?: string; summary?: string }): string {
+  const words = [rowDirection(row).label];
+  if (parts.connection) words.push(`connection ${parts.connection}`);
+  words.push(parts.time);
+  if (row.kind === 'frame') words.push(formatBytes(row.size));
+  words.push(rowType(row));
+  if (parts.summary) words.push(parts.summary);
+  words.push(...rowMarks(row));
+  const preview = rowPreview(row);
+  return `${words.join(', ')}${preview ? `: ${preview}` : ''}`;
+}
+
+/** A connection option's accessible name: number, "replay", URL, state, counts and times, each apart (#23). */
+export function connectionAccessibleName(n: number, c: ConnectionRecord, now: number): string {
+  const counts = `${c.sentCount} sent (${formatBytes(c.sentBytes)}), ${c.receivedCount} received (${formatBytes(c.receivedBytes)})`;
+  const timing = `started ${formatClock(c.startedAt)}, ${formatDuration(connectionDuration(c, now))}${c.protocol ? `, subprotocol ${c.protocol}` : ''}`;
+  return `#${n}${c.initiator === 'replay' ? ', replay,' : ''} ${c.url || '(unknown URL)'} — ${connectionStateText(c)}, ${counts}, ${timing}`;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { ConnectionRecord } from '@/lib/shared/records';
 import { BYTES_PER_LINE, hexDumpLines, hexDumpText, lineCount, toHex } from '@/lib/panel/hexdump';
 import { jsonEntries, jsonSummary, parseJsonPayload, prettyJson } from '@/lib/panel/json-view';
 import {
-  closeText, connectionStateText, formatBytes, messageAsJson, formatDuration, formatExactTime, formatRelative, formatRowTime, rowDirection, rowMarks, rowPreview, rowType,
+  closeText, connectionAccessibleName, connectionDuration, connectionStateText, formatBytes, rowAccessibleName, messageAsJson, formatDuration, formatExactTime, formatRelative, formatRowTime, rowDirection, rowMarks, rowPreview, rowType,
 } from '@/lib/panel/message-format';
 import { captureGapsText, payloadCapText } from '@/lib/panel/store-notes';
 import { capNote } from '@/lib/store/frame-store';
@@ -73,6 +73,23 @@ describe('message-format', () => {
     expect(formatExactTime(Date.UTC(2026, 0, 2, 3, 4, 5, 6) + 0.789)).toBe('2026-01-02T03:04:05.006789Z');
     expect(formatDuration(250)).toBe('250 ms');
     expect(formatDuration(61_000)).toBe('1 min 1 s');
+  });
+  it('never reads a duration negative: a replay started after the last tick of "now" has lasted 0 ms (#23)', () => {
+    const c = { startedAt: 10_187, state: 'open' } as ConnectionRecord;
+    expect(connectionDuration(c, 10_000)).toBe(0);
+    expect(formatDuration(connectionDuration(c, 10_000))).toBe('0 ms');
+    expect(connectionDuration({ ...c, closedAt: 10_000 }, 20_000)).toBe(0);
+    expect(connectionDuration(c, 10_387)).toBe(200);
+    expect(formatDuration(-187)).toBe('0 ms');
+  });
+  it('names rows and connections for screen readers with the parts apart (#23)', () => {
+    const row = { ...base, kind: 'frame' as const, dir: 'send' as const, opcode: 1 as const, size: 4, origin: 'inspector' as const, data: 'act1' };
+    expect(rowAccessibleName(row, { time: '10:00:00.000', connection: '#2' })).toBe('sent, connection #2, 10:00:00.000, 4 B, text, sent by inspector: act1');
+    expect(rowAccessibleName({ ...base, kind: 'error' }, { time: 't' })).toBe('event, t, error: Connection error');
+    const c = { url: 'ws://x/echo', initiator: 'replay', state: 'open', startedAt: 5000, sentCount: 2, sentBytes: 10, receivedCount: 1, receivedBytes: 3 } as ConnectionRecord;
+    const name = connectionAccessibleName(3, c, 4000);
+    expect(name).toMatch(/^#3, replay, ws:\/\/x\/echo — open, 2 sent \(10 B\), 1 received \(3 B\), started .*, 0 ms$/);
+    expect(connectionAccessibleName(1, { ...c, initiator: undefined }, 4000)).toMatch(/^#1 ws:\/\/x\/echo — open/);
   });
   it('describes connection state', () => {
     const c = { state: 'closed', closeCode: 4000, closeReason: 'x', errored: true } as ConnectionRecord;
