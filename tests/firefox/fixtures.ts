@@ -143,3 +143,15 @@ export const test = base.extend<object, { firefox: LaunchedFirefox; reader: Page
 });
 
 export const expect = test.expect;
+
+/** The worker's Firefox with the extension, plus one without it, for "the page cannot tell" comparisons. */
+export const comparisonTest = test.extend<object, { withoutExt: LaunchedFirefox }>({
+  withoutExt: [
+    async ({}, use) => {
+      const launched = await launchFirefox(null);
+      await use(launched);
+      await launched.close();
+    },
+    { scope: 'worker', timeout: 120_000 },
+  ],
+});

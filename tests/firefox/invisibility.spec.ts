@@ -5,21 +5,12 @@
  * Chrome's; what matters is that ours match Firefox's.
  */
 import type { Page } from 'puppeteer-core';
-import { test as base, expect, FIREFOX_EXTENSION_DIR, launchFirefox, openPage, uniqueId, waitForStore, type LaunchedFirefox } from './fixtures';
+import { comparisonTest, expect, FIREFOX_EXTENSION_DIR, openPage, uniqueId, waitForStore, type LaunchedFirefox } from './fixtures';
 import { hookPropertyNames, prototypeAccessorPage, runPrototypeAccessorScenario } from '../support/prototype-traps';
 import { CONSTRUCTOR_ARGUMENTS_PAGE, constructorArgumentsProbe } from '../support/constructor-arguments';
 import * as probes from '../support/invisibility-probes';
 
-const test = base.extend<object, { withoutExt: LaunchedFirefox }>({
-  withoutExt: [
-    async ({}, use) => {
-      const launched = await launchFirefox(null);
-      await use(launched);
-      await launched.close();
-    },
-    { scope: 'worker', timeout: 120_000 },
-  ],
-});
+const test = comparisonTest;
 
 type Probe<T> = (arg: string) => Promise<T> | T;
 

@@ -4,19 +4,10 @@
  * (the install probe, stack traces, prototype cycles, argument order), each compared with Firefox without us.
  */
 import type { Page } from 'puppeteer-core';
-import { test as base, expect, EXTENSION_UUID, launchFirefox, openPage, uniqueId, waitForStore, type LaunchedFirefox } from './fixtures';
+import { comparisonTest, expect, EXTENSION_UUID, openPage, uniqueId, waitForStore, type LaunchedFirefox } from './fixtures';
 import * as probes from '../support/invisibility-probes';
 
-const test = base.extend<object, { withoutExt: LaunchedFirefox }>({
-  withoutExt: [
-    async ({}, use) => {
-      const launched = await launchFirefox(null);
-      await use(launched);
-      await launched.close();
-    },
-    { scope: 'worker', timeout: 120_000 },
-  ],
-});
+const test = comparisonTest;
 
 async function both<T>(withExt: LaunchedFirefox, withoutExt: LaunchedFirefox, url: string, probe: (arg: string) => Promise<T> | T, arg: string) {
   expect(withExt.hasExtension).toBe(true);
