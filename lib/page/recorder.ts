@@ -55,7 +55,7 @@ export function recorder(natives: Natives, own: OwnObjects, binary: BinaryReader
       length = 0;
     }
     addBytes(source, length);
-    addRow(frameCodeOf(dir, 2, 'base64', origin, status), batchIndexOf(state), ++state.seq, now(), length);
+    addRow(frameCodeOf(dir, 2, origin, status), batchIndexOf(state), ++state.seq, now(), length);
     counted(length);
     return true;
   }
@@ -92,7 +92,7 @@ export function recorder(natives: Natives, own: OwnObjects, binary: BinaryReader
   }
 
   function enqueuePlainText(state: SocketState, seq: number, time: number, dir: Direction, data: string, origin: FrameOrigin, status: FrameStatus): void {
-    addRow(frameCodeOf(dir, 1, 'text', origin, status), batchIndexOf(state), seq, time, data.length);
+    addRow(frameCodeOf(dir, 1, origin, status), batchIndexOf(state), seq, time, data.length);
     addText(data);
     counted(data.length);
   }

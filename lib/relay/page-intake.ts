@@ -177,7 +177,7 @@ export class PageIntake {
       if (event.k === 'frame' && (this.large.has(event) || (isPlainFrame(event) && isLargePayload(event)))) {
         // Never encoded or cloned here in one piece: that took the page's thread seconds for a 16 MiB frame.
         this.pageQueueHead++;
-        const code = frameCodeOf(event.dir, typeof event.data === 'string' ? 1 : 2, typeof event.data === 'string' ? 'text' : 'base64', event.origin, event.status);
+        const code = frameCodeOf(event.dir, typeof event.data === 'string' ? 1 : 2, event.origin, event.status);
         const add = (blob: Blob) => this.queue.addLargeFrame(event.socketId, code, event.seq, event.time, blob);
         if (typeof event.data !== 'string' && !(event.data instanceof ArrayBuffer)) {
           add(event.data); // a Blob is already a handle: the background reads it
@@ -227,7 +227,7 @@ export class PageIntake {
       this.lifecycle(event);
       if (event.k === 'frame' && event.data instanceof ArrayBuffer && isPlainFrame(event)) {
         // Binary goes as raw bytes: no base64 on the page's thread.
-        const code = frameCodeOf(event.dir, 2, 'base64', event.origin, event.status);
+        const code = frameCodeOf(event.dir, 2, event.origin, event.status);
         this.queue.addFrame(event.socketId, code, event.seq, event.time, new Uint8Array(event.data), event.data.byteLength);
         continue;
       }

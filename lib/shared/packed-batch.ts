@@ -15,7 +15,7 @@
  * Packing runs in the relay; unpacking runs in the background and validates everything, since a batch is only as
  * trustworthy as the renderer that sent it.
  */
-import type { Direction, FrameOrigin, FrameStatus, Opcode, PayloadEncoding, BlobBytes, PackedBatch, WireEvent, WireFrameEvent } from './protocol';
+import type { Direction, FrameOrigin, FrameStatus, Opcode, BlobBytes, PackedBatch, WireEvent, WireFrameEvent } from './protocol';
 
 export type { PackedBatch } from './protocol';
 import { PACKED_EXTRA, PACKED_ROW_WIDTH, frameCodeOf } from './protocol';
@@ -30,14 +30,12 @@ export const BLOB_MIN_BYTES = 1 << 16;
 const EXTRA = PACKED_EXTRA;
 
 const DIRECTIONS: readonly Direction[] = ['send', 'receive'];
-const ENCODINGS: readonly PayloadEncoding[] = ['text', 'base64'];
 const ORIGINS: readonly FrameOrigin[] = ['page', 'inspector', 'simulated'];
 const STATUSES: readonly FrameStatus[] = ['sent', 'dropped', 'refused', 'blocked'];
 
 export interface DecodedFrameCode {
   dir: Direction;
   opcode: Opcode;
-  encoding: PayloadEncoding;
   origin: FrameOrigin;
   status: FrameStatus;
 }
@@ -50,16 +48,14 @@ export function decodeFrameCode(code: number): DecodedFrameCode | undefined {
   return {
     dir: DIRECTIONS[code & 1],
     opcode: code & 2 ? 2 : 1,
-    encoding: ENCODINGS[(code >> 2) & 1],
     origin,
     status: STATUSES[(code >> 5) & 3],
   };
 }
 
-/** decodeFrameCode for a row's code: only codes whose payload a row can carry (text as text, binary as raw bytes). */
+/** decodeFrameCode for a code frameCodeOf makes (bit 2 repeats bit 1); undefined for any other. */
 export function decodeRowCode(code: number): DecodedFrameCode | undefined {
-  const decoded = decodeFrameCode(code);
-  return decoded !== undefined && (decoded.encoding === 'text') === (decoded.opcode === 1) ? decoded : undefined;
+  return ((code >> 1) & 1) === ((code >> 2) & 1) ? decodeFrameCode(code) : undefined;
 }
 
 function isPlainFrame(event: WireEvent): event is WireFrameEvent {
@@ -97,7 +93,7 @@ export class PackedBatchBuilder {
       this.extra.push(event);
       return;
     }
-    this.addFrame(event.connectionId, frameCodeOf(event.dir, event.opcode, event.encoding, event.origin, event.status), event.seq, event.time, event.payload);
+    this.addFrame(event.connectionId, frameCodeOf(event.dir, event.opcode, event.origin, event.status), event.seq, event.time, event.payload);
   }
 
   /** A plain frame given by its parts (the relay's fast path: no event object). `code` is a frameCodeOf value. */
@@ -223,7 +219,7 @@ export async function withLargeTextBytes(packed: unknown): Promise<unknown> {
   const textIndexes = new Set<number>();
   for (let r = 0; r + ROW_WIDTH <= rows.length; r += ROW_WIDTH) {
     const code = rows[r];
-    if (isLargeRowCode(code) && decodeRowCode(code - LARGE_PAYLOAD)?.encoding === 'text') textIndexes.add(rows[r + 4]);
+    if (isLargeRowCode(code) && decodeRowCode(code - LARGE_PAYLOAD)?.opcode === 1) textIndexes.add(rows[r + 4]);
   }
   if (textIndexes.size === 0) return packed;
   return { ...packed, large: await Promise.all(large.map((value: unknown, i) => (textIndexes.has(i) && isBlob(value) ? value.arrayBuffer() : value))) };
@@ -288,21 +284,21 @@ export function unpackBatch(packed: unknown): WireEvent[] {
     if (!isIndex(connection, ids.length) || !Number.isInteger(seq) || !Number.isFinite(time) || !Number.isInteger(length) || length < 0) {
       throw new PackedBatchError(`event ${r / ROW_WIDTH} has bad fields`);
     }
-    const { encoding } = decoded;
+    const text = decoded.opcode === 1;
     let payload = '';
     let raw: ArrayBuffer | BlobBytes | undefined;
     if (inLarge) {
       const bytes = large[length];
-      if (!isIndex(length, large.length) || !(isArrayBuffer(bytes) || (encoding !== 'text' && isBlob(bytes)))) {
+      if (!isIndex(length, large.length) || !(isArrayBuffer(bytes) || (!text && isBlob(bytes)))) {
         throw new PackedBatchError(`event ${r / ROW_WIDTH} refers to a missing large payload`);
       }
-      if (encoding === 'text') {
+      if (text) {
         // Not fatal: bytes that are not UTF-8 (only a tampered renderer sends them) become U+FFFD, like any text.
         payload = new TextDecoder().decode(bytes as ArrayBuffer);
       } else {
         raw = isBlob(bytes) ? { blob: bytes, start: 0, size: bytes.size } : bytes;
       }
-    } else if (encoding === 'text') {
+    } else if (text) {
       if (offset + length > payloads.length) throw new PackedBatchError(`event ${r / ROW_WIDTH} runs past the payloads`);
       // Text as it went on the wire (send() takes a USVString): the relay leaves this to us, off the page's thread.
       payload = toWellFormed(payloads.slice(offset, offset + length));
@@ -319,7 +315,8 @@ export function unpackBatch(packed: unknown): WireEvent[] {
       time,
       dir: decoded.dir,
       opcode: decoded.opcode,
-      encoding,
+      // Raw bytes are 'bytes', never 'base64': nothing here was ever base64.
+      encoding: text ? 'text' : 'bytes',
       payload,
       // Measured here, not sent: the background's time is not the page's.
       size: raw === undefined ? utf8ByteLength(payload) : isArrayBuffer(raw) ? raw.byteLength : raw.size,

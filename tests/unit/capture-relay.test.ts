@@ -124,7 +124,7 @@ const plainRows = (id: string, frames: Array<[seq: number, text: string]>) => ({
   ns: NAMESPACE,
   type: 'page-events',
   ids: [id],
-  rows: Float64Array.from(frames.flatMap(([seq, data]) => [frameCodeOf('send', 1, 'text', 'page', 'sent'), 0, seq, seq, data.length])),
+  rows: Float64Array.from(frames.flatMap(([seq, data]) => [frameCodeOf('send', 1, 'page', 'sent'), 0, seq, seq, data.length])),
   text: frames.map(([, data]) => data).join(''),
   events: [],
 });
@@ -418,7 +418,7 @@ describe('CaptureRelay', () => {
     t.runTimers();
     const all = t.port().batches().flatMap((b) => b.events);
     expect(payloads(all)).toEqual(['connect', 'before', 'AQID', 'after', 'next message']);
-    expect(all[2]).toMatchObject({ k: 'frame', seq: 2, opcode: 2, encoding: 'base64', size: 3 });
+    expect(all[2]).toMatchObject({ k: 'frame', seq: 2, opcode: 2, encoding: 'bytes', size: 3 });
   });
 
   it('carries the hook\'s plain text rows into the batch with their seq, time and text, no object per frame', () => {
@@ -440,8 +440,8 @@ describe('CaptureRelay', () => {
   it('passes a hook batch of plain rows and simple events on as it came: same rows, same text, same bytes', async () => {
     const t = setup();
     t.port().deliver(welcome());
-    const sendCode = frameCodeOf('send', 1, 'text', 'page', 'sent');
-    const binaryCode = frameCodeOf('receive', 2, 'base64', 'page', 'sent');
+    const sendCode = frameCodeOf('send', 1, 'page', 'sent');
+    const binaryCode = frameCodeOf('receive', 2, 'page', 'sent');
     const rows = Float64Array.from([
       PACKED_EXTRA, 0, 0, 0, 0,
       sendCode, 0, 1, 10.25, 2,
@@ -468,7 +468,7 @@ describe('CaptureRelay', () => {
   it('hands a big batch buffer back to the hook once its bytes are in a Blob, and keeps a small one it still posts', async () => {
     const t = setup();
     t.port().deliver(welcome());
-    const code = frameCodeOf('receive', 2, 'base64', 'page', 'sent');
+    const code = frameCodeOf('receive', 2, 'page', 'sent');
     const bigBatch = (seq: number, size: number, capacity: number) => {
       const buffer = new ArrayBuffer(capacity); // the hook's buffer: longer than the bytes its rows count
       new Uint8Array(buffer, 0, size).fill(seq);
@@ -491,7 +491,7 @@ describe('CaptureRelay', () => {
   it('rebuilds a hook batch row by row when its rows do not agree with its payloads, skipping rows it cannot read', () => {
     const t = setup();
     t.port().deliver(welcome());
-    const sendCode = frameCodeOf('send', 1, 'text', 'page', 'sent');
+    const sendCode = frameCodeOf('send', 1, 'page', 'sent');
     const rows = Float64Array.from([sendCode, 0, 1, 1, 2, 999, 0, 2, 2, 1, sendCode, 0, 3, 3, 1]);
     t.relay.acceptPageMessage({ ns: NAMESPACE, type: 'page-events', ids: ['s1'], rows, text: 'abc', events: [] });
     const [batch] = t.port().batches();
@@ -547,7 +547,7 @@ describe('CaptureRelay', () => {
     expect(events.map((e) => (e.k === 'frame' ? e.seq : e.k))).toEqual(['connect', 1, 2, 3, 4]);
     expect(events[1]).toMatchObject({ k: 'frame', opcode: 1, encoding: 'text', dir: 'send', size: new TextEncoder().encode(big).byteLength });
     expect((events[1] as { payload: string }).payload === big).toBe(true);
-    expect(events[2]).toMatchObject({ k: 'frame', opcode: 2, encoding: 'base64', dir: 'receive', size: bytes.byteLength });
+    expect(events[2]).toMatchObject({ k: 'frame', opcode: 2, encoding: 'bytes', dir: 'receive', size: bytes.byteLength });
     expect(payloads(events)[2]).toBe(Buffer.from(bytes).toString('base64'));
     expect(events[3]).toMatchObject({ payload: 'small' });
     expect(events[4]).toMatchObject({ payload: 'row after' });

@@ -111,7 +111,7 @@ describe('CaptureRouter: storing', () => {
     const { port } = await welcomed(t, 's1');
     const builder = new PackedBatchBuilder();
     builder.add(connectEvent());
-    const code = frameCodeOf('receive', 2, 'base64', 'page', 'sent');
+    const code = frameCodeOf('receive', 2, 'page', 'sent');
     builder.addBinaryFrame('c1', code, 1, 101, new Uint8Array([0, 1, 255]));
     builder.addBinaryFrame('c1', code, 2, 102, new Uint8Array(0));
     builder.addBinaryFrame('c1', code, 3, 103, new Uint8Array([9, 8]));
@@ -132,12 +132,12 @@ describe('CaptureRouter: storing', () => {
     const { port } = await welcomed(t, 's1');
     const builder = new PackedBatchBuilder();
     builder.add(connectEvent());
-    const binary = frameCodeOf('receive', 2, 'base64', 'page', 'sent');
+    const binary = frameCodeOf('receive', 2, 'page', 'sent');
     const frameBytes = (seq: number) => new Uint8Array(300).map((_, i) => (seq * 31 + i) & 255);
     // 300 frames of 300 bytes: over BLOB_MIN_BYTES, so the batch's bytes come as one Blob, and over CHUNK_ROWS.
     for (let seq = 1; seq <= 150; seq++) builder.addBinaryFrame('c1', binary, seq, 100 + seq, frameBytes(seq));
     builder.addLargeFrame('c1', binary, 151, 251, new Blob([frameBytes(151), frameBytes(151)]));
-    builder.addLargeFrame('c1', frameCodeOf('receive', 1, 'text', 'page', 'sent'), 152, 252, new Blob(['large text']));
+    builder.addLargeFrame('c1', frameCodeOf('receive', 1, 'page', 'sent'), 152, 252, new Blob(['large text']));
     for (let seq = 153; seq <= 302; seq++) builder.addBinaryFrame('c1', binary, seq, 100 + seq, frameBytes(seq));
     const sealed = builder.seal();
     expect(sealed.binary).toBeInstanceOf(Blob);

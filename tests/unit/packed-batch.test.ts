@@ -64,8 +64,8 @@ describe('packed batches', () => {
 
   it('carries binary rows as raw bytes, in order with text rows, and unpacks them as raw bytes with exact sizes', async () => {
     const builder = new PackedBatchBuilder();
-    const binaryCode = frameCodeOf('receive', 2, 'base64', 'page', 'sent');
-    const textCode = frameCodeOf('send', 1, 'text', 'page', 'sent');
+    const binaryCode = frameCodeOf('receive', 2, 'page', 'sent');
+    const textCode = frameCodeOf('send', 1, 'page', 'sent');
     const big = new Uint8Array(100_000).map((_, i) => i * 7);
     builder.addBinaryFrame('c1', binaryCode, 1, T, new Uint8Array([0, 1, 2, 255]));
     builder.addFrame('c1', textCode, 2, T + 1, 'between');
@@ -79,10 +79,10 @@ describe('packed batches', () => {
     expect(await withLargeTextBytes(cloned)).toBe(cloned); // no large text: nothing to read
     const out = unpackBatch(cloned) as WireFrameEvent[];
     expect(out.map((e) => [e.connectionId, e.seq, e.opcode, e.encoding, e.size])).toEqual([
-      ['c1', 1, 2, 'base64', 4],
+      ['c1', 1, 2, 'bytes', 4],
       ['c1', 2, 1, 'text', 7],
-      ['c2', 1, 2, 'base64', 0],
-      ['c1', 3, 2, 'base64', 99_990],
+      ['c2', 1, 2, 'bytes', 0],
+      ['c1', 3, 2, 'bytes', 99_990],
     ]);
     // Unpacked as ranges of the batch's Blob, unread: no base64, and no copy in the background, before they are stored.
     expect(out.map((e) => e.payload)).toEqual(['', 'between', '', '']);
@@ -108,7 +108,7 @@ describe('packed batches', () => {
 
   it('small binary payloads stay an ArrayBuffer (a Blob has a fixed cost)', async () => {
     const builder = new PackedBatchBuilder();
-    builder.addBinaryFrame('c1', frameCodeOf('send', 2, 'base64', 'page', 'sent'), 1, T, new Uint8Array(BLOB_MIN_BYTES - 1));
+    builder.addBinaryFrame('c1', frameCodeOf('send', 2, 'page', 'sent'), 1, T, new Uint8Array(BLOB_MIN_BYTES - 1));
     const sealed = builder.seal();
     expect(Object.prototype.toString.call(sealed.binary)).toBe('[object ArrayBuffer]');
     expect(await withLargeTextBytes(sealed)).toBe(sealed);
@@ -182,9 +182,9 @@ describe('large payloads', () => {
 
   it('carries large payloads as Blobs that the background reads back, text and binary, in row order', async () => {
     const builder = new PackedBatchBuilder();
-    builder.addFrame('c1', frameCodeOf('send', 1, 'text', 'page', 'sent'), 1, T, 'small');
-    builder.addLargeFrame('c1', frameCodeOf('receive', 1, 'text', 'page', 'sent'), 2, T + 1, new Blob(['héllo large']));
-    builder.addLargeFrame('c1', frameCodeOf('receive', 2, 'base64', 'page', 'sent'), 3, T + 2, new Blob([new Uint8Array([0, 255, 7])]));
+    builder.addFrame('c1', frameCodeOf('send', 1, 'page', 'sent'), 1, T, 'small');
+    builder.addLargeFrame('c1', frameCodeOf('receive', 1, 'page', 'sent'), 2, T + 1, new Blob(['héllo large']));
+    builder.addLargeFrame('c1', frameCodeOf('receive', 2, 'page', 'sent'), 3, T + 2, new Blob([new Uint8Array([0, 255, 7])]));
     const sealed = builder.seal();
     expect(() => unpackBatch(sealed)).toThrow(/missing large payload/); // a large text's Blob must be read first
     const withText = (await withLargeTextBytes(sealed)) as PackedBatch;
@@ -204,7 +204,7 @@ describe('large payloads', () => {
 
   it('refuses a large row without its payload', async () => {
     const builder = new PackedBatchBuilder();
-    builder.addLargeFrame('c1', frameCodeOf('send', 2, 'base64', 'page', 'sent'), 1, T, new Blob([new Uint8Array(3)]));
+    builder.addLargeFrame('c1', frameCodeOf('send', 2, 'page', 'sent'), 1, T, new Blob([new Uint8Array(3)]));
     const read = (await withLargeTextBytes(builder.seal())) as PackedBatch & { large: unknown[] };
     expect(() => unpackBatch({ ...read, large: [] })).toThrow(/missing large payload/);
     expect(() => unpackBatch({ ...read, large: ['not bytes'] })).toThrow(/missing large payload/);

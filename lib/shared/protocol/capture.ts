@@ -29,7 +29,8 @@ export interface WireFrameEvent {
   time: number;
   dir: Direction;
   opcode: Opcode;
-  encoding: PayloadEncoding;
+  /** How `payload` holds it: text, base64, or 'bytes' when the payload is raw in `bytes` (and `payload` is ''). */
+  encoding: PayloadEncoding | 'bytes';
   payload: string;
   /** Size of the payload in bytes on the wire (UTF-8 bytes for text). */
   size: number;
@@ -39,7 +40,7 @@ export interface WireFrameEvent {
   original?: { encoding: PayloadEncoding; payload: string };
   rule?: string;
   /**
-   * A binary payload as raw bytes, in place of base64 in `payload` (then ''): only in the background, for frames
+   * A binary payload as raw bytes (encoding 'bytes', `payload` ''): only in the background, for frames
    * it unpacked from a capture batch (lib/shared/packed-batch.ts), so that bytes are stored as they came instead of
    * going through base64 and back. Bytes that came in a Blob stay in it (BlobBytes): the store writes the Blob
    * without the background ever reading it. Never sent on a port.

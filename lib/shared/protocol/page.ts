@@ -1,5 +1,5 @@
 /** Page hook ⇄ relay: the messages on the private MessagePort the hook hands over at document_start. */
-import type { CompiledRule, ConnectionInitiator, Direction, FrameOrigin, FrameStatus, NAMESPACE, Opcode, PayloadEncoding } from './vocabulary';
+import type { CompiledRule, ConnectionInitiator, Direction, FrameOrigin, FrameStatus, NAMESPACE, Opcode } from './vocabulary';
 
 
 export interface PageConnectEvent {
@@ -92,16 +92,16 @@ export const PACKED_EXTRA = -1;
 export const PLAIN_PAYLOAD_MAX = 1 << 19;
 
 /**
- * A frame's direction, opcode, encoding, origin and status in one small integer:
- * receive | binary << 1 | base64 << 2 | origin << 3 (page 0, inspector 1, simulated 2) | status << 5 (sent 0,
- * dropped 1, refused 2, blocked 3). Plain comparisons only: the page hook calls it, and the page may have
- * replaced Array.prototype methods.
+ * A frame's direction, opcode, origin and status in one small integer:
+ * receive | binary << 1 | binary << 2 | origin << 3 (page 0, inspector 1, simulated 2) | status << 5 (sent 0,
+ * dropped 1, refused 2, blocked 3). Bit 2 repeats bit 1 (it once told an encoding apart, and a row's payload is
+ * text exactly when its opcode is 1): kept so the layout, and every batch in flight, stays the same. Plain
+ * comparisons only: the page hook calls it, and the page may have replaced Array.prototype methods.
  */
-export function frameCodeOf(dir: Direction, opcode: Opcode, encoding: PayloadEncoding, origin: FrameOrigin, status: FrameStatus): number {
+export function frameCodeOf(dir: Direction, opcode: Opcode, origin: FrameOrigin, status: FrameStatus): number {
   return (
     (dir === 'receive' ? 1 : 0) |
-    (opcode === 2 ? 2 : 0) |
-    (encoding === 'base64' ? 4 : 0) |
+    (opcode === 2 ? 6 : 0) |
     (origin === 'inspector' ? 8 : origin === 'simulated' ? 16 : 0) |
     (status === 'dropped' ? 32 : status === 'refused' ? 64 : status === 'blocked' ? 96 : 0)
   );

@@ -3,7 +3,7 @@ import { BatchQueue, MAX_BATCH_WEIGHT, ROW_WEIGHT } from '@/lib/relay/batch-queu
 import { frameCodeOf, type PackedBatch } from '@/lib/shared/protocol';
 import { packWireEvents, unpackBatch } from '@/lib/shared/packed-batch';
 
-const code = frameCodeOf('send', 1, 'text', 'page', 'sent');
+const code = frameCodeOf('send', 1, 'page', 'sent');
 
 /** Sends everything sendPending offers, recording batch numbers; `fail` refuses from that number on. */
 function sender(fail = Infinity) {
