@@ -4,6 +4,7 @@ import { PORT_PANEL } from '@/lib/shared/protocol';
 import { runtimePort } from '@/lib/shared/transport';
 import { PanelState } from '@/lib/panel/panel-state.svelte';
 import { resolveTheme } from '@/lib/panel/theme';
+import { startChromeNetworkLog } from '@/lib/panel/devtools-network-link';
 import App from './App.svelte';
 
 // The same page runs as the DevTools panel (browser.devtools is there) and in a normal tab as
@@ -51,4 +52,9 @@ mount(App, { target: document.getElementById('app')!, props: { panel: state } })
 void state.start().catch((error: unknown) => {
   state.link.fail(`The panel could not open its storage: ${error instanceof Error ? error.message : String(error)}`);
 });
-addEventListener('pagehide', () => state.dispose());
+// Inside Chrome's DevTools, its network log adds workers' sockets and each handshake.
+const stopNetwork = inDevtools && tabId !== null ? startChromeNetworkLog(tabId, () => runtimePort(browser.runtime.connect({ name: PORT_PANEL }))) : undefined;
+addEventListener('pagehide', () => {
+  stopNetwork?.();
+  state.dispose();
+});

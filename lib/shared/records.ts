@@ -97,6 +97,38 @@ export interface ConnectionRecord {
    * than leaving it "open" forever. 'crashed': the renderer died, so frames not yet flushed may be missing.
    */
   pageGone?: { reason: 'page-closed' | 'crashed'; time: number };
+  /**
+   * Who saw the connection when the page hook did not: 'devtools' for a socket known only from DevTools' network
+   * log (a worker's socket, or one opened before the hook could see it). Absent: the page hook captured it.
+   */
+  source?: 'devtools';
+  /** For source 'devtools': the script that opened it as DevTools reports it (e.g. a worker's script URL). */
+  initiatorUrl?: string;
+  /** The DevTools network-log entry this connection was matched with (DevtoolsSocket.key): claimed once. */
+  devtoolsKey?: string;
+  /** The opening handshake as DevTools' network log shows it (absent when DevTools was not open on the tab). */
+  handshake?: Handshake;
+}
+
+/** One HTTP header as HAR has it (order and repeats kept). */
+export interface HeaderEntry {
+  name: string;
+  value: string;
+}
+
+/** A WebSocket's opening handshake: what DevTools' Headers tab shows for it. */
+export interface Handshake {
+  method: string;
+  url: string;
+  /** 101 on success; the refused upgrade's status (403, 404, …); 0 when no response came. */
+  status: number;
+  statusText: string;
+  requestHeaders: HeaderEntry[];
+  responseHeaders: HeaderEntry[];
+  /** Where it came from: DevTools' network log (Chrome), or an imported HAR. */
+  source: 'devtools' | 'har';
+  /** The handshake's failure as the browser said it (e.g. "Unexpected response code: 403"). */
+  error?: string;
 }
 
 /** One row as readers see it. */

@@ -1,7 +1,8 @@
 /**
  * The background's panel side, keyed by tab: panel ports (one per open panel, each naming its tab in its hello),
  * and what panels ask of the background: pause a tab, clear stored sessions, read and save intercept rules, run a
- * command in the page (handed to the capture side: PanelCommands), and which session the tab's page writes into.
+ * command in the page (handed to the capture side: PanelCommands), which session the tab's page writes into, and
+ * the sockets DevTools' network log lists (lib/worker/devtools-sockets.ts).
  * Panels are told what was stored and read IndexedDB themselves.
  */
 import type { BackgroundToPanelMessage, PageSessionInfo, PanelToBackgroundMessage, WireCommand } from '../shared/protocol';
@@ -10,6 +11,7 @@ import { PROTOCOL_VERSION, isProtocolMessage, message } from '../shared/protocol
 import { clearAll, deleteSession, type InspectorDatabase } from '../store/frame-store';
 import { sendToPanel, type PanelPort, type PanelPorts } from './panel-ports';
 import type { PausedTabs } from './paused-tabs';
+import { DevtoolsSocketWriter } from './devtools-sockets';
 
 export interface StoredRules {
   rules: InterceptRule[];
@@ -46,11 +48,19 @@ export class BackgroundHub {
   private readonly paused: PausedTabs;
   private rules: StoredRules = { rules: [], holdTimeoutMs: DEFAULT_HOLD_TIMEOUT_MS };
   private readonly rulesLoaded: Promise<void>;
+  private readonly devtoolsSockets: DevtoolsSocketWriter;
 
   constructor(deps: HubDeps) {
     this.deps = deps;
     this.panels = deps.panels;
     this.paused = deps.paused;
+    this.devtoolsSockets = new DevtoolsSocketWriter({
+      db: deps.db,
+      panels: deps.panels,
+      paused: (tabId) => deps.paused.has(tabId),
+      topFrameSession: deps.topFrameSession,
+      log: deps.log,
+    });
     this.rulesLoaded = deps.loadRules().then(
       (stored) => {
         if (stored && Array.isArray(stored.rules)) this.rules = stored;
@@ -135,6 +145,12 @@ export class BackgroundHub {
         if (tabId === undefined) return;
         const info = await this.deps.topFrameSession(tabId);
         sendToPanel(port, message({ type: 'page-session', tabId, sessionId: info?.sessionId ?? null }));
+        return;
+      }
+      case 'devtools-sockets': {
+        // Only for the tab this panel watches: a panel's DevTools log is its own tab's.
+        if (tabId === undefined || msg.tabId !== tabId) return;
+        await this.devtoolsSockets.handle(port, tabId, msg.sockets);
         return;
       }
     }

@@ -1,5 +1,5 @@
 import type { InterceptRule, NAMESPACE } from './vocabulary';
-import type { CaptureGap } from '../records';
+import type { CaptureGap, Handshake } from '../records';
 import type { WireCommand, WireNotice } from './capture';
 
 // Panel ⇄ background (runtime port).
@@ -14,7 +14,48 @@ export type PanelToBackgroundMessage =
   | { ns: typeof NAMESPACE; type: 'set-rules'; rules: InterceptRule[]; holdTimeoutMs: number }
   | { ns: typeof NAMESPACE; type: 'get-rules' }
   /** Which session is the page in the panel's tab on now (after a navigation; it may have stored nothing yet)? */
-  | { ns: typeof NAMESPACE; type: 'page-session-query' };
+  | { ns: typeof NAMESPACE; type: 'page-session-query' }
+  /**
+   * WebSockets of the panel's tab as DevTools' network log lists them (only a panel inside DevTools sends it): the
+   * background attaches each one's handshake to the connection the page hook captured, or stores it as a
+   * connection of its own (a worker's socket). Answered by devtools-sockets-result.
+   */
+  | { ns: typeof NAMESPACE; type: 'devtools-sockets'; tabId: number; sockets: DevtoolsSocket[] };
+
+/** One WebSocket from DevTools' network log (a HAR entry with `_webSocketMessages`), as the panel sends it. */
+export interface DevtoolsSocket {
+  /** Stable for the entry while DevTools is open (its URL and start time). */
+  key: string;
+  url: string;
+  /** Start of the handshake, ms since the epoch. */
+  startedAt: number;
+  handshake: Handshake;
+  /** The script that opened it, when DevTools says (a worker's script URL). */
+  initiatorUrl?: string;
+  /** Messages from index `from` on (`_webSocketMessages[from…]`). */
+  from: number;
+  messages: DevtoolsSocketMessage[];
+  /** DevTools reported the request finished (onRequestFinished): the socket is closed or failed. */
+  finished?: { time: number };
+}
+
+export interface DevtoolsSocketMessage {
+  type: 'send' | 'receive' | 'error';
+  /** ms since the epoch. */
+  time: number;
+  /** 1 text, 2 binary (data is base64), -1 for an error. */
+  opcode: number;
+  data: string;
+}
+
+/** What the background did with one DevtoolsSocket. */
+export type DevtoolsSocketOutcome =
+  /** The page hook captured it: its handshake is on that connection; frames come from the hook. */
+  | { key: string; outcome: 'attached'; connectionId: string }
+  /** Stored as a connection of its own with its first `stored` messages. */
+  | { key: string; outcome: 'stored'; connectionId: string; stored: number }
+  /** Too young to tell whether the hook has it (its capture may not have arrived yet): send it again later. */
+  | { key: string; outcome: 'pending' };
 
 export type BackgroundToPanelMessage =
   | { ns: typeof NAMESPACE; type: 'panel-welcome'; protocolVersion: number; tabId: number; paused: boolean }
@@ -32,5 +73,6 @@ export type BackgroundToPanelMessage =
    * A frame of the watched tab's page could not start capture (hand-over failed); the gap is on the session
    * record too (SessionRecord.captureGaps). Connections ended because their page went away come as `stored`.
    */
-  | { ns: typeof NAMESPACE; type: 'capture-gap'; sessionId: string; gap: CaptureGap };
+  | { ns: typeof NAMESPACE; type: 'capture-gap'; sessionId: string; gap: CaptureGap }
+  | { ns: typeof NAMESPACE; type: 'devtools-sockets-result'; results: DevtoolsSocketOutcome[] };
 

@@ -1,0 +1,160 @@
+/**
+ * The DevTools-open source in real Chromium (issue #21 §2-3): with DevTools open on the tab and our panel shown,
+ * DevTools' network log adds what the page hook cannot see. A dedicated Worker's socket and its frames are stored
+ * once, as a connection of their own (source 'devtools'); a socket the hook captured gets its handshake (status
+ * 101, request headers) and is not stored a second time; a refused upgrade shows its HTTP status.
+ * DevTools is driven over raw CDP as in devtools.spec.ts (Playwright hides DevTools targets).
+ */
+import { createServer } from 'node:http';
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { test, expect } from '@playwright/test';
+import { framesOf, launchWithExtension, startTestServer, waitForStore } from './fixtures';
+
+interface TargetInfo {
+  type: string;
+  url: string;
+  webSocketDebuggerUrl?: string;
+}
+
+/** Evaluates `expression` in a CDP target and returns its value (throws on an exception). */
+async function evaluateIn(target: TargetInfo, expression: string): Promise<unknown> {
+  const socket = new WebSocket(target.webSocketDebuggerUrl!);
+  await new Promise((resolve, reject) => {
+    socket.once('open', resolve);
+    socket.once('error', reject);
+  });
+  try {
+    socket.send(JSON.stringify({ id: 1, method: 'Runtime.evaluate', params: { expression, awaitPromise: true, returnByValue: true } }));
+    const reply = await new Promise<{ result?: { result?: { value?: unknown }; exceptionDetails?: { text: string } } }>((resolve, reject) => {
+      socket.on('message', (data) => {
+        const msg = JSON.parse(String(data));
+        if (msg.id === 1) resolve(msg);
+      });
+      setTimeout(() => reject(new Error('CDP evaluate timed out')), 5000);
+    });
+    if (reply.result?.exceptionDetails) throw new Error(reply.result.exceptionDetails.text);
+    return reply.result?.result?.value;
+  } finally {
+    socket.close();
+  }
+}
+
+test('with DevTools open, a worker socket is stored once with its frames, and a hooked socket gets its handshake', async () => {
+  test.setTimeout(120_000);
+  const ext = await launchWithExtension(undefined, ['--auto-open-devtools-for-tabs', '--remote-debugging-port=0']);
+  const server = await startTestServer();
+  // A server that refuses every upgrade with 403.
+  const refusing = createServer((_req, res) => res.end());
+  refusing.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n'));
+  await new Promise<void>((r) => refusing.listen(0, '127.0.0.1', r));
+  const refusedUrl = `ws://127.0.0.1:${(refusing.address() as { port: number }).port}/refused`;
+  try {
+    const page = ext.context.pages()[0] ?? (await ext.context.newPage());
+    server.page('/net-worker.js', `const ws = new WebSocket('${server.wsOrigin}/echo?from=worker');
+      ws.onopen = () => ws.send('hello from the worker');
+      ws.onmessage = (e) => postMessage(e.data);`);
+    // Nothing opens before DevTools shows our panel: DevTools' log starts when DevTools attaches.
+    const url = server.page('/devtools-network.html', `<!doctype html><title>devtools network</title><script>
+      window.start = () => new Promise((resolve) => {
+        window.ws = new WebSocket('${server.wsOrigin}/echo?from=page');
+        ws.onopen = () => ws.send('hello from the page');
+        window.worker = new Worker('/net-worker.js');
+        worker.onmessage = (e) => resolve(e.data);
+        window.refused = new WebSocket(${JSON.stringify(refusedUrl)});
+      });
+    </script>`);
+    await page.goto(url);
+
+    const portFile = join(ext.userDataDir, 'DevToolsActivePort');
+    await expect.poll(() => existsSync(portFile)).toBe(true);
+    const port = readFileSync(portFile, 'utf8').split('\n')[0].trim();
+    const targets = async (): Promise<TargetInfo[]> => (await fetch(`http://127.0.0.1:${port}/json/list`)).json() as Promise<TargetInfo[]>;
+    const panelId = `chrome-extension://${ext.extensionId}WebSockets`;
+    await expect
+      .poll(
+        async () => {
+          const devtools = (await targets()).find((t) => t.url.startsWith('devtools://devtools') && t.type === 'page' && t.webSocketDebuggerUrl);
+          if (!devtools) return 'no DevTools target yet';
+          try {
+            return await evaluateIn(devtools, `(async () => {
+              const UI = await import('./ui/legacy/legacy.js');
+              const view = UI.InspectorView.InspectorView.instance();
+              if (!view.tabbedPane.tabIds().includes(${JSON.stringify(panelId)})) return 'panel not registered yet';
+              await view.showPanel(${JSON.stringify(panelId)});
+              return 'shown';
+            })()`);
+          } catch (error) {
+            return String(error);
+          }
+        },
+        { timeout: 60_000, intervals: [500] },
+      )
+      .toBe('shown');
+    await expect
+      .poll(async () => Boolean((await targets()).find((t) => t.type === 'iframe' && t.url.startsWith(`chrome-extension://${ext.extensionId}/panel.html`))?.webSocketDebuggerUrl), {
+        timeout: 30_000,
+      })
+      .toBe(true);
+
+    expect(await page.evaluate(() => (window as unknown as { start(): Promise<string> }).start())).toBe('hello from the worker');
+
+    const workerUrl = `${server.wsOrigin}/echo?from=worker`;
+    const pageUrl = `${server.wsOrigin}/echo?from=page`;
+    const store = await waitForStore(
+      ext.sw!,
+      (s) => {
+        const worker = s.connections.find((c) => c.url === workerUrl);
+        const hooked = s.connections.find((c) => c.url === pageUrl);
+        const refused = s.connections.find((c) => c.url === refusedUrl);
+        return (
+          worker !== undefined &&
+          framesOf(s, worker.id).length === 2 &&
+          (hooked?.handshake as { status?: number } | undefined)?.status === 101 &&
+          (refused?.handshake as { status?: number } | undefined)?.status === 403
+        );
+      },
+      30_000,
+      { positions: true },
+    );
+
+    // The worker's socket: once, from DevTools, with both frames in order.
+    const workerConnections = store.connections.filter((c) => c.url === workerUrl);
+    expect(workerConnections).toHaveLength(1);
+    const worker = workerConnections[0];
+    expect(worker.source).toBe('devtools');
+    expect(worker.initiatorUrl).toBe(`${server.origin}/net-worker.js`);
+    expect(framesOf(store, worker.id).map((f) => [f.dir, f.text])).toEqual([
+      ['send', 'hello from the worker'],
+      ['receive', 'hello from the worker'],
+    ]);
+    expect((worker.handshake as { status: number }).status).toBe(101);
+
+    // The page's socket: the hook's one connection, with DevTools' handshake attached, frames not doubled.
+    const hooked = store.connections.filter((c) => c.url === pageUrl);
+    expect(hooked).toHaveLength(1);
+    expect(hooked[0].source).toBeUndefined();
+    const handshake = hooked[0].handshake as { status: number; method: string; requestHeaders: { name: string; value: string }[]; responseHeaders: { name: string; value: string }[] };
+    expect(handshake.method).toBe('GET');
+    expect(handshake.requestHeaders).toContainEqual({ name: 'Sec-WebSocket-Version', value: '13' });
+    expect(handshake.responseHeaders.map((h) => h.name.toLowerCase())).toContain('sec-websocket-accept');
+    expect(framesOf(store, hooked[0].id).map((f) => f.text)).toEqual(['hello from the page', 'hello from the page']);
+
+    // The refused upgrade: the hook's connection, which shows the status.
+    const refused = store.connections.filter((c) => c.url === refusedUrl);
+    expect(refused).toHaveLength(1);
+    expect((refused[0].handshake as { status: number }).status).toBe(403);
+
+    // Positions stay dense over the session's rows from both sources.
+    const session = store.sessions.find((s) => s.id === worker.sessionId)!;
+    const positions = store.frames.filter((f) => f.sessionId === session.id).map((f) => f.pos).sort((a, b) => Number(a) - Number(b));
+    expect(positions).toEqual(positions.map((_, i) => i));
+    expect(session.connectionCount).toBe(store.connections.filter((c) => c.sessionId === session.id).length);
+  } finally {
+    refusing.closeAllConnections();
+    await new Promise<void>((r) => refusing.close(() => r()));
+    await server.close();
+    await ext.close();
+  }
+});
