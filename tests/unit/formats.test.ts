@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { readSessionText } from '../../lib/io/formats/detect';
 import { FormatError, lineColumn, parseJsonText } from '../../lib/io/formats/errors';
-import { readHar } from '../../lib/io/formats/har';
-import { readWsi } from '../../lib/io/formats/wsi-json';
+import { HarWriter, readHar } from '../../lib/io/formats/har';
+import { HIDDEN_VALUE } from '../../lib/io/formats/handshake';
+import { WsiWriter, readWsi } from '../../lib/io/formats/wsi-json';
+import type { ConnectionRecord } from '../../lib/shared/records';
 
 const chromeHar = readFileSync(new URL('../fixtures/chrome-websocket.har', import.meta.url), 'utf8');
 
@@ -134,5 +136,75 @@ describe('reading any file', () => {
   it('counts lines and columns from 1', () => {
     expect(lineColumn('ab\ncd', 0)).toBe('line 1, column 1');
     expect(lineColumn('ab\ncd', 4)).toBe('line 2, column 2');
+  });
+});
+
+describe('handshake headers in files (issue #21 §3)', () => {
+  const handshake = {
+    method: 'GET',
+    url: 'wss://a.test/s',
+    status: 101,
+    statusText: 'Switching Protocols',
+    requestHeaders: [
+      { name: 'Sec-WebSocket-Version', value: '13' },
+      { name: 'Cookie', value: 'session=secret' },
+      { name: 'Authorization', value: 'Bearer t' },
+    ],
+    responseHeaders: [
+      { name: 'Sec-WebSocket-Accept', value: 'abc=' },
+      { name: 'set-cookie', value: 'id=1' },
+    ],
+    source: 'devtools' as const,
+  };
+  const connection: ConnectionRecord = {
+    id: 'c1', sessionId: 's', url: 'wss://a.test/s', protocols: [], protocol: '', extensions: '', frameUrl: 'https://a.test/', pageUrl: 'https://a.test/',
+    startedAt: 1000, openedAt: 1010, state: 'open', errored: false, sentCount: 0, receivedCount: 0, sentBytes: 0, receivedBytes: 0, lastSeq: 1, rowCount: 1, handshake,
+  };
+  const session = { id: 's', tabId: 1, pageUrl: 'https://a.test/', title: 't', startedAt: 1000, lastActivity: 1000, source: 'captured' as const, connectionCount: 1, frameCount: 0, bytes: 0, rowCount: 1 };
+  const harText = (includeSecrets: boolean) => {
+    const writer = new HarWriter({ name: 't', version: '1' }, { includeSecrets });
+    return writer.start(session) + writer.connectionStart(connection) + writer.connectionEnd() + writer.end();
+  };
+
+  it('HAR export writes the headers with Cookie, Set-Cookie and Authorization hidden, and HAR import reads them back', () => {
+    const file = JSON.parse(harText(false));
+    const entry = file.log.entries[0];
+    expect(entry.response.status).toBe(101);
+    expect(entry.request.headers).toContainEqual({ name: 'Sec-WebSocket-Version', value: '13' });
+    expect(entry.request.headers).toContainEqual({ name: 'Cookie', value: HIDDEN_VALUE });
+    expect(entry.request.headers).toContainEqual({ name: 'Authorization', value: HIDDEN_VALUE });
+    expect(entry.response.headers).toContainEqual({ name: 'set-cookie', value: HIDDEN_VALUE });
+    expect(JSON.stringify(file)).not.toContain('session=secret');
+    expect(JSON.stringify(file)).not.toContain('Bearer');
+    expect(entry._wsInspector.handshake).toBeUndefined();
+    const back = readHar(file).connections[0];
+    expect(back.handshake).toMatchObject({ status: 101, source: 'har', method: 'GET' });
+    expect(back.handshake!.requestHeaders).toContainEqual({ name: 'Sec-WebSocket-Version', value: '13' });
+    expect(back.handshake!.responseHeaders).toContainEqual({ name: 'Sec-WebSocket-Accept', value: 'abc=' });
+  });
+
+  it('keeps the secrets when asked', () => {
+    const back = readHar(JSON.parse(harText(true))).connections[0];
+    expect(back.handshake!.requestHeaders).toEqual(handshake.requestHeaders);
+    expect(back.handshake!.responseHeaders).toEqual(handshake.responseHeaders);
+  });
+
+  it('.wsi.json keeps the handshake (secrets hidden unless asked) and reads it back', () => {
+    for (const includeSecrets of [false, true]) {
+      const writer = new WsiWriter({ scope: 'session', exportedAt: 'x', exporter: 't' }, { includeSecrets });
+      const text = writer.start(session) + writer.connectionStart(connection) + writer.connectionEnd() + writer.end();
+      const back = readWsi(JSON.parse(text)).connections[0];
+      expect(back.handshake!.status).toBe(101);
+      expect(back.handshake!.requestHeaders.find((h) => h.name === 'Cookie')!.value).toBe(includeSecrets ? 'session=secret' : HIDDEN_VALUE);
+    }
+  });
+
+  it('a HAR entry of a refused upgrade imports as an error with its status', () => {
+    const file = JSON.parse(harText(true));
+    file.log.entries[0].response.status = 403;
+    file.log.entries[0].response.statusText = 'Forbidden';
+    const back = readHar(file).connections[0];
+    expect(back.state).toBe('error');
+    expect(back.handshake!.status).toBe(403);
   });
 });

@@ -12,6 +12,7 @@
 import type { ConnectionRecord, FrameRecord, SessionRecord } from '../../shared/records';
 import { bytesToBase64, utf8ByteLength } from '../../shared/wire';
 import { FormatError, asObject, isBase64, join, optional, required, typeOf } from './errors';
+import { exportHandshake, handshakeFromHar, type SecretsOption } from './handshake';
 import { connectionFields, copyOptionalConnectionFields, payloadSize, type PortableConnection, type PortableRow, type PortableSession } from './model';
 
 export const HAR_EXTENSION = '.har';
@@ -63,8 +64,8 @@ function hostOf(url: string): string {
 }
 
 /** A HAR entry for one connection, without its messages. */
-export function harEntry(c: ConnectionRecord): Record<string, unknown> {
-  const requestHeaders: HarHeader[] = [
+export function harEntry(c: ConnectionRecord, options: SecretsOption = {}): Record<string, unknown> {
+  let requestHeaders: HarHeader[] = [
     { name: 'Host', value: hostOf(c.url) },
     { name: 'Connection', value: 'Upgrade' },
     { name: 'Upgrade', value: 'websocket' },
@@ -74,7 +75,7 @@ export function harEntry(c: ConnectionRecord): Record<string, unknown> {
   if (origin) requestHeaders.push({ name: 'Origin', value: origin });
   if (c.protocols.length > 0) requestHeaders.push({ name: 'Sec-WebSocket-Protocol', value: c.protocols.join(', ') });
   const opened = c.openedAt !== undefined;
-  const responseHeaders: HarHeader[] = opened
+  let responseHeaders: HarHeader[] = opened
     ? [
         { name: 'Connection', value: 'Upgrade' },
         { name: 'Upgrade', value: 'websocket' },
@@ -82,15 +83,23 @@ export function harEntry(c: ConnectionRecord): Record<string, unknown> {
     : [];
   if (opened && c.protocol) responseHeaders.push({ name: 'Sec-WebSocket-Protocol', value: c.protocol });
   if (opened && c.extensions) responseHeaders.push({ name: 'Sec-WebSocket-Extensions', value: c.extensions });
-  // HAR has the url and the state elsewhere (request, response status); the initiator is ours alone.
-  const { url: _url, state: _state, initiator: _initiator, ...fields } = connectionFields(c);
+  // The real handshake (DevTools' log, or an imported HAR) replaces the headers made up above.
+  const handshake = c.handshake ? exportHandshake(c.handshake, options) : undefined;
+  if (handshake) {
+    requestHeaders = handshake.requestHeaders;
+    responseHeaders = handshake.responseHeaders;
+  }
+  const status = handshake ? handshake.status : opened ? 101 : 0;
+  const statusText = handshake ? handshake.statusText : opened ? 'Switching Protocols' : '';
+  // HAR has the url, the state and the handshake elsewhere (request, response); the initiator is ours alone.
+  const { url: _url, state: _state, initiator: _initiator, handshake: _handshake, ...fields } = connectionFields(c);
   const inspector: HarInspectorFields = fields;
   const end = c.closedAt ?? c.openedAt ?? c.startedAt;
   return {
     startedDateTime: new Date(c.startedAt).toISOString(),
     time: Math.max(0, end - c.startedAt),
     request: {
-      method: 'GET',
+      method: handshake?.method ?? 'GET',
       url: c.url,
       httpVersion: 'HTTP/1.1',
       headers: requestHeaders,
@@ -100,8 +109,8 @@ export function harEntry(c: ConnectionRecord): Record<string, unknown> {
       bodySize: 0,
     },
     response: {
-      status: opened ? 101 : 0,
-      statusText: opened ? 'Switching Protocols' : '',
+      status,
+      statusText,
       httpVersion: opened ? 'HTTP/1.1' : '',
       headers: responseHeaders,
       cookies: [],
@@ -110,7 +119,7 @@ export function harEntry(c: ConnectionRecord): Record<string, unknown> {
       headersSize: -1,
       bodySize: -1,
       _transferSize: 0,
-      _error: opened ? null : 'net::ERR_FAILED',
+      _error: opened ? null : (handshake?.error ?? 'net::ERR_FAILED'),
     },
     cache: {},
     timings: { blocked: -1, dns: -1, ssl: -1, connect: -1, send: 0, wait: opened ? Math.max(0, c.openedAt! - c.startedAt) : -1, receive: 0 },
@@ -142,7 +151,10 @@ export class HarWriter {
   private entries = 0;
   private messagesInEntry = 0;
 
-  constructor(private readonly creator: { name: string; version: string }) {}
+  constructor(
+    private readonly creator: { name: string; version: string },
+    private readonly options: SecretsOption = {},
+  ) {}
 
   start(session: SessionRecord): string {
     const head = {
@@ -162,7 +174,7 @@ export class HarWriter {
   }
 
   connectionStart(connection: ConnectionRecord): string {
-    const text = JSON.stringify(harEntry(connection));
+    const text = JSON.stringify(harEntry(connection, this.options));
     this.messagesInEntry = 0;
     return `${this.entries++ === 0 ? '\n' : ',\n'}${text.slice(0, -1)},"_webSocketMessages":[`;
   }
@@ -307,6 +319,9 @@ function readEntry(entry: Record<string, unknown>, where: string, pageUrl: strin
     rows,
   };
   copyOptionalConnectionFields(extra, connection);
+  const handshake = handshakeFromHar(request, response, where);
+  if (handshake) connection.handshake = handshake;
+  if (handshake && status !== undefined && status !== 101 && status !== 0) connection.state = 'error';
   return connection;
 }
 

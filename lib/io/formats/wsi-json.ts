@@ -10,6 +10,7 @@ import type { ConnectionRecord, ConnectionState, FrameRecord, RowKind, SessionRe
 import type { Direction, FrameOrigin, FrameStatus, Opcode } from '../../shared/protocol';
 import { bytesToBase64, utf8ByteLength } from '../../shared/wire';
 import { FormatError, asObject, isBase64, join, optional, required, typeOf } from './errors';
+import { exportHandshake, readHandshake, type SecretsOption } from './handshake';
 import { connectionFields, payloadSize, type PortableConnection, type PortableRow, type PortableSession } from './model';
 
 export const WSI_FORMAT = 'websocket-inspector';
@@ -40,8 +41,10 @@ function sessionHeader(session: SessionRecord): Record<string, unknown> {
   return header;
 }
 
-function connectionHeader(c: ConnectionRecord): Record<string, unknown> {
-  return { id: c.id, ...connectionFields(c) };
+function connectionHeader(c: ConnectionRecord, options: SecretsOption = {}): Record<string, unknown> {
+  const fields = connectionFields(c);
+  if (fields.handshake) fields.handshake = exportHandshake(fields.handshake, options);
+  return { id: c.id, ...fields };
 }
 
 /** One stored row as it appears in the file. */
@@ -96,7 +99,10 @@ export class WsiWriter {
   private connections = 0;
   private rowsInConnection = 0;
 
-  constructor(private readonly info: WsiExportInfo) {}
+  constructor(
+    private readonly info: WsiExportInfo,
+    private readonly options: SecretsOption = {},
+  ) {}
 
   start(session: SessionRecord): string {
     const head = JSON.stringify({
@@ -111,7 +117,7 @@ export class WsiWriter {
   }
 
   connectionStart(connection: ConnectionRecord): string {
-    const head = JSON.stringify(connectionHeader(connection));
+    const head = JSON.stringify(connectionHeader(connection, this.options));
     this.rowsInConnection = 0;
     return `${this.connections++ === 0 ? '\n' : ',\n'}${head.slice(0, -1)},"rows":[`;
   }
@@ -248,6 +254,12 @@ function readConnection(value: unknown, where: string, pageUrl: string): Portabl
   if (closeCode !== undefined) connection.closeCode = closeCode;
   if (closeReason !== undefined) connection.closeReason = closeReason;
   if (wasClean !== undefined) connection.wasClean = wasClean;
+  const source = optional<string>(obj, 'source', 'string', where);
+  if (source !== undefined) connection.source = oneOf(source, ['devtools'] as const, join(where, 'source'));
+  const initiatorUrl = optional<string>(obj, 'initiatorUrl', 'string', where);
+  if (initiatorUrl !== undefined) connection.initiatorUrl = initiatorUrl;
+  const handshake = readHandshake(obj.handshake, join(where, 'handshake'));
+  if (handshake) connection.handshake = handshake;
   return connection;
 }
 
