@@ -29,6 +29,8 @@ export interface ExportOptions {
   signal?: AbortSignal;
   /** Fixed export time, for reproducible files in tests. */
   now?: Date;
+  /** Write the values of Cookie, Set-Cookie and Authorization handshake headers (hidden unless the user asks). */
+  includeSecrets?: boolean;
   /**
    * Memory, in estimated bytes, that connections read together may hold (see groupConnectionReads); 0 reads
    * every connection on its own. Default SHARED_READ_BUDGET.
@@ -123,8 +125,8 @@ export async function planExport(db: InspectorDatabase, scope: ExportScope, form
 
   const writer: StreamWriter =
     format === 'wsi'
-      ? new WsiWriter({ scope: scopeKind, exportedAt: now.toISOString(), exporter: `${EXPORTER.name} ${EXPORTER.version}` })
-      : new HarWriter(EXPORTER);
+      ? new WsiWriter({ scope: scopeKind, exportedAt: now.toISOString(), exporter: `${EXPORTER.name} ${EXPORTER.version}` }, { includeSecrets: options.includeSecrets })
+      : new HarWriter(EXPORTER, { includeSecrets: options.includeSecrets });
   const partial = scope.kind === 'selection' || scope.kind === 'filtered';
 
   // Runs of connections read in one pass (whole connections only: a selection reads just its own seq range).

@@ -50,7 +50,7 @@ export function createIoRequestHandler(post: (message: IoWorkerResponse) => void
       } else if (request.type === 'export-stream') {
         const store = db;
         const plan = await toExportScope(store, request.scope)
-          .then((scope) => planExport(store, scope, request.format, { onProgress: (done) => post({ type: 'progress', done }) }))
+          .then((scope) => planExport(store, scope, request.format, { includeSecrets: request.includeSecrets, onProgress: (done) => post({ type: 'progress', done }) }))
           .catch((error: unknown) => {
             // Nothing to offer: let the service worker forget the token now rather than when it expires.
             request.port.postMessage({ type: 'abort', message: error instanceof Error ? error.message : String(error) } satisfies ExportProducerMessage);
@@ -65,6 +65,7 @@ export function createIoRequestHandler(post: (message: IoWorkerResponse) => void
         post({ type: 'streamed', fileName: plan.fileName, rows: totals.rows, connections: totals.connections });
       } else {
         const result = await exportSession(db, await toExportScope(db, request.scope), request.format, {
+          includeSecrets: request.includeSecrets,
           onProgress: (done) => post({ type: 'progress', done }),
         });
         post({ type: 'exported', blob: result.blob, fileName: result.fileName, rows: result.rows, connections: result.connections });

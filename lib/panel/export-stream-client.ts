@@ -86,6 +86,8 @@ function navigateToDownload(token: string): () => void {
 }
 
 export interface StreamedExportOptions extends IoJobOptions {
+  /** Write Cookie, Set-Cookie and Authorization header values as they are (hidden by default). */
+  includeSecrets?: boolean;
   /** The browser's download has begun (before the export is done). */
   onStarted?: (fileName: string) => void;
 }
@@ -110,7 +112,7 @@ export async function streamExportToDownload(
   }, KEEPALIVE_MS);
   try {
     const answer = await runJob(
-      { type: 'export-stream', scope, format, port: reserved.port },
+      { type: 'export-stream', scope, format, port: reserved.port, includeSecrets: options.includeSecrets },
       {
         ...options,
         transfer: [reserved.port],

@@ -21,8 +21,8 @@ export async function importInWorker(file: File, options: IoJobOptions = {}): Pr
   return response.result;
 }
 
-export async function exportInWorker(scope: WorkerExportScope, format: ExportFormat, options: IoJobOptions = {}): Promise<{ blob: Blob; fileName: string; rows: number }> {
-  const response = await runJob({ type: 'export', scope, format }, options);
+export async function exportInWorker(scope: WorkerExportScope, format: ExportFormat, options: IoJobOptions & { includeSecrets?: boolean } = {}): Promise<{ blob: Blob; fileName: string; rows: number }> {
+  const response = await runJob({ type: 'export', scope, format, includeSecrets: options.includeSecrets }, options);
   if (response.type !== 'exported') throw new Error('unexpected answer from the export worker');
   return response;
 }
@@ -37,6 +37,8 @@ export interface ExportDownload {
 export interface ExportDownloadOptions extends IoJobOptions {
   /** The browser's download has begun (streamed exports: before the export is done). */
   onStarted?: (fileName: string) => void;
+  /** Write Cookie, Set-Cookie and Authorization header values as they are (hidden by default). */
+  includeSecrets?: boolean;
 }
 
 /**

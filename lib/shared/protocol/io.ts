@@ -58,9 +58,10 @@ export interface ImportResult {
 
 export type IoWorkerRequest =
   | { type: 'import'; file: File; maxBytes?: number }
-  | { type: 'export'; scope: WorkerExportScope; format: ExportFormat }
+  /** `includeSecrets`: write Cookie, Set-Cookie and Authorization header values as they are (hidden by default). */
+  | { type: 'export'; scope: WorkerExportScope; format: ExportFormat; includeSecrets?: boolean }
   /** A streamed export: `port` is registered with the service worker (lib/worker/export-stream.ts). */
-  | { type: 'export-stream'; scope: WorkerExportScope; format: ExportFormat; port: MessagePort }
+  | { type: 'export-stream'; scope: WorkerExportScope; format: ExportFormat; port: MessagePort; includeSecrets?: boolean }
   /** Cancels a streamed export (its download must fail, so the worker is not simply terminated). */
   | { type: 'cancel' };
 

@@ -142,6 +142,28 @@ describe('the I/O worker request handler', () => {
     expect(posted.filter((m) => m.type === 'progress').at(-1)).toEqual({ type: 'progress', done: 31 });
   });
 
+  it('hides handshake secrets unless the request asks for them, in both formats', async () => {
+    const sessionId = await seed(2);
+    const connection = (await listConnections(db, sessionId))[0];
+    connection.handshake = {
+      method: 'GET', url: 'wss://app.test/live', status: 101, statusText: 'Switching Protocols', source: 'devtools',
+      requestHeaders: [{ name: 'Cookie', value: 'sid=top-secret' }, { name: 'Authorization', value: 'Bearer top-secret' }],
+      responseHeaders: [{ name: 'Set-Cookie', value: 'sid=top-secret' }, { name: 'Sec-WebSocket-Accept', value: 'abc=' }],
+    };
+    await db.put('connections', connection);
+    const { posted, handle } = handler();
+    for (const format of ['wsi', 'har'] as const) {
+      for (const includeSecrets of [false, true]) {
+        await handle({ type: 'export', scope: { kind: 'session', sessionId }, format, includeSecrets });
+        const answer = posted.at(-1)!;
+        if (answer.type !== 'exported') throw new Error(`expected an export, got ${JSON.stringify(answer)}`);
+        const text = await answer.blob.text();
+        expect(text.split('top-secret').length - 1, `${format}, includeSecrets ${includeSecrets}`).toBe(includeSecrets ? 3 : 0);
+        expect(text).toContain('abc=');
+      }
+    }
+  });
+
   it('a filtered view travels as its filter and exports only the rows it lets through', async () => {
     const sessionId = await seed(30);
     const { posted, handle } = handler();
