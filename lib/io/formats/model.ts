@@ -43,11 +43,11 @@ export interface PortableRow {
 export type PortableConnectionFields = Pick<
   ConnectionRecord,
   | 'url' | 'protocols' | 'protocol' | 'extensions' | 'frameUrl' | 'pageUrl' | 'startedAt' | 'openedAt' | 'closedAt'
-  | 'state' | 'closeCode' | 'closeReason' | 'wasClean' | 'errored' | 'initiator' | 'source' | 'initiatorUrl' | 'handshake'
+  | 'state' | 'closeCode' | 'closeReason' | 'wasClean' | 'errored' | 'initiator' | 'source' | 'initiatorUrl' | 'handshake' | 'pageGone'
 >;
 
 /** The fields a connection may lack: copied only when present, so a file never spells them as undefined or null. */
-const OPTIONAL_CONNECTION_FIELDS = ['openedAt', 'closedAt', 'closeCode', 'closeReason', 'wasClean', 'initiator', 'source', 'initiatorUrl', 'handshake'] as const;
+const OPTIONAL_CONNECTION_FIELDS = ['openedAt', 'closedAt', 'closeCode', 'closeReason', 'wasClean', 'initiator', 'source', 'initiatorUrl', 'handshake', 'pageGone'] as const;
 
 /**
  * A connection's own fields, from a stored or a portable connection, in the order files write them: the one list

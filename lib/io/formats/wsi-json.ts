@@ -258,6 +258,13 @@ function readConnection(value: unknown, where: string, pageUrl: string): Portabl
   if (source !== undefined) connection.source = oneOf(source, ['devtools'] as const, join(where, 'source'));
   const initiatorUrl = optional<string>(obj, 'initiatorUrl', 'string', where);
   if (initiatorUrl !== undefined) connection.initiatorUrl = initiatorUrl;
+  if (obj.pageGone !== undefined) {
+    const gone = obj.pageGone as Record<string, unknown>;
+    const at = join(where, 'pageGone');
+    if (typeof gone !== 'object' || gone === null) throw new FormatError(at, 'expected an object');
+    const reason = oneOf(required<string>(gone, 'reason', 'string', at), ['page-closed', 'crashed'] as const, join(at, 'reason'));
+    connection.pageGone = { reason, time: required<number>(gone, 'time', 'number', at) };
+  }
   const handshake = readHandshake(obj.handshake, join(where, 'handshake'));
   if (handshake) connection.handshake = handshake;
   return connection;
