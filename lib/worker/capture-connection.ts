@@ -78,11 +78,12 @@ export class CaptureConnection {
     }
   }
 
-  /** Runs `step` after every step before it; none once storing failed. Errors go to `onError`. */
-  enqueue(step: () => Promise<void> | undefined, onError: (error: unknown) => void): void {
+  /** Runs `step` after every step before it; none once storing failed. Errors go to `onError`. Resolves when done. */
+  enqueue(step: () => Promise<void> | undefined, onError: (error: unknown) => void): Promise<void> {
     this.chain = this.chain
       .then(() => (this.failed ? undefined : step()))
       .catch(onError);
+    return this.chain;
   }
 
   /** The events of a batch that are ready to store: a frame's parts are held until its last one, then joined. */

@@ -7,9 +7,10 @@
  *
  * One received frame: relay port → onRelayMessage → storeBatch (writeEvents) → ack to the relay, `stored` to panels.
  *
- * When a page goes away its connections still open are ended in the store (issue #10 §1): after its relay's
- * goodbye ('page-closed', said on pagehide after its last batches), or when its port drops without one
- * ('crashed': the renderer died). A frame whose capture could not start (capture-gap) is listed on its session.
+ * When a page goes away its connections still open are ended in the store (issues #10 §1, #21 §1): after its
+ * relay's goodbye ('page-closed', said on pagehide after its last batches), when its tab is removed ('page-closed':
+ * Chromium drops a closing tab's goodbye; see gone-tabs.ts), or when its port drops without either ('crashed': the
+ * renderer died). A frame whose capture could not start (capture-gap) is listed on its session.
  */
 import type { BackgroundToRelayMessage, PageSessionInfo, RelayToBackgroundMessage, WireCommand, WireEvent } from '../shared/protocol';
 import type { Port } from '../shared/transport';
@@ -35,6 +36,11 @@ export interface CaptureRouterDeps {
    * for a moment, as a frame that is loading has no relay yet.
    */
   topFrameSession(tabId: number, patient?: boolean): Promise<PageSessionInfo | undefined>;
+  /**
+   * When the tab was removed, if it is gone or goes within a moment (gone-tabs.ts, GoneTabs.removalTime); asked
+   * when a port drops with no goodbye. Absent: every such drop is a crash.
+   */
+  tabRemovedAt?(tabId: number): Promise<number | undefined>;
   log(error: unknown): void;
 }
 
@@ -69,14 +75,27 @@ export class CaptureRouter {
         relay.disconnected();
         set.delete(relay);
         if (set.size === 0) this.relays.delete(tabId);
-        // No goodbye: the page went without its pagehide (a renderer crash). After what it sent is stored.
+        // No goodbye: the tab was closed (Chromium loses a closing tab's goodbye: then the tab is removed), or the
+        // page went without its pagehide (a renderer crash). After what it sent is stored.
         if (!relay.saidGoodbye && !relay.dropped) {
           const time = Date.now();
-          relay.enqueue(() => this.endPage(relay, { reason: 'crashed', time }), (error) => this.deps.log(error));
+          relay.enqueue(async () => {
+            const removed = await this.deps.tabRemovedAt?.(tabId);
+            await this.endPage(relay, removed === undefined ? { reason: 'crashed', time } : { reason: 'page-closed', time: removed });
+          }, (error) => this.deps.log(error));
         }
       },
     );
     return relay;
+  }
+
+  /**
+   * The tab was removed (tabs.onRemoved) at `time`: its relays' connections still open are ended as 'page-closed',
+   * each after what its relay sent before is stored. Resolves once they are.
+   */
+  tabRemoved(tabId: number, time: number): Promise<void> {
+    const relays = [...(this.relays.get(tabId) ?? [])];
+    return Promise.all(relays.map((relay) => relay.enqueue(() => this.endPage(relay, { reason: 'page-closed', time }), (error) => this.deps.log(error)))).then(() => undefined);
   }
 
   /** A panel's command for a page of its tab: to each relay of the tab, connected now or woken for it. */

@@ -1,7 +1,8 @@
 /**
  * Starts the background (the service worker's, or Firefox's event page's, main): the worker's two halves wired
  * to the extension's storage, to the tabs' relays (tabs.sendMessage reaches relays with no port open), and to
- * the ports that connect: relays' capture ports and panels' ports, each checked for who opened it.
+ * the ports that connect: relays' capture ports and panels' ports, each checked for who opened it. Tabs removed
+ * (tabs.onRemoved and tabs.get need no permission) end their connections; at start, gone tabs' are swept.
  */
 import type { BackgroundToFrameMessage, FrameToBackgroundMessage, PageSessionInfo } from '../shared/protocol';
 import { PORT_CAPTURE, PORT_PANEL, isProtocolMessage, message } from '../shared/protocol';
@@ -9,7 +10,11 @@ import { DEFAULT_HOLD_TIMEOUT_MS, RULES_STORAGE_KEY, WATCHED_TABS_STORAGE_KEY } 
 import { runtimePort, type RuntimePortLike } from '../shared/transport';
 import { openFrameStore, type InspectorDatabase } from '../store/frame-store';
 import type { StoredRules } from './background-hub';
+import type { SweepMemory } from './gone-tabs';
 import { createWorker, type Worker } from './worker';
+
+/** storage.session's key for what the start sweep did in this browser run (gone-tabs.ts). */
+const SWEEP_STORAGE_KEY = 'goneTabs';
 
 interface StorageAreaLike {
   get(key: string): Promise<Record<string, unknown>>;
@@ -31,7 +36,12 @@ export interface WorkerBrowser {
     readonly id: string;
     getURL(path: '/'): string;
   };
-  tabs: { sendMessage(tabId: number, message: unknown, options?: { frameId: number }): Promise<unknown> };
+  tabs: {
+    sendMessage(tabId: number, message: unknown, options?: { frameId: number }): Promise<unknown>;
+    /** Rejects when no such tab exists. */
+    get(tabId: number): Promise<unknown>;
+    onRemoved: { addListener(listener: (tabId: number) => void): void };
+  };
   storage: { local: StorageAreaLike; session: StorageAreaLike };
 }
 
@@ -73,8 +83,15 @@ export function startWorker(browser: WorkerBrowser, log: (error: unknown) => voi
       browser.storage.local.set({ [WATCHED_TABS_STORAGE_KEY]: tabs }).catch(log);
       void toFrames(browser, tabId, message({ type: 'panel-watch', watched }), undefined, false);
     },
+    tabExists: (tabId) => browser.tabs.get(tabId).then(() => true, () => false),
+    loadSweepMemory: async () => (await browser.storage.session.get(SWEEP_STORAGE_KEY))[SWEEP_STORAGE_KEY] as SweepMemory | undefined,
+    saveSweepMemory: (memory) => browser.storage.session.set({ [SWEEP_STORAGE_KEY]: memory }),
     log,
   });
+
+  // Chromium drops what a closing tab's relay sends (its goodbye too): the removal is what ends its connections.
+  browser.tabs.onRemoved.addListener((tabId) => void worker.tabRemoved(tabId, Date.now()).catch(log));
+  void worker.sweep().catch(log);
 
   browser.runtime.onMessage.addListener((data, sender) => {
     // The tab is the sender's, as the browser says: a relay learns only whether its own tab is watched.

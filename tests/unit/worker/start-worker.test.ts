@@ -4,6 +4,10 @@ import { startWorker, type ConnectingPort, type WorkerBrowser } from '@/lib/work
 import { until } from './fixtures';
 import { NAMESPACE, PORT_CAPTURE, PORT_PANEL, PROTOCOL_VERSION } from '@/lib/shared/protocol';
 import { WATCHED_TABS_STORAGE_KEY } from '@/lib/shared/intercept-rules';
+import type { WireEvent } from '@/lib/shared/protocol';
+import { packWireEvents } from '@/lib/shared/packed-batch';
+import { listConnections, openFrameStore } from '@/lib/store/frame-store';
+import type { SweepMemory } from '@/lib/worker/gone-tabs';
 
 /** A runtime port as onConnect hands it over, with what the background posts on it. */
 function runtimePortFake(name: string, sender: ConnectingPort['sender']) {
@@ -37,6 +41,8 @@ function setup(answer: (tabId: number, message: unknown, options?: { frameId: nu
     return { items, get: async (key: string) => ({ [key]: items[key] }), set: async (set: Record<string, unknown>) => void Object.assign(items, set) };
   };
   const asked: unknown[] = [];
+  let onRemoved: ((tabId: number) => void) | undefined;
+  const tabs = new Set<number>();
   const browser: WorkerBrowser = {
     runtime: {
       id: 'ours',
@@ -49,6 +55,11 @@ function setup(answer: (tabId: number, message: unknown, options?: { frameId: nu
         asked.push(message);
         return answer(tabId, message, options);
       },
+      get: async (tabId) => {
+        if (!tabs.has(tabId)) throw new Error(`No tab with id: ${tabId}.`);
+        return { id: tabId };
+      },
+      onRemoved: { addListener: (l) => void (onRemoved = l) },
     },
     storage: { local: area(), session: area() },
   };
@@ -59,7 +70,11 @@ function setup(answer: (tabId: number, message: unknown, options?: { frameId: nu
     return port;
   };
   const ask = (data: unknown, sender: { id?: string; tab?: { id?: number } }) => onMessage!(data, sender);
-  return { connect, asked, ask, worker, local: browser.storage.local as ReturnType<typeof area> };
+  const removeTab = (tabId: number) => {
+    tabs.delete(tabId);
+    onRemoved!(tabId);
+  };
+  return { connect, asked, ask, worker, tabs, removeTab, local: browser.storage.local as ReturnType<typeof area>, session: browser.storage.session as ReturnType<typeof area> };
 }
 
 
@@ -120,5 +135,38 @@ describe('startWorker', () => {
     expect(watch()).toEqual([{ ns: NAMESPACE, type: 'panel-watch', watched: true }, { ns: NAMESPACE, type: 'panel-watch', watched: false }]);
     expect(t.local.items[WATCHED_TABS_STORAGE_KEY]).toEqual([]);
     expect(await t.ask(query, { id: 'ours', tab: { id: 4 } })).toBe(false);
+  });
+});
+
+describe('startWorker: tabs that go away', () => {
+  const until2 = async (check: () => Promise<boolean>, what: string) => {
+    for (let i = 0; i < 200; i++) {
+      if (await check()) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+
+  it('a removed tab (tabs.onRemoved) ends its connections as page-closed, and storage.session remembers it as swept', async () => {
+    const t = setup();
+    t.tabs.add(4);
+    const relay = t.connect(PORT_CAPTURE, { tab: { id: 4 } });
+    relay.deliver({ type: 'hello', protocolVersion: PROTOCOL_VERSION, sessionId: 'removed-tab', topLevel: true, pageUrl: 'https://a.test/', title: 'A' });
+    await until(() => relay.posted.length === 1, 'welcome');
+    const connect: WireEvent = { k: 'connect', connectionId: 'rc1', url: 'wss://a.test/', protocols: [], frameUrl: 'https://a.test/', time: Date.now() };
+    relay.deliver({ type: 'batch', batchSeq: 1, packed: packWireEvents([connect]) });
+    await until(() => relay.posted.length === 2, 'ack');
+    const before = Date.now();
+    t.removeTab(4);
+    const db = await openFrameStore();
+    await until2(async () => (await listConnections(db, 'removed-tab'))[0]?.state === 'closed', 'ended');
+    const [connection] = await listConnections(db, 'removed-tab');
+    expect(connection.pageGone?.reason).toBe('page-closed');
+    expect(connection.pageGone!.time).toBeGreaterThanOrEqual(before);
+    await until2(async () => ((t.session.items.goneTabs as SweepMemory | undefined)?.sweptTabs ?? []).includes(4), 'remembered');
+    // the relay's port then drops (the tab is gone): it does not turn the connection into a crash
+    relay.drop();
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await listConnections(db, 'removed-tab'))[0].pageGone?.reason).toBe('page-closed');
   });
 });
