@@ -215,10 +215,14 @@ test.describe('the last words before a page goes', () => {
     server.page('/sec-gone.html', '<p>gone</p>');
     const page = await withExt.context.newPage();
     await page.goto(server.page('/sec-leaving.html', `<script>
-      const ws = new WebSocket('${server.wsOrigin}/echo');
-      ws.onopen = () => setTimeout(() => ws.send('${tag}'), 300); // after a quiet spell's post
+      const ws = new WebSocket('${server.wsOrigin}/echo?${tag}');
+      window.exchange = () => ws.send('${tag}'); // after a quiet spell's post (the open)
       ws.onmessage = () => { location.href = '/sec-gone.html'; }; // at once, well inside the 100 ms batch
     </script>`));
+    // The relay's port is up (a port opened in the document's last milliseconds is Chromium's to cancel): what
+    // is tested is the hand-over of the last batch.
+    await waitForStore(withExt.sw!, (s) => s.connections.some((c) => c.url.endsWith(`?${tag}`) && c.state === 'open'));
+    await page.evaluate(() => (window as unknown as { exchange(): void }).exchange());
     await page.waitForURL('**/sec-gone.html');
     const store = await waitForStore(withExt.sw!, (s) => s.frames.some((f) => f.text === tag && f.dir === 'receive'));
     expect(store.frames.filter((f) => f.text === tag).map((f) => f.dir)).toEqual(['send', 'receive']);
