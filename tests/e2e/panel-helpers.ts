@@ -1,0 +1,45 @@
+/** What the panel specs share: the panel opened as a tab, the message grid by role, and an echo page. */
+import type { BrowserContext, Page, Worker } from '@playwright/test';
+import { expect } from './fixtures';
+
+/** The tab id of `page` (the extension has no `tabs` permission: query the active tab). */
+export async function tabIdOf(page: Page, sw: Worker): Promise<number> {
+  await page.bringToFront();
+  return sw.evaluate(async () => {
+    const tabs = (globalThis as any).chrome.tabs as { query(q: object): Promise<Array<{ id?: number }>> };
+    const [tab] = await tabs.query({ active: true, lastFocusedWindow: true });
+    return tab.id!;
+  });
+}
+
+export async function openPanel(context: BrowserContext, extensionId: string, tabId: number | null, query = ''): Promise<Page> {
+  const panel = await context.newPage();
+  const tab = tabId === null ? '' : `tabId=${tabId}`;
+  await panel.goto(`chrome-extension://${extensionId}/panel.html?${[tab, query].filter(Boolean).join('&')}`);
+  await expect(panel.getByRole('status', { name: 'Connection to the extension' })).toHaveText('Connected');
+  return panel;
+}
+
+export const grid = (panel: Page) => panel.getByRole('grid', { name: 'Messages' });
+/** Data rows (the header row has no gridcell). */
+export const rows = (panel: Page) => grid(panel).getByRole('row').filter({ has: panel.getByRole('gridcell') });
+export const rowWith = (panel: Page, text: string | RegExp) => rows(panel).filter({ hasText: text });
+export const count = (panel: Page) => panel.getByRole('status', { name: 'Shown messages' });
+
+/** A page with one echo socket `window.ws`, open before the test goes on. */
+export async function echoPage(page: Page, server: { page(path: string, html: string): string; wsOrigin: string }, path = '/p.html', extra = '') {
+  const url = server.page(path, `<!doctype html><title>echo</title><script>
+    window.ws = new WebSocket('${server.wsOrigin}/echo');
+    ws.binaryType = 'arraybuffer';
+    window.opened = new Promise((r) => ws.addEventListener('open', r));
+    ${extra}
+  </script>`);
+  await page.goto(url);
+  await page.evaluate(() => (window as any).opened);
+}
+
+export async function sendFromPage(page: Page, items: Array<string | number[]>) {
+  await page.evaluate((list) => {
+    for (const item of list) (window as any).ws.send(typeof item === 'string' ? item : new Uint8Array(item));
+  }, items);
+}
