@@ -6,38 +6,9 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import WebSocket from 'ws';
+import { evaluateIn, type TargetInfo } from './devtools-cdp';
 import { test, expect } from '@playwright/test';
 import { launchWithExtension, startTestServer } from './fixtures';
-
-interface TargetInfo {
-  type: string;
-  url: string;
-  webSocketDebuggerUrl?: string;
-}
-
-/** Evaluates `expression` in a CDP target and returns its value (throws on an exception). */
-async function evaluateIn(target: TargetInfo, expression: string): Promise<unknown> {
-  const socket = new WebSocket(target.webSocketDebuggerUrl!);
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('error', reject);
-  });
-  try {
-    socket.send(JSON.stringify({ id: 1, method: 'Runtime.evaluate', params: { expression, awaitPromise: true, returnByValue: true } }));
-    const reply = await new Promise<{ result?: { result?: { value?: unknown }; exceptionDetails?: { text: string } } }>((resolve, reject) => {
-      socket.on('message', (data) => {
-        const msg = JSON.parse(String(data));
-        if (msg.id === 1) resolve(msg);
-      });
-      setTimeout(() => reject(new Error('CDP evaluate timed out')), 5000);
-    });
-    if (reply.result?.exceptionDetails) throw new Error(reply.result.exceptionDetails.text);
-    return reply.result?.result?.value;
-  } finally {
-    socket.close();
-  }
-}
 
 test('the WebSockets panel in real DevTools shows a captured message, and follows the tab to a new page', async () => {
   test.setTimeout(120_000);
