@@ -7,52 +7,9 @@ import { expect, type Page } from '@playwright/test';
 import { EXTENSION_DIR, comparisonTest, waitForStore, type Launched } from './fixtures';
 import { hookPropertyNames, prototypeTrapsScript } from '../support/prototype-traps';
 import * as probes from '../support/invisibility-probes';
+import { controller } from './panel-controller';
 
 const test = comparisonTest;
-
-// The controller runs in an extension page, where the Chrome extension API is the global `chrome`.
-declare const chrome: { runtime: { connect(info: { name: string }): unknown } };
-
-/** Drives the panel protocol for `tabId` from an extension page, as tests/e2e/act.spec.ts does. */
-async function panelController(page: Page, extensionId: string, tabId: number) {
-  const ctl = await page.context().newPage();
-  await ctl.goto(`chrome-extension://${extensionId}/devtools.html`);
-  await ctl.evaluate((id) => {
-    const w = window as any;
-    w.results = new Map();
-    w.noticeLog = [];
-    w.ctlPort = chrome.runtime.connect({ name: 'wsi-panel' });
-    w.ctlPort.onMessage.addListener((m: any) => {
-      if (m.type === 'command-result') w.results.set(m.requestId, m);
-      if (m.type === 'page-notice') w.noticeLog.push(m.notice);
-      if (m.type === 'rules') w.rulesAck = true;
-    });
-    w.ctlPort.postMessage({ ns: 'websocket-inspector', type: 'panel-hello', protocolVersion: 1, tabId: id });
-  }, tabId);
-  await page.bringToFront();
-  return {
-    cmd: (command: unknown) =>
-      ctl.evaluate(async ({ command, tabId }) => {
-        const w = window as any;
-        const requestId = crypto.randomUUID();
-        w.ctlPort.postMessage({ ns: 'websocket-inspector', type: 'page-command', tabId, requestId, command });
-        for (let i = 0; i < 200; i++) {
-          if (w.results.has(requestId)) return w.results.get(requestId) as { ok: boolean; error?: string };
-          await new Promise((r) => setTimeout(r, 50));
-        }
-        throw new Error('no command result');
-      }, { command, tabId }),
-    notices: (): Promise<Array<Record<string, any>>> => ctl.evaluate(() => (window as any).noticeLog),
-    setRules: (rules: unknown[]) =>
-      ctl.evaluate(async (rules) => {
-        const w = window as any;
-        w.rulesAck = false;
-        w.ctlPort.postMessage({ ns: 'websocket-inspector', type: 'set-rules', rules, holdTimeoutMs: 30_000 });
-        while (!w.rulesAck) await new Promise((r) => setTimeout(r, 20));
-        await new Promise((r) => setTimeout(r, 200)); // the rules travel on to the page
-      }, rules),
-  };
-}
 
 /** Runs `probe` in a fresh page of each browser, on the same URL. */
 async function both<T>(withExt: Launched, withoutExt: Launched, url: string, probe: (arg: string) => Promise<T> | T, arg: string) {
@@ -185,7 +142,7 @@ test.describe('notices', () => {
     const store = await waitForStore(withExt.sw!, (s) => s.connections.some((c) => c.url.endsWith('/echo?sec-notices') && c.state === 'open'));
     const connection = store.connections.find((c) => c.url.endsWith('/echo?sec-notices'))!;
     const tabId = store.sessions.find((s) => s.id === connection.sessionId)!.tabId!;
-    const ctl = await panelController(page, withExt.extensionId, tabId);
+    const ctl = await controller(page, withExt.extensionId, tabId);
     await ctl.setRules([{ id: 'r1', name: 'hold', enabled: true, action: 'breakpoint', direction: 'send', urlPattern: '', pattern: 'hold me', regex: false, replacement: '' }]);
     expect(await page.evaluate(() => [(window as any).trapped, ((window as any).recording = true)])).toEqual([true, true]);
     // A replay that fails: it waits for a reply that never matches, so its notice carries an `error`.
