@@ -1,7 +1,8 @@
 /**
  * The DevTools-open source (issue #21 §2-3): while the panel runs inside Chrome's DevTools, DevTools' own network
- * log lists every WebSocket of the inspected tab, those of its workers included, with the handshake's headers and
- * status and each message (`_webSocketMessages`). This reads that log (`getHAR()`, polled, plus
+ * log lists the WebSockets of the inspected tab, those of its dedicated workers and of its service worker included
+ * (not a SharedWorker's: DevTools does not attach to shared workers), with the handshake's headers and status and
+ * each message (`_webSocketMessages`). This reads that log (`getHAR()`, polled, plus
  * `onRequestFinished`, which fires when a socket closes or fails) and sends the background what is new for each
  * socket; the background attaches the handshake to the connection the page hook captured, or stores the socket as a
  * connection of its own (lib/worker/devtools-sockets.ts).
