@@ -28,11 +28,16 @@ import { textPieceQueue } from './text-pieces';
  */
 export const FLUSH_INTERVAL_MS = 100;
 /**
- * The first event after a quiet spell (nothing posted for FLUSH_INTERVAL_MS) is posted at once, at the end of the
- * task that recorded it (a microtask): with sparse traffic each event reaches the panel without waiting for the
- * timer, and what one task records in a row still goes in one post. Under steady traffic this changes nothing: the
- * batch after a post waits for the timer as before (one post per interval).
+ * Sparse traffic is posted at once, at the end of the task that recorded it (a microtask). The first event after a
+ * quiet spell (nothing posted for FLUSH_INTERVAL_MS) opens a window in which up to IMMEDIATE_POSTS batches of at
+ * most SPARSE_EVENTS events in all go at once: a request and its reply a few milliseconds apart each reach the relay
+ * before the page can go (a tab that closes right after a reply: Chromium drops what the relay sends during the
+ * closing tab's pagehide, not what it sent before). Under steady traffic nothing changes: after a timer's post no
+ * window is open, so the next batch waits for the timer (one post per interval). A budget without the quiet-spell
+ * condition (two posts at once per window) cost the text stream 1.19 → 1.26 and 1 KiB binary 1.24 → 1.31.
  */
+export const IMMEDIATE_POSTS = 2;
+export const SPARSE_EVENTS = 4;
 /** …or sooner when this many events are queued… */
 export const FLUSH_EVENT_COUNT = 2048;
 /** …or this many payload characters / bytes. */
@@ -103,6 +108,10 @@ export function outgoingBatch(natives: Natives, own: OwnObjects, binary: BinaryR
   let flushScheduled = false;
   /** performance.now() of the last batch posted. */
   let lastPostTime = -Infinity;
+  /** The window a quiet spell opened (IMMEDIATE_POSTS), its posts at once and the events they carried. */
+  let windowStart = -Infinity;
+  let immediatePosts = 0;
+  let windowEvents = 0;
   /** The token of the relay on `port` for the last hand-over; undefined until it arrives on that port. */
   let lastWordsToken: string | undefined;
   /** Set from pagehide or freeze until pageshow or resume. */
@@ -163,6 +172,7 @@ export function outgoingBatch(natives: Natives, own: OwnObjects, binary: BinaryR
       handOverAll(leaving);
       return;
     }
+    windowEvents += eventCount();
     const { msg, moved } = takeBatch()!;
     try {
       apply(portPostMessage, port, [msg, ownSequence(moved)]);
@@ -264,9 +274,23 @@ export function outgoingBatch(natives: Natives, own: OwnObjects, binary: BinaryR
       // Once per batch, not per event: the first event after a quiet spell goes at the end of this task.
       flushScheduled = true;
       // While the page is leaving there are no timers: what it records goes at the end of its task.
-      if (leaving !== undefined || (apply(perfNow, perf, []) as number) - lastPostTime >= FLUSH_INTERVAL_MS) apply(queueMicrotaskFn, win, [flush]);
+      if (leaving !== undefined || postAtOnce()) apply(queueMicrotaskFn, win, [flush]);
       else apply(setTimeoutFn, win, [flush, FLUSH_INTERVAL_MS]);
     }
+  }
+
+  /** True when the batch being begun goes at once (see IMMEDIATE_POSTS); counts it. */
+  function postAtOnce(): boolean {
+    const now = apply(perfNow, perf, []) as number;
+    if (now - lastPostTime >= FLUSH_INTERVAL_MS) {
+      windowStart = now;
+      immediatePosts = 1;
+      windowEvents = 0;
+      return true;
+    }
+    if (now - windowStart >= FLUSH_INTERVAL_MS || immediatePosts >= IMMEDIATE_POSTS || windowEvents >= SPARSE_EVENTS) return false;
+    immediatePosts++;
+    return true;
   }
 
   function payloadWeight(data: string | ArrayBuffer | Blob): number {

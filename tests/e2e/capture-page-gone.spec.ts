@@ -58,6 +58,44 @@ for (const delay of [0, 20, 60, 2000]) {
  * 'crashed' (the relay's port drops with no goodbye, before or after the removal). A page that waits a moment
  * before closing has its frames stored: those are kept.
  */
+test.describe('a closing tab', () => {
+  test.describe.configure({ retries: 2 });
+  test('a page whose capture is under way closes its tab at once after a request and its reply: both frames stored, connection ended as page-closed', async ({ page, server, sw, context }) => {
+    // Retried: about one run in sixteen, Chromium's teardown of the closing tab still wins the race with the relay's
+    // post (measured: 15 of 16 pass); the behaviour under test is what holds every other time.
+    test.info().annotations.push({ type: 'retries', description: 'a Chromium teardown race, see above' });
+    // Sparse traffic goes to the relay at once (two posts per 100 ms window, lib/page/batch.ts), so the reply is on
+    // its way before the tab's pagehide, where Chromium would drop it.
+    const wsPath = '/echo?close-tab=settled';
+    const url = server.page('/close-tab-settled.html', `<!doctype html><script>
+      const ws = new WebSocket('${server.wsOrigin}${wsPath}');
+      window.exchange = () => ws.send('goodbye tab, settled');
+      ws.onmessage = () => window.close();
+    </script>`);
+    server.page('/opener-settled.html', '<!doctype html><title>opener</title>');
+    await page.goto(`${server.origin}/opener-settled.html`);
+    const opened = context.waitForEvent('page');
+    await page.evaluate((u) => void window.open(u), url);
+    const child = await opened;
+    // The relay's port is up and the connection stored (a port opened in a page's last milliseconds is another story).
+    await waitForStore(sw, (s) => s.connections.some((c) => c.url.endsWith(wsPath) && c.state === 'open'));
+    await child.waitForTimeout(150); // a quiet spell: the connect and open were this window's posts at once
+    const closed = child.waitForEvent('close');
+    await child.evaluate(() => (window as unknown as { exchange(): void }).exchange());
+    await closed;
+    const store = await waitForStore(sw, (s) => {
+      const c = ended(s, wsPath);
+      return !!c && framesOf(s, c.id).length === 2;
+    });
+    const connection = ended(store, wsPath)!;
+    expect(framesOf(store, connection.id).map((f) => [f.dir, f.text])).toEqual([
+      ['send', 'goodbye tab, settled'],
+      ['receive', 'goodbye tab, settled'],
+    ]);
+    expect(connection.pageGone).toMatchObject({ reason: 'page-closed' });
+  });
+});
+
 for (const wait of [1000, 0]) {
   test(`a page that closes its tab ${wait} ms after its echo: the connection is ended as page-closed${wait ? ', both frames stored' : ''}`, async ({ page, server, sw, context }) => {
     const wsPath = `/echo?close-tab=${wait}`;
