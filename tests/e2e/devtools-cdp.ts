@@ -1,5 +1,8 @@
 /** Raw CDP for the DevTools specs: Playwright hides DevTools targets, so they are driven over /json/list. */
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import WebSocket from 'ws';
+import { expect, type Launched } from './fixtures';
 
 export interface TargetInfo {
   type: string;
@@ -28,4 +31,43 @@ export async function evaluateIn(target: TargetInfo, expression: string): Promis
   } finally {
     socket.close();
   }
+}
+
+/**
+ * Waits for DevTools (opened by --auto-open-devtools-for-tabs) to register our panel, shows it through DevTools'
+ * own UI module (showPanel on an unknown id returns quietly, so first wait for the panel's tab), and waits for the
+ * panel's page (an out-of-process iframe with its own debugger URL). Returns a reader of the CDP target list.
+ */
+export async function showOurPanelInDevtools(ext: Launched): Promise<() => Promise<TargetInfo[]>> {
+  const portFile = join(ext.userDataDir, 'DevToolsActivePort');
+  await expect.poll(() => existsSync(portFile)).toBe(true);
+  const port = readFileSync(portFile, 'utf8').split('\n')[0].trim();
+  const targets = async (): Promise<TargetInfo[]> => (await fetch(`http://127.0.0.1:${port}/json/list`)).json() as Promise<TargetInfo[]>;
+  const panelId = `chrome-extension://${ext.extensionId}WebSockets`;
+  await expect
+    .poll(
+      async () => {
+        const devtools = (await targets()).find((t) => t.url.startsWith('devtools://devtools') && t.type === 'page' && t.webSocketDebuggerUrl);
+        if (!devtools) return 'no DevTools target yet';
+        try {
+          return await evaluateIn(devtools, `(async () => {
+            const UI = await import('./ui/legacy/legacy.js');
+            const view = UI.InspectorView.InspectorView.instance();
+            if (!view.tabbedPane.tabIds().includes(${JSON.stringify(panelId)})) return 'panel not registered yet';
+            await view.showPanel(${JSON.stringify(panelId)});
+            return 'shown';
+          })()`);
+        } catch (error) {
+          return String(error);
+        }
+      },
+      { timeout: 60_000, intervals: [500] },
+    )
+    .toBe('shown');
+  await expect
+    .poll(async () => Boolean((await targets()).find((t) => t.type === 'iframe' && t.url.startsWith(`chrome-extension://${ext.extensionId}/panel.html`))?.webSocketDebuggerUrl), {
+      timeout: 30_000,
+    })
+    .toBe(true);
+  return targets;
 }

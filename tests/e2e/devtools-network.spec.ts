@@ -9,45 +9,10 @@
  * DevTools is driven over raw CDP as in devtools.spec.ts (Playwright hides DevTools targets).
  */
 import { createServer } from 'node:http';
-import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { evaluateIn, type TargetInfo } from './devtools-cdp';
+import { showOurPanelInDevtools } from './devtools-cdp';
 import { test, expect } from '@playwright/test';
-import { framesOf, launchWithExtension, startTestServer, waitForStore, type Launched } from './fixtures';
+import { framesOf, launchWithExtension, startTestServer, waitForStore } from './fixtures';
 
-/** Waits for DevTools (opened by --auto-open-devtools-for-tabs) to register our panel, shows it, and waits for its page to load. */
-async function showOurPanelInDevtools(ext: Launched): Promise<void> {
-  const portFile = join(ext.userDataDir, 'DevToolsActivePort');
-  await expect.poll(() => existsSync(portFile)).toBe(true);
-  const port = readFileSync(portFile, 'utf8').split('\n')[0].trim();
-  const targets = async (): Promise<TargetInfo[]> => (await fetch(`http://127.0.0.1:${port}/json/list`)).json() as Promise<TargetInfo[]>;
-  const panelId = `chrome-extension://${ext.extensionId}WebSockets`;
-  await expect
-    .poll(
-      async () => {
-        const devtools = (await targets()).find((t) => t.url.startsWith('devtools://devtools') && t.type === 'page' && t.webSocketDebuggerUrl);
-        if (!devtools) return 'no DevTools target yet';
-        try {
-          return await evaluateIn(devtools, `(async () => {
-            const UI = await import('./ui/legacy/legacy.js');
-            const view = UI.InspectorView.InspectorView.instance();
-            if (!view.tabbedPane.tabIds().includes(${JSON.stringify(panelId)})) return 'panel not registered yet';
-            await view.showPanel(${JSON.stringify(panelId)});
-            return 'shown';
-          })()`);
-        } catch (error) {
-          return String(error);
-        }
-      },
-      { timeout: 60_000, intervals: [500] },
-    )
-    .toBe('shown');
-  await expect
-    .poll(async () => Boolean((await targets()).find((t) => t.type === 'iframe' && t.url.startsWith(`chrome-extension://${ext.extensionId}/panel.html`))?.webSocketDebuggerUrl), {
-      timeout: 30_000,
-    })
-    .toBe(true);
-}
 
 test('with DevTools open, a worker socket is stored once with its frames, and a hooked socket gets its handshake', async () => {
   test.setTimeout(120_000);

@@ -4,9 +4,7 @@
  * targets), then reads the panel's frame (an out-of-process iframe, listed by /json/list) until it shows a
  * message the page exchanged.
  */
-import { readFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { evaluateIn, type TargetInfo } from './devtools-cdp';
+import { evaluateIn, showOurPanelInDevtools } from './devtools-cdp';
 import { test, expect } from '@playwright/test';
 import { launchWithExtension, startTestServer } from './fixtures';
 
@@ -22,34 +20,7 @@ test('the WebSockets panel in real DevTools shows a captured message, and follow
     </script>`);
     await page.goto(url);
 
-    const portFile = join(ext.userDataDir, 'DevToolsActivePort');
-    await expect.poll(() => existsSync(portFile)).toBe(true);
-    const port = readFileSync(portFile, 'utf8').split('\n')[0].trim();
-    const targets = async (): Promise<TargetInfo[]> => (await fetch(`http://127.0.0.1:${port}/json/list`)).json() as Promise<TargetInfo[]>;
-
-    // DevTools boots asynchronously and registers extension panels once our devtools page has run: wait until
-    // the panel's tab exists, then show it (showPanel on an unknown id returns quietly and shows nothing).
-    const panelId = `chrome-extension://${ext.extensionId}WebSockets`;
-    await expect
-      .poll(
-        async () => {
-          const devtools = (await targets()).find((t) => t.url.startsWith('devtools://devtools') && t.type === 'page' && t.webSocketDebuggerUrl);
-          if (!devtools) return 'no DevTools target yet';
-          try {
-            return await evaluateIn(devtools, `(async () => {
-              const UI = await import('./ui/legacy/legacy.js');
-              const view = UI.InspectorView.InspectorView.instance();
-              if (!view.tabbedPane.tabIds().includes(${JSON.stringify(panelId)})) return 'panel not registered yet';
-              await view.showPanel(${JSON.stringify(panelId)});
-              return 'shown';
-            })()`);
-          } catch (error) {
-            return String(error);
-          }
-        },
-        { timeout: 60_000, intervals: [500] },
-      )
-      .toBe('shown');
+    const targets = await showOurPanelInDevtools(ext);
 
     // The panel's frame is an out-of-process iframe of DevTools with its own debugger URL.
     await expect
