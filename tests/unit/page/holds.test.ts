@@ -1,17 +1,8 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { network } from './fake-window';
-import { relaySession, type RelaySession } from './relay-session';
+import { useOpenSocket } from './relay-session';
 
-let session: RelaySession | undefined;
-afterEach(() => session?.close());
-
-async function openSocket() {
-  session = relaySession();
-  const ws = new session.win.WebSocket('ws://127.0.0.1:1/chat');
-  network.open(ws);
-  const socketId = (await session.events())[0].socketId as string;
-  return { s: session, ws, socketId };
-}
+const openSocket = useOpenSocket();
 
 describe('rules and breakpoints', () => {
   it('block: the send never reaches the network, recorded as blocked by the rule', async () => {

@@ -2,7 +2,8 @@
 import { installPageHook, type PageHookHandle } from '@/lib/page';
 import { NAMESPACE, type PageCommand } from '@/lib/shared/protocol';
 import { compileRules, type InterceptRule } from '@/lib/shared/intercept-rules';
-import { fakeRelay, fakeWindow, type FakeWindow } from './fake-window';
+import { afterEach } from 'vitest';
+import { fakeRelay, fakeWindow, network, type FakeWindow } from './fake-window';
 import { allEvents } from './decode';
 
 export interface RelaySession {
@@ -56,5 +57,21 @@ export function relaySession(): RelaySession {
     },
     notices: () => relay.received.filter((m) => m.type === 'page-notice').map((m) => m.notice),
     close: () => relay.close(),
+  };
+}
+
+/**
+ * For a test file: opens a session with one open socket (a new session each call) and closes the last one after
+ * each test. Returns the opener.
+ */
+export function useOpenSocket(): () => Promise<{ s: RelaySession; ws: WebSocket; socketId: string }> {
+  let session: RelaySession | undefined;
+  afterEach(() => session?.close());
+  return async () => {
+    session = relaySession();
+    const ws = new session.win.WebSocket('ws://127.0.0.1:1/chat');
+    network.open(ws);
+    const socketId = (await session.events())[0].socketId as string;
+    return { s: session, ws, socketId };
   };
 }
