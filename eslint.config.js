@@ -18,10 +18,11 @@ const boundaries = [
   { target: lib('relay'), from: './lib', except: ['./relay', './shared'], message: 'The relay imports only lib/shared.' },
   { target: lib('store'), from: './lib', except: ['./store', './shared'], message: 'The store imports only lib/shared.' },
   { target: lib('worker'), from: './lib', except: ['./worker', './shared', './store'], message: 'The service worker imports lib/shared and lib/store.' },
-  { target: lib('io'), from: './lib', except: ['./io', './shared', './store', './decoders'], message: 'The I/O worker imports lib/shared, lib/store and lib/decoders.' },
+  { target: lib('io'), from: './lib', except: ['./io', './shared', './store', './decoders', './analysis'], message: 'The I/O worker imports lib/shared, lib/store, lib/decoders and lib/analysis.' },
   { target: lib('decoders'), from: './lib', except: ['./decoders', './shared'], message: 'Decoders are pure: they import only lib/shared.' },
+  { target: lib('analysis'), from: './lib', except: ['./analysis', './shared', './decoders'], message: 'Analysis (pairing, stats, diff, code) is pure: it imports lib/shared and lib/decoders.' },
   // Nothing but the panel imports the panel or its components.
-  { target: ['shared', 'page', 'relay', 'worker', 'store', 'io', 'decoders'].map(lib).concat(['./entrypoints/background.ts', './entrypoints/page-hook.content.ts', './entrypoints/relay.content.ts']), from: ['./lib/panel', './components'], message: 'Only the panel imports lib/panel and components/.' },
+  { target: ['shared', 'page', 'relay', 'worker', 'store', 'io', 'decoders', 'analysis'].map(lib).concat(['./entrypoints/background.ts', './entrypoints/page-hook.content.ts', './entrypoints/relay.content.ts']), from: ['./lib/panel', './components'], message: 'Only the panel imports lib/panel and components/.' },
 ];
 
 export default tseslint.config(

@@ -10,6 +10,10 @@
  *   decoding   DecodingState    protocol decoders per connection (decoding-state.svelte.ts)
  *   search     SearchState      search over every stored session (search-state.svelte.ts)
  *   act        ActState         rules, held frames, replays (act-state.svelte.ts)
+ *   dialogs    DialogsState     which dialog is open, one at a time (dialogs-state.svelte.ts)
+ *   layout     LayoutState      sidebar sizes and folds, remembered (layout-state.svelte.ts)
+ *   columns    ColumnsState     the grid's columns shown and their widths (columns-state.svelte.ts)
+ *   prefs      PreferencesState the user's settings in one place (preferences-state.svelte.ts)
  *
  * The root does what spans slices: showing a session, rebuilding the view when the filter or decoders change,
  * and refreshing. Data flow: the background only says *that* something was stored; refreshes are throttled
@@ -25,10 +29,14 @@ import type { ConnectionRecord } from '../shared/records';
 import type { InspectorDatabase } from '../store/frame-store';
 import type { SearchHit } from '../store/frame-query';
 import { ActState } from './act-state.svelte';
+import { ColumnsState } from './columns-state.svelte';
 import { DecodingState } from './decoding-state.svelte';
+import { DialogsState } from './dialogs-state.svelte';
 import { FiltersState } from './filters-state.svelte';
 import { BackgroundLink } from './link-state.svelte';
+import { LayoutState } from './layout-state.svelte';
 import { databaseSettings } from './panel-settings';
+import { PreferencesState } from './preferences-state.svelte';
 import { SearchState } from './search-state.svelte';
 import { SessionsState } from './sessions-state.svelte';
 import type { Theme } from './theme';
@@ -74,6 +82,10 @@ export class PanelState {
   readonly search: SearchState;
   /** Acting on live traffic (rules, held frames, replays): fed by `handle`, sends through the link. */
   readonly act: ActState;
+  readonly dialogs: DialogsState;
+  readonly layout: LayoutState;
+  readonly columns: ColumnsState;
+  readonly prefs: PreferencesState;
 
   /** Capture is paused for the inspected tab (frames are not stored). */
   paused = $state(false);
@@ -100,6 +112,10 @@ export class PanelState {
     this.decoding = new DecodingState(settings);
     this.search = new SearchState(() => this.database);
     this.act = new ActState(this.link);
+    this.dialogs = new DialogsState();
+    this.layout = new LayoutState(settings);
+    this.columns = new ColumnsState(settings);
+    this.prefs = new PreferencesState(settings);
   }
 
   get tabId(): number | null {
@@ -125,6 +141,7 @@ export class PanelState {
     this.database = await this.env.openDb();
     await this.filters.load();
     await this.view.loadPreferences();
+    await Promise.all([this.layout.load(), this.columns.load(), this.prefs.load()]);
     this.link.open();
     this.env.onNavigated?.(() => this.link.post(message({ type: 'page-session-query' })));
     await this.sessions.reload(this.database);
