@@ -9,6 +9,7 @@ import { readSessionText } from '../lib/io/formats/detect';
 import { EXIT, ReplayFailure, replay } from './replay';
 import { diffReplies } from './reply-diff';
 import { UsageError, parseTiming, replayScript } from './replay-script';
+import { runStats } from './stats-command';
 
 export const HELP = `Usage: ws-inspector replay <file.wsi.json | file.har> [options]
 
@@ -38,11 +39,8 @@ Exit codes:
   5  the WebSocket handshake failed (HTTP status other than 101, subprotocol refused, handshake timeout)
   6  the connection closed or broke before every frame was sent`;
 
-interface Streams {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  stderrIsTTY: boolean;
-}
+import type { Streams } from './streams';
+export type { Streams } from './streams';
 
 function progressBar(stderr: (text: string) => void) {
   return (sent: number, total: number, received: number) => {
@@ -58,6 +56,7 @@ export async function run(argv: string[], streams: Streams): Promise<number> {
     streams.stdout(HELP + '\n');
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
+  if (command === 'stats') return runStats(rest, streams);
   if (command !== 'replay') {
     streams.stderr(`ws-inspector: unknown command ${JSON.stringify(command)}\n\n${HELP}\n`);
     return EXIT.usage;
