@@ -1,8 +1,15 @@
 /**
- * The filter on the rows shown: the frame filter (text, regex, direction, types), the decoded-fields query ANDed
- * with it, and the user's saved filters (kept in settings). A change calls `changed` (the root rebuilds the view,
- * keeping the selected row if it still matches).
+ * The filter on the rows shown: the frame filter (text, regex, direction, types), the kinds of messages the user
+ * hid ("Hide messages like this", lib/panel/message-kind.ts), the decoded-fields query ANDed with them, and the
+ * user's saved filters (kept in settings). A change calls `changed` (the root rebuilds the view, keeping the
+ * selected row if it still matches).
+ *
+ * Hidden kinds last while the panel is open, across the sessions shown in it, and are not stored: hiding is a
+ * declutter for the task at hand, and a kind hidden for good would silently drop messages from a later session.
  */
+import type { DecodeOutcome } from '../decoders';
+import type { FrameRecord } from '../shared/records';
+import { messageKind, type MessageKind } from './message-kind';
 import { compileFilter, emptyFilter, isEmptyFilter, parseSavedFilters, upsertSavedFilter, type FrameFilter, type RowMatcher, type SavedFilter } from '../shared/filters';
 import { SAVED_FILTERS_KEY, type PanelSettings } from './panel-settings';
 
@@ -12,6 +19,11 @@ export interface FiltersOptions {
   changed(): Promise<void>;
   /** A short announcement for the status line. */
   notify(notice: string): void;
+  /**
+   * A row's decoded form (the panel's decoders), so a hidden kind can be a decoded message type; without it kinds
+   * are JSON shapes and opcodes only.
+   */
+  decoded?(row: FrameRecord): DecodeOutcome | undefined;
 }
 
 export class FiltersState {
@@ -21,6 +33,8 @@ export class FiltersState {
   /** The decoded-fields filter (lib/decoders/filter.ts syntax), ANDed with `filter`. */
   decodedQuery = $state('');
   savedFilters = $state.raw<SavedFilter[]>([]);
+  /** Kinds of messages hidden from the grid ("Hide messages like this"). */
+  hiddenKinds = $state.raw<MessageKind[]>([]);
 
   private readonly options: FiltersOptions;
 
@@ -32,7 +46,42 @@ export class FiltersState {
   compile(): RowMatcher | null {
     const compiled = compileFilter(this.filter);
     this.regexError = compiled.regexError;
-    return compiled.matches && !isEmptyFilter(this.filter) ? compiled.matches : null;
+    const frames = compiled.matches && !isEmptyFilter(this.filter) ? compiled.matches : null;
+    const hidden = this.hiddenMatcher();
+    if (!hidden) return frames;
+    return frames ? (row) => frames(row) && hidden(row) : hidden;
+  }
+
+  /** The kind of a message row as hiding compares it (decoded type when the panel's decoders give one). */
+  kindOf(row: FrameRecord): MessageKind | undefined {
+    return messageKind(row, this.options.decoded?.(row));
+  }
+
+  /** Hides every message of `kind` (the grid's "Hide messages like this"). */
+  async hideKind(kind: MessageKind): Promise<void> {
+    if (this.hiddenKinds.some((k) => k.key === kind.key)) return;
+    this.hiddenKinds = [...this.hiddenKinds, { key: kind.key, label: kind.label }];
+    await this.options.changed();
+  }
+
+  /** Shows the messages of one hidden kind again (all of them without a key). */
+  async showKind(key?: string): Promise<void> {
+    const rest = key === undefined ? [] : this.hiddenKinds.filter((k) => k.key !== key);
+    if (rest.length === this.hiddenKinds.length) return;
+    this.hiddenKinds = rest;
+    await this.options.changed();
+  }
+
+  /** Rows not of a hidden kind (null: nothing hidden). Control rows have no kind and stay. */
+  private hiddenMatcher(): RowMatcher | null {
+    if (this.hiddenKinds.length === 0) return null;
+    // eslint-disable-next-line svelte/prefer-svelte-reactivity -- a lookup table for one matcher, not shown
+    const keys = new Set(this.hiddenKinds.map((k) => k.key));
+    return (row) => {
+      if (row.kind !== 'frame') return true;
+      const kind = this.kindOf(row);
+      return kind === undefined || !keys.has(kind.key);
+    };
   }
 
   async setFilter(patch: Partial<FrameFilter>): Promise<void> {
