@@ -36,16 +36,16 @@ const state = new PanelState({
 
 const prefersDark = window.matchMedia('(prefers-color-scheme: dark)');
 const applyTheme = () => {
-  state.theme = resolveTheme(params.get('theme'), inDevtools ? devtools!.panels.themeName : undefined, prefersDark.matches);
+  state.theme = resolveTheme(params.get('theme'), inDevtools ? devtools!.panels.themeName : undefined, prefersDark.matches, state.prefs.themeOverride);
   document.documentElement.dataset.theme = state.theme;
 };
 applyTheme();
+state.prefs.watchTheme(applyTheme); // the Settings override (the stored one once loaded)
 if (!inDevtools) prefersDark.addEventListener('change', applyTheme);
-// Firefox fires onThemeChanged; Chrome takes a handler.
 const panelsApi = devtools?.panels as
   | { onThemeChanged?: { addListener(listener: () => void): void }; setThemeChangeHandler?: (handler: () => void) => void }
   | undefined;
-panelsApi?.onThemeChanged?.addListener(applyTheme);
+panelsApi?.onThemeChanged?.addListener(applyTheme); // Firefox; Chrome takes a handler
 panelsApi?.setThemeChangeHandler?.(applyTheme);
 
 mount(App, { target: document.getElementById('app')!, props: { panel: state } });

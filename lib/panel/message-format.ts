@@ -77,7 +77,17 @@ function trim(n: number): string {
   return n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2);
 }
 
-export type TimeMode = 'absolute' | 'relative';
+/**
+ * How the grid says a row's time: the local clock (14:03:07.123), the offset from its connection's start
+ * (+1.234 s), ISO 8601 in UTC (2026-11-25T14:03:07.123Z) or milliseconds since the epoch (1764079387123).
+ */
+export type TimeMode = 'absolute' | 'relative' | 'iso' | 'epoch';
+
+export const TIME_MODES: readonly TimeMode[] = ['absolute', 'relative', 'iso', 'epoch'];
+
+export function isTimeMode(value: unknown): value is TimeMode {
+  return TIME_MODES.includes(value as TimeMode);
+}
 
 /** Wall-clock time of day with milliseconds, local time: 14:03:07.123. */
 export function formatClock(time: number): string {
@@ -92,8 +102,12 @@ export function formatRelative(time: number, start: number): string {
   return `${seconds < 0 ? '−' : '+'}${Math.abs(seconds).toFixed(3)} s`;
 }
 
+/** A row's time as `mode` says; relative without a known start falls back to the clock. */
 export function formatRowTime(time: number, mode: TimeMode, start: number | undefined): string {
-  return mode === 'relative' && start !== undefined ? formatRelative(time, start) : formatClock(time);
+  if (mode === 'relative' && start !== undefined) return formatRelative(time, start);
+  if (mode === 'iso') return new Date(Math.floor(time)).toISOString();
+  if (mode === 'epoch') return String(Math.floor(time));
+  return formatClock(time);
 }
 
 /** Exact timestamp for the detail pane: ISO date with microseconds from the sub-millisecond time. */

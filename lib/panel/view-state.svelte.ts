@@ -10,7 +10,7 @@ import { FilteredFrames, FrameSequence, refOf, type RowRef, type ViewScope } fro
 import type { InspectorDatabase } from '../store/frame-store';
 import type { FrameRecord } from '../shared/records';
 import type { RowMatcher } from '../shared/filters';
-import type { TimeMode } from './message-format';
+import { isTimeMode, type TimeMode } from './message-format';
 import { PREFERENCES_KEY, type PanelSettings } from './panel-settings';
 
 export class ViewState {
@@ -32,6 +32,8 @@ export class ViewState {
   selected = $state.raw<FrameRecord | null>(null);
   detailOpen = $state(false);
   timeMode = $state<TimeMode>('absolute');
+  /** The format "Relative time" toggles back to. */
+  private absoluteMode: Exclude<TimeMode, 'relative'> = 'absolute';
 
   private readonly settings: PanelSettings;
   private sequence: FrameSequence | undefined;
@@ -232,16 +234,29 @@ export class ViewState {
 
   // How rows are shown -----------------------------------------------------------------------------------------
 
+  /**
+   * The one place the time format is set: the toolbar's "Relative time" toggle and the Settings dialog both call
+   * it, so they always agree. The mode is stored with the last absolute format the user picked, which the toggle
+   * returns to.
+   */
   setTimeMode(mode: TimeMode): void {
     this.timeMode = mode;
-    void this.settings.write(PREFERENCES_KEY, { timeMode: mode });
+    if (mode !== 'relative') this.absoluteMode = mode;
+    void this.settings.write(PREFERENCES_KEY, { timeMode: mode, absoluteMode: this.absoluteMode });
+  }
+
+  /** The toolbar's toggle: relative times, or back to the absolute format last picked (clock, ISO or epoch). */
+  toggleRelative(): void {
+    this.setTimeMode(this.timeMode === 'relative' ? this.absoluteMode : 'relative');
   }
 
   /** Reads the stored time mode (unreadable settings: the default). */
   async loadPreferences(): Promise<void> {
     try {
-      const prefs = (await this.settings.read(PREFERENCES_KEY)) as { timeMode?: unknown } | undefined;
-      if (prefs?.timeMode === 'relative' || prefs?.timeMode === 'absolute') this.timeMode = prefs.timeMode;
+      const prefs = (await this.settings.read(PREFERENCES_KEY)) as { timeMode?: unknown; absoluteMode?: unknown } | undefined;
+      if (isTimeMode(prefs?.absoluteMode) && prefs.absoluteMode !== 'relative') this.absoluteMode = prefs.absoluteMode;
+      if (isTimeMode(prefs?.timeMode)) this.timeMode = prefs.timeMode;
+      if (this.timeMode !== 'relative') this.absoluteMode = this.timeMode;
     } catch {
       // unreadable settings: start with defaults
     }

@@ -20,6 +20,9 @@ export interface RetentionSettings {
 /** Settings as a caller gives them: a record stored before maxSessionBytes existed has none (the default applies). */
 export type RetentionInput = Omit<RetentionSettings, 'maxSessionBytes'> & Partial<Pick<RetentionSettings, 'maxSessionBytes'>>;
 
+/** The setting's key in the `settings` store (the panel's Settings dialog writes it, retention and the writer read it). */
+export const RETENTION_KEY = 'retention';
+
 export const DEFAULT_RETENTION: RetentionSettings = {
   maxSessions: 100,
   maxBytes: 1024 ** 3,
@@ -42,10 +45,10 @@ export function sessionPayloadLimit(settings: RetentionInput): number {
 }
 
 export async function getRetention(db: InspectorDatabase): Promise<RetentionSettings> {
-  return retentionWithDefaults(await db.get('settings', 'retention'));
+  return retentionWithDefaults(await db.get('settings', RETENTION_KEY));
 }
 
 /** Replaces the stored setting; fields left out read back as their defaults. */
 export async function setRetention(db: InspectorDatabase, settings: RetentionInput): Promise<void> {
-  await db.put('settings', settings, 'retention');
+  await db.put('settings', settings, RETENTION_KEY);
 }

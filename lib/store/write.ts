@@ -12,7 +12,7 @@ import { base64ToBytes, decodePayload, toArrayBuffer } from '../shared/wire';
 import type { ConnectionRecord, SessionRecord } from '../shared/records';
 import { ChunkBuilder, type ChunkRow } from './chunk-codec';
 import { PayloadCapCounter } from './payload-cap';
-import { retentionWithDefaults, sessionPayloadLimit } from './retention-settings';
+import { RETENTION_KEY, retentionWithDefaults, sessionPayloadLimit } from './retention-settings';
 import { keyRange, type InspectorDatabase, type InspectorDB } from './schema';
 
 /** A session record with nothing in it yet (captured, no tab unless given); `fields` override these. */
@@ -114,7 +114,7 @@ export async function writeEvents(
   const connections = new Map<string, ConnectionRecord>();
   const [session, retention] = await Promise.all([
     sessionStore.get(sessionId),
-    tx.objectStore('settings').get('retention'),
+    tx.objectStore('settings').get(RETENTION_KEY),
     ...[...ids].map(async (id) => {
       const record = await connectionStore.get(id);
       if (record) connections.set(id, record);

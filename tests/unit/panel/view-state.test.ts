@@ -152,7 +152,7 @@ describe('ViewState', () => {
     expect(view.timeMode).toBe('absolute');
     view.setTimeMode('relative');
     await Promise.resolve();
-    expect(settings.values.get(PREFERENCES_KEY)).toEqual({ timeMode: 'relative' });
+    expect(settings.values.get(PREFERENCES_KEY)).toEqual({ timeMode: 'relative', absoluteMode: 'absolute' });
     const later = new ViewState(settings);
     await later.loadPreferences();
     expect(later.timeMode).toBe('relative');
