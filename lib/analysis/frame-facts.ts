@@ -135,5 +135,6 @@ export function genericFacts(frame: FrameLike): FrameFacts {
   const text = frameText(frame);
   if (text === undefined) return plainFacts(frame);
   const value = tryJson(text);
-  return { type: genericJsonType(value) ?? 'text', heartbeat: isHeartbeatPattern(text, value) };
+  const type = genericJsonType(value) ?? (typeof frame.data === 'string' ? 'text' : 'binary');
+  return { type, heartbeat: isHeartbeatPattern(text, value) };
 }
