@@ -1,9 +1,11 @@
 /**
- * `ws-inspector`: the command-line side of WebSocket Inspector. Today one command, `replay`, which sends the
- * outgoing frames of a recorded connection (`.wsi.json` or HAR) to a server and prints, or checks, what it answers.
+ * `ws-inspector`: the command-line side of WebSocket Inspector. `replay` sends the outgoing frames of a recorded
+ * connection (`.wsi.json` or HAR) to a server and prints, or checks (`--expect`, `--ignore`), what it answers;
+ * `stats` is cli/stats-command.ts.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { JsonPathError, parseJsonPath, type JsonPathPattern } from '../lib/analysis/json-diff';
 import { FormatError } from '../lib/io/formats/errors';
 import { readSessionText } from '../lib/io/formats/detect';
 import { EXIT, ReplayFailure, replay } from './replay';
@@ -24,7 +26,12 @@ Options:
                             none:     send everything at once, in order
                             <ms>:     a fixed gap of <ms> milliseconds between frames
   --expect                  compare the replies with the recorded incoming frames; exit 1 with a diff when
-                            they differ (a regression test for a WebSocket server)
+                            they differ (a regression test for a WebSocket server). Replies that are JSON
+                            are compared as JSON (key order does not matter, arrays by index) and the diff
+                            names the JSON paths that differ
+  --ignore <json-path>      with --expect: leave this JSON path (and all below it) out of the comparison,
+                            for fields that change on every run; repeatable. Paths: $.ts, $.data.id,
+                            $.items[0].ts, $["a key"], $.items[*].ts (* is any key or index)
   --wait <ms>               keep listening this long after the last frame for more replies (default 1000)
   --handshake-timeout <ms>  give up on a server that does not answer the handshake (default 10000)
   -q, --quiet               print only the --expect result and errors, not every reply
@@ -61,7 +68,7 @@ export async function run(argv: string[], streams: Streams): Promise<number> {
     streams.stderr(`ws-inspector: unknown command ${JSON.stringify(command)}\n\n${HELP}\n`);
     return EXIT.usage;
   }
-  let values: { url?: string; connection?: string; timing?: string; expect?: boolean; wait?: string; 'handshake-timeout'?: string; quiet?: boolean; help?: boolean };
+  let values: { url?: string; connection?: string; timing?: string; expect?: boolean; ignore?: string[]; wait?: string; 'handshake-timeout'?: string; quiet?: boolean; help?: boolean };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -72,6 +79,7 @@ export async function run(argv: string[], streams: Streams): Promise<number> {
         connection: { type: 'string' },
         timing: { type: 'string' },
         expect: { type: 'boolean' },
+        ignore: { type: 'string', multiple: true },
         wait: { type: 'string' },
         'handshake-timeout': { type: 'string' },
         quiet: { type: 'boolean', short: 'q' },
@@ -102,6 +110,16 @@ export async function run(argv: string[], streams: Streams): Promise<number> {
     const waitMs = number('wait', values.wait, 1000);
     const handshakeTimeoutMs = number('handshake-timeout', values['handshake-timeout'], 10_000);
     if (values.url !== undefined && !/^wss?:\/\//i.test(values.url)) throw new UsageError(`--url ${JSON.stringify(values.url)}: expected a ws:// or wss:// URL`);
+    const ignoreText = values.ignore ?? [];
+    if (ignoreText.length > 0 && !values.expect) throw new UsageError('--ignore only applies with --expect');
+    const ignore: JsonPathPattern[] = ignoreText.map((path) => {
+      try {
+        return parseJsonPath(path);
+      } catch (error) {
+        if (error instanceof JsonPathError) throw new UsageError(`--ignore ${error.message}`);
+        throw error;
+      }
+    });
 
     let text: string;
     try {
@@ -142,12 +160,13 @@ export async function run(argv: string[], streams: Streams): Promise<number> {
     streams.stderr(`sent ${result.sent} frame${result.sent === 1 ? '' : 's'}, received ${result.received.length}\n`);
 
     if (values.expect) {
-      const diff = diffReplies(script.expected, result.received);
+      const diff = diffReplies(script.expected, result.received, { ignore, ignoreText });
       if (diff) {
         streams.stdout(`--expect: FAIL\n${diff}\n`);
         return EXIT.mismatch;
       }
-      streams.stdout(`--expect: OK, all ${script.expected.length} replies match the recording\n`);
+      const ignoring = ignoreText.length > 0 ? ` (ignoring ${ignoreText.join(', ')})` : '';
+      streams.stdout(`--expect: OK, all ${script.expected.length} replies match the recording${ignoring}\n`);
     }
     return EXIT.ok;
   } catch (error) {

@@ -44,6 +44,8 @@ beforeAll(async () => {
       if (path === '/echo') socket.send(buffer, { binary: isBinary });
       if (path === '/upper') socket.send(isBinary ? Buffer.from(buffer).reverse() : buffer.toString('utf8').toUpperCase(), { binary: isBinary });
       if (path === '/close-after-1') socket.close(4000, 'enough');
+      // A reply with fields that change on every run, as real servers send: a timestamp and an id.
+      if (path === '/stamp') socket.send(JSON.stringify({ ts: Date.now(), id: Math.random().toString(36).slice(2), echo: buffer.toString('utf8'), items: [{ at: performance.now() }] }));
     });
   });
   await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
@@ -161,10 +163,12 @@ describe('ws-inspector replay', { timeout: 30_000 }, () => {
     const result = await runCli(['replay', file, '--url', ws('/upper'), '--timing', 'none', '--expect', '--quiet']);
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('--expect: FAIL\n3 of 3 replies differ from the recording (expected 3, got 3):');
-    expect(result.stdout).toContain('reply 1 differs (first difference at character 3):');
+    // JSON replies are compared as JSON: the report names the paths.
+    expect(result.stdout).toContain('reply 1 differs (4 JSON paths differ):\n      removed $.n: was 1\n      removed $.msg: was "héllo"\n      added   $.N: 1\n      added   $.MSG: "HÉLLO"\n');
     expect(result.stdout).toContain('    expected text 22 B: "{\\"n\\":1,\\"msg\\":\\"héllo\\"}"');
     expect(result.stdout).toContain('    actual   text 22 B: "{\\"N\\":1,\\"MSG\\":\\"HÉLLO\\"}"');
     expect(result.stdout).toContain('reply 2 differs (first difference at byte 0 (0x0)):');
+    expect(result.stdout).toContain('reply 3 differs (first difference at character 1):');
     expect(result.stdout).toContain('    actual   binary 5 B: 80 ff 02 01 00');
   });
 
@@ -181,6 +185,59 @@ describe('ws-inspector replay', { timeout: 30_000 }, () => {
       [true, 'deadbeef'],
     ]);
     expect(got[0].protocols).toBe('chat.v2,chat.v1');
+  });
+});
+
+/** One JSON request, and the reply the recording has: its ts, id and items[0].at will differ on every run. */
+function stampRecording(url: string) {
+  const request = { seq: 2, time: T + 10, kind: 'frame', dir: 'send', opcode: 1, encoding: 'text', data: '{"op":"ping"}', origin: 'page', status: 'sent' };
+  const reply = JSON.stringify({ ts: 1795629600010, id: 'k3j4', echo: '{"op":"ping"}', items: [{ at: 12.5 }] });
+  const rows = [{ seq: 1, time: T, kind: 'open', protocol: '', extensions: '' }, request, { ...request, seq: 3, time: T + 15, dir: 'receive', data: reply }];
+  return { format: 'websocket-inspector', version: 1, session: { pageUrl: 'https://app.test/', title: 'App', startedAt: T }, connections: [{ url, protocols: [], protocol: '', extensions: '', startedAt: T, state: 'closed', errored: false, rows }] };
+}
+
+describe('ws-inspector replay --expect --ignore', { timeout: 30_000 }, () => {
+  it('fails on fields that change every run, naming their JSON paths', async () => {
+    const file = writeRecording('stamp.wsi.json', stampRecording(ws('/stamp')));
+    const result = await runCli(['replay', file, '--timing', 'none', '--expect', '--quiet']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('1 of 1 replies differ from the recording (expected 1, got 1):\n  reply 1 differs (3 JSON paths differ):\n      changed $.ts: 1795629600010 → ');
+    expect(result.stdout).toContain('      changed $.id: "k3j4" → "');
+    expect(result.stdout).toContain('      changed $.items[0].at: 12.5 → ');
+    expect(result.stdout).not.toContain('$.echo');
+  });
+
+  it('names only what is left once some paths are ignored', async () => {
+    const file = writeRecording('stamp-ts.wsi.json', stampRecording(ws('/stamp')));
+    const result = await runCli(['replay', file, '--timing', 'none', '--expect', '--quiet', '--ignore', '$.ts']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('(expected 1, got 1; ignoring $.ts):\n  reply 1 differs (2 JSON paths differ):\n      changed $.id: "k3j4" → "');
+    expect(result.stdout).not.toContain('$.ts:');
+  });
+
+  it('passes when every changing path is ignored (repeatable, with * for any index)', async () => {
+    const file = writeRecording('stamp-all.wsi.json', stampRecording(ws('/stamp')));
+    const result = await runCli(['replay', file, '--timing', 'none', '--expect', '--quiet', '--ignore', '$.ts', '--ignore', '$["id"]', '--ignore', '$.items[*].at']);
+    expect(result.stdout).toBe('--expect: OK, all 1 replies match the recording (ignoring $.ts, $["id"], $.items[*].at)\n');
+    expect(result.code).toBe(0);
+  });
+
+  it('an ignored path does not hide a change elsewhere', async () => {
+    const file = writeRecording('stamp-echo.wsi.json', stampRecording(ws('/echo')));
+    const result = await runCli(['replay', file, '--timing', 'none', '--expect', '--quiet', '--ignore', '$.ts', '--ignore', '$.id', '--ignore', '$.items']);
+    // /echo answers with the request itself: the recorded reply's echo field is gone, op is new.
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('      removed $.echo: was "{\\"op\\":\\"ping\\"}"\n      added   $.op: "ping"\n');
+  });
+
+  it('exit 2 for a path it cannot read, or --ignore without --expect', async () => {
+    const file = writeRecording('stamp-bad.wsi.json', stampRecording(ws('/stamp')));
+    const bad = await runCli(['replay', file, '--expect', '--ignore', 'ts']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--ignore "ts": a JSON path starts with $');
+    const alone = await runCli(['replay', file, '--ignore', '$.ts']);
+    expect(alone.code).toBe(2);
+    expect(alone.stderr).toContain('--ignore only applies with --expect');
   });
 });
 
@@ -240,5 +297,6 @@ describe('ws-inspector replay: failures and exit codes', { timeout: 30_000 }, ()
     const help = await runCli(['--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Exit codes:');
+    expect(help.stdout).toContain('--ignore <json-path>');
   });
 });
