@@ -1,10 +1,188 @@
 /**
- * `ws-inspector stats <file>`: the figures the panel shows for a recorded session (counts, rates, latency
- * percentiles by message type, heartbeats), as a table or, with --json, as JSON.
+ * `ws-inspector stats <file>`: the figures the panel shows for a recorded session (counts, bytes, rates, sizes,
+ * top message types, silences, heartbeats, latency percentiles by method or message type), as a table or, with
+ * --json, as JSON. The file is read like replay reads it (lib/io/formats/detect.ts), each connection decoded as
+ * the panel would detect it, and analysed in one pass in session order (lib/analysis/session-analysis.ts).
  */
+import { readFile, stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { chooseDecoder, listDecoders } from '../lib/analysis/decoder-choice';
+import { JsonPathError, parseIdPath } from '../lib/analysis/json-path';
+import { SessionAnalysis, type SessionRow } from '../lib/analysis/session-analysis';
+import { FormatError } from '../lib/io/formats/errors';
+import { readSessionText } from '../lib/io/formats/detect';
+import type { PortableConnection, PortableRow, PortableSession } from '../lib/io/formats/model';
+import { mergeByTime } from '../lib/io/merge-by-time';
+import { base64ToBytes } from '../lib/shared/wire';
+import { EXIT } from './replay';
+import { UsageError, chooseConnection } from './replay-script';
+import { statsTable, type ConnectionHeading } from './stats-table';
 import type { Streams } from './streams';
 
+export const STATS_HELP = `Usage: ws-inspector stats <file.wsi.json | file.har> [options]
+
+Prints what a recorded session holds, per connection: frames and bytes each way, rates, a size histogram,
+the top message types, the longest silences, detected heartbeats, and request↔response latency (count, p50,
+p95, p99, max and unanswered requests) by method or message type. Requests and responses pair by the
+protocol's ids (JSON-RPC, GraphQL over WebSocket, Socket.IO acks, SignalR, STOMP receipts, MQTT packet ids,
+WAMP), or by two JSON paths you give.
+
+Options:
+  --connection <n|text>     only this connection: its number (1 = first) or part of its URL (default: all)
+  --decoder <id>            read the connection(s) as this protocol instead of the detected one
+                            (${listDecoders().map((d) => d.id).join(', ')})
+  --request-id <json-path>  with --response-id: pair a message whose <json-path> holds an id (e.g. $.id)
+  --response-id <json-path> with the message whose <json-path> holds the same id (e.g. $.replyTo); paths
+                            like $.a.b, $.a[0], $['x']; the same path twice pairs by direction
+  --timeout <ms>            a request with no response this long after it is unanswered (default 30000)
+  --json                    print the figures as JSON instead of a table
+  -h, --help                this help
+
+Exit codes:
+  0  done
+  2  bad arguments (unknown option, bad path or number, no such --connection or --decoder)
+  3  the file cannot be read, is not JSON, or is not a valid recording (the message says where)`;
+
+class StatsFailure extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A file row as analysis reads it: text as is, base64 as bytes, an omitted payload as none. */
+function toSessionRow(row: PortableRow, connectionId: string): SessionRow {
+  const data = row.kind !== 'frame' || row.payloadOmitted || row.data === undefined ? undefined : row.encoding === 'base64' || (row.encoding === undefined && row.opcode === 2) ? toArrayBuffer(base64ToBytes(row.data)) : row.data;
+  const size = row.size ?? (typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : (data?.byteLength ?? 0));
+  return { connectionId, seq: row.seq, time: row.time, kind: row.kind, dir: row.dir, opcode: row.opcode, data, size, status: row.status };
+}
+
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
+}
+
+async function readSession(file: string, streams: Streams): Promise<PortableSession> {
+  let text: string;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new Error('not a file');
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw new StatsFailure(EXIT.file, `cannot read ${file}: ${why}`);
+  }
+  try {
+    const session = readSessionText(text);
+    for (const warning of session.warnings) streams.stderr(`note: ${warning}\n`);
+    return session;
+  } catch (error) {
+    if (error instanceof FormatError) throw new StatsFailure(EXIT.file, `${file}: ${error.message}`);
+    throw error;
+  }
+}
+
+function parseMs(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} ${JSON.stringify(value)}: expected a number of milliseconds`);
+  return Number(value);
+}
+
 export async function runStats(argv: string[], streams: Streams): Promise<number> {
-  streams.stderr(`ws-inspector stats: not built yet (${argv.length} arguments)\n`);
-  return 2;
+  let values: { connection?: string; decoder?: string; 'request-id'?: string; 'response-id'?: string; timeout?: string; json?: boolean; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        connection: { type: 'string' },
+        decoder: { type: 'string' },
+        'request-id': { type: 'string' },
+        'response-id': { type: 'string' },
+        timeout: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    streams.stderr(`ws-inspector stats: ${(error as Error).message}\n\n${STATS_HELP}\n`);
+    return EXIT.usage;
+  }
+  if (values.help) {
+    streams.stdout(STATS_HELP + '\n');
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) {
+    streams.stderr(`ws-inspector stats: expected one file, got ${positionals.length}\n\n${STATS_HELP}\n`);
+    return EXIT.usage;
+  }
+  const file = positionals[0];
+  try {
+    const timeoutMs = parseMs('timeout', values.timeout, 30_000);
+    const decoders = listDecoders();
+    if (values.decoder !== undefined && !decoders.some((d) => d.id === values.decoder)) throw new UsageError(`--decoder ${JSON.stringify(values.decoder)}: expected one of ${decoders.map((d) => d.id).join(', ')}`);
+    if ((values['request-id'] === undefined) !== (values['response-id'] === undefined)) throw new UsageError('--request-id and --response-id go together');
+    const pairPaths = values['request-id'] !== undefined ? { request: values['request-id'], response: values['response-id']! } : undefined;
+    try {
+      if (pairPaths) [pairPaths.request, pairPaths.response].forEach(parseIdPath);
+    } catch (error) {
+      if (error instanceof JsonPathError) throw new UsageError(error.message);
+      throw error;
+    }
+
+    const session = await readSession(file, streams);
+    let chosen: Array<{ connection: PortableConnection; index: number }>;
+    if (values.connection !== undefined) {
+      const { connection, index, notes } = chooseConnection(session, values.connection);
+      for (const note of notes) streams.stderr(`note: ${note}\n`);
+      chosen = [{ connection, index }];
+    } else chosen = session.connections.map((connection, i) => ({ connection, index: i + 1 }));
+
+    const headings = new Map<string, ConnectionHeading>();
+    const decoderIds: Record<string, string | null> = {};
+    const rows: SessionRow[][] = [];
+    for (const { connection, index } of chosen) {
+      const id = `#${index}`;
+      const connectionRows = connection.rows.map((r) => toSessionRow(r, id));
+      const decoderId = values.decoder ?? chooseDecoder(connection, connectionRows);
+      decoderIds[id] = decoderId;
+      headings.set(id, { index, url: connection.url, decoder: decoderId === null ? null : (decoders.find((d) => d.id === decoderId)?.label ?? decoderId) });
+      rows.push(connectionRows);
+    }
+
+    const analysis = new SessionAnalysis({ decoderIds, pairPaths, timeoutMs });
+    // Session order, as the store keeps an imported session: the session's gaps are silences across connections.
+    let page: SessionRow[] = [];
+    for (const [ci, ri] of mergeByTime(rows.map((r) => ({ rows: r })))) {
+      page.push(rows[ci][ri]);
+      if (page.length === 4096) {
+        analysis.push(page);
+        page = [];
+      }
+    }
+    analysis.push(page);
+    analysis.finish();
+    const result = analysis.result();
+
+    if (values.json) {
+      const connections = result.connections
+        .map(({ connectionId, decoderId, ...figures }) => ({ index: headings.get(connectionId)!.index, url: headings.get(connectionId)!.url, decoder: decoderId, ...figures }))
+        .sort((a, b) => a.index - b.index);
+      streams.stdout(JSON.stringify({ file, format: session.format, session: result.session, connections }, null, 2) + '\n');
+    } else streams.stdout(statsTable(file, headings, result));
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      streams.stderr(`ws-inspector stats: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    if (error instanceof StatsFailure) {
+      streams.stderr(`ws-inspector stats: ${error.message}\n`);
+      return error.exitCode;
+    }
+    throw error;
+  }
 }

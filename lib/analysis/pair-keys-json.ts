@@ -6,7 +6,7 @@
 import { decode as decodeMsgpack } from '@msgpack/msgpack';
 import { operationOf } from '../decoders/graphql-ws';
 import type { FrameLike } from '../decoders/types';
-import { OrderedKeys, frameText, isHeartbeatPattern, isObject, plainFacts, tryJson, type FrameFacts, type FrameReader, type PairMark } from './frame-facts';
+import { OrderedKeys, frameText, genericJsonType, isHeartbeatPattern, isObject, plainFacts, tryJson, type FrameFacts, type FrameReader, type PairMark } from './frame-facts';
 
 /** JSON-RPC 2.0: a request (method + id) waits for the result or error with the same id, either way round. */
 export function jsonRpcReader(): FrameReader {
@@ -27,7 +27,8 @@ export function jsonRpcReader(): FrameReader {
         if (id !== undefined && id !== null) facts.responses!.push({ key: JSON.stringify(id), label: 'result' });
       }
     }
-    facts.type = Array.isArray(value) ? `batch(${value.length})` : (types[0] ?? 'JSON');
+    // A message that is not JSON-RPC (a `{"type":"ping"}` beside it) is named the generic way.
+    facts.type = Array.isArray(value) ? `batch(${value.length})` : (types[0] ?? genericJsonType(value) ?? 'JSON');
     return facts;
   };
 }
