@@ -3,15 +3,18 @@
  * `npm run bench`: builds WebSocket Inspector into .output-bench, starts a `ws` server on 127.0.0.1 and
  * measures in Debian Chromium (see docs/benchmarks.md for what each section measures and the targets).
  *
- *   node scripts/bench.mjs [--rounds N] [--quick] [--floor] [--no-build] [--only page,big,capture,panel]
+ *   node scripts/bench.mjs [--rounds N] [--quick] [--floor] [--no-build] [--only page,big,capture,panel,analysis]
  *                          [--workloads ping-pong,text-stream,binary-stream,large-binary] [--extension name=<unpacked dir>]…
+ *
+ * `--only analysis` runs in Node alone (no build, no browser): pairing and stats over a million generated frames.
  *
  * Prints a table on stdout (progress goes to stderr) and writes bench-results/<timestamp>.json.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, freemem, loadavg, totalmem } from 'node:os';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { CHROMIUM } from '../bench/lib/browser.mjs';
 import { startBenchServer } from '../bench/lib/server.mjs';
 import { alternate, medianOf, pageWorkloads, runBigFrames, runPageWorkload } from '../bench/lib/page-overhead.mjs';
@@ -20,12 +23,12 @@ import { runPanelBench } from '../bench/lib/panel.mjs';
 import { fmtBytes, fmtMs, median, table, verdict } from '../bench/lib/stats.mjs';
 
 const OUT_DIR = '.output-bench';
-const SECTIONS = ['page', 'big', 'capture', 'panel'];
+const SECTIONS = ['page', 'big', 'capture', 'panel', 'analysis'];
 const TARGETS = { ratio: 1.05, lagMs: 2000, addedTaskMs: 50, firstRowsMs: 1000, filterMs: 200, heapBytes: 300 * 1024 * 1024 };
 
 function usage(message) {
   if (message) console.error(`bench: ${message}`);
-  console.error('usage: node scripts/bench.mjs [--rounds N] [--quick] [--floor] [--no-build] [--only page,big,capture,panel] [--workloads ping-pong,…] [--extension name=<unpacked dir>]…');
+  console.error('usage: node scripts/bench.mjs [--rounds N] [--quick] [--floor] [--no-build] [--only page,big,capture,panel,analysis] [--workloads ping-pong,…] [--extension name=<unpacked dir>]…');
   process.exit(2);
 }
 
@@ -108,13 +111,15 @@ const log = (...args) => console.error('[bench]', ...args);
 async function main() {
   const options = parseArgs(process.argv.slice(2));
   const startedAt = new Date();
-  if (options.build) {
+  // Section 6 (analysis) runs in Node: a run of it alone needs no build, no browser and no server.
+  const needsBrowser = options.only.some((s) => s !== 'analysis');
+  if (options.build && needsBrowser) {
     log(`building into ${OUT_DIR}/`);
     const build = spawnSync('npx', ['wxt', 'build'], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, WXT_OUT_DIR: OUT_DIR } });
     if (build.status !== 0) throw new Error('the build failed');
   }
   const ourDir = resolve(OUT_DIR, 'chrome-mv3');
-  if (!existsSync(resolve(ourDir, 'manifest.json'))) throw new Error(`${ourDir} has no build: run without --no-build`);
+  if (needsBrowser && !existsSync(resolve(ourDir, 'manifest.json'))) throw new Error(`${ourDir} has no build: run without --no-build`);
 
   const none = { name: 'none' };
   const ours = { name: 'websocket-inspector', dir: ourDir, ours: true };
@@ -135,7 +140,7 @@ async function main() {
   };
   log(`${results.machine.nproc} cores, ${fmtBytes(results.machine.memoryBytes)}, ${results.machine.chromium}; ${options.rounds} rounds${options.quick ? ', quick' : ''}; build of ${results.commit}`);
 
-  const server = await startBenchServer();
+  const server = needsBrowser ? await startBenchServer() : null;
   const tables = [];
   try {
     // --- 1. page overhead ----------------------------------------------------------------------------------
@@ -267,8 +272,16 @@ async function main() {
       results.panel = await runPanelBench(ours, frames, options.quick ? 1 : Math.min(options.rounds, 3), log);
       tables.push(['4. Panel at scale', results.panel.table]);
     }
+
+    // --- 6. pairing and stats at scale (Node) --------------------------------------------------------------
+    if (options.only.includes('analysis')) {
+      const frames = options.quick ? 100_000 : 1_000_000;
+      log(`analysis: pairing and stats over ${frames} generated frames, in pages of ${ANALYSIS_PAGE_ROWS}`);
+      results.analysis = await runAnalysisBench(frames, options.quick ? 1 : Math.min(options.rounds, 3));
+      tables.push([`6. Pairing and stats at scale (Node ${process.version}, ${frames.toLocaleString('en')} frames, generated in pages of ${ANALYSIS_PAGE_ROWS})`, results.analysis.table]);
+    }
   } finally {
-    await server.close();
+    await server?.close();
   }
 
   results.finishedAt = new Date().toISOString();
@@ -280,6 +293,80 @@ async function main() {
   console.log(`${results.command}; ${options.rounds} rounds; build of ${results.commit}; load average at start ${results.machine.loadAverageAtStart.map((x) => x.toFixed(2)).join(' ')}`);
   for (const [title, body] of tables) console.log(`\n${title}\n${body}`);
   console.log(`\nraw results: ${file}`);
+}
+
+// --- 6. pairing and stats at scale ------------------------------------------------------------------------------
+
+const ANALYSIS_PAGE_ROWS = 2_000;
+
+/**
+ * Section 6: lib/analysis's SessionAnalysis (pairing, latency, stats, heartbeats in one pass) over a million
+ * frames, fed in pages of 2,000 FrameRecords as the panel pages rows from IndexedDB. The rows are generated in
+ * Node, so the figure is the analysis alone; reading those pages from IndexedDB is section 4's. Two sessions:
+ * - json-rpc: requests and their results alternating (one in 500 answered by a `{"type":"ping"}` instead, so
+ *   1,000 requests wait and time out); 500,000 pairs;
+ * - feed: section 4's feed (small JSON, no ids), read as generic JSON: types, sizes, gaps, heartbeats.
+ * Each page's payloads are made before its push() and dropped after, so memory holds one page, as in the panel.
+ */
+async function runAnalysisBench(frames, rounds) {
+  const dir = mkdtempSync(join(tmpdir(), 'wsi-bench-analysis-'));
+  try {
+    const { build } = await import('rolldown');
+    await build({ input: 'lib/analysis/index.ts', platform: 'node', logLevel: 'warn', output: { file: join(dir, 'analysis.mjs'), format: 'esm' } });
+    const { SessionAnalysis } = await import(pathToFileURL(join(dir, 'analysis.mjs')).href);
+    const startedAt = Date.now();
+    const spacingMs = 0.05;
+    const methods = ['getQuote', 'subscribe', 'getTrades'];
+    const sessions = {
+      'json-rpc': (i) => {
+        const id = i >> 1;
+        if (i % 2 === 0) return ['send', `{"jsonrpc":"2.0","method":"${methods[id % 3]}","params":{"sym":"S${id % 500}"},"id":${id}}`];
+        if (i % 1000 === 999) return ['receive', '{"type":"ping"}'];
+        return ['receive', `{"jsonrpc":"2.0","result":{"px":${(100 + (id % 977) / 10).toFixed(1)},"qty":${id % 91}},"id":${id}}`];
+      },
+      feed: (i) => {
+        const type = i % 100 === 0 ? 'trade' : i % 2 === 0 ? 'subscribe' : 'quote';
+        return [i % 2 === 1 ? 'receive' : 'send', `{"type":"${type}","id":${i},"sym":"S${i % 500}","px":${(100 + (i % 977) / 10).toFixed(1)},"qty":${i % 91}}`];
+      },
+    };
+    const decoders = { 'json-rpc': 'json-rpc', feed: 'json' };
+    const runs = [];
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, message] of Object.entries(sessions)) {
+        global.gc?.();
+        const heapBefore = process.memoryUsage().heapUsed;
+        const analysis = new SessionAnalysis({ decoderIds: { c1: decoders[name] } });
+        let analysisMs = 0;
+        for (let first = 0; first < frames; first += ANALYSIS_PAGE_ROWS) {
+          const page = [];
+          for (let i = first; i < Math.min(frames, first + ANALYSIS_PAGE_ROWS); i++) {
+            const [dir, data] = message(i);
+            page.push({ sessionId: 's1', connectionId: 'c1', pos: i, cpos: i, seq: i + 1, time: startedAt + i * spacingMs, kind: 'frame', dir, opcode: 1, data, size: data.length, origin: 'page', status: 'sent' });
+          }
+          const t0 = performance.now();
+          analysis.push(page);
+          analysisMs += performance.now() - t0;
+        }
+        const t0 = performance.now();
+        analysis.finish();
+        const result = analysis.result();
+        analysisMs += performance.now() - t0;
+        const heapAfter = process.memoryUsage().heapUsed;
+        const run = { session: name, round, frames, ms: analysisMs, framesPerSecond: frames / (analysisMs / 1000), pairs: result.session.pairs, unanswered: result.session.unanswered, heartbeatFrames: result.session.heartbeatFrames, heapGrowthBytes: heapAfter - heapBefore, p50: result.connections[0].latency.overall.p50 };
+        runs.push(run);
+        log(`  ${name} round ${round + 1}: ${fmtMs(run.ms)} (${Math.round(run.framesPerSecond).toLocaleString('en')} frames/s), ${run.pairs} pairs, ${run.unanswered} unanswered, ${run.heartbeatFrames} heartbeat frames`);
+      }
+    }
+    const rows = Object.keys(sessions).map((name) => {
+      const mine = runs.filter((r) => r.session === name);
+      const ms = median(mine.map((r) => r.ms));
+      const last = mine[mine.length - 1];
+      return [name, fmtMs(ms), `${Math.round(frames / (ms / 1000)).toLocaleString('en')}`, String(last.pairs), String(last.unanswered), String(last.heartbeatFrames)];
+    });
+    return { frames, pageRows: ANALYSIS_PAGE_ROWS, rounds, runs, table: table(['session', 'pairing + stats (median)', 'frames/s', 'pairs', 'unanswered', 'heartbeat frames'], rows) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 main().catch((error) => {
