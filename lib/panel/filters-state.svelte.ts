@@ -54,7 +54,12 @@ export class FiltersState {
 
   /** The kind of a message row as hiding compares it (decoded type when the panel's decoders give one). */
   kindOf(row: FrameRecord): MessageKind | undefined {
-    return messageKind(row, this.options.decoded?.(row));
+    return messageKind(row, this.decodedOf(row));
+  }
+
+  /** The row's decoded form as kinds see it (undefined when the panel gave no decoder), for "Break on … like this". */
+  decodedOf(row: FrameRecord): DecodeOutcome | undefined {
+    return this.options.decoded?.(row);
   }
 
   /** Hides every message of `kind` (the grid's "Hide messages like this"). */

@@ -3,8 +3,9 @@
  * message of that kind, and a breakpoint pattern that holds the next ones.
  *
  * A kind is, first found:
- *   1. the decoded message type, when the connection's decoder gives one (its type-like fields: a Socket.IO
- *      EVENT "chat", a JSON-RPC request "subscribe", a STOMP SEND…);
+ *   1. the decoded message type, when the connection's protocol decoder gives one (its type-like fields: a
+ *      Socket.IO EVENT "chat", a JSON-RPC request "subscribe", a STOMP SEND…; plain JSON, MessagePack, CBOR and
+ *      protobuf decoders name no type);
  *   2. for a text frame holding a JSON object, its shape: the sorted top-level keys;
  *   3. otherwise the opcode: "text (not a JSON object)" or "binary".
  * Direction is not part of a kind: hiding `{"type","n"}` hides it both ways, as one kind of traffic.
@@ -23,6 +24,12 @@ export interface MessageKind {
 /** Decoded fields that name a message's type, in the order they describe it. */
 const TYPE_FIELDS = ['type', 'kind', 'command', 'method', 'event', 'target', 'action'] as const;
 
+/**
+ * Decoders of value formats rather than protocols: their fields are the payload's own scalar keys (a JSON
+ * `{"type":"tick"}` gives type=tick), not a message type, so their frames are kinds by shape or opcode.
+ */
+const VALUE_FORMAT_DECODERS: ReadonlySet<string> = new Set(['json', 'msgpack', 'cbor', 'protobuf']);
+
 /** Past this many characters a text payload is not parsed to find its shape (a 50 MB frame must not stall a scan). */
 const MAX_SHAPE_CHARS = 256 * 1024;
 
@@ -32,7 +39,7 @@ function fieldText(value: FieldValue): string {
 
 /** The decoded type fields of a decoded frame (empty when the decoder gives none). */
 function typeFields(decoded: DecodeOutcome | undefined): Array<[string, string]> {
-  if (!decoded?.ok) return [];
+  if (!decoded?.ok || VALUE_FORMAT_DECODERS.has(decoded.decoderId)) return [];
   const out: Array<[string, string]> = [];
   for (const name of TYPE_FIELDS) {
     const value = decoded.fields[name];

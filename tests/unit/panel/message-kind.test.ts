@@ -39,7 +39,10 @@ describe('messageKind', () => {
     expect(chat.label).toBe('socketio type EVENT, event chat');
     expect(messageKind(text('42["chat","other"]'), decoded({ type: 'EVENT', event: 'chat', nsp: '/x' }))!.key).toBe(chat.key);
     expect(messageKind(text('42["join"]'), decoded({ type: 'EVENT', event: 'join' }))!.key).not.toBe(chat.key);
-    expect(messageKind(text('{"a":1}'), decoded({}, 'json'))!.key).toBe('json:["a"]');
+    expect(messageKind(text('{"a":1}'), decoded({}, 'json-rpc'))!.key).toBe('json:["a"]');
+    // A value format's fields are the payload's own keys, not a type: JSON stays a shape.
+    expect(messageKind(text('{"type":"tick","n":1}'), decoded({ type: 'tick', n: '1' }, 'json'))!.key).toBe('json:["n","type"]');
+    expect(breakPattern(text('{"type":"tick","n":1}'), decoded({ type: 'tick' }, 'json'))).toEqual(breakPattern(text('{"type":"tick","n":1}')));
     const failed: DecodeOutcome = { ok: false, decoderId: 'socketio', error: 'bad', raw: 'x', summary: '' };
     expect(messageKind(text('x'), failed)!.key).toBe('opcode:1');
   });
