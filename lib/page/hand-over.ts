@@ -16,7 +16,7 @@
  * The last hand-over (lastHandOver) goes the same way, synchronously, when the page is leaving: see LastWords in
  * lib/shared/protocol/page.ts.
  */
-import type { LeaveReason, PageToRelayMessage } from '../shared/protocol';
+import type { LastWords, PageToRelayMessage } from '../shared/protocol';
 import { HANDOVER_EVENT_TYPE, HOOK_PORT_DATA, RELAY_READY_DATA } from '../shared/protocol';
 import type { Natives } from './natives';
 import type { OwnObjects } from './own-objects';
@@ -91,7 +91,7 @@ export function handOverPort(natives: Natives, own: OwnObjects, onMessage: (even
  * `origin` is the relay's token and `data` a LastWords (see lib/shared/protocol/page.ts). True when the relay took
  * them (it cancels the event); false otherwise (no document, no relay listening, a token of another document's).
  */
-export function lastHandOver(natives: Natives, own: OwnObjects, token: string, reason: LeaveReason, messages: PageToRelayMessage[]): boolean {
+export function lastHandOver(natives: Natives, own: OwnObjects, token: string, reason: LastWords['reason'], messages: PageToRelayMessage[]): boolean {
   const { apply, win, documentGet, MessageEventCtor, dispatchEvent } = natives;
   const { withoutPrototype } = own;
   try {

@@ -32,8 +32,14 @@ export function cutIntoPieces(natives: Natives, text: string, out: string[]): vo
   }
 }
 
-/** Pieces posted on the port `portOf()` returns (nothing is posted without one). */
-export function textPieceQueue(natives: Natives, own: OwnObjects, portOf: () => MessagePort | undefined): TextPieceQueue {
+/** Numbers the hook's messages as they go (HookPostNumber); `unstamp` gives back the number of one that did not go. */
+export interface PostNumbers {
+  stamp<T extends PageToRelayMessage>(msg: T): T;
+  unstamp(): void;
+}
+
+/** Pieces posted on the port `portOf()` returns (nothing is posted without one), numbered as they go. */
+export function textPieceQueue(natives: Natives, own: OwnObjects, portOf: () => MessagePort | undefined, numbers: PostNumbers): TextPieceQueue {
   const { apply, win, setTimeoutFn, portPostMessage, BlobCtor } = natives;
   const { ownArray, ownSequence } = own;
   /**
@@ -58,9 +64,9 @@ export function textPieceQueue(natives: Natives, own: OwnObjects, portOf: () => 
       apply(setTimeoutFn, win, [postTextPiece, 0]);
     }
     try {
-      apply(portPostMessage, port, [pieceMessage(text)]);
+      apply(portPostMessage, port, [numbers.stamp(pieceMessage(text))]);
     } catch {
-      // page unloading
+      numbers.unstamp(); // page unloading
     }
   }
 
@@ -69,7 +75,7 @@ export function textPieceQueue(natives: Natives, own: OwnObjects, portOf: () => 
   }
 
   function takeAll(out: PageToRelayMessage[]): void {
-    for (; textPiecesHead < textPieces.length; textPiecesHead++) out[out.length] = pieceMessage(textPieces[textPiecesHead]);
+    for (; textPiecesHead < textPieces.length; textPiecesHead++) out[out.length] = numbers.stamp(pieceMessage(textPieces[textPiecesHead]));
     textPieces = ownArray();
     textPiecesHead = 0;
   }

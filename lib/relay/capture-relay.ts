@@ -21,6 +21,7 @@ import type { BackgroundToRelayMessage, LastWords, PackedBatch, PageSessionInfo,
 import type { Port } from '../shared/transport';
 import { NAMESPACE, PROTOCOL_VERSION, isProtocolMessage, message } from '../shared/protocol';
 import { BatchQueue } from './batch-queue';
+import { PageOrder } from './page-order';
 import { BackgroundPort } from './background-port';
 import { PageCommands } from './page-commands';
 import { PageIntake } from './page-intake';
@@ -65,6 +66,8 @@ export class CaptureRelay {
   private gap: RelayToBackgroundMessage | undefined;
   /** The page is hidden (pagehide; until pageshow): last words now go out at once, with a goodbye after them. */
   private hidden = false;
+  /** The hook's messages, port and synchronous hand-overs alike, taken in the order it gave them. */
+  private readonly pageOrder = new PageOrder<PageToRelayMessage>((msg) => this.takePageMessage(msg));
 
   constructor(env: RelayEnvironment) {
     this.env = env;
@@ -75,7 +78,7 @@ export class CaptureRelay {
       setTimer: (callback, ms) => env.setTimer(callback, ms),
       opened: () => this.opened(),
       received: (data) => this.onBackgroundMessage(data),
-      hasWork: () => this.queue.count > 0 || this.intake.busy || this.gap !== undefined,
+      hasWork: () => this.queue.count > 0 || this.intake.busy || this.pageOrder.waitingCount > 0 || this.gap !== undefined,
       stop: () => this.stop(),
     });
     const postToPage = (msg: RelayToPageMessage, transfer?: Transferable[]) => env.postToPage(msg, transfer);
@@ -155,6 +158,7 @@ export class CaptureRelay {
   pageHidden(): void {
     if (this.stopped) return;
     this.hidden = true;
+    this.pageOrder.release(); // what was still on the page's port will not come now
     if (!this.sendAllNow()) return;
     this.port.send(message({ type: 'goodbye', time: Date.now(), openConnections: [...this.openConnections] }));
   }
@@ -165,8 +169,8 @@ export class CaptureRelay {
   }
 
   /**
-   * The hook's last hand-over (LastWords, given synchronously while the page is leaving): its messages go in as
-   * the port's would. Normally the hook's pagehide listener runs before the relay's, whose pageHidden then sends
+   * The hook's synchronous hand-over (LastWords, given while the page is leaving, or 'at-once' for sparse traffic):
+   * its messages go in as the port's would, in the hook's order (PageOrder). Normally the hook's pagehide listener runs before the relay's, whose pageHidden then sends
    * them; what comes after it (the page's own pagehide listener sent a frame) goes at once, with another goodbye
    * (the background ends only connections still open, so the second changes nothing else). A page being frozen
    * may never run a task again (a discarded tab): what it gave goes at once too.
@@ -177,7 +181,10 @@ export class CaptureRelay {
     if (!Array.isArray(messages)) return;
     for (const msg of messages) if (isProtocolMessage(msg) && (msg.type === 'page-events' || msg.type === 'page-text-piece')) this.acceptPageMessage(msg);
     if (this.hidden) this.pageHidden();
-    else if (reason === 'freeze') this.sendAllNow();
+    else if (reason === 'freeze') {
+      this.pageOrder.release();
+      this.sendAllNow();
+    }
   }
 
   /**
@@ -197,8 +204,13 @@ export class CaptureRelay {
   /** A message from the page hook's port. */
   acceptPageMessage(data: unknown): void {
     if (this.stopped || !isProtocolMessage(data)) return;
-    this.port.want();
     const msg = data as PageToRelayMessage;
+    this.pageOrder.accept(msg.n, msg);
+  }
+
+  private takePageMessage(msg: PageToRelayMessage): void {
+    if (this.stopped) return;
+    this.port.want();
     if (msg.type === 'page-events') {
       this.intake.acceptPageEvents(msg);
     } else if (msg.type === 'page-text-piece') {
@@ -210,10 +222,15 @@ export class CaptureRelay {
     }
   }
 
-  /** Seals what is being built and sends every batch not yet sent on this port. */
+  /**
+   * Seals what is being built and sends every batch not yet sent on this port, welcomed or not: the background
+   * handles a port's messages in order, hello first, and stores nothing it cannot place (a batch before a failed
+   * hello stays unacknowledged and goes again). Waiting for the welcome lost the frames of a page that closed its
+   * tab within a round trip of its first socket.
+   */
   flush(): void {
     this.queue.seal();
-    if (!this.port.ready) return;
+    if (!this.port.connected) return;
     if (!this.queue.sendPending(this.sendBatch)) this.scheduleFlush();
   }
 

@@ -144,7 +144,15 @@ export interface PageTextPieceMessage {
 /** UTF-16 units per piece of a large text frame; a piece never ends inside a surrogate pair. */
 export const TEXT_PIECE_MAX = 1 << 18;
 
-export type PageToRelayMessage = PageEventsMessage | PageCommandResultMessage | PageNoticeMessage | PageTextPieceMessage;
+/**
+ * Every message the hook gives its relay is numbered (`n`, from 1 per port) when it goes: most go on the private
+ * port, but sparse traffic and the last words are handed over synchronously (LastWords) and may overtake what is
+ * still on the port. The relay takes them in this order (lib/relay/page-order.ts).
+ */
+export interface HookPostNumber {
+  n?: number;
+}
+export type PageToRelayMessage = (PageEventsMessage | PageCommandResultMessage | PageNoticeMessage | PageTextPieceMessage) & HookPostNumber;
 
 export interface ReplayStep<Payload = string | ArrayBuffer> {
   data: Payload;
@@ -181,7 +189,7 @@ export type RelayToPageMessage =
   | { ns: typeof NAMESPACE; type: 'last-words-token'; token: string };
 
 /**
- * The synchronous last hand-over. A MessagePort message is delivered as a task, and a document that goes
+ * The synchronous hand-over. A MessagePort message is delivered as a task, and a document that goes
  * (navigation, tab closed) is gone before that task runs: what the hook posts on pagehide never reached the relay.
  * So on pagehide and freeze (and while the page is leaving) the hook dispatches what it holds as a MessageEvent of
  * type HANDOVER_EVENT_TYPE ('load') on `document`, which the relay's capture listener there receives synchronously:
@@ -190,8 +198,13 @@ export type RelayToPageMessage =
  * stops it; a load event at a document never reaches window). The relay cancels it to say it took it.
  */
 export interface LastWords {
-  /** What the page is doing: going (pagehide) or being frozen (freeze; it may resume). */
-  reason: LeaveReason;
+  /**
+   * What the page is doing: going (pagehide) or being frozen (freeze; it may resume); or 'at-once': sparse traffic
+   * (the first batches after a quiet spell), handed over in the task that recorded it, so that a page that closes
+   * its tab right after a reply still gets it to the relay (in Chromium, what a closing tab's relay sends in
+   * pagehide is dropped, and a port message posted just before may arrive too late).
+   */
+  reason: LeaveReason | 'at-once';
   /** The messages the port would have carried, in order: the batch, then its text pieces. */
   messages: PageToRelayMessage[];
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { installPageHook, type PageHookHandle } from '@/lib/page';
 import { HANDOVER_EVENT_TYPE, NAMESPACE } from '@/lib/shared/protocol';
+import { FLUSH_INTERVAL_MS, IMMEDIATE_POSTS, SPARSE_EVENTS } from '@/lib/page/batch';
 import { fakeRelay, fakeWindow, navigate, network, relayReady, FakeWebSocket, type FakeWindow } from './fake-window';
 import { allEvents } from './decode';
 
@@ -57,7 +58,7 @@ describe('installPageHook', () => {
     expect(hook.pendingCount()).toBe(0);
   });
 
-  it('posts sparse traffic at the end of its task (two batches per 100 ms); more within the window waits for the timer', async () => {
+  it('posts sparse traffic at the end of its task (IMMEDIATE_POSTS batches per 100 ms); more within the window waits for the timer', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const { win, hook } = setUp();
     const ws = new win.WebSocket('ws://127.0.0.1:1/');
@@ -65,16 +66,21 @@ describe('installPageHook', () => {
     expect(hook.pendingCount()).toBe(2);
     await Promise.resolve();
     expect(hook.pendingCount()).toBe(0);
-    ws.send('a'); // a request…
-    network.receive(ws, 'a'); // …and its reply: the window's second post, at once too
-    expect(hook.pendingCount()).toBe(2);
+    ws.send('a'); // a request: the window's second post, at once too
     await Promise.resolve();
     expect(hook.pendingCount()).toBe(0);
+    network.receive(ws, 'a'); // its reply: the third
+    await Promise.resolve();
+    expect(hook.pendingCount()).toBe(0);
+    ws.send('x'); // the fourth
+    await Promise.resolve();
+    expect(hook.pendingCount()).toBe(0);
+    expect(IMMEDIATE_POSTS).toBe(4);
     ws.send('b');
     ws.send('c');
     await Promise.resolve();
     vi.advanceTimersByTime(98);
-    expect(hook.pendingCount()).toBe(2); // the third in the window waits for the timer
+    expect(hook.pendingCount()).toBe(2); // the fifth in the window waits for the timer
     vi.advanceTimersByTime(2);
     expect(hook.pendingCount()).toBe(0);
     vi.useRealTimers();
@@ -119,14 +125,28 @@ describe('installPageHook', () => {
     ws.send('logout'); // the page's own pagehide listener
     await Promise.resolve();
     expect(allEvents(Array.from(words[1].data.messages)).map((e: any) => e.data)).toEqual(['logout']);
-    // Back from the back/forward cache: the port again.
+    // Back from the back/forward cache: no longer leaving. Sparse traffic still goes at once (an 'at-once'
+    // hand-over), and a burst goes on the port.
     win.dispatchEvent(trusted(new Event('pageshow')));
+    await new Promise((r) => setTimeout(r, FLUSH_INTERVAL_MS + 20)); // a quiet spell
     ws.send('again');
-    hook.flush();
-    expect(words).toHaveLength(2);
+    await Promise.resolve();
+    for (let i = 1; i < IMMEDIATE_POSTS; i++) {
+      ws.send(`reply ${i}`); // the window's next posts at once
+      await Promise.resolve();
+    }
+    expect(words.map((w) => w.data.reason)).toEqual(['pagehide', 'pagehide', ...Array(IMMEDIATE_POSTS).fill('at-once')]);
+    expect(words.slice(2).map((w) => allEvents(Array.from(w.data.messages)).map((e: any) => e.data))).toEqual([['again'], ['reply 1'], ['reply 2'], ['reply 3']]);
+    // The next batch in the window waits for the timer, and goes on the port.
+    for (let i = 0; i < 3 * SPARSE_EVENTS; i++) ws.send(`burst ${i}`);
     const before = relay.received.length;
+    hook.flush();
     await relay.until(before + 1);
-    expect(allEvents(relay.received.slice(before)).map((e: any) => e.data)).toEqual(['again']);
+    expect(words).toHaveLength(2 + IMMEDIATE_POSTS);
+    expect(allEvents(relay.received.slice(before)).map((e: any) => e.data)).toEqual(Array.from({ length: 3 * SPARSE_EVENTS }, (_, i) => `burst ${i}`));
+    // Every message is numbered in the order given, whichever way it went.
+    const numbers = [...words.flatMap((w) => Array.from(w.data.messages)), ...relay.received].map((m: any) => m.n);
+    expect(numbers).toEqual(numbers.map((_, i) => i + 1));
   });
 
   it('records a send the native refuses, with its message, and rethrows', async () => {

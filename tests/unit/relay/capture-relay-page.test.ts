@@ -58,10 +58,9 @@ describe('CaptureRelay', () => {
     expect(connects.map((e) => e.k === 'connect' && e.frameUrl)).toEqual(['https://example.test/app', 'https://example.test/app']);
   });
 
-  it('on pagehide sends everything it holds at once, without waiting for a welcome, then a goodbye naming its open connections', () => {
+  it('on pagehide sends everything it holds, without waiting for a welcome, then a goodbye naming its open connections', () => {
     const t = setup({ idle: true });
     t.relay.acceptPageMessage(page(connect('a'), connect('b'), text(1, 'last', 'a'), { k: 'close', socketId: 'b', seq: 1, time: 2, code: 1000, reason: '', wasClean: true }));
-    expect(t.port().batches()).toHaveLength(0); // not welcomed yet
     t.relay.pageHidden();
     const posted = t.port().posted.map((m) => m.type);
     expect(posted).toEqual(['hello', 'batch', 'goodbye']);
@@ -89,6 +88,22 @@ describe('CaptureRelay', () => {
     t.relay.pageShown();
     t.relay.acceptLastWords({ reason: 'freeze', messages: [page(text(2, 'frozen', 'a'))] });
     expect(t.port().posted.map((m) => m.type).slice(5)).toEqual(['batch']);
+  });
+
+  it('takes a sparse batch handed over at once (\'at-once\') after what the hook posted before it, even if that is still on the port', () => {
+    const t = setup();
+    t.port().deliver(welcome());
+    const numbered = (n: number, msg: ReturnType<typeof page>) => Object.assign(msg, { n });
+    t.relay.acceptPageMessage(numbered(1, page(connect('a'))));
+    // The reply, handed over synchronously, overtakes the request still on the page's port.
+    t.relay.acceptLastWords({ reason: 'at-once', messages: [numbered(3, page(text(2, 'reply', 'a')))] });
+    t.relay.acceptPageMessage(numbered(2, page(text(1, 'request', 'a'))));
+    expect(t.port().batches().flatMap((b) => payloads(b.events))).toEqual(['connect', 'request', 'reply']);
+    // The page goes: what waits for a message still on the port (lost with the document) goes now, in order.
+    t.relay.acceptLastWords({ reason: 'at-once', messages: [numbered(6, page(text(4, 'last', 'a')))] });
+    t.relay.acceptLastWords({ reason: 'pagehide', messages: [numbered(5, page(text(3, 'bye', 'a')))] });
+    t.relay.pageHidden();
+    expect(t.port().batches().flatMap((b) => payloads(b.events))).toEqual(['connect', 'request', 'reply', 'bye', 'last']);
   });
 
   it('ignores last words that are not a list of page messages', () => {
