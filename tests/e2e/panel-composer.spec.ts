@@ -33,9 +33,9 @@ test('a template is expanded at each send: a real uuid, the counter 1 then 2; a 
   await expect(composer.getByText('Valid JSON')).toBeVisible();
   await expect(composer.getByRole('alert')).toHaveCount(0);
   const before = Date.now();
-  await composer.getByRole('button', { name: 'Send to server' }).click();
+  await composer.getByRole('button', { name: 'Send message' }).click();
   await expect(composer.getByRole('status').filter({ hasText: 'Sent on the live connection.' })).toBeVisible();
-  await composer.getByRole('button', { name: 'Send to server' }).click();
+  await composer.getByRole('button', { name: 'Send message' }).click();
   await expect.poll(() => server.received.length).toBe(2);
   const [first, second] = serverTexts(server).map((t) => JSON.parse(t) as { id: string; n: number; at: number });
   expect(first.id).toMatch(UUID_V4);
@@ -48,7 +48,7 @@ test('a template is expanded at each send: a real uuid, the counter 1 then 2; a 
 
   // The escape leaves "{{" as typed.
   await box.fill('literal \\{{uuid}} and {{counter}}');
-  await composer.getByRole('button', { name: 'Send to server' }).click();
+  await composer.getByRole('button', { name: 'Send message' }).click();
   await expect.poll(() => serverTexts(server)[2]).toBe('literal {{uuid}} and 3');
 
   // History and a favourite keep the template, not what it expanded to.
@@ -62,7 +62,7 @@ test('a template is expanded at each send: a real uuid, the counter 1 then 2; a 
   const again = await openComposer(context, ext.extensionId, tabId, /\/echo/);
   await again.composer.getByRole('combobox', { name: 'Favourites' }).selectOption('stamped');
   await expect(again.box).toHaveValue(template);
-  await again.composer.getByRole('button', { name: 'Send to server' }).click();
+  await again.composer.getByRole('button', { name: 'Send message' }).click();
   await expect.poll(() => server.received.length).toBe(4);
   const resent = JSON.parse(serverTexts(server)[3]) as { id: string };
   expect(resent.id).toMatch(UUID_V4);
@@ -75,7 +75,7 @@ test('an unknown variable is refused with a message, and nothing is sent', async
   await box.fill('{"id":"{{uid}}"}');
   await expect(composer.getByRole('alert')).toContainText('Unknown variable {{uid}}');
   await expect(composer.getByRole('status', { name: /Preview/ })).toHaveCount(0);
-  await composer.getByRole('button', { name: 'Send to server' }).click();
+  await composer.getByRole('button', { name: 'Send message' }).click();
   await expect(composer.getByRole('alert').filter({ hasText: /^Not sent: Unknown variable \{\{uid\}\}/ })).toBeVisible();
   await composer.getByRole('radio', { name: 'Deliver to page (as if received)' }).check();
   await composer.getByRole('button', { name: 'Deliver to page' }).click();
@@ -91,7 +91,7 @@ test('"Deliver to page" on a connection that has no messages yet: the page’s o
   const { tabId } = await openLoggingPage(page, server, sw, '/silent');
   const { panel, composer, box } = await openComposer(context, ext.extensionId, tabId, /\/silent/);
   await composer.getByRole('radio', { name: 'Deliver to page (as if received)' }).check();
-  await expect(composer.getByRole('button', { name: 'Send to server' })).toHaveCount(0);
+  await expect(composer.getByRole('button', { name: 'Send message' })).toHaveCount(0);
   await box.fill('pushed {{counter}}');
   await composer.getByRole('button', { name: 'Deliver to page' }).click();
   await expect(composer.getByRole('status').filter({ hasText: 'Delivered to the page as a received message.' })).toBeVisible();
