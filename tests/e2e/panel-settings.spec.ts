@@ -9,8 +9,15 @@ import { echoPage, openPanel, rowWith, sendFromPage } from './panel-helpers';
 
 const settingsDialog = (panel: Page) => panel.getByRole('dialog', { name: 'Settings' });
 
+/** Opens Settings from the toolbar, or from its "More" menu when the toolbar folded it away. */
 async function openSettings(panel: Page) {
-  await panel.getByRole('toolbar', { name: 'Capture' }).getByRole('button', { name: /^Settings/ }).click();
+  const toolbar = panel.getByRole('toolbar', { name: 'Capture' });
+  const button = toolbar.getByRole('button', { name: /^Settings/ });
+  if (await button.isVisible()) await button.click();
+  else {
+    await toolbar.getByRole('button', { name: 'More', exact: true }).click();
+    await panel.getByRole('menu', { name: 'More' }).getByRole('menuitem', { name: /^Settings/ }).click();
+  }
   const dialog = settingsDialog(panel);
   await expect(dialog).toBeVisible();
   return dialog;
