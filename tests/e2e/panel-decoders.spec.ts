@@ -70,6 +70,7 @@ test('Socket.IO: summary column, Decoded tab and the decoded-fields filter', asy
     await expect(tree).toContainText('hello');
 
     // The decoded-fields filter narrows the list to the chat events.
+    await panel.getByRole('button', { name: /^Filters/ }).click(); // the less-used filters fold behind "Filters" (#23)
     const filter = panel.getByRole('searchbox', { name: 'Decoded fields' });
     await filter.fill('event:chat');
     await expect(rows(panel)).toHaveCount(2);
