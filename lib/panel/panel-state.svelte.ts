@@ -108,7 +108,13 @@ export class PanelState {
     this.link = new BackgroundLink({ tabId: env.tabId, connect: () => env.connect(), receive: (msg) => this.handle(msg) });
     this.sessions = new SessionsState(env.tabId);
     this.view = new ViewState(settings);
-    this.filters = new FiltersState({ settings, changed: () => this.rebuildView(true), notify: (notice) => (this.notice = notice) });
+    this.filters = new FiltersState({
+      settings,
+      changed: () => this.rebuildView(true),
+      notify: (notice) => (this.notice = notice),
+      // Hidden kinds compare decoded message types where the connection's decoder gives one.
+      decoded: (row) => this.decoding.decodedOf(row),
+    });
     this.decoding = new DecodingState(settings);
     this.search = new SearchState(() => this.database);
     this.act = new ActState(this.link);
