@@ -73,21 +73,23 @@ test('composer: simulate received messages on both binaryTypes, send, and keep h
   const box = composer.getByRole('textbox', { name: 'Message to compose' });
   const format = composer.getByRole('combobox', { name: 'Format' });
 
+  await composer.getByRole('radio', { name: 'Deliver to page (as if received)' }).check();
   await box.fill('fake text');
-  await composer.getByRole('button', { name: 'Simulate received message' }).click();
+  await composer.getByRole('button', { name: 'Deliver to page' }).click();
   await expect(composer.getByRole('status')).toHaveText('Delivered to the page as a received message.');
   await format.selectOption('base64');
   await box.fill('Bwg=');
-  await composer.getByRole('button', { name: 'Simulate received message' }).click();
+  await composer.getByRole('button', { name: 'Deliver to page' }).click();
   await expect.poll(() => got(page)).toEqual([['fake text', false, null], ['[object Blob]', false, null], ['blob-bytes', [7, 8]]]);
   await page.evaluate(() => ((window as any).ws.binaryType = 'arraybuffer'));
   await box.fill('CQ==');
-  await composer.getByRole('button', { name: 'Simulate received message' }).click();
+  await composer.getByRole('button', { name: 'Deliver to page' }).click();
   await expect.poll(async () => (await got(page)).at(-1)).toEqual(['[object ArrayBuffer]', false, [9]]);
   expect(server.received).toEqual([]); // simulated messages never reach the network
   await expect(rowWith(panel, 'simulated')).toHaveCount(3);
 
   await format.selectOption('text');
+  await composer.getByRole('radio', { name: 'Send to server' }).check();
   await box.fill('composed hello');
   await composer.getByRole('button', { name: 'Send message' }).click();
   await expect.poll(() => serverTexts(server)).toEqual(['composed hello']);
