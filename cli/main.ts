@@ -11,7 +11,7 @@ import { readSessionText } from '../lib/io/formats/detect';
 import { EXIT, ReplayFailure, replay } from './replay';
 import { diffReplies } from './reply-diff';
 import { UsageError, parseTiming, replayScript } from './replay-script';
-import { runStats } from './stats-command';
+import { STATS_HELP, runStats } from './stats-command';
 
 export const HELP = `Usage: ws-inspector replay <file.wsi.json | file.har> [options]
 
@@ -57,15 +57,28 @@ function progressBar(stderr: (text: string) => void) {
   };
 }
 
+/** What `ws-inspector` alone, or `--help`, prints: both commands, then each one's help. */
+export const COMMANDS_HELP = `Usage: ws-inspector <command> <file.wsi.json | file.har> [options]
+
+Commands:
+  replay   send a recorded connection's frames to a server again; print or check (--expect) the replies
+  stats    counts, rates, latency percentiles by message type and heartbeats of a recorded session
+
+Run "ws-inspector <command> --help" for a command's options.
+
+${HELP}
+
+${STATS_HELP}`;
+
 export async function run(argv: string[], streams: Streams): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
-    streams.stdout(HELP + '\n');
+    streams.stdout(COMMANDS_HELP + '\n');
     return command === undefined ? EXIT.usage : EXIT.ok;
   }
   if (command === 'stats') return runStats(rest, streams);
   if (command !== 'replay') {
-    streams.stderr(`ws-inspector: unknown command ${JSON.stringify(command)}\n\n${HELP}\n`);
+    streams.stderr(`ws-inspector: unknown command ${JSON.stringify(command)}\n\n${COMMANDS_HELP}\n`);
     return EXIT.usage;
   }
   let values: { url?: string; connection?: string; timing?: string; expect?: boolean; ignore?: string[]; wait?: string; 'handshake-timeout'?: string; quiet?: boolean; help?: boolean };

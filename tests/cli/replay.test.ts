@@ -298,5 +298,9 @@ describe('ws-inspector replay: failures and exit codes', { timeout: 30_000 }, ()
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Exit codes:');
     expect(help.stdout).toContain('--ignore <json-path>');
+    // Both commands are listed, each with its usage.
+    expect(help.stdout).toMatch(/^ {2}replay {3}/m);
+    expect(help.stdout).toMatch(/^ {2}stats {4}/m);
+    expect(help.stdout).toContain('Usage: ws-inspector stats');
   });
 });
