@@ -13,6 +13,20 @@ import { messageKind, type MessageKind } from './message-kind';
 import { compileFilter, emptyFilter, isEmptyFilter, parseSavedFilters, upsertSavedFilter, type FrameFilter, type RowMatcher, type SavedFilter } from '../shared/filters';
 import { SAVED_FILTERS_KEY, type PanelSettings } from './panel-settings';
 
+/** A span of wall-clock time, epoch ms, both ends included. */
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+/** The rows every matcher given keeps (null: no matcher, all rows). */
+function allOf(matchers: Array<RowMatcher | null>): RowMatcher | null {
+  const active = matchers.filter((m): m is RowMatcher => m !== null);
+  if (active.length === 0) return null;
+  if (active.length === 1) return active[0];
+  return (row) => active.every((m) => m(row));
+}
+
 export interface FiltersOptions {
   settings: PanelSettings;
   /** The filter changed: show what it matches. */
@@ -35,6 +49,8 @@ export class FiltersState {
   savedFilters = $state.raw<SavedFilter[]>([]);
   /** Kinds of messages hidden from the grid ("Hide messages like this"). */
   hiddenKinds = $state.raw<MessageKind[]>([]);
+  /** Rows from `from` to `to` (epoch ms, inclusive) only, as picked on the timeline; null: any time. */
+  timeRange = $state.raw<TimeRange | null>(null);
 
   private readonly options: FiltersOptions;
 
@@ -47,9 +63,21 @@ export class FiltersState {
     const compiled = compileFilter(this.filter);
     this.regexError = compiled.regexError;
     const frames = compiled.matches && !isEmptyFilter(this.filter) ? compiled.matches : null;
-    const hidden = this.hiddenMatcher();
-    if (!hidden) return frames;
-    return frames ? (row) => frames(row) && hidden(row) : hidden;
+    return allOf([frames, this.hiddenMatcher(), this.timeMatcher()]);
+  }
+
+  /** Shows only rows in `range` (null: any time), e.g. what was dragged across on the timeline. */
+  async setTimeRange(range: TimeRange | null): Promise<void> {
+    const next = range && Number.isFinite(range.from) && Number.isFinite(range.to) ? { from: Math.min(range.from, range.to), to: Math.max(range.from, range.to) } : null;
+    if (next?.from === this.timeRange?.from && next?.to === this.timeRange?.to) return;
+    this.timeRange = next;
+    await this.options.changed();
+  }
+
+  private timeMatcher(): RowMatcher | null {
+    const range = this.timeRange;
+    if (!range) return null;
+    return (row) => row.time >= range.from && row.time <= range.to;
   }
 
   /** The kind of a message row as hiding compares it (decoded type when the panel's decoders give one). */
@@ -108,6 +136,7 @@ export class FiltersState {
   async resetFilter(): Promise<void> {
     this.filter = emptyFilter();
     this.decodedQuery = '';
+    this.timeRange = null;
     await this.options.changed();
   }
 

@@ -14,6 +14,7 @@
  *   layout     LayoutState      sidebar sizes and folds, remembered (layout-state.svelte.ts)
  *   columns    ColumnsState     the grid's columns shown and their widths (columns-state.svelte.ts)
  *   prefs      PreferencesState the user's settings in one place (preferences-state.svelte.ts)
+ *   conversation ConversationState pairs, latency, heartbeats, stats, timeline (conversation-state.svelte.ts)
  *
  * The root does what spans slices: showing a session, rebuilding the view when the filter or decoders change,
  * and refreshing. Data flow: the background only says *that* something was stored; refreshes are throttled
@@ -30,6 +31,7 @@ import type { InspectorDatabase } from '../store/frame-store';
 import type { SearchHit } from '../store/frame-query';
 import { ActState } from './act-state.svelte';
 import { ColumnsState } from './columns-state.svelte';
+import { ConversationState } from './conversation-state.svelte';
 import { DecodingState } from './decoding-state.svelte';
 import { DialogsState } from './dialogs-state.svelte';
 import { FiltersState } from './filters-state.svelte';
@@ -86,6 +88,7 @@ export class PanelState {
   readonly layout: LayoutState;
   readonly columns: ColumnsState;
   readonly prefs: PreferencesState;
+  readonly conversation: ConversationState;
 
   /** Capture is paused for the inspected tab (frames are not stored). */
   paused = $state(false);
@@ -122,6 +125,7 @@ export class PanelState {
     this.layout = new LayoutState(settings);
     this.columns = new ColumnsState(settings);
     this.prefs = new PreferencesState(settings);
+    this.conversation = new ConversationState(settings);
   }
 
   get tabId(): number | null {

@@ -35,6 +35,24 @@ describe('FiltersState', () => {
     expect(matches(row('a ping', 'receive'))).toBe(false);
   });
 
+  it('keeps only rows in the time range picked (ends included, either order), ANDed with the rest; reset drops it', async () => {
+    const { filters, changed } = harness();
+    const at = (time: number, data = 'x') => ({ ...row(data), time }) as FrameRecord;
+    await filters.setTimeRange({ from: 200, to: 100 });
+    expect(filters.timeRange).toEqual({ from: 100, to: 200 });
+    const inRange = filters.compile()!;
+    expect([99, 100, 150, 200, 201].map((t) => inRange(at(t)))).toEqual([false, true, true, true, false]);
+    await filters.setFilter({ contains: 'ping' });
+    const both = filters.compile()!;
+    expect([both(at(150, 'ping')), both(at(150, 'pong')), both(at(250, 'ping'))]).toEqual([true, false, false]);
+    const calls = changed.mock.calls.length;
+    await filters.setTimeRange({ from: 100, to: 200 }); // the same range: nothing to rebuild
+    expect(changed.mock.calls.length).toBe(calls);
+    await filters.resetFilter();
+    expect(filters.timeRange).toBeNull();
+    expect(filters.compile()).toBeNull();
+  });
+
   it('says why a regex does not compile, and forgets it once fixed', async () => {
     const { filters } = harness();
     await filters.setFilter({ regex: '(' });
