@@ -181,6 +181,11 @@ test('what does not fit is in the ⋮ menu: arrows move, Escape returns focus, S
   await panel.keyboard.press('Escape');
   await expect(options).toHaveCount(0);
 
+  // Import from the menu opens the file chooser (the click is still the user's gesture).
+  await more.click();
+  const [chooser] = await Promise.all([panel.waitForEvent('filechooser'), menu.getByRole('menuitem', { name: 'Import…' }).click()]);
+  expect(chooser.isMultiple()).toBe(false);
+
   // Clear all asks first, in a row under the toolbar.
   await more.click();
   await menu.getByRole('menuitem', { name: 'Clear all…' }).click();
