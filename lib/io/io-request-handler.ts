@@ -20,7 +20,9 @@ export async function toExportScope(db: InspectorDatabase, scope: WorkerExportSc
       const connections = new Map((await listConnections(db, scope.sessionId)).map((c) => [c.id, c]));
       decoded = decodedRowMatcher(scope.decoded.query, scope.decoded.decoderIds, connections);
     }
-    const predicate = bothMatch(compileFilter(scope.filter).matches, decoded) ?? (() => true);
+    const range = scope.timeRange;
+    const inRange: RowMatcher | null = range ? (row) => row.time >= range.from && row.time <= range.to : null;
+    const predicate = bothMatch(bothMatch(compileFilter(scope.filter).matches, decoded), inRange) ?? (() => true);
     return { kind: 'filtered', sessionId: scope.sessionId, connectionIds: scope.connectionIds, predicate };
   }
   return scope as PlainExportScope;

@@ -46,6 +46,8 @@ export type WorkerExportScope =
       filter: FrameFilter;
       /** The decoded-fields query, with the decoder the panel used per connection (decodedRowMatcher). */
       decoded?: { query: string; decoderIds: Record<string, string> };
+      /** Only rows from `from` to `to` (epoch ms, inclusive): the range picked on the timeline. */
+      timeRange?: { from: number; to: number };
     };
 
 export interface ImportResult {

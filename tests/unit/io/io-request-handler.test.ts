@@ -174,6 +174,9 @@ describe('the I/O worker request handler', () => {
     await handle({ type: 'export', scope: { kind: 'filtered', sessionId, connectionIds: ['a'], filter: onlySent }, format: 'wsi' });
     expect(posted.at(-1)).toMatchObject({ type: 'exported', rows: 15 });
     expect((await listConnections(db, sessionId)).length).toBe(1);
+    // The timeline's range narrows it further: frames 10..14 are at T0+10..T0+14 (the open at T0+1 is outside).
+    await handle({ type: 'export', scope: { kind: 'filtered', sessionId, filter: emptyFilter(), timeRange: { from: T0 + 10, to: T0 + 14 } }, format: 'wsi' });
+    expect(posted.at(-1)).toMatchObject({ type: 'exported', rows: 5 });
   });
 
   it('answers an export of a session that is gone with the error', async () => {
