@@ -261,4 +261,30 @@ export class ViewState {
       // unreadable settings: start with defaults
     }
   }
+
+  // Timeline -----------------------------------------------------------------------------------------------------
+
+  /**
+   * Position, in what the grid shows, of the row nearest in time to `time` (epoch ms; -1 when nothing is shown or
+   * the view changed meanwhile), for the timeline's click. A binary search reading one row per step (about 20 reads
+   * on a million rows): a view's rows are stored in time order (across connections, nearly so).
+   */
+  async positionAtTime(time: number): Promise<number> {
+    const token = this.viewToken;
+    let low = 0;
+    let high = this.shown - 1;
+    if (high < 0) return -1;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      const [row] = await this.rowsAt(mid, 1);
+      if (token !== this.viewToken) return -1;
+      if (row && row.time < time) low = mid + 1;
+      else high = mid;
+    }
+    // `low`: the first row at or after `time` (or the last row); the one before it may be nearer.
+    if (low === 0) return 0;
+    const [before, after] = await this.rowsAt(low - 1, 2);
+    if (token !== this.viewToken) return -1;
+    return before && after && Math.abs(before.time - time) <= Math.abs(after.time - time) ? low - 1 : low;
+  }
 }
