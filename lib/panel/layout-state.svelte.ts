@@ -1,5 +1,5 @@
 /**
- * The panel's layout: sidebar sizes, the connection list and the filter bar's extra controls folded or not,
+ * The panel's layout: sidebar sizes, the connection list, the filter bar's extra controls and the timeline folded or not,
  * remembered per user (the database's `settings` store), so a panel docked at the side or the bottom opens as it
  * was left. Sizes change live while a splitter is dragged and are stored once the drag ends (`commit`).
  */
@@ -13,6 +13,11 @@ export interface Layout {
   connectionsOpen: boolean;
   /** The filter bar's less-used controls are unfolded. */
   filtersOpen: boolean;
+  /**
+   * The traffic timeline is shown above the grid. Closed by default: docked at the bottom (about 330 px high) the
+   * grid keeps its rows, and the user opens the chart when they want it.
+   */
+  timelineOpen: boolean;
   /** Width of the connection list, px. */
   sideWidth: number;
   /** Width of the detail pane beside the grid (short panels), px. */
@@ -26,6 +31,7 @@ export type LayoutSize = 'sideWidth' | 'detailWidth' | 'detailHeight';
 export const LAYOUT_DEFAULTS: Readonly<Layout> = {
   connectionsOpen: true,
   filtersOpen: false,
+  timelineOpen: false,
   sideWidth: 280,
   detailWidth: 420,
   detailHeight: 260,
@@ -46,6 +52,7 @@ export function clampSize(which: LayoutSize, px: number): number {
 export class LayoutState {
   connectionsOpen = $state(LAYOUT_DEFAULTS.connectionsOpen);
   filtersOpen = $state(LAYOUT_DEFAULTS.filtersOpen);
+  timelineOpen = $state(LAYOUT_DEFAULTS.timelineOpen);
   sideWidth = $state(LAYOUT_DEFAULTS.sideWidth);
   detailWidth = $state(LAYOUT_DEFAULTS.detailWidth);
   detailHeight = $state(LAYOUT_DEFAULTS.detailHeight);
@@ -68,6 +75,7 @@ export class LayoutState {
     const s = stored as Partial<Record<keyof Layout, unknown>>;
     if (typeof s.connectionsOpen === 'boolean') this.connectionsOpen = s.connectionsOpen;
     if (typeof s.filtersOpen === 'boolean') this.filtersOpen = s.filtersOpen;
+    if (typeof s.timelineOpen === 'boolean') this.timelineOpen = s.timelineOpen;
     for (const which of ['sideWidth', 'detailWidth', 'detailHeight'] as const) {
       const value = s[which];
       if (typeof value === 'number' && Number.isFinite(value)) this[which] = clampSize(which, value);
@@ -78,6 +86,7 @@ export class LayoutState {
     return {
       connectionsOpen: this.connectionsOpen,
       filtersOpen: this.filtersOpen,
+      timelineOpen: this.timelineOpen,
       sideWidth: this.sideWidth,
       detailWidth: this.detailWidth,
       detailHeight: this.detailHeight,
@@ -91,6 +100,11 @@ export class LayoutState {
 
   setFiltersOpen(open: boolean): void {
     this.filtersOpen = open;
+    void this.commit();
+  }
+
+  setTimelineOpen(open: boolean): void {
+    this.timelineOpen = open;
     void this.commit();
   }
 
