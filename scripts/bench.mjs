@@ -307,6 +307,7 @@ const ANALYSIS_PAGE_ROWS = 2_000;
  *   1,000 requests wait and time out); 500,000 pairs;
  * - feed: section 4's feed (small JSON, no ids), read as generic JSON: types, sizes, gaps, heartbeats.
  * Each page's payloads are made before its push() and dropped after, so memory holds one page, as in the panel.
+ * The same pages also go through TimelineBuckets (the traffic timeline's buckets, timed apart).
  */
 async function runAnalysisBench(frames, rounds) {
   const dir = mkdtempSync(join(tmpdir(), 'wsi-bench-analysis-'));
@@ -314,6 +315,8 @@ async function runAnalysisBench(frames, rounds) {
     const { build } = await import('rolldown');
     await build({ input: 'lib/analysis/index.ts', platform: 'node', logLevel: 'warn', output: { file: join(dir, 'analysis.mjs'), format: 'esm' } });
     const { SessionAnalysis } = await import(pathToFileURL(join(dir, 'analysis.mjs')).href);
+    await build({ input: 'lib/analysis/timeline-buckets.ts', platform: 'node', logLevel: 'warn', output: { file: join(dir, 'timeline.mjs'), format: 'esm' } });
+    const { TimelineBuckets } = await import(pathToFileURL(join(dir, 'timeline.mjs')).href);
     const startedAt = Date.now();
     const spacingMs = 0.05;
     const methods = ['getQuote', 'subscribe', 'getTrades'];
@@ -337,6 +340,8 @@ async function runAnalysisBench(frames, rounds) {
         const heapBefore = process.memoryUsage().heapUsed;
         const analysis = new SessionAnalysis({ decoderIds: { c1: decoders[name] } });
         let analysisMs = 0;
+        const timeline = new TimelineBuckets();
+        let timelineMs = 0;
         for (let first = 0; first < frames; first += ANALYSIS_PAGE_ROWS) {
           const page = [];
           for (let i = first; i < Math.min(frames, first + ANALYSIS_PAGE_ROWS); i++) {
@@ -345,25 +350,31 @@ async function runAnalysisBench(frames, rounds) {
           }
           const t0 = performance.now();
           analysis.push(page);
-          analysisMs += performance.now() - t0;
+          const t1 = performance.now();
+          analysisMs += t1 - t0;
+          timeline.push(page);
+          timelineMs += performance.now() - t1;
         }
         const t0 = performance.now();
         analysis.finish();
         const result = analysis.result();
-        analysisMs += performance.now() - t0;
+        const t1 = performance.now();
+        analysisMs += t1 - t0;
+        const buckets = timeline.result();
+        timelineMs += performance.now() - t1;
         const heapAfter = process.memoryUsage().heapUsed;
-        const run = { session: name, round, frames, ms: analysisMs, framesPerSecond: frames / (analysisMs / 1000), pairs: result.session.pairs, unanswered: result.session.unanswered, heartbeatFrames: result.session.heartbeatFrames, heapGrowthBytes: heapAfter - heapBefore, p50: result.connections[0].latency.overall.p50 };
+        const run = { session: name, round, frames, ms: analysisMs, framesPerSecond: frames / (analysisMs / 1000), pairs: result.session.pairs, unanswered: result.session.unanswered, heartbeatFrames: result.session.heartbeatFrames, heapGrowthBytes: heapAfter - heapBefore, p50: result.connections[0].latency.overall.p50, timelineMs, timelineBuckets: buckets.all.times.length, timelineBucketMs: buckets.bucketMs };
         runs.push(run);
-        log(`  ${name} round ${round + 1}: ${fmtMs(run.ms)} (${Math.round(run.framesPerSecond).toLocaleString('en')} frames/s), ${run.pairs} pairs, ${run.unanswered} unanswered, ${run.heartbeatFrames} heartbeat frames`);
+        log(`  ${name} round ${round + 1}: ${fmtMs(run.ms)} (${Math.round(run.framesPerSecond).toLocaleString('en')} frames/s), ${run.pairs} pairs, ${run.unanswered} unanswered, ${run.heartbeatFrames} heartbeat frames; timeline ${fmtMs(timelineMs)} (${run.timelineBuckets} buckets of ${run.timelineBucketMs} ms)`);
       }
     }
     const rows = Object.keys(sessions).map((name) => {
       const mine = runs.filter((r) => r.session === name);
       const ms = median(mine.map((r) => r.ms));
       const last = mine[mine.length - 1];
-      return [name, fmtMs(ms), `${Math.round(frames / (ms / 1000)).toLocaleString('en')}`, String(last.pairs), String(last.unanswered), String(last.heartbeatFrames)];
+      return [name, fmtMs(ms), `${Math.round(frames / (ms / 1000)).toLocaleString('en')}`, String(last.pairs), String(last.unanswered), String(last.heartbeatFrames), fmtMs(median(mine.map((r) => r.timelineMs)))];
     });
-    return { frames, pageRows: ANALYSIS_PAGE_ROWS, rounds, runs, table: table(['session', 'pairing + stats (median)', 'frames/s', 'pairs', 'unanswered', 'heartbeat frames'], rows) };
+    return { frames, pageRows: ANALYSIS_PAGE_ROWS, rounds, runs, table: table(['session', 'pairing + stats (median)', 'frames/s', 'pairs', 'unanswered', 'heartbeat frames', 'timeline buckets (median)'], rows) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
