@@ -16,6 +16,12 @@ export interface StoredColumns {
   widths: Record<string, number>;
 }
 
+/** Where a column's width is kept: per time format for Time (see ColumnsState.width). */
+function widthKey(id: string, ctx: HeaderContext | undefined): string {
+  if (id === 'time' && (ctx?.timeMode === 'iso' || ctx?.timeMode === 'epoch')) return `time.${ctx.timeMode}`;
+  return id;
+}
+
 export class ColumnsState {
   /** Column id → shown, where the user chose (others: the column's default). */
   shownChoice = $state.raw<Record<string, boolean>>({});
@@ -38,9 +44,14 @@ export class ColumnsState {
     return GRID_COLUMNS.filter((c) => this.isShown(c.id) && (c.appliesTo?.(ctx) ?? true));
   }
 
-  width(id: string): number {
+  /**
+   * The user's width, else the column's own (by `ctx` where it depends on it). A column whose width depends on the
+   * view (Time: ISO times need ~175 px, clock times 92) keeps the user's width per variant: `time` for clock and
+   * relative times, `time.iso` and `time.epoch` for the others, so a width dragged for one format does not cut another.
+   */
+  width(id: string, ctx?: HeaderContext): number {
     const column = columnById(id);
-    return this.widthChoice[id] ?? column?.width ?? 0;
+    return this.widthChoice[widthKey(id, ctx)] ?? (ctx && column?.widthFor?.(ctx)) ?? column?.width ?? 0;
   }
 
   /**
@@ -61,11 +72,11 @@ export class ColumnsState {
     return true;
   }
 
-  /** Sets a width while dragging (not stored: `commit` does once the drag ends). */
-  resize(id: string, width: number): void {
+  /** Sets a width while dragging (not stored: `commit` does once the drag ends); `ctx` as for `width`. */
+  resize(id: string, width: number, ctx?: HeaderContext): void {
     const column = columnById(id);
     if (!column || !Number.isFinite(width)) return;
-    this.widthChoice = { ...this.widthChoice, [id]: clampWidth(column, width) };
+    this.widthChoice = { ...this.widthChoice, [widthKey(id, ctx)]: clampWidth(column, width) };
   }
 
   /** Stores the current choices (the end of a drag, a keyboard resize). */
@@ -97,7 +108,7 @@ export class ColumnsState {
     }
     if (typeof widths === 'object' && widths !== null) {
       for (const [id, value] of Object.entries(widths)) {
-        const column = columnById(id);
+        const column = columnById(id.split('.')[0]);
         if (column && typeof value === 'number' && Number.isFinite(value)) widthChoice[id] = clampWidth(column, value);
       }
     }

@@ -4,6 +4,9 @@
  * user's saved filters (kept in settings). A change calls `changed` (the root rebuilds the view, keeping the
  * selected row if it still matches).
  *
+ * The conversation filters (#13: "Unanswered requests", "Slower than N ms", "Hide heartbeats") read what the
+ * conversation slice found (`options.conversation`); they are ANDed like the rest, and last while the panel is open.
+ *
  * Hidden kinds last while the panel is open, across the sessions shown in it, and are not stored: hiding is a
  * declutter for the task at hand, and a kind hidden for good would silently drop messages from a later session.
  */
@@ -38,6 +41,15 @@ export interface FiltersOptions {
    * are JSON shapes and opcodes only.
    */
   decoded?(row: FrameRecord): DecodeOutcome | undefined;
+  /** What the conversation slice knows of a row (pairs, latency, heartbeats), for the conversation filters. */
+  conversation?: ConversationFacts;
+}
+
+/** The part of the conversation slice (conversation-state.svelte.ts) the filters read. */
+export interface ConversationFacts {
+  pairOf(row: FrameRecord): { latencyMs: number } | undefined;
+  isUnanswered(row: FrameRecord): boolean;
+  isHeartbeat(row: FrameRecord): boolean;
 }
 
 export class FiltersState {
@@ -51,6 +63,12 @@ export class FiltersState {
   hiddenKinds = $state.raw<MessageKind[]>([]);
   /** Rows from `from` to `to` (epoch ms, inclusive) only, as picked on the timeline; null: any time. */
   timeRange = $state.raw<TimeRange | null>(null);
+  /** Only requests that got no answer. */
+  unansweredOnly = $state(false);
+  /** Only both rows of pairs slower than this, ms (null: any). */
+  slowerThanMs = $state<number | null>(null);
+  /** Rows the conversation found to be heartbeats are left out. */
+  hideHeartbeats = $state(false);
 
   private readonly options: FiltersOptions;
 
@@ -63,7 +81,47 @@ export class FiltersState {
     const compiled = compileFilter(this.filter);
     this.regexError = compiled.regexError;
     const frames = compiled.matches && !isEmptyFilter(this.filter) ? compiled.matches : null;
-    return allOf([frames, this.hiddenMatcher(), this.timeMatcher()]);
+    return allOf([frames, this.hiddenMatcher(), this.timeMatcher(), this.conversationMatcher()]);
+  }
+
+  /** A conversation filter is on: the view must be scanned again when the conversation learns more. */
+  get usesConversation(): boolean {
+    return this.unansweredOnly || this.slowerThanMs !== null || this.hideHeartbeats;
+  }
+
+  async setUnansweredOnly(on: boolean): Promise<void> {
+    if (on === this.unansweredOnly) return;
+    this.unansweredOnly = on;
+    await this.options.changed();
+  }
+
+  /** Shows only pairs slower than `ms` (null, negative or not a number: any latency). */
+  async setSlowerThan(ms: number | null): Promise<void> {
+    const next = ms !== null && Number.isFinite(ms) && ms >= 0 ? ms : null;
+    if (next === this.slowerThanMs) return;
+    this.slowerThanMs = next;
+    await this.options.changed();
+  }
+
+  async setHideHeartbeats(on: boolean): Promise<void> {
+    if (on === this.hideHeartbeats) return;
+    this.hideHeartbeats = on;
+    await this.options.changed();
+  }
+
+  private conversationMatcher(): RowMatcher | null {
+    const facts = this.options.conversation;
+    if (!facts || !this.usesConversation) return null;
+    const { unansweredOnly, slowerThanMs, hideHeartbeats } = this;
+    return (row) => {
+      if (hideHeartbeats && facts.isHeartbeat(row)) return false;
+      if (unansweredOnly && !facts.isUnanswered(row)) return false;
+      if (slowerThanMs !== null) {
+        const pair = facts.pairOf(row);
+        if (!pair || pair.latencyMs <= slowerThanMs) return false;
+      }
+      return true;
+    };
   }
 
   /** Shows only rows in `range` (null: any time), e.g. what was dragged across on the timeline. */
@@ -137,6 +195,9 @@ export class FiltersState {
     this.filter = emptyFilter();
     this.decodedQuery = '';
     this.timeRange = null;
+    this.unansweredOnly = false;
+    this.slowerThanMs = null;
+    this.hideHeartbeats = false;
     await this.options.changed();
   }
 

@@ -3,6 +3,7 @@
  * `text`), and the header menu, widths and what is remembered follow. Order here is order on screen.
  */
 import type { FrameRecord } from '../shared/records';
+import type { RowPair } from './conversation-state.svelte';
 import { formatBytes, formatRowTime, rowType, type TimeMode } from './message-format';
 
 /** What a cell may need besides its row (the grid fills it per row). */
@@ -14,6 +15,10 @@ export interface CellContext {
   connectionLabel: string;
   /** The decoded one-line summary ('' when not decoded). */
   summary: string;
+  /** The row's request↔response pair (conversation slice), if it has one. */
+  pair?: RowPair;
+  /** A request that got no answer. */
+  unanswered?: boolean;
 }
 
 /** What a header may depend on. */
@@ -21,6 +26,8 @@ export interface HeaderContext {
   timeMode: TimeMode;
   /** All of the session's connections are shown (not one). */
   allConnections: boolean;
+  /** The session has request↔response pairs or unanswered requests (the Latency column shows then). */
+  hasPairs?: boolean;
 }
 
 export interface GridColumn {
@@ -30,6 +37,10 @@ export interface GridColumn {
   header?: (ctx: HeaderContext) => string;
   /** Width in px; the column marked `fill` takes what is left (at least its width). */
   width: number;
+  /** The width by what the header shows, where it depends on it (the Time column by time format). */
+  widthFor?: (ctx: HeaderContext) => number;
+  /** Gives way first when the columns do not fit (fitWidths). */
+  shrinkFirst?: boolean;
   minWidth: number;
   fill?: boolean;
   align?: 'right';
@@ -60,15 +71,46 @@ export const GRID_COLUMNS: readonly GridColumn[] = [
     label: 'Time',
     header: (ctx) => (ctx.timeMode === 'relative' ? 'Time (rel.)' : 'Time'),
     width: 92,
+    // 2026-12-06T09:55:27.123Z needs ~175 px at the grid's 11 px monospace; 1796550927123 ~110 px.
+    widthFor: (ctx) => (ctx.timeMode === 'iso' ? 175 : ctx.timeMode === 'epoch' ? 110 : 92),
     minWidth: 40,
     shownByDefault: true,
     text: (row, ctx) => formatRowTime(row.time, ctx.timeMode, ctx.connectionStart),
   },
   { id: 'size', label: 'Size', width: 64, minWidth: 32, align: 'right', shownByDefault: true, text: (row) => (row.kind === 'frame' ? formatBytes(row.size) : '') },
   { id: 'type', label: 'Type', width: 44, minWidth: 32, shownByDefault: true, text: (row) => rowType(row) },
-  { id: 'summary', label: 'Summary', width: 160, minWidth: 40, shownByDefault: true, text: (_row, ctx) => ctx.summary, title: (_row, ctx) => ctx.summary },
+  {
+    id: 'latency',
+    label: 'Latency',
+    width: 72,
+    minWidth: 40,
+    align: 'right',
+    shownByDefault: true,
+    appliesTo: (ctx) => ctx.hasPairs === true,
+    text: (_row, ctx) => latencyText(ctx),
+    title: (_row, ctx) => latencyTitle(ctx),
+  },
+  { id: 'summary', label: 'Summary', width: 160, minWidth: 40, shrinkFirst: true, shownByDefault: true, text: (_row, ctx) => ctx.summary, title: (_row, ctx) => ctx.summary },
   { id: 'data', label: 'Data', width: 120, minWidth: 60, fill: true, shownByDefault: true, text: () => '' },
 ];
+
+/** A latency as the grid shows it: 42 ms, 1.25 s. */
+export function formatLatency(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
+
+/** "↪ 42 ms" on a request (its answer came after), "↩ 42 ms" on its response, "no reply" on a request unanswered. */
+function latencyText(ctx: CellContext): string {
+  if (ctx.pair) return `${ctx.pair.role === 'request' ? '↪' : '↩'} ${formatLatency(ctx.pair.latencyMs)}`;
+  return ctx.unanswered ? 'no reply' : '';
+}
+
+function latencyTitle(ctx: CellContext): string | undefined {
+  const pair = ctx.pair;
+  if (pair) return `${pair.role === 'request' ? 'Response' : 'Request'}: #${pair.partnerSeq}, ${formatLatency(pair.latencyMs)}${pair.label ? ` (${pair.label})` : ''}. Click to go to it.`;
+  return ctx.unanswered ? 'No response came (by the timeout, or before the connection ended)' : undefined;
+}
 
 export const columnById = (id: string): GridColumn | undefined => GRID_COLUMNS.find((c) => c.id === id);
 
@@ -77,4 +119,47 @@ export const MAX_COLUMN_WIDTH = 2000;
 
 export function clampWidth(column: GridColumn, width: number): number {
   return Math.round(Math.min(MAX_COLUMN_WIDTH, Math.max(column.minWidth, width)));
+}
+
+/** Cells' horizontal padding and border, px (MessageGrid.svelte's and GridHeader.svelte's `.row > div`). */
+export const CELL_EXTRA_PX = 9;
+
+/**
+ * The widths the columns get in `available` px (content widths, as `style:width`): each its own, unless they do
+ * not fit with the fill column (Data) at its own width; then the `shrinkFirst` columns (Summary) give way down to
+ * their minimum, then the others (but Direction) together, each in proportion to what it can give. Data keeps the
+ * rest: at 430 px the payload stays readable instead of being pushed off the row by the Summary.
+ */
+export function fitWidths(columns: readonly GridColumn[], widthOf: (column: GridColumn) => number, available: number): Record<string, number> {
+  const widths: Record<string, number> = {};
+  let needed = 0;
+  for (const c of columns) {
+    widths[c.id] = widthOf(c);
+    needed += widths[c.id] + CELL_EXTRA_PX;
+  }
+  let excess = needed - available;
+  const give = (group: readonly GridColumn[]) => {
+    const slack = group.map((c) => Math.max(0, widths[c.id] - c.minWidth));
+    const total = slack.reduce((a, b) => a + b, 0);
+    if (excess <= 0 || total <= 0) return;
+    const share = Math.min(1, excess / total);
+    group.forEach((c, i) => {
+      const cut = Math.floor(slack[i] * share);
+      widths[c.id] -= cut;
+      excess -= cut;
+    });
+    // What rounding down left, a pixel at a time from those that can still give.
+    for (const c of group) {
+      if (excess <= 0) break;
+      const cut = Math.min(excess, widths[c.id] - c.minWidth);
+      if (cut > 0) {
+        widths[c.id] -= cut;
+        excess -= cut;
+      }
+    }
+  };
+  const shrinkable = columns.filter((c) => !c.fill);
+  give(shrinkable.filter((c) => c.shrinkFirst));
+  give(shrinkable.filter((c) => !c.shrinkFirst && c.id !== 'dir'));
+  return widths;
 }

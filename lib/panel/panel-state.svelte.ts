@@ -31,7 +31,7 @@ import type { InspectorDatabase } from '../store/frame-store';
 import type { SearchHit } from '../store/frame-query';
 import { ActState } from './act-state.svelte';
 import { ColumnsState } from './columns-state.svelte';
-import { ConversationState } from './conversation-state.svelte';
+import { ConversationState, siteOf } from './conversation-state.svelte';
 import { DecodingState } from './decoding-state.svelte';
 import { DialogsState } from './dialogs-state.svelte';
 import { FiltersState } from './filters-state.svelte';
@@ -117,6 +117,12 @@ export class PanelState {
       notify: (notice) => (this.notice = notice),
       // Hidden kinds compare decoded message types where the connection's decoder gives one.
       decoded: (row) => this.decoding.decodedOf(row),
+      // Conversation filters (unanswered, slower than, heartbeats) read the conversation slice.
+      conversation: {
+        pairOf: (row) => this.conversation.pairOf(row),
+        isUnanswered: (row) => this.conversation.isUnanswered(row),
+        isHeartbeat: (row) => this.conversation.isHeartbeat(row),
+      },
     });
     this.decoding = new DecodingState(settings);
     this.search = new SearchState(() => this.database);
@@ -125,7 +131,8 @@ export class PanelState {
     this.layout = new LayoutState(settings);
     this.columns = new ColumnsState(settings);
     this.prefs = new PreferencesState(settings);
-    this.conversation = new ConversationState(settings);
+    // Conversation wiring: a view filtered by what the conversation found is scanned again when it learns more.
+    this.conversation = new ConversationState(settings, { changed: () => void (this.filters.usesConversation && this.rebuildView(true)) });
   }
 
   get tabId(): number | null {
@@ -164,6 +171,7 @@ export class PanelState {
     this.view.cancel();
     this.search.cancel();
     this.refresher.cancel();
+    this.conversation.dispose(); // conversation wiring: its worker ends with the panel
   }
 
   /** Every background notification lands here. */
@@ -285,6 +293,7 @@ export class PanelState {
     const saving = this.decoding.setOverride(connectionId, decoderId);
     this.view.invalidate();
     await saving;
+    this.syncConversation(); // conversation wiring: pairs are read by the connection's decoder
     if (this.filters.decodedQuery.trim() !== '') await this.rebuildView(true);
   }
 
@@ -310,15 +319,27 @@ export class PanelState {
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not shown
     this.changedConnections = new Set();
     await this.sessions.enter(this.database, sessionId, pinned);
-    if (sessionId === null || !this.database) return this.rebuildView();
+    if (sessionId === null || !this.database) {
+      this.syncConversation(); // conversation wiring: no session, no analysis
+      return this.rebuildView();
+    }
     if (this.sessions.connections.length <= DETECT_FIRST_MAX) {
       await this.detectDecoders();
+      this.syncConversation(); // conversation wiring: analyse the session entered, with its decoders
       return this.rebuildView();
     }
     // Many connections: rows first, decoders after (a decoded filter scans again once they are known).
     await this.rebuildView();
     const token = this.view.token;
-    if ((await this.detectDecoders()) && this.view.isCurrent(token) && this.filters.decodedQuery.trim() !== '') await this.rebuildView(true);
+    const changed = await this.detectDecoders();
+    if (this.view.isCurrent(token)) this.syncConversation(); // conversation wiring: as above, once decoders are known
+    if (changed && this.view.isCurrent(token) && this.filters.decodedQuery.trim() !== '') await this.rebuildView(true);
+  }
+
+  /** Conversation wiring: tells the conversation slice what is on screen (it starts over or goes on by itself). */
+  private syncConversation(): void {
+    const { sessionId, session } = this.sessions;
+    void this.conversation.show({ sessionId, site: siteOf(session?.pageUrl), decoderIds: this.decoderIdsInUse() });
   }
 
   /** Shows the rows of the session and connection on screen that the filters match. */
@@ -365,6 +386,7 @@ export class PanelState {
       }
     }
     if (!this.view.isCurrent(token)) return;
+    this.syncConversation(); // conversation wiring: new rows are analysed (the slice throttles)
     await this.view.refresh(token);
   }
 }

@@ -7,7 +7,7 @@
  * Every change of view bumps a token: async work for an older view drops its result.
  */
 import { FilteredFrames, FrameSequence, refOf, type RowRef, type ViewScope } from '../store/frame-query';
-import type { InspectorDatabase } from '../store/frame-store';
+import { getRow, type InspectorDatabase } from '../store/frame-store';
 import type { FrameRecord } from '../shared/records';
 import type { RowMatcher } from '../shared/filters';
 import { isTimeMode, type TimeMode } from './message-format';
@@ -42,6 +42,8 @@ export class ViewState {
   private scrollVersion = 0;
   private rescan = false;
   private scanningView: FilteredFrames | undefined;
+  /** The database of the view on screen (for positionOfKey). */
+  private db: InspectorDatabase | undefined;
 
   constructor(settings: PanelSettings) {
     this.settings = settings;
@@ -78,6 +80,7 @@ export class ViewState {
    */
   async rebuild(db: InspectorDatabase | undefined, scope: ViewScope | null, matches: RowMatcher | null, keepSelection = false): Promise<void> {
     const token = ++this.viewToken;
+    this.db = db;
     this.sequence = undefined;
     this.filtered = undefined;
     const keep = keepSelection && this.selected ? refOf(this.selected) : undefined;
@@ -200,6 +203,19 @@ export class ViewState {
     const token = this.viewToken;
     const [row] = await this.rowsAt(clamped, 1);
     if (token === this.viewToken && this.selectedIndex === clamped) this.selected = row ?? null;
+  }
+
+  /**
+   * The grid position of the row (connectionId, seq) in the view on screen, filtered or not; -1 when the view
+   * does not show it (filtered out, another connection, not stored). For "Go to response" and the like.
+   */
+  async positionOfKey(connectionId: string, seq: number): Promise<number> {
+    const view = this.filtered ?? this.sequence;
+    const db = this.db;
+    if (!view || !db) return -1;
+    const row = await getRow(db, view.scope.sessionId, connectionId, seq);
+    if (!row || (this.filtered ?? this.sequence) !== view) return -1;
+    return view.positionOf(refOf(row));
   }
 
   /** Selects and opens a row of the (unfiltered) view, if it is in it. */
