@@ -11,7 +11,7 @@ export interface TargetInfo {
 }
 
 /** Evaluates `expression` in a CDP target and returns its value (throws on an exception). */
-export async function evaluateIn(target: TargetInfo, expression: string): Promise<unknown> {
+export async function evaluateIn(target: TargetInfo, expression: string, timeoutMs = 5000): Promise<unknown> {
   const socket = new WebSocket(target.webSocketDebuggerUrl!);
   await new Promise((resolve, reject) => {
     socket.once('open', resolve);
@@ -24,7 +24,7 @@ export async function evaluateIn(target: TargetInfo, expression: string): Promis
         const msg = JSON.parse(String(data));
         if (msg.id === 1) resolve(msg);
       });
-      setTimeout(() => reject(new Error('CDP evaluate timed out')), 5000);
+      setTimeout(() => reject(new Error('CDP evaluate timed out')), timeoutMs);
     });
     if (reply.result?.exceptionDetails) throw new Error(reply.result.exceptionDetails.text);
     return reply.result?.result?.value;

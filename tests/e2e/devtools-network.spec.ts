@@ -9,7 +9,7 @@
  * DevTools is driven over raw CDP as in devtools.spec.ts (Playwright hides DevTools targets).
  */
 import { createServer } from 'node:http';
-import { showOurPanelInDevtools } from './devtools-cdp';
+import { evaluateIn, showOurPanelInDevtools } from './devtools-cdp';
 import { test, expect } from '@playwright/test';
 import { framesOf, launchWithExtension, startTestServer, waitForStore } from './fixtures';
 
@@ -148,5 +148,52 @@ test("with DevTools open, a socket of the page's service worker is stored once w
   } finally {
     await server.close();
     await ext.close();
+  }
+});
+
+/**
+ * Benchmark, not a test of speed: what reading DevTools' log costs while our panel is shown in DevTools. The panel
+ * calls getHAR once a second (POLL_MS); each call builds the whole log, `_webSocketMessages` included, in DevTools'
+ * own process (not the page's). Run: `WSI_BENCH=1 npx playwright test devtools-network -g benchmark`
+ * (`WSI_BENCH_MESSAGES=<n>` for another size; default 10,000 and 50,000 frames on one worker socket).
+ */
+test('benchmark: the time one getHAR takes with a busy worker socket in the log', async () => {
+  test.skip(!process.env.WSI_BENCH, 'set WSI_BENCH=1 to run');
+  test.setTimeout(600_000);
+  const sizes = process.env.WSI_BENCH_MESSAGES ? [Number(process.env.WSI_BENCH_MESSAGES)] : [10_000, 50_000];
+  for (const frames of sizes) {
+    const ext = await launchWithExtension(undefined, ['--auto-open-devtools-for-tabs', '--remote-debugging-port=0']);
+    const server = await startTestServer();
+    try {
+      const page = ext.context.pages()[0] ?? (await ext.context.newPage());
+      const sends = frames / 2;
+      server.page('/busy-worker.js', `const ws = new WebSocket('${server.wsOrigin}/echo?from=busy-worker');
+        let got = 0;
+        ws.onopen = () => { for (let i = 0; i < ${sends}; i++) ws.send('{"n":' + i + ',"pad":"' + 'x'.repeat(40) + '"}'); };
+        ws.onmessage = () => { if (++got === ${sends}) postMessage('done'); };`);
+      const url = server.page('/busy-devtools.html', `<!doctype html><script>
+        window.start = () => new Promise((resolve) => { const w = new Worker('/busy-worker.js'); w.onmessage = () => resolve('done'); });
+      </script>`);
+      await page.goto(url);
+      const targets = await showOurPanelInDevtools(ext);
+      expect(await page.evaluate(() => (window as unknown as { start(): Promise<string> }).start())).toBe('done');
+      const panel = (await targets()).find((t) => t.type === 'iframe' && t.url.startsWith(`chrome-extension://${ext.extensionId}/panel.html`))!;
+      const measured = (await evaluateIn(
+        panel,
+        `(async () => {
+          const once = () => new Promise((resolve) => { const t = performance.now(); chrome.devtools.network.getHAR((har) => resolve({ ms: performance.now() - t, messages: har.entries.reduce((n, e) => n + (e._webSocketMessages?.length ?? 0), 0) })); });
+          const runs = [];
+          for (let i = 0; i < 5; i++) runs.push(await once());
+          return runs;
+        })()`,
+        120_000,
+      )) as Array<{ ms: number; messages: number }>;
+      const times = measured.map((r) => r.ms).sort((a, b) => a - b);
+      console.log(`[bench] getHAR with ${measured[0].messages} WebSocket messages in the log: median ${times[2].toFixed(0)} ms (${times.map((t) => t.toFixed(0)).join(', ')})`);
+      expect(measured[0].messages).toBeGreaterThanOrEqual(frames);
+    } finally {
+      await server.close();
+      await ext.close();
+    }
   }
 });

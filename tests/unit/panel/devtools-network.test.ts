@@ -1,7 +1,7 @@
 // The panel's reading of DevTools' network log: a HAR entry as a socket (a refused upgrade's status from its error
 // message, the initiator that is not our hook), and what each poll still owes the background.
-import { describe, expect, it } from 'vitest';
-import { DevtoolsNetworkSource, handshakeOf, initiatorUrlOf, socketOfEntry, type DevtoolsHarEntry } from '@/lib/panel/devtools-network';
+import { describe, expect, it, vi } from 'vitest';
+import { DevtoolsNetworkSource, POLL_MS, POLL_SHARE, handshakeOf, initiatorUrlOf, nextPollDelay, socketOfEntry, type DevtoolsHarEntry } from '@/lib/panel/devtools-network';
 import type { DevtoolsSocket } from '@/lib/shared/protocol';
 
 const entry = (fields: Partial<DevtoolsHarEntry> = {}): DevtoolsHarEntry => ({
@@ -68,5 +68,38 @@ describe('what a poll sends', () => {
     other.onResults([{ key: attached[0][0].key, outcome: 'attached', connectionId: 'hook' }]);
     other.sync([more]);
     expect(attached).toHaveLength(1);
+  });
+
+  it('spaces reads of the log out when getHAR is slow, so it takes at most POLL_SHARE of DevTools\' thread', async () => {
+    expect(nextPollDelay(POLL_MS, 10)).toBe(POLL_MS);
+    expect(nextPollDelay(POLL_MS, 93)).toBe(Math.ceil(93 / POLL_SHARE));
+    vi.useFakeTimers();
+    try {
+      let clock = 0;
+      const reads: number[] = [];
+      const source = new DevtoolsNetworkSource({
+        getHAR: async () => {
+          reads.push(clock);
+          clock += 200; // a big log: each read takes 200 ms
+          return { entries: [] };
+        },
+        onRequestFinished: () => {},
+        send: () => {},
+        now: () => clock,
+        clock: () => clock,
+      });
+      source.start(POLL_MS);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(reads).toHaveLength(1);
+      await vi.advanceTimersByTimeAsync(POLL_MS);
+      expect(reads).toHaveLength(1); // not after POLL_MS: 200 ms is 20% of it
+      await vi.advanceTimersByTimeAsync(200 / POLL_SHARE - POLL_MS);
+      expect(reads).toHaveLength(2);
+      source.stop();
+      await vi.advanceTimersByTimeAsync(10 * POLL_MS);
+      expect(reads).toHaveLength(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -23,7 +23,7 @@ describe('LayoutState', () => {
 
     const second = new LayoutState(settings);
     await second.load();
-    expect(second.snapshot).toEqual({ connectionsOpen: false, filtersOpen: true, sideWidth: 333, detailWidth: 512, detailHeight: 199 });
+    expect(second.snapshot).toEqual({ connectionsOpen: false, filtersOpen: true, sideWidth: 333, detailWidth: 512, detailHeight: 199, timelineOpen: false });
   });
 
   it('stores a drag only when it is committed', async () => {
