@@ -13,8 +13,11 @@
  * Unanswered: a request with no answer `timeoutMs` after it was sent by the wall clock (`now`), or at once when its
  * connection closed (a close or error row) or the session was imported (nothing more will come): the end-of-capture
  * rule of ConnectionPairing.finish.
+ *
+ * The user's JSON paths (`pairPaths`) pair the connections whose decoder has no ids of its own (plain JSON, text,
+ * MessagePack…): a JSON-RPC or STOMP connection of the same site keeps pairing by its protocol's ids.
  */
-import { SessionAnalysis, type PairPaths, type SessionAnalysisResult } from '../analysis';
+import { PAIRING_DECODERS, SessionAnalysis, type PairPaths, type SessionAnalysisResult } from '../analysis';
 import { smallPayloadKey } from '../analysis/heartbeats';
 import { TimelineBuckets, type TimelineData } from '../analysis/timeline-buckets';
 import type { FrameRecord } from '../shared/records';
@@ -179,6 +182,8 @@ export class ConversationEngine {
   /** Connections whose capture ended (close or error row): their waiting requests are unanswered. */
   private readonly ended = new Set<string>();
   private readonly decoderIds: Record<string, string>;
+  /** The user's paths for each connection they apply to, filled at a connection's first row (see the module comment). */
+  private readonly pathsByConnection: Record<string, PairPaths> = {};
   /** Session position of the next row to read. */
   private position = 0;
   private total = 0;
@@ -193,7 +198,8 @@ export class ConversationEngine {
     this.decoderIds = { ...options.decoderIds };
     this.analysis = new SessionAnalysis({
       decoderIds: this.decoderIds,
-      pairPaths: options.pairPaths ?? undefined,
+      // Read by SessionAnalysis at each connection's first row, after `table` filled it in.
+      pairPaths: options.pairPaths ? this.pathsByConnection : undefined,
       timeoutMs: options.timeoutMs,
       onPair: (pair) => {
         const table = this.table(pair.connectionId);
@@ -215,7 +221,10 @@ export class ConversationEngine {
 
   private table(connectionId: string): ConnectionRowTable {
     let table = this.tables.get(connectionId);
-    if (!table) this.tables.set(connectionId, (table = new ConnectionRowTable()));
+    if (table) return table;
+    this.tables.set(connectionId, (table = new ConnectionRowTable()));
+    const paths = this.options.pairPaths;
+    if (paths && !PAIRING_DECODERS.includes(this.decoderIds[connectionId] ?? '')) this.pathsByConnection[connectionId] = paths;
     return table;
   }
 
@@ -241,6 +250,7 @@ export class ConversationEngine {
 
   /** Analyses one page (session order). Public for tests that feed rows without a database. */
   push(rows: readonly FrameRecord[]): void {
+    for (const row of rows) if (!this.tables.has(row.connectionId)) this.table(row.connectionId);
     this.analysis.push(rows);
     this.timeline.push(rows);
     for (const row of rows) {

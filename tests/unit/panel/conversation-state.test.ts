@@ -104,8 +104,11 @@ describe('ConversationState', () => {
       frame('c', 1, t0, 'send', '{"id":"a1","op":"get"}'),
       frame('c', 2, t0 + 42, 'receive', '{"replyTo":"a1","ok":true}'),
       frame('c', 3, t0 + 50, 'send', '{"id":"a2","op":"put"}'),
+      connect('rpc'),
+      frame('rpc', 1, t0, 'send', '{"jsonrpc":"2.0","id":"a1","method":"sum"}'),
+      frame('rpc', 2, t0 + 7, 'receive', '{"jsonrpc":"2.0","id":"a1","result":3}'),
     ]);
-    const scope = h.scope({});
+    const scope = h.scope({ rpc: 'json-rpc' });
     await h.conversation.show(scope);
     await h.idle();
     const rows = await h.rows();
@@ -120,6 +123,9 @@ describe('ConversationState', () => {
     expect(h.conversation.pairOf(rows[0])).toEqual({ role: 'request', partnerSeq: 2, latencyMs: 42, label: 'get' });
     expect(h.conversation.pairOf(rows[1])).toMatchObject({ role: 'response', partnerSeq: 1 });
     expect(h.requests.at(-1)).toMatchObject({ type: 'start', options: { pairPaths: { request: '$.id', response: '$.replyTo' } } });
+    // The paths are for connections without ids of their own: JSON-RPC on the same site keeps its pairs.
+    const rpcRequest = rows.find((r) => r.connectionId === 'rpc' && r.seq === 1)!;
+    expect(h.conversation.pairOf(rpcRequest)).toEqual({ role: 'request', partnerSeq: 2, latencyMs: 7, label: 'sum' });
 
     // Another panel reads them back for the site; a malformed stored value is ignored.
     const other = new ConversationState(h.settings, { channel: () => inProcess(h.db).channel });
