@@ -5,8 +5,11 @@
  * protocol that answers `{"id":…}` with `{"replyTo":…}`. Unanswered requests are flagged by the end-of-capture rule:
  * the page closes the socket, so nothing more can answer them (the 30 s timeout is the unit tests').
  */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
-import { test, expect, waitForStore, type TestServer } from './fixtures';
+import { seedArgs, seedStore } from '../support/seed-store';
+import { EXTENSION_DIR, test, expect, waitForStore, type TestServer } from './fixtures';
 import { tabIdOf, openPanel, grid, rows, rowWith } from './panel-helpers';
 
 const DELAYS: Record<string, number> = { fast: 20, slow: 150 };
@@ -127,6 +130,17 @@ test('latency on both rows of each JSON-RPC pair matches the server’s delays; 
   await expect(rows(panel)).toHaveCount(all - 3);
   await expect(rowWith(panel, '{"type":"ping"}')).toHaveCount(0);
   await expect(toggle).toHaveAccessibleName('Filters (1 active)');
+
+  // Docked beside the page, 430 px wide: with the Latency column too, the Data column keeps room for the payload
+  // (the Summary gives way) and no cell runs past the grid's edge.
+  await panel.setViewportSize({ width: 430, height: 900 });
+  const row = requestRow(panel, 2);
+  const cells = row.getByRole('gridcell');
+  const gridBox = (await grid(panel).boundingBox())!;
+  await expect.poll(async () => (await cells.last().boundingBox())!.width).toBeGreaterThanOrEqual(100);
+  const last = (await cells.last().boundingBox())!;
+  expect(last.x + last.width).toBeLessThanOrEqual(gridBox.x + gridBox.width + 1);
+  await expect(cells.last()).toContainText('"id":2');
 });
 
 test('JSON-path pairs for a custom protocol ($.id ↔ $.replyTo) give latencies once saved, checked as typed, and survive a reload', async ({ page, server, sw, context, ext }) => {
@@ -173,4 +187,79 @@ test('JSON-path pairs for a custom protocol ($.id ↔ $.replyTo) give latencies 
   await panel.close();
   panel = await openPanel(context, ext.extensionId, tabId);
   await check(panel);
+});
+
+/**
+ * The 1M-frame figure (`WSI_BENCH=1`; WSI_BENCH_ROWS for another size): a JSON-RPC session seeded into the store
+ * (500,000 calls, each answered 5 ms later), then (1) the conversation worker alone, started from an extension page
+ * as the panel starts it, timed to its last update, and (2) the panel opened on the session, timed until the newest
+ * row's Latency cell shows its pair, with the main thread's longest task meanwhile.
+ */
+test('benchmark: pairing and stats of a million frames in the panel', async ({ context, ext }) => {
+  test.skip(!process.env.WSI_BENCH, 'set WSI_BENCH=1 to run');
+  test.setTimeout(1_800_000);
+  const total = Number(process.env.WSI_BENCH_ROWS ?? 1_000_000);
+  const benchTab = 777_778;
+  const page = await openPanel(context, ext.extensionId, null); // the panel creates the database
+  const t0 = Date.now() - total * 10;
+  const seedSource = seedStore.toString();
+  const seeded = Date.now();
+  for (let from = 0; from < total; from += 100_000) {
+    const count = Math.min(100_000, total - from);
+    const args = seedArgs({
+      session: { id: 'bench-conversation', tabId: benchTab, pageUrl: 'https://bench.example/', title: 'bench', startedAt: t0 },
+      connections: [{ id: 'rpc', url: 'wss://bench.example/rpc', startedAt: t0 }],
+    });
+    // The rows are made in the page: a million of them would not cross `evaluate` in reasonable time.
+    await page.evaluate(
+      `(async () => {
+        const seed = ${seedSource};
+        const args = ${JSON.stringify(args)};
+        const rows = [];
+        for (let i = ${from}; i < ${from + count}; i++) {
+          const k = i >> 1;
+          rows.push(i % 2 === 0
+            ? { connectionId: 'rpc', time: ${t0} + 10 * k, kind: 'frame', dir: 'send', data: '{"jsonrpc":"2.0","id":' + k + ',"method":"m' + (k % 5) + '","params":[' + k + ']}' }
+            : { connectionId: 'rpc', time: ${t0} + 10 * k + 5, kind: 'frame', dir: 'receive', data: '{"jsonrpc":"2.0","id":' + k + ',"result":' + k + '}' });
+        }
+        return seed({ ...args, rows });
+      })()`,
+    );
+  }
+  console.log(`seeded ${total} rows in ${Date.now() - seeded} ms`);
+
+  // (1) The worker alone.
+  const file = readdirSync(join(EXTENSION_DIR, 'assets')).find((f) => /^conversation-worker-.*\.js$/.test(f))!;
+  const worker = await page.evaluate(async (path) => {
+    const started = performance.now();
+    const w = new Worker(path, { type: 'module' });
+    let updates = 0;
+    const last = await new Promise<any>((resolve) => {
+      w.onmessage = (e) => {
+        updates++;
+        if (e.data.type !== 'update' || e.data.done) resolve(e.data);
+      };
+      w.postMessage({ type: 'start', generation: 1, options: { sessionId: 'bench-conversation', decoderIds: { rpc: 'json-rpc' } } });
+    });
+    w.terminate();
+    return { ms: Math.round(performance.now() - started), updates, type: last.type, analysed: last.update?.analysed, pairs: last.update?.result.session.pairs, p50: last.update?.result.connections[0]?.latency.overall.p50 };
+  }, `/assets/${file}`);
+  console.log(`conversation worker: ${JSON.stringify(worker)}`);
+  expect(worker).toMatchObject({ type: 'update', analysed: total, pairs: total / 2, p50: 5 });
+
+  // (2) The panel: open on the session, until the newest row (the grid follows it) shows its latency.
+  const opened = Date.now();
+  const panel = await openPanel(context, ext.extensionId, benchTab);
+  await panel.evaluate(() => {
+    const w = window as unknown as { longestTask: number };
+    w.longestTask = 0;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) w.longestTask = Math.max(w.longestTask, entry.duration);
+    }).observe({ type: 'longtask' });
+  });
+  const newest = rowWith(panel, `"id":${total / 2 - 1},"result"`);
+  await expect(await latencyCell(panel, newest)).toHaveText('↩ 5 ms', { timeout: 600_000 });
+  const panelMs = Date.now() - opened;
+  const longestTask = await panel.evaluate(() => (window as unknown as { longestTask: number }).longestTask);
+  console.log(`panel: newest row's latency shown ${panelMs} ms after opening; longest main-thread task ${Math.round(longestTask)} ms`);
 });
