@@ -86,3 +86,33 @@ test('diff: "Compare with previous of its kind" compares with the previous messa
   await expect(panel.getByRole('status').filter({ hasText: /No earlier .* message sent on this connection/ })).toBeVisible();
   await expect(dialog(panel)).toBeHidden();
 });
+
+test('diff: two large binary messages are compared as hex dumps (off the main thread), a page of lines at a time', async ({ page, server, sw, context, ext }) => {
+  const { tabId } = await openLoggingPage(page, server, sw, '/quiet');
+  // 48 KiB each (96 KiB together: past the size diffed in place); the second differs in its byte 0x8000.
+  await page.evaluate(() => {
+    const a = new Uint8Array(48 * 1024).map((_, i) => i & 0xff);
+    const b = a.slice();
+    b[0x8000] = 0xee;
+    (window as any).ws.send(a);
+    (window as any).ws.send(b);
+  });
+  await waitForStore(sw, (s) => s.frames.filter((f) => f.kind === 'frame').length === 2);
+  const panel = await openPanel(context, ext.extensionId, tabId);
+
+  await pick(panel, 'Binary', markItem);
+  await rowWith(panel, 'Binary').nth(1).click({ button: 'right' });
+  await item(panel, /^Compare with marked/).click();
+  const diff = dialog(panel);
+  await expect(diff.getByRole('status', { name: 'Diff summary' })).toHaveText('1 lines differ.');
+  await expect(diff.getByText(/Compared as/).locator('xpath=following-sibling::dd[1]')).toHaveText('Binary (hex dump)');
+  const lines = diff.getByRole('table', { name: 'Side-by-side diff' });
+  // Line 0x800 (offset 0x8000) changed: 00 → ee on the right.
+  await expect(lines.getByRole('row', { name: 'changed' })).toHaveCount(0); // beyond the first page of 1000 lines
+  await diff.getByRole('button', { name: 'Show 1000 more lines' }).click();
+  await diff.getByRole('button', { name: /^Show \d+ more lines$/ }).click();
+  const changed = lines.getByRole('row', { name: 'changed' });
+  await expect(changed).toHaveText(/00008000\s+00 01 02.*00008000\s+ee 01 02/);
+  await expect(lines.getByRole('row')).toHaveCount(1 + 3000);
+  await expect(diff.getByText('Showing 3000 of 3072 lines.')).toBeVisible();
+});
