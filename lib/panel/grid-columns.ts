@@ -39,8 +39,10 @@ export interface GridColumn {
   width: number;
   /** The width by what the header shows, where it depends on it (the Time column by time format). */
   widthFor?: (ctx: HeaderContext) => number;
-  /** Gives way first when the columns do not fit (fitWidths). */
-  shrinkFirst?: boolean;
+  /** When the columns do not fit, lower tiers give way first (fitWidths); no tier: keeps its width. */
+  shrinkTier?: number;
+  /** Leaves the screen when even its minimum does not fit (fitWidths). */
+  dropWhenNarrow?: boolean;
   minWidth: number;
   fill?: boolean;
   align?: 'right';
@@ -62,6 +64,7 @@ export const GRID_COLUMNS: readonly GridColumn[] = [
     header: () => 'Conn',
     width: 36,
     minWidth: 24,
+    shrinkTier: 2,
     shownByDefault: true,
     appliesTo: (ctx) => ctx.allConnections,
     text: (_row, ctx) => ctx.connectionLabel,
@@ -71,26 +74,28 @@ export const GRID_COLUMNS: readonly GridColumn[] = [
     label: 'Time',
     header: (ctx) => (ctx.timeMode === 'relative' ? 'Time (rel.)' : 'Time'),
     width: 92,
+    shrinkTier: 3,
     // 2026-12-06T09:55:27.123Z needs ~175 px at the grid's 11 px monospace; 1796550927123 ~110 px.
     widthFor: (ctx) => (ctx.timeMode === 'iso' ? 175 : ctx.timeMode === 'epoch' ? 110 : 92),
     minWidth: 40,
     shownByDefault: true,
     text: (row, ctx) => formatRowTime(row.time, ctx.timeMode, ctx.connectionStart),
   },
-  { id: 'size', label: 'Size', width: 64, minWidth: 32, align: 'right', shownByDefault: true, text: (row) => (row.kind === 'frame' ? formatBytes(row.size) : '') },
-  { id: 'type', label: 'Type', width: 44, minWidth: 32, shownByDefault: true, text: (row) => rowType(row) },
+  { id: 'size', label: 'Size', width: 64, minWidth: 32, shrinkTier: 2, align: 'right', shownByDefault: true, text: (row) => (row.kind === 'frame' ? formatBytes(row.size) : '') },
+  { id: 'type', label: 'Type', width: 44, minWidth: 32, shrinkTier: 2, shownByDefault: true, text: (row) => rowType(row) },
   {
     id: 'latency',
     label: 'Latency',
     width: 72,
     minWidth: 40,
+    shrinkTier: 3,
     align: 'right',
     shownByDefault: true,
     appliesTo: (ctx) => ctx.hasPairs === true,
     text: (_row, ctx) => latencyText(ctx),
     title: (_row, ctx) => latencyTitle(ctx),
   },
-  { id: 'summary', label: 'Summary', width: 160, minWidth: 40, shrinkFirst: true, shownByDefault: true, text: (_row, ctx) => ctx.summary, title: (_row, ctx) => ctx.summary },
+  { id: 'summary', label: 'Summary', width: 160, minWidth: 40, shrinkTier: 1, dropWhenNarrow: true, shownByDefault: true, text: (_row, ctx) => ctx.summary, title: (_row, ctx) => ctx.summary },
   { id: 'data', label: 'Data', width: 120, minWidth: 60, fill: true, shownByDefault: true, text: () => '' },
 ];
 
@@ -125,10 +130,11 @@ export function clampWidth(column: GridColumn, width: number): number {
 export const CELL_EXTRA_PX = 9;
 
 /**
- * The widths the columns get in `available` px (content widths, as `style:width`): each its own, unless they do
- * not fit with the fill column (Data) at its own width; then the `shrinkFirst` columns (Summary) give way down to
- * their minimum, then the others (but Direction) together, each in proportion to what it can give. Data keeps the
- * rest: at 430 px the payload stays readable instead of being pushed off the row by the Summary.
+ * The columns on screen and their widths in `available` px (content widths, as `style:width`): each its own, unless
+ * they do not fit with the fill column (Data) at its own width. Then columns give way by tier (`shrinkTier`, lowest
+ * first), each of a tier in proportion to what it can give down to its minimum: Summary first, and past its minimum
+ * it leaves the screen (`dropWhenNarrow`); then Size, Type and Conn; then Time and Latency. Data keeps the rest: at
+ * 430 px the payload stays readable instead of being pushed off the row. Columns absent from the result are not shown.
  */
 export function fitWidths(columns: readonly GridColumn[], widthOf: (column: GridColumn) => number, available: number): Record<string, number> {
   const widths: Record<string, number> = {};
@@ -158,8 +164,15 @@ export function fitWidths(columns: readonly GridColumn[], widthOf: (column: Grid
       }
     }
   };
-  const shrinkable = columns.filter((c) => !c.fill);
-  give(shrinkable.filter((c) => c.shrinkFirst));
-  give(shrinkable.filter((c) => !c.shrinkFirst && c.id !== 'dir'));
+  const tiers = [...new Set(columns.map((c) => c.shrinkTier).filter((t): t is number => t !== undefined))].sort((a, b) => a - b);
+  for (const tier of tiers) {
+    const group = columns.filter((c) => !c.fill && c.shrinkTier === tier);
+    give(group);
+    for (const c of group) {
+      if (excess <= 0 || !c.dropWhenNarrow) continue;
+      excess -= widths[c.id] + CELL_EXTRA_PX;
+      delete widths[c.id];
+    }
+  }
   return widths;
 }

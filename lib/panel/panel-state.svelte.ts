@@ -339,7 +339,15 @@ export class PanelState {
   /** Conversation wiring: tells the conversation slice what is on screen (it starts over or goes on by itself). */
   private syncConversation(): void {
     const { sessionId, session } = this.sessions;
-    void this.conversation.show({ sessionId, site: siteOf(session?.pageUrl), decoderIds: this.decoderIdsInUse() });
+    const decoderIds = this.decoderIdsInUse();
+    if (session || sessionId === null || !this.database) {
+      void this.conversation.show({ sessionId, site: siteOf(session?.pageUrl), decoderIds });
+      return;
+    }
+    // A page load announced before the session list was read: its site (for the saved JSON paths) from its record.
+    void this.database.get('sessions', sessionId).then((record) => {
+      if (this.sessions.sessionId === sessionId) void this.conversation.show({ sessionId, site: siteOf(record?.pageUrl), decoderIds });
+    });
   }
 
   /** Shows the rows of the session and connection on screen that the filters match. */

@@ -83,22 +83,24 @@ describe('Latency column and widths', () => {
     expect(columns.widthChoice).toEqual({ time: 150, 'time.iso': 200 });
   });
 
-  it('fits a narrow grid: Summary gives way first, then the others, and Data keeps its width', () => {
-    const columns = GRID_COLUMNS.filter((c) => c.id !== 'conn');
-    const own = (c: (typeof columns)[number]) => c.width;
-    const wide = fitWidths(columns, own, 2000);
-    expect(wide).toEqual(Object.fromEntries(columns.map((c) => [c.id, c.width])));
-    const needed = columns.reduce((sum, c) => sum + c.width + CELL_EXTRA_PX, 0);
+  it('fits a narrow grid: Summary gives way first and then leaves, then Size, Type, Conn, then Time and Latency; Data keeps its width', () => {
+    const own = (c: (typeof GRID_COLUMNS)[number]) => c.width;
+    const sum = (w: Record<string, number>) => Object.values(w).reduce((a, b) => a + b + CELL_EXTRA_PX, 0);
+    const columns = GRID_COLUMNS.filter((c) => c.id !== 'conn' && c.id !== 'latency');
+    expect(fitWidths(columns, own, 2000)).toEqual(Object.fromEntries(columns.map((c) => [c.id, c.width])));
+    const needed = sum(Object.fromEntries(columns.map((c) => [c.id, c.width])));
     // 100 px short: Summary alone gives them.
     const short = fitWidths(columns, own, needed - 100);
-    expect(short.summary).toBe(60);
-    expect(short.data).toBe(120);
-    expect(short.time).toBe(92);
-    // At 415 px (430 minus a scrollbar): Summary at its minimum, the others narrower, Data still 120 and all fits.
+    expect(short).toMatchObject({ summary: 60, data: 120, time: 92, size: 64 });
+    // 415 px (430 minus a scrollbar): no room for Summary even at its minimum: it leaves; the rest keep theirs.
     const narrow = fitWidths(columns, own, 415);
-    expect(narrow.summary).toBe(40);
-    expect(narrow.data).toBe(120);
-    expect(narrow.dir).toBe(16);
-    expect(columns.reduce((sum, c) => sum + narrow[c.id] + CELL_EXTRA_PX, 0)).toBeLessThanOrEqual(415);
+    expect('summary' in narrow).toBe(false);
+    expect(narrow).toMatchObject({ dir: 16, time: 92, size: 64, type: 44, data: 120 });
+    // Every column, Latency too, in 430 px: Size, Type and Conn to their minimum, then Time and Latency give the rest.
+    const all = fitWidths(GRID_COLUMNS, own, 430);
+    expect(all).toMatchObject({ dir: 16, conn: 24, size: 32, type: 32, data: 120 });
+    expect(all.time).toBeGreaterThanOrEqual(75);
+    expect(all.latency).toBeGreaterThanOrEqual(56);
+    expect(sum(all)).toBeLessThanOrEqual(430);
   });
 });
