@@ -52,7 +52,7 @@ async function conversationPage(page: Page, server: TestServer): Promise<void> {
   await page.evaluate(() => (window as any).opened);
 }
 
-const call = (page: Page, socket: 'rpc' | 'custom', messages: Array<{ id: number | string }>) =>
+const call = (page: Page, socket: 'rpc' | 'custom', messages: Array<{ id: number | string; [key: string]: unknown }>) =>
   page.evaluate(
     ({ socket, messages }) =>
       messages.forEach((m) => {
