@@ -248,6 +248,12 @@ export class ConversationState {
     this.channel = undefined;
   }
 
+  /** The session has pairs or unanswered requests (the grid's Latency column shows then). */
+  get hasPairs(): boolean {
+    const session = this.result?.session;
+    return session !== undefined && session.pairs + session.unanswered > 0;
+  }
+
   /** The row's pair, if it has one. */
   pairOf(row: FrameRecord): RowPair | undefined {
     void this.version;
