@@ -3,6 +3,7 @@
  * as a tab against a live page and a real ws server: opened by right-click and by keyboard, each item checked by
  * what it does (the clipboard, what the server and the page's listeners receive, the dialog and rows shown, a hold).
  */
+import { readFileSync } from 'node:fs';
 import type { Page } from '@playwright/test';
 import { test, expect, openLoggingPage, waitForStore, framesOf, type TestServer } from './fixtures';
 import { openPanel, rowWith, rows } from './panel-helpers';
@@ -177,6 +178,21 @@ test('row menu: Filter to this connection, Hide messages like this (and show the
   await item(panel, /^Hide messages like this/).click();
   await expect(hidden.getByRole('button', { name: '2 hidden kinds' })).toBeVisible();
   await expect(rows(panel)).toHaveCount(3); // 'from the other socket' is plain text too
+  // Exporting the filtered view writes exactly what the grid shows, hidden kinds left out (the panel names the rows).
+  await panel.getByRole('button', { name: 'Export', exact: true }).click();
+  const options = panel.getByRole('group', { name: 'Export options' });
+  await options.getByRole('radio', { name: 'Filtered view' }).check();
+  await options.getByRole('radio', { name: /wsi/i }).check();
+  const [download] = await Promise.all([panel.waitForEvent('download'), options.getByRole('button', { name: 'Download' }).click()]);
+  expect(await download.failure()).toBeNull();
+  const exported = JSON.parse(readFileSync(await download.path(), 'utf8')) as { connections: Array<{ messages?: Array<{ data?: string }>; events?: unknown[] }> };
+  const texts = JSON.stringify(exported);
+  expect(texts).toContain('{\\"type\\":\\"tick\\"}');
+  expect(texts).not.toContain('tock');
+  expect(texts).not.toContain('plain');
+  await expect(options.getByRole('status')).toContainText('Exported 3 rows');
+  await panel.getByRole('button', { name: 'Export', exact: true }).click(); // closes the options
+  await expect(options).toBeHidden();
   await hidden.getByRole('button', { name: 'Show text (not a JSON object) again' }).click();
   await expect(rows(panel)).toHaveCount(5);
   await hidden.getByRole('button', { name: 'Show all hidden kinds' }).click();
