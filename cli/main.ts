@@ -4,7 +4,6 @@
  * `stats` is cli/stats-command.ts.
  */
 import { readFile, stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { JsonPathError, parseJsonPath, type JsonPathPattern } from '../lib/analysis/json-diff';
 import { FormatError } from '../lib/io/formats/errors';
 import { readSessionText } from '../lib/io/formats/detect';
@@ -12,6 +11,7 @@ import { EXIT, ReplayFailure, replay } from './replay';
 import { diffReplies } from './reply-diff';
 import { UsageError, parseTiming, replayScript } from './replay-script';
 import { STATS_HELP, runStats } from './stats-command';
+import { commandArgs, millisecondsOption } from './command-args';
 
 export const HELP = `Usage: ws-inspector replay <file.wsi.json | file.har> [options]
 
@@ -81,42 +81,25 @@ export async function run(argv: string[], streams: Streams): Promise<number> {
     streams.stderr(`ws-inspector: unknown command ${JSON.stringify(command)}\n\n${COMMANDS_HELP}\n`);
     return EXIT.usage;
   }
-  let values: { url?: string; connection?: string; timing?: string; expect?: boolean; ignore?: string[]; wait?: string; 'handshake-timeout'?: string; quiet?: boolean; help?: boolean };
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: rest,
-      allowPositionals: true,
-      options: {
-        url: { type: 'string' },
-        connection: { type: 'string' },
-        timing: { type: 'string' },
-        expect: { type: 'boolean' },
-        ignore: { type: 'string', multiple: true },
-        wait: { type: 'string' },
-        'handshake-timeout': { type: 'string' },
-        quiet: { type: 'boolean', short: 'q' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    streams.stderr(`ws-inspector replay: ${(error as Error).message}\n\n${HELP}\n`);
-    return EXIT.usage;
-  }
-  if (values.help) {
-    streams.stdout(HELP + '\n');
-    return EXIT.ok;
-  }
-  if (positionals.length !== 1) {
-    streams.stderr(`ws-inspector replay: expected one file, got ${positionals.length}\n\n${HELP}\n`);
-    return EXIT.usage;
-  }
-  const file = positionals[0];
-  const number = (name: string, value: string | undefined, fallback: number) => {
-    if (value === undefined) return fallback;
-    if (!/^\d+$/.test(value)) throw new UsageError(`--${name} ${JSON.stringify(value)}: expected a number of milliseconds`);
-    return Number(value);
-  };
+  const args = commandArgs<{ url?: string; connection?: string; timing?: string; expect?: boolean; ignore?: string[]; wait?: string; 'handshake-timeout'?: string; quiet?: boolean }>(
+    'replay',
+    rest,
+    {
+      url: { type: 'string' },
+      connection: { type: 'string' },
+      timing: { type: 'string' },
+      expect: { type: 'boolean' },
+      ignore: { type: 'string', multiple: true },
+      wait: { type: 'string' },
+      'handshake-timeout': { type: 'string' },
+      quiet: { type: 'boolean', short: 'q' },
+    },
+    HELP,
+    streams,
+  );
+  if (typeof args === 'number') return args;
+  const { values, file } = args;
+  const number = millisecondsOption;
 
   try {
     const timing = parseTiming(values.timing ?? 'original');

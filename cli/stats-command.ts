@@ -5,7 +5,6 @@
  * the panel would detect it, and analysed in one pass in session order (lib/analysis/session-analysis.ts).
  */
 import { readFile, stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { chooseDecoder, listDecoders } from '../lib/analysis/decoder-choice';
 import { JsonPathError, parseIdPath } from '../lib/analysis/json-path';
 import { SessionAnalysis, type SessionRow } from '../lib/analysis/session-analysis';
@@ -18,6 +17,7 @@ import { EXIT } from './replay';
 import { UsageError, chooseConnection } from './replay-script';
 import { statsTable, type ConnectionHeading } from './stats-table';
 import type { Streams } from './streams';
+import { commandArgs, millisecondsOption } from './command-args';
 
 export const STATS_HELP = `Usage: ws-inspector stats <file.wsi.json | file.har> [options]
 
@@ -84,44 +84,25 @@ async function readSession(file: string, streams: Streams): Promise<PortableSess
   }
 }
 
-function parseMs(name: string, value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} ${JSON.stringify(value)}: expected a number of milliseconds`);
-  return Number(value);
-}
-
 export async function runStats(argv: string[], streams: Streams): Promise<number> {
-  let values: { connection?: string; decoder?: string; 'request-id'?: string; 'response-id'?: string; timeout?: string; json?: boolean; help?: boolean };
-  let positionals: string[];
+  const args = commandArgs<{ connection?: string; decoder?: string; 'request-id'?: string; 'response-id'?: string; timeout?: string; json?: boolean }>(
+    'stats',
+    argv,
+    {
+      connection: { type: 'string' },
+      decoder: { type: 'string' },
+      'request-id': { type: 'string' },
+      'response-id': { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    STATS_HELP,
+    streams,
+  );
+  if (typeof args === 'number') return args;
+  const { values, file } = args;
   try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        connection: { type: 'string' },
-        decoder: { type: 'string' },
-        'request-id': { type: 'string' },
-        'response-id': { type: 'string' },
-        timeout: { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    streams.stderr(`ws-inspector stats: ${(error as Error).message}\n\n${STATS_HELP}\n`);
-    return EXIT.usage;
-  }
-  if (values.help) {
-    streams.stdout(STATS_HELP + '\n');
-    return EXIT.ok;
-  }
-  if (positionals.length !== 1) {
-    streams.stderr(`ws-inspector stats: expected one file, got ${positionals.length}\n\n${STATS_HELP}\n`);
-    return EXIT.usage;
-  }
-  const file = positionals[0];
-  try {
-    const timeoutMs = parseMs('timeout', values.timeout, 30_000);
+    const timeoutMs = millisecondsOption('timeout', values.timeout, 30_000);
     const decoders = listDecoders();
     if (values.decoder !== undefined && !decoders.some((d) => d.id === values.decoder)) throw new UsageError(`--decoder ${JSON.stringify(values.decoder)}: expected one of ${decoders.map((d) => d.id).join(', ')}`);
     if ((values['request-id'] === undefined) !== (values['response-id'] === undefined)) throw new UsageError('--request-id and --response-id go together');

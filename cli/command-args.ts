@@ -1,0 +1,41 @@
+/**
+ * What every `ws-inspector` command does with its arguments first: parse the options, answer --help, insist on
+ * one file; and a number of milliseconds from an option. One copy for `replay` and `stats`.
+ */
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { EXIT } from './replay';
+import { UsageError } from './replay-script';
+import type { Streams } from './streams';
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** The parsed options and the one file, or the exit code when that is all there is to do (help, a usage error). */
+export function commandArgs<V>(command: string, argv: string[], options: Options, help: string, streams: Streams): { values: V; file: string } | number {
+  let values: V & { help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...options, help: { type: 'boolean', short: 'h' } } }) as unknown as {
+      values: V & { help?: boolean };
+      positionals: string[];
+    });
+  } catch (error) {
+    streams.stderr(`ws-inspector ${command}: ${(error as Error).message}\n\n${help}\n`);
+    return EXIT.usage;
+  }
+  if (values.help) {
+    streams.stdout(help + '\n');
+    return EXIT.ok;
+  }
+  if (positionals.length !== 1) {
+    streams.stderr(`ws-inspector ${command}: expected one file, got ${positionals.length}\n\n${help}\n`);
+    return EXIT.usage;
+  }
+  return { values, file: positionals[0] };
+}
+
+/** `--name <ms>`: a whole number of milliseconds, or `fallback` when not given. */
+export function millisecondsOption(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new UsageError(`--${name} ${JSON.stringify(value)}: expected a number of milliseconds`);
+  return Number(value);
+}
