@@ -39,3 +39,11 @@ export function millisecondsOption(name: string, value: string | undefined, fall
   if (!/^\d+$/.test(value)) throw new UsageError(`--${name} ${JSON.stringify(value)}: expected a number of milliseconds`);
   return Number(value);
 }
+
+/** A command's failure as its exit code (a usage error: EXIT.usage; a failure with its own code: that), said on stderr; anything else is rethrown. */
+export function failureExit(command: string, error: unknown, streams: Streams): number {
+  const exitCode = error instanceof UsageError ? EXIT.usage : error instanceof Error && typeof (error as { exitCode?: unknown }).exitCode === 'number' ? (error as { exitCode: number }).exitCode : undefined;
+  if (exitCode === undefined) throw error;
+  streams.stderr(`ws-inspector ${command}: ${(error as Error).message}\n`);
+  return exitCode;
+}

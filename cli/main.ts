@@ -11,7 +11,7 @@ import { EXIT, ReplayFailure, replay } from './replay';
 import { diffReplies } from './reply-diff';
 import { UsageError, parseTiming, replayScript } from './replay-script';
 import { STATS_HELP, runStats } from './stats-command';
-import { commandArgs, millisecondsOption } from './command-args';
+import { commandArgs, failureExit, millisecondsOption } from './command-args';
 
 export const HELP = `Usage: ws-inspector replay <file.wsi.json | file.har> [options]
 
@@ -166,14 +166,6 @@ export async function run(argv: string[], streams: Streams): Promise<number> {
     }
     return EXIT.ok;
   } catch (error) {
-    if (error instanceof UsageError) {
-      streams.stderr(`ws-inspector replay: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    if (error instanceof ReplayFailure) {
-      streams.stderr(`ws-inspector replay: ${error.message}\n`);
-      return error.exitCode;
-    }
-    throw error;
+    return failureExit('replay', error, streams);
   }
 }

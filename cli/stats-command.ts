@@ -17,7 +17,7 @@ import { EXIT } from './replay';
 import { UsageError, chooseConnection } from './replay-script';
 import { statsTable, type ConnectionHeading } from './stats-table';
 import type { Streams } from './streams';
-import { commandArgs, millisecondsOption } from './command-args';
+import { commandArgs, failureExit, millisecondsOption } from './command-args';
 
 export const STATS_HELP = `Usage: ws-inspector stats <file.wsi.json | file.har> [options]
 
@@ -156,14 +156,6 @@ export async function runStats(argv: string[], streams: Streams): Promise<number
     } else streams.stdout(statsTable(file, headings, result));
     return EXIT.ok;
   } catch (error) {
-    if (error instanceof UsageError) {
-      streams.stderr(`ws-inspector stats: ${error.message}\n`);
-      return EXIT.usage;
-    }
-    if (error instanceof StatsFailure) {
-      streams.stderr(`ws-inspector stats: ${error.message}\n`);
-      return error.exitCode;
-    }
-    throw error;
+    return failureExit('stats', error, streams);
   }
 }
