@@ -313,7 +313,29 @@ export class PanelState {
     await this.view.reveal(hit.row);
   }
 
-  private async showSession(sessionId: string | null, pinned: boolean): Promise<void> {
+  /**
+   * Shows a session, one request at a time: the panel's start and the page's `page-session` answer could both ask at
+   * once, and two interleaved entries reset each other's decoders mid-detection (the last could then analyse the
+   * session with none). Requests run in order, the last one wins, and asking again for the session already being
+   * entered waits for that entry instead of starting over.
+   */
+  private showSession(sessionId: string | null, pinned: boolean): Promise<void> {
+    const last = this.lastShowRequest;
+    if (last && last.sessionId === sessionId && last.pinned === pinned) return last.done;
+    const done = this.showing.then(() => this.enterSession(sessionId, pinned));
+    const request = { sessionId, pinned, done };
+    this.lastShowRequest = request;
+    this.showing = done.catch(() => undefined);
+    void this.showing.then(() => {
+      if (this.lastShowRequest === request) this.lastShowRequest = undefined;
+    });
+    return done;
+  }
+
+  private showing: Promise<void> = Promise.resolve();
+  private lastShowRequest: { sessionId: string | null; pinned: boolean; done: Promise<void> } | undefined;
+
+  private async enterSession(sessionId: string | null, pinned: boolean): Promise<void> {
     this.view.reset();
     this.decoding.reset();
     // eslint-disable-next-line svelte/prefer-svelte-reactivity -- bookkeeping, not shown

@@ -228,6 +228,29 @@ describe('PanelState', () => {
     panel.dispose();
   });
 
+  it('shows sessions asked for at once one after the other: the last wins, with its own rows and decoders', async () => {
+    const json = (type: string) => JSON.stringify({ type });
+    const { panel } = await openPanel(async (db) => {
+      await store(db, 'one', [connect('a'), frame('a', 1, json('x')), frame('a', 2, json('y'))], { tabId: TAB, startedAt: 10 });
+      await store(db, 'two', [connect('b'), frame('b', 1, json('z'))], { tabId: TAB, startedAt: 20 });
+    });
+    // What the conversation slice is told: every session it is shown comes with that session's decoders.
+    const shown: Array<{ sessionId: string | null; decoderIds: Record<string, string | null> }> = [];
+    panel.conversation.show = async (scope) => void shown.push({ sessionId: scope.sessionId, decoderIds: { ...scope.decoderIds } });
+    // Both at once, as the panel's start and the page's page-session answer can be.
+    await Promise.all([panel.pickSession('one'), panel.pickSession('two'), panel.pickSession('one'), panel.pickSession('two')]);
+    await tick();
+    const expected = { one: { a: 'json' }, two: { b: 'json' } } as Record<string, Record<string, string>>;
+    for (const call of shown) expect(call.decoderIds, `shown ${call.sessionId}`).toEqual(expected[call.sessionId!]);
+    expect(shown.at(-1)?.sessionId).toBe('two');
+    expect(panel.sessions.sessionId).toBe('two');
+    expect(panel.sessions.connections.map((c) => c.id)).toEqual(['b']);
+    expect(panel.decoderIdsInUse()).toEqual({ b: 'json' });
+    expect([panel.view.total, panel.view.shown]).toEqual([1, 1]);
+    expect((await panel.view.rowsAt(0, 5)).map((r) => r.connectionId)).toEqual(['b']);
+    panel.dispose();
+  });
+
   it('filters by decoded fields, and scans again when a connection’s decoder changes', async () => {
     const json = (type: string) => JSON.stringify({ type });
     const { panel } = await openPanel(async (db) => {
