@@ -191,7 +191,8 @@ test('row menu: Filter to this connection, Hide messages like this (and show the
   expect(texts).not.toContain('tock');
   expect(texts).not.toContain('plain');
   await expect(options.getByRole('status')).toContainText('Exported 3 rows');
-  await panel.getByRole('button', { name: 'Export', exact: true }).click(); // closes the options
+  await expect(options.getByRole('button', { name: 'Download' })).toBeFocused(); // back in the options after the download
+  await panel.keyboard.press('Escape');
   await expect(options).toBeHidden();
   await hidden.getByRole('button', { name: 'Show text (not a JSON object) again' }).click();
   await expect(rows(panel)).toHaveCount(5);
