@@ -81,6 +81,26 @@ test('timeline: two bursts drawn and summed; a drag across the second filters th
   await panel.mouse.click(late.x, late.y);
   await expect(selectedRow(panel)).toHaveAccessibleName(new RegExp(`, text: ${b[0].text}$`));
   await expect(count(panel)).toHaveText('81 messages'); // a click filters nothing
+
+  // The keyboard does what the mouse does. End puts the cursor on the last bucket (the second burst's), Shift+←
+  // stretches the selection one bucket back (into the gap: the gap is over 1.5 s and buckets are 1 s), Enter applies
+  // it: the second burst's rows; Escape clears the range.
+  const cursor = figure(panel).getByRole('slider', { name: /^Time cursor/ });
+  await cursor.focus();
+  await expect(cursor).toHaveAttribute('aria-valuetext', /arrow keys/);
+  await panel.keyboard.press('End');
+  await expect(cursor).toHaveAttribute('aria-valuetext', /\d\d:\d\d:\d\d/);
+  await panel.keyboard.press('Shift+ArrowLeft');
+  await panel.keyboard.press('Enter');
+  await expect(count(panel)).toHaveText('40 / 81 shown');
+  await expect(grid(panel).getByRole('row', { name: /, text: a\d+$/ })).toHaveCount(0);
+  await panel.keyboard.press('Escape');
+  await expect(count(panel)).toHaveText('81 messages');
+  // Home and Enter without a selection: the message nearest the first bucket is selected, nothing is filtered.
+  await panel.keyboard.press('Home');
+  await panel.keyboard.press('Enter');
+  await expect(selectedRow(panel)).toHaveAccessibleName(/(, text: a\d+|open)/);
+  await expect(count(panel)).toHaveText('81 messages');
 });
 
 test('timeline: the toolbar toggle is remembered across a reload, and a time range stays visible with the timeline closed', async ({ page, server, sw, context, ext }) => {
