@@ -1,8 +1,13 @@
 /**
  * What every `ws-inspector` command does with its arguments first: parse the options, answer --help, insist on
- * one file; and a number of milliseconds from an option. One copy for `replay` and `stats`.
+ * one file, read that file as a recorded session; a number of milliseconds from an option; a failure as an exit
+ * code. One copy for `replay` and `stats`.
  */
+import { readFile, stat } from 'node:fs/promises';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { FormatError } from '../lib/io/formats/errors';
+import { readSessionText } from '../lib/io/formats/detect';
+import type { PortableSession } from '../lib/io/formats/model';
 import { EXIT } from './replay';
 import { UsageError } from './replay-script';
 import type { Streams } from './streams';
@@ -46,4 +51,37 @@ export function failureExit(command: string, error: unknown, streams: Streams): 
   if (exitCode === undefined) throw error;
   streams.stderr(`ws-inspector ${command}: ${(error as Error).message}\n`);
   return exitCode;
+}
+
+/** A command's failure with the exit code it ends with (see EXIT). */
+export class CommandFailure extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The recorded session in `file` (`.wsi.json` or HAR), its warnings said on stderr; EXIT.file when unreadable. */
+export async function readSessionFile(file: string, streams: Streams): Promise<PortableSession> {
+  let text: string;
+  try {
+    const info = await stat(file);
+    if (!info.isFile()) throw new Error('not a file');
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    throw new CommandFailure(EXIT.file, `cannot read ${file}: ${why}`);
+  }
+  let session: PortableSession;
+  try {
+    session = readSessionText(text);
+  } catch (error) {
+    if (error instanceof FormatError) throw new CommandFailure(EXIT.file, `${file}: ${error.message}`);
+    throw error;
+  }
+  for (const warning of session.warnings) streams.stderr(`note: ${warning}\n`);
+  return session;
 }

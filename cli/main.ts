@@ -3,15 +3,12 @@
  * connection (`.wsi.json` or HAR) to a server and prints, or checks (`--expect`, `--ignore`), what it answers;
  * `stats` is cli/stats-command.ts.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { JsonPathError, parseJsonPath, type JsonPathPattern } from '../lib/analysis/json-diff';
-import { FormatError } from '../lib/io/formats/errors';
-import { readSessionText } from '../lib/io/formats/detect';
-import { EXIT, ReplayFailure, replay } from './replay';
+import { EXIT, replay } from './replay';
 import { diffReplies } from './reply-diff';
 import { UsageError, parseTiming, replayScript } from './replay-script';
 import { STATS_HELP, runStats } from './stats-command';
-import { commandArgs, failureExit, millisecondsOption } from './command-args';
+import { commandArgs, failureExit, millisecondsOption, readSessionFile } from './command-args';
 
 export const HELP = `Usage: ws-inspector replay <file.wsi.json | file.har> [options]
 
@@ -117,24 +114,7 @@ export async function run(argv: string[], streams: Streams): Promise<number> {
       }
     });
 
-    let text: string;
-    try {
-      const info = await stat(file);
-      if (!info.isFile()) throw new Error('not a file');
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      const code = (error as { code?: string }).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
-      throw new ReplayFailure(EXIT.file, `cannot read ${file}: ${why}`);
-    }
-    let session;
-    try {
-      session = readSessionText(text);
-    } catch (error) {
-      if (error instanceof FormatError) throw new ReplayFailure(EXIT.file, `${file}: ${error.message}`);
-      throw error;
-    }
-    for (const warning of session.warnings) streams.stderr(`note: ${warning}\n`);
+    const session = await readSessionFile(file, streams);
 
     const script = replayScript(session, { connection: values.connection, url: values.url, timing });
     for (const note of script.notes) streams.stderr(`note: ${note}\n`);

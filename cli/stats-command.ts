@@ -4,20 +4,17 @@
  * --json, as JSON. The file is read like replay reads it (lib/io/formats/detect.ts), each connection decoded as
  * the panel would detect it, and analysed in one pass in session order (lib/analysis/session-analysis.ts).
  */
-import { readFile, stat } from 'node:fs/promises';
 import { chooseDecoder, listDecoders } from '../lib/analysis/decoder-choice';
 import { JsonPathError, parseIdPath } from '../lib/analysis/json-path';
 import { SessionAnalysis, type SessionRow } from '../lib/analysis/session-analysis';
-import { FormatError } from '../lib/io/formats/errors';
-import { readSessionText } from '../lib/io/formats/detect';
-import type { PortableConnection, PortableRow, PortableSession } from '../lib/io/formats/model';
+import type { PortableConnection, PortableRow } from '../lib/io/formats/model';
 import { mergeByTime } from '../lib/io/merge-by-time';
 import { base64ToBytes } from '../lib/shared/wire';
 import { EXIT } from './replay';
 import { UsageError, chooseConnection } from './replay-script';
 import { statsTable, type ConnectionHeading } from './stats-table';
 import type { Streams } from './streams';
-import { commandArgs, failureExit, millisecondsOption } from './command-args';
+import { commandArgs, failureExit, millisecondsOption, readSessionFile } from './command-args';
 
 export const STATS_HELP = `Usage: ws-inspector stats <file.wsi.json | file.har> [options]
 
@@ -43,15 +40,6 @@ Exit codes:
   2  bad arguments (unknown option, bad path or number, no such --connection or --decoder)
   3  the file cannot be read, is not JSON, or is not a valid recording (the message says where)`;
 
-class StatsFailure extends Error {
-  constructor(
-    readonly exitCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** A file row as analysis reads it: text as is, base64 as bytes, an omitted payload as none. */
 function toSessionRow(row: PortableRow, connectionId: string): SessionRow {
   const data = row.kind !== 'frame' || row.payloadOmitted || row.data === undefined ? undefined : row.encoding === 'base64' || (row.encoding === undefined && row.opcode === 2) ? toArrayBuffer(base64ToBytes(row.data)) : row.data;
@@ -61,27 +49,6 @@ function toSessionRow(row: PortableRow, connectionId: string): SessionRow {
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
-}
-
-async function readSession(file: string, streams: Streams): Promise<PortableSession> {
-  let text: string;
-  try {
-    const info = await stat(file);
-    if (!info.isFile()) throw new Error('not a file');
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as { code?: string }).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
-    throw new StatsFailure(EXIT.file, `cannot read ${file}: ${why}`);
-  }
-  try {
-    const session = readSessionText(text);
-    for (const warning of session.warnings) streams.stderr(`note: ${warning}\n`);
-    return session;
-  } catch (error) {
-    if (error instanceof FormatError) throw new StatsFailure(EXIT.file, `${file}: ${error.message}`);
-    throw error;
-  }
 }
 
 export async function runStats(argv: string[], streams: Streams): Promise<number> {
@@ -114,7 +81,7 @@ export async function runStats(argv: string[], streams: Streams): Promise<number
       throw error;
     }
 
-    const session = await readSession(file, streams);
+    const session = await readSessionFile(file, streams);
     let chosen: Array<{ connection: PortableConnection; index: number }>;
     if (values.connection !== undefined) {
       const { connection, index, notes } = chooseConnection(session, values.connection);
