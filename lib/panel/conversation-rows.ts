@@ -7,18 +7,16 @@
  *   shortcut).
  * - `codeRows(db, sessionId, request)`: the rows a "Copy as code" request names: the connection's frames the page
  *   sent (a range of them, or the whole connection), or one message; at most MAX_CODE_FRAMES.
- * - `analyseSession(db, session, options)`: SessionAnalysis over the session's rows, paged, for sessions of at most
- *   LOCAL_STATS_MAX_ROWS rows (the stats view's own figures while the conversation slice has none).
+ *
+ * The stats view reads the conversation slice's figures (computed in its worker), not rows of its own.
  */
-import { SessionAnalysis, type SessionAnalysisOptions, type SessionAnalysisResult } from '../analysis';
 import { isSentFrame } from '../analysis/copy-as-code';
-import type { FrameRecord, SessionRecord } from '../shared/records';
-import { connectionRowChunks, readConnectionRows, readSessionRows, type InspectorDatabase } from '../store/frame-store';
+import type { FrameRecord } from '../shared/records';
+import { connectionRowChunks, readConnectionRows, type InspectorDatabase } from '../store/frame-store';
 import type { CodeRequest } from './dialogs-state.svelte';
 
 export const PREVIOUS_SCAN_ROWS = 5000;
 export const MAX_CODE_FRAMES = 5000;
-export const LOCAL_STATS_MAX_ROWS = 200_000;
 const PAGE_ROWS = 2000;
 
 /** Reads rows [start, start + count) of a connection, by position (`cpos`). */
@@ -66,23 +64,4 @@ export async function codeRows(db: InspectorDatabase, sessionId: string, request
     }
   }
   return { rows, truncated: false };
-}
-
-/** The session's figures computed here; null when the session is too big for that (or `signal` aborted). */
-export async function analyseSession(
-  db: InspectorDatabase,
-  session: Pick<SessionRecord, 'id' | 'rowCount'>,
-  options: SessionAnalysisOptions,
-  signal?: AbortSignal,
-): Promise<SessionAnalysisResult | null> {
-  if ((session.rowCount ?? 0) > LOCAL_STATS_MAX_ROWS) return null;
-  const analysis = new SessionAnalysis(options);
-  for (let start = 0; ; start += PAGE_ROWS) {
-    if (signal?.aborted) return null;
-    const rows = await readSessionRows(db, session.id, start, PAGE_ROWS);
-    analysis.push(rows);
-    if (rows.length < PAGE_ROWS) break;
-  }
-  analysis.finish();
-  return analysis.result();
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyseSession, codeRows, connectionReader, previousOfKind } from '@/lib/panel/conversation-rows';
+import { codeRows, connectionReader, previousOfKind } from '@/lib/panel/conversation-rows';
 import { getRow } from '@/lib/store/frame-store';
 import type { FrameRecord } from '@/lib/shared/records';
 import { connect, frame, freshDb, store } from './fixtures';
@@ -29,16 +29,5 @@ describe('conversation-rows', () => {
     expect((await previousOfKind(connectionReader(db, 's'), row, 'x', kindOf))?.seq).toBe(5);
     expect((await previousOfKind(connectionReader(db, 's'), row, 'y', kindOf))?.seq).toBe(3);
     expect(await previousOfKind(connectionReader(db, 's'), row, 'z', kindOf)).toBeUndefined();
-  });
-
-  it('analyseSession: the session’s figures from its stored rows; none for a session over the limit', async () => {
-    const db = await seeded();
-    const result = await analyseSession(db, { id: 's', rowCount: 13 }, {});
-    expect(result?.session.frames).toBe(11);
-    expect(result?.connections.map((c) => [c.connectionId, c.traffic.sent.frames, c.traffic.received.frames])).toEqual([
-      ['a', 5, 5],
-      ['b', 1, 0],
-    ]);
-    expect(await analyseSession(db, { id: 's', rowCount: 10_000_000 }, {})).toBeNull();
   });
 });
