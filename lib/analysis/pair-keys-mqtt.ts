@@ -7,6 +7,7 @@
  * pieces), so packets are reassembled per direction like the decoder does; a packet counts at the frame that
  * completes it.
  */
+import { mqttPacketAt } from '../decoders/mqtt';
 import { OrderedKeys, type FrameFacts, type FrameReader, type PairMark } from './frame-facts';
 
 const TYPES = ['reserved', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 'PUBREL', 'PUBCOMP', 'SUBSCRIBE', 'SUBACK', 'UNSUBSCRIBE', 'UNSUBACK', 'PINGREQ', 'PINGRESP', 'DISCONNECT', 'AUTH'];
@@ -14,23 +15,6 @@ const TYPES = ['reserved', 'CONNECT', 'CONNACK', 'PUBLISH', 'PUBACK', 'PUBREC', 
 const WAITS_FOR: Record<number, string> = { 6: 'PUBCOMP', 8: 'SUBACK', 10: 'UNSUBACK' };
 /** The same key prefix, by answer packet type. */
 const ANSWERS: Record<number, string> = { 4: 'PUBACK', 5: 'PUBREC', 7: 'PUBCOMP', 9: 'SUBACK', 11: 'UNSUBACK' };
-
-/**
- * The packet at `pos`: its fixed header's length and its whole length; undefined while the fixed header is
- * incomplete, null when its remaining length is malformed (more than 4 bytes).
- */
-function packetAt(bytes: Uint8Array, pos: number): { header: number; total: number } | undefined | null {
-  let value = 0;
-  let multiplier = 1;
-  for (let i = 1; i <= 4; i++) {
-    if (pos + i >= bytes.length) return undefined;
-    const b = bytes[pos + i];
-    value += (b & 0x7f) * multiplier;
-    if ((b & 0x80) === 0) return { header: 1 + i, total: 1 + i + value };
-    multiplier *= 128;
-  }
-  return null;
-}
 
 export function mqttReader(): FrameReader {
   const ordered = new OrderedKeys();
@@ -52,7 +36,7 @@ export function mqttReader(): FrameReader {
     const types: string[] = [];
     let pos = 0;
     while (pos < bytes.length) {
-      const packet = packetAt(bytes, pos);
+      const packet = mqttPacketAt(bytes, pos);
       if (packet === null) return { type: 'malformed', heartbeat: false };
       if (packet === undefined || pos + packet.total > bytes.length) break;
       const { total } = packet;

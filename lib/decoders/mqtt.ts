@@ -315,18 +315,29 @@ function readPacket(r: Reader, state: MqttState, dir: string): Packet {
   return { summary, fields, tree: node(name, summary, children) };
 }
 
-/** Bytes the next packet at `pos` needs in all, or undefined while its fixed header is itself incomplete. */
-function packetLength(bytes: Uint8Array, pos: number): number | undefined {
+/**
+ * The MQTT packet at `pos`: its fixed header's length and its whole length; undefined while the fixed header is
+ * incomplete, null when its remaining length is malformed (more than 4 bytes). Also what lib/analysis reads
+ * packets by.
+ */
+export function mqttPacketAt(bytes: Uint8Array, pos: number): { header: number; total: number } | undefined | null {
   let value = 0;
   let multiplier = 1;
   for (let i = 1; i <= 4; i++) {
     if (pos + i >= bytes.length) return undefined;
     const b = bytes[pos + i];
     value += (b & 0x7f) * multiplier;
-    if ((b & 0x80) === 0) return 1 + i + value;
+    if ((b & 0x80) === 0) return { header: 1 + i, total: 1 + i + value };
     multiplier *= 128;
   }
-  throw new DecodeError('malformed remaining length (more than 4 bytes)');
+  return null;
+}
+
+/** Bytes the next packet at `pos` needs in all, or undefined while its fixed header is itself incomplete. */
+function packetLength(bytes: Uint8Array, pos: number): number | undefined {
+  const packet = mqttPacketAt(bytes, pos);
+  if (packet === null) throw new DecodeError('malformed remaining length (more than 4 bytes)');
+  return packet?.total;
 }
 
 function combine(packets: Packet[]): Packet {
