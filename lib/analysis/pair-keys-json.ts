@@ -5,6 +5,7 @@
  */
 import { decode as decodeMsgpack } from '@msgpack/msgpack';
 import { operationOf } from '../decoders/graphql-ws';
+import { signalRMessagePackBodies } from '../decoders/signalr';
 import type { FrameLike } from '../decoders/types';
 import { OrderedKeys, frameText, genericJsonType, isHeartbeatPattern, isObject, plainFacts, tryJson, type FrameFacts, type FrameReader, type PairMark } from './frame-facts';
 
@@ -82,29 +83,16 @@ function signalRMessages(frame: FrameLike): HubMessage[] | undefined {
   // A handshake is JSON even with the MessagePack protocol, and may arrive as a binary frame.
   if (bytes && !(bytes[0] === 0x7b && bytes[bytes.length - 1] === 0x1e)) {
     const out: HubMessage[] = [];
-    let pos = 0;
-    while (pos < bytes.length) {
-      let length = 0;
-      let shift = 0;
-      let b: number;
-      do {
-        if (pos >= bytes.length) return undefined;
-        b = bytes[pos++];
-        length += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-      } while (b & 0x80 && shift < 35);
-      if (pos + length > bytes.length) return undefined;
-      let value: unknown;
-      try {
-        value = decodeMsgpack(bytes.subarray(pos, pos + length));
-      } catch {
-        return undefined;
+    try {
+      for (const body of signalRMessagePackBodies(bytes)) {
+        const value: unknown = decodeMsgpack(body);
+        // [type, headers, invocationId, target, …] (HubProtocol.md, MessagePack encoding).
+        if (!Array.isArray(value) || typeof value[0] !== 'number') return undefined;
+        const type = value[0] as number;
+        out.push(type >= 1 && type <= 5 ? { type, invocationId: value[2], target: type === 1 || type === 4 ? value[3] : undefined } : { type });
       }
-      pos += length;
-      // [type, headers, invocationId, target, …] (HubProtocol.md, MessagePack encoding).
-      if (!Array.isArray(value) || typeof value[0] !== 'number') return undefined;
-      const type = value[0] as number;
-      out.push(type >= 1 && type <= 5 ? { type, invocationId: value[2], target: type === 1 || type === 4 ? value[3] : undefined } : { type });
+    } catch {
+      return undefined; // framing cut short, or not MessagePack
     }
     return out;
   }

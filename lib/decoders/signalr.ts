@@ -114,8 +114,11 @@ function decodeJsonRecords(text: string, state: SignalRState, dir: string): Deco
   return combine(parts);
 }
 
-function decodeMsgpackMessages(bytes: Uint8Array, state: SignalRState): DecodeResult {
-  const parts = [];
+/**
+ * The MessagePack hub protocol's messages in a binary frame, one at a time: each is a varint length prefix and that
+ * many bytes. Throws DecodeError where the framing is cut short. Also what lib/analysis pairs by.
+ */
+export function* signalRMessagePackBodies(bytes: Uint8Array): Generator<Uint8Array> {
   let pos = 0;
   while (pos < bytes.length) {
     let length = 0;
@@ -128,14 +131,21 @@ function decodeMsgpackMessages(bytes: Uint8Array, state: SignalRState): DecodeRe
       shift += 7;
     } while (b & 0x80 && shift < 35);
     if (pos + length > bytes.length) throw new DecodeError(`truncated SignalR MessagePack message: length ${length}, ${bytes.length - pos} bytes left`);
+    yield bytes.subarray(pos, pos + length);
+    pos += length;
+  }
+}
+
+function decodeMsgpackMessages(bytes: Uint8Array, state: SignalRState): DecodeResult {
+  const parts = [];
+  for (const body of signalRMessagePackBodies(bytes)) {
     let value: unknown;
     try {
-      value = decodeMsgpack(bytes.subarray(pos, pos + length));
+      value = decodeMsgpack(body);
     } catch (error) {
       throw new DecodeError(`invalid MessagePack: ${(error as Error).message}`);
     }
     parts.push(describe(fromMsgpack(value), state));
-    pos += length;
   }
   if (parts.length === 0) throw new DecodeError('empty frame');
   return combine(parts);
