@@ -233,14 +233,23 @@ export class PanelState {
     const isNewLoad = this.sessions.pageSessionId !== null;
     this.sessions.pageSessionId = sessionId;
     if (isNewLoad) this.act.forgetHolds();
-    if (!this.sessions.pinned && sessionId !== this.sessions.sessionId) await this.showSession(sessionId, false);
+    if (this.follows(sessionId)) await this.showSession(sessionId, false);
   }
 
   private async onSessionStarted(sessionId: string): Promise<void> {
     this.act.forgetHolds(); // a new page load: the old page's holds went with it
     await this.sessions.reload(this.database);
     // A new page load in the tab: show it, unless the user is looking at a session they picked.
-    if (!this.sessions.pinned && sessionId !== this.sessions.sessionId) await this.showSession(sessionId, false);
+    if (this.follows(sessionId)) await this.showSession(sessionId, false);
+  }
+
+  /**
+   * Whether a new page load's session should replace what is on screen: not when the user picked a session, nor when
+   * it is the one shown. Both as last asked for (a pick may still wait its turn in showSession), not only as entered.
+   */
+  private follows(sessionId: string): boolean {
+    const wanted = this.lastShowRequest ?? { sessionId: this.sessions.sessionId, pinned: this.sessions.pinned };
+    return !wanted.pinned && sessionId !== wanted.sessionId;
   }
 
   private async onCleared(scope: 'session' | 'all', sessionId?: string): Promise<void> {
