@@ -4,7 +4,7 @@
  */
 import type { Page } from '@playwright/test';
 import { test, expect, waitForStore } from './fixtures';
-import { tabIdOf, openPanel, grid, rows, echoPage, sendFromPage } from './panel-helpers';
+import { tabIdOf, openPanel, grid, rows, echoPage, sendFromPage, storedSetting } from './panel-helpers';
 
 const header = (panel: Page) => grid(panel).getByRole('row', { name: /^Columns/ });
 const columnsMenu = (panel: Page) => panel.getByRole('menu', { name: 'Columns' });
@@ -52,6 +52,8 @@ test('columns: hide one from the header menu, resize one by dragging and by keyb
   await panel.keyboard.press('ArrowRight');
   await panel.keyboard.press('Shift+ArrowRight');
   await expect(edge(panel, 'Type')).toHaveAttribute('aria-valuenow', String(44 + 8 + 32));
+  // Each key stores the widths; the last write must land before the panel closes (a page closed mid-write loses it).
+  await expect.poll(async () => ((await storedSetting(panel, 'gridColumns')) as { widths?: Record<string, number> } | undefined)?.widths?.type).toBe(84);
   await panel.close();
 
   // A new panel shows the columns as left.

@@ -43,3 +43,23 @@ export async function sendFromPage(page: Page, items: Array<string | number[]>) 
     for (const item of list) (window as any).ws.send(typeof item === 'string' ? item : new Uint8Array(item));
   }, items);
 }
+
+/** A value the panel stored in its settings store (the extension's database), undefined until it is written. */
+export async function storedSetting(panel: Page, key: string): Promise<unknown> {
+  return panel.evaluate(
+    (name) =>
+      new Promise<unknown>((resolve, reject) => {
+        const open = indexedDB.open('websocket-inspector');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction('settings').objectStore('settings').get(name);
+          get.onsuccess = () => {
+            open.result.close();
+            resolve(get.result);
+          };
+          get.onerror = () => reject(get.error);
+        };
+      }),
+    key,
+  );
+}

@@ -7,7 +7,7 @@
  */
 import type { Page } from '@playwright/test';
 import { test, expect, waitForStore } from './fixtures';
-import { tabIdOf, openPanel, grid, rows, count, echoPage, sendFromPage } from './panel-helpers';
+import { tabIdOf, openPanel, grid, rows, count, echoPage, sendFromPage, storedSetting } from './panel-helpers';
 
 const BOTTOM = { width: 1000, height: 330 };
 const SIDE = { width: 430, height: 900 };
@@ -36,24 +36,8 @@ async function panelWithTraffic(
   return panel;
 }
 
-/** The layout the panel stored (its settings store in the extension's database), once it is written. */
-async function storedLayout(panel: Page): Promise<Record<string, unknown> | undefined> {
-  return panel.evaluate(
-    () =>
-      new Promise<Record<string, unknown> | undefined>((resolve, reject) => {
-        const open = indexedDB.open('websocket-inspector');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const get = open.result.transaction('settings').objectStore('settings').get('panelLayout');
-          get.onsuccess = () => {
-            open.result.close();
-            resolve(get.result);
-          };
-          get.onerror = () => reject(get.error);
-        };
-      }),
-  );
-}
+/** The layout the panel stored, once it is written. */
+const storedLayout = (panel: Page) => storedSetting(panel, 'panelLayout') as Promise<Record<string, unknown> | undefined>;
 
 /** Data rows wholly inside the grid's box (and the window). */
 async function rowsInView(panel: Page): Promise<number> {

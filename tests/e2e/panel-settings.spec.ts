@@ -5,7 +5,7 @@
  */
 import type { Locator, Page, Worker } from '@playwright/test';
 import { test, expect, waitForStore, openLoggingPage } from './fixtures';
-import { echoPage, openPanel, rowWith, sendFromPage } from './panel-helpers';
+import { echoPage, openPanel, rowWith, sendFromPage, storedSetting } from './panel-helpers';
 
 const settingsDialog = (panel: Page) => panel.getByRole('dialog', { name: 'Settings' });
 
@@ -65,6 +65,7 @@ test('time format: the grid’s times follow the setting, survive a reload, and 
   await expect(timeCell(row, EPOCH)).toHaveCount(1);
   await dialog.getByRole('radio', { name: /^ISO 8601/ }).check();
   await dialog.getByRole('button', { name: 'Close settings' }).click();
+  await expect.poll(async () => ((await storedSetting(panel, 'panelPreferences')) as { timeMode?: string } | undefined)?.timeMode).toBe('iso');
 
   await panel.reload();
   await expect(timeCell(rowWith(panel, 'timed').first(), ISO)).toHaveCount(1);
@@ -92,6 +93,7 @@ test('theme override: dark wins over a light system, is stored, and "Follow DevT
   await theme.selectOption('dark');
   await expect(panel.locator('html')).toHaveAttribute('data-theme', 'dark');
   expect(await panel.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(32, 33, 36)');
+  await expect.poll(() => storedSetting(panel, 'themeOverride')).toBe('dark');
   await panel.reload();
   await expect(panel.locator('html')).toHaveAttribute('data-theme', 'dark');
   const again = await openSettings(panel);
