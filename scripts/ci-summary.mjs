@@ -1,4 +1,5 @@
-// Prints "N passed, N failed[, N skipped]" from the vitest and Playwright JSON reports in a folder.
+// Prints "N passed, N failed[, N skipped][, N flaky]" from the vitest and Playwright JSON reports in a folder,
+// after the name of each test that failed first and passed on its retry (so a flaky test is seen, not hidden).
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -7,11 +8,13 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 let reports = 0;
+const flaky = [];
 
 function walkPlaywright(suite) {
   for (const spec of suite.specs ?? []) {
     for (const t of spec.tests ?? []) {
       const status = t.status ?? (t.results?.at(-1)?.status === 'passed' ? 'expected' : 'unexpected');
+      if (status === 'flaky') flaky.push(`[${t.projectName}] ${spec.file}:${spec.line} › ${spec.title}`);
       if (status === 'expected' || status === 'flaky') passed++;
       else if (status === 'skipped') skipped++;
       else failed++;
@@ -35,4 +38,5 @@ if (existsSync(dir)) {
   }
 }
 if (reports === 0) failed = Math.max(failed, 1); // no report at all: the suite did not run
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+for (const name of flaky) console.log(`flaky (failed, then passed on its retry): ${name}`);
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${flaky.length ? `, ${flaky.length} flaky` : ''}`);
