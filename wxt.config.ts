@@ -16,8 +16,11 @@ export default defineConfig({
     name: 'WebSocket Inspector',
     description: 'Capture, inspect, edit, resend, export and replay WebSocket traffic from DevTools.',
     permissions: ['storage', 'unlimitedStorage'],
-    // No host_permissions: the content scripts' own `matches` let them run on every page, and nothing else
-    // (no fetch, scripting or webRequest) needs host access. Tested without it in Chromium and Firefox.
+    // No host_permissions at install: the content scripts' own `matches` let them run on every page. Handshakes
+    // (webRequest on every site) are optional, asked for from the panel when the user wants them
+    // (lib/shared/handshake-access.ts), never at install.
+    optional_permissions: ['webRequest'],
+    optional_host_permissions: ['<all_urls>'],
     ...(browser === 'firefox'
       ? {
           browser_specific_settings: {

@@ -106,8 +106,13 @@ export interface ConnectionRecord {
   initiatorUrl?: string;
   /** The DevTools network-log entry this connection was matched with (DevtoolsSocket.key): claimed once. */
   devtoolsKey?: string;
-  /** The opening handshake as DevTools' network log shows it (absent when DevTools was not open on the tab). */
+  /**
+   * The opening handshake as DevTools' network log or the browser's network layer (webRequest, when the user
+   * granted it) saw it; absent when neither was watching.
+   */
   handshake?: Handshake;
+  /** The webRequest request whose handshake this is (lib/store/network-handshakes.ts): claimed once. */
+  handshakeRequest?: string;
 }
 
 /** One HTTP header as HAR has it (order and repeats kept). */
@@ -125,8 +130,11 @@ export interface Handshake {
   statusText: string;
   requestHeaders: HeaderEntry[];
   responseHeaders: HeaderEntry[];
-  /** Where it came from: DevTools' network log (Chrome), or an imported HAR. */
-  source: 'devtools' | 'har';
+  /**
+   * Where it came from: DevTools' network log (Chrome), the browser's network layer (webRequest, granted from the
+   * panel), or an imported HAR.
+   */
+  source: 'devtools' | 'network' | 'har';
   /** The handshake's failure as the browser said it (e.g. "Unexpected response code: 403"). */
   error?: string;
 }

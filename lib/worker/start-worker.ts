@@ -11,6 +11,7 @@ import { runtimePort, type RuntimePortLike } from '../shared/transport';
 import { openFrameStore, type InspectorDatabase } from '../store/frame-store';
 import type { StoredRules } from './background-hub';
 import type { SweepMemory } from './gone-tabs';
+import { HANDSHAKE_ACCESS } from '../shared/handshake-access';
 import { createWorker, type Worker } from './worker';
 
 /** storage.session's key for what the start sweep did in this browser run (gone-tabs.ts). */
@@ -43,6 +44,13 @@ export interface WorkerBrowser {
     onRemoved: { addListener(listener: (tabId: number) => void): void };
   };
   storage: { local: StorageAreaLike; session: StorageAreaLike };
+  /** Present once the user granted it from the panel (an optional permission); see NetworkHandshakes.listen. */
+  readonly webRequest?: unknown;
+  permissions?: {
+    contains(request: { permissions?: string[]; origins?: string[] }): Promise<boolean>;
+    onAdded: { addListener(listener: () => void): void };
+    onRemoved: { addListener(listener: () => void): void };
+  };
 }
 
 /** Tries a message to a tab's relays a few times: a frame that is loading has no relay for a moment. */
@@ -88,6 +96,18 @@ export function startWorker(browser: WorkerBrowser, log: (error: unknown) => voi
     saveSweepMemory: (memory) => browser.storage.session.set({ [SWEEP_STORAGE_KEY]: memory }),
     log,
   });
+
+  // Handshakes (webRequest): listened to from the worker's first task when already granted, so a handshake wakes
+  // the service worker; granted or taken back from the panel at any time.
+  worker.handshakes.listen(browser.webRequest);
+  const permissionsChanged = () => {
+    void (browser.permissions?.contains(HANDSHAKE_ACCESS) ?? Promise.resolve(false)).then((granted) => {
+      if (granted) worker.handshakes.listen(browser.webRequest);
+      else worker.handshakes.stop();
+    }, log);
+  };
+  browser.permissions?.onAdded.addListener(permissionsChanged);
+  browser.permissions?.onRemoved.addListener(permissionsChanged);
 
   // Chromium drops what a closing tab's relay sends (its goodbye too): the removal is what ends its connections.
   browser.tabs.onRemoved.addListener((tabId) => void worker.tabRemoved(tabId, Date.now()).catch(log));

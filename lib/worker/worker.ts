@@ -9,6 +9,7 @@ import type { InspectorDatabase } from '../store/frame-store';
 import { BackgroundHub, type StoredRules } from './background-hub';
 import { CaptureRouter } from './capture-router';
 import { GoneTabs, type SweepMemory } from './gone-tabs';
+import { NetworkHandshakes } from './network-handshakes';
 import { PanelPorts } from './panel-ports';
 import { PausedTabs } from './paused-tabs';
 
@@ -44,6 +45,8 @@ export interface Worker {
   tabRemoved(tabId: number, time: number): Promise<void>;
   /** At start: ends the connections left open by tabs gone while the background was stopped (gone-tabs.ts). */
   sweep(): Promise<void>;
+  /** Handshakes from webRequest, once the user granted it (network-handshakes.ts). */
+  handshakes: NetworkHandshakes;
 }
 
 export function createWorker(deps: WorkerDeps): Worker {
@@ -83,5 +86,6 @@ export function createWorker(deps: WorkerDeps): Worker {
     await router.tabRemoved(tabId, time); // what its relays sent is stored first
     await goneTabs.endTab(tabId, { reason: 'page-closed', time });
   };
-  return { router, hub, tabRemoved, sweep: () => goneTabs.sweep() };
+  const handshakes = new NetworkHandshakes({ db: () => deps.db(), panels, log: (error) => deps.log(error) });
+  return { router, hub, tabRemoved, sweep: () => goneTabs.sweep(), handshakes };
 }

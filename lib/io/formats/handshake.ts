@@ -48,7 +48,7 @@ export function readHandshake(value: unknown, where: string): Handshake | undefi
     statusText: optional<string>(obj, 'statusText', 'string', where) ?? '',
     requestHeaders: readHeaders(obj.requestHeaders, join(where, 'requestHeaders')),
     responseHeaders: readHeaders(obj.responseHeaders, join(where, 'responseHeaders')),
-    source: source === 'devtools' ? 'devtools' : 'har',
+    source: source === 'devtools' || source === 'network' ? source : 'har',
   };
   const error = optional<string>(obj, 'error', 'string', where);
   if (error !== undefined) handshake.error = error;
