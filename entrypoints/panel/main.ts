@@ -5,6 +5,7 @@ import { runtimePort } from '@/lib/shared/transport';
 import { PanelState } from '@/lib/panel/panel-state.svelte';
 import { resolveTheme } from '@/lib/panel/theme';
 import { startChromeNetworkLog } from '@/lib/panel/devtools-network-link';
+import { HANDSHAKE_ACCESS } from '@/lib/shared/handshake-access';
 import App from './App.svelte';
 
 // The same page runs as the DevTools panel (browser.devtools is there) and in a normal tab as
@@ -24,6 +25,22 @@ const state = new PanelState({
     void browser.tabs.create({ url }).catch(() => window.open(url, '_blank'));
   },
   panelUrl: (id) => browser.runtime.getURL(id === null ? '/panel.html' : `/panel.html?tabId=${id}`),
+  handshakeAccess: {
+    granted: () => browser.permissions.contains(HANDSHAKE_ACCESS),
+    request: () => browser.permissions.request(HANDSHAKE_ACCESS),
+    // webRequest first: without it nothing is heard, even where host access stays (granted at install).
+    revoke: async () => {
+      const removed = await browser.permissions.remove({ permissions: HANDSHAKE_ACCESS.permissions });
+      await browser.permissions.remove({ origins: HANDSHAKE_ACCESS.origins }).catch(() => false);
+      return removed;
+    },
+    // Firefox alone has runtime.getBrowserInfo.
+    appliesAfterRestart: typeof (browser.runtime as { getBrowserInfo?: unknown }).getBrowserInfo !== 'function',
+    onChanged: (listener) => {
+      browser.permissions.onAdded.addListener(listener);
+      browser.permissions.onRemoved.addListener(listener);
+    },
+  },
   onNavigated: (listener) => {
     if (inDevtools) devtools!.network.onNavigated.addListener(() => listener());
     else if (tabId !== null) {

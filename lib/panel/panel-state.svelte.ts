@@ -35,6 +35,7 @@ import { ConversationState, siteOf } from './conversation-state.svelte';
 import { DecodingState } from './decoding-state.svelte';
 import { DialogsState } from './dialogs-state.svelte';
 import { FiltersState } from './filters-state.svelte';
+import { HandshakeAccessState, type HandshakeAccess } from './handshake-access-state.svelte';
 import { BackgroundLink } from './link-state.svelte';
 import { LayoutState } from './layout-state.svelte';
 import { databaseSettings } from './panel-settings';
@@ -60,6 +61,8 @@ export interface PanelEnvironment {
    * a tab). Its session is made only when it opens a WebSocket, so the panel asks which one it is.
    */
   onNavigated?(listener: () => void): void;
+  /** Handshake capture's permissions (absent where the page cannot ask: unit tests). */
+  handshakeAccess?: HandshakeAccess;
 }
 
 /** Throttle for refreshes triggered by `stored` notes. */
@@ -88,6 +91,8 @@ export class PanelState {
   readonly layout: LayoutState;
   readonly columns: ColumnsState;
   readonly prefs: PreferencesState;
+  /** Handshake capture: granted or not, asked for from the Handshake section or Settings. */
+  readonly handshakeAccess: HandshakeAccessState;
   readonly conversation: ConversationState;
 
   /** Capture is paused for the inspected tab (frames are not stored). */
@@ -131,6 +136,7 @@ export class PanelState {
     this.layout = new LayoutState(settings);
     this.columns = new ColumnsState(settings);
     this.prefs = new PreferencesState(settings);
+    this.handshakeAccess = new HandshakeAccessState(env.handshakeAccess);
     // Conversation wiring: a view filtered by what the conversation found is scanned again when it learns more.
     this.conversation = new ConversationState(settings, { changed: () => void (this.filters.usesConversation && this.rebuildView(true)) });
   }
@@ -158,7 +164,7 @@ export class PanelState {
     this.database = await this.env.openDb();
     await this.filters.load();
     await this.view.loadPreferences();
-    await Promise.all([this.layout.load(), this.columns.load(), this.prefs.load()]);
+    await Promise.all([this.layout.load(), this.columns.load(), this.prefs.load(), this.handshakeAccess.refresh()]);
     this.link.open();
     this.env.onNavigated?.(() => this.link.post(message({ type: 'page-session-query' })));
     await this.sessions.reload(this.database);
