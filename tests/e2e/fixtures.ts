@@ -22,8 +22,9 @@ export function chromiumArgs(extensionDir?: string): string[] {
 }
 
 /** Launches Chromium with `extensionDir` loaded, or with no extension at all when it is null. */
-export async function launchWithExtension(extensionDir: string | null = EXTENSION_DIR, extraArgs: string[] = []) {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'wsi-profile-'));
+export async function launchWithExtension(extensionDir: string | null = EXTENSION_DIR, extraArgs: string[] = [], profileDir?: string) {
+  // A profile given by the caller outlives this browser (a test that restarts it); otherwise a fresh one.
+  const userDataDir = profileDir ?? mkdtempSync(join(tmpdir(), 'wsi-profile-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
@@ -33,7 +34,7 @@ export async function launchWithExtension(extensionDir: string | null = EXTENSIO
   if (extensionDir) sw = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
   const close = async () => {
     await context.close();
-    rmSync(userDataDir, { recursive: true, force: true });
+    if (!profileDir) rmSync(userDataDir, { recursive: true, force: true });
   };
   return { context, sw, userDataDir, close, extensionId: sw ? new URL(sw.url()).host : '' };
 }

@@ -63,3 +63,17 @@ export async function storedSetting(panel: Page, key: string): Promise<unknown> 
     key,
   );
 }
+
+/** Opens Settings from the toolbar, or from its "More" menu when the toolbar folded it away. */
+export async function openSettings(panel: Page) {
+  const toolbar = panel.getByRole('toolbar', { name: 'Capture' });
+  const button = toolbar.getByRole('button', { name: /^Settings/ });
+  if (await button.isVisible()) await button.click();
+  else {
+    await toolbar.getByRole('button', { name: 'More', exact: true }).click();
+    await panel.getByRole('menu', { name: 'More' }).getByRole('menuitem', { name: /^Settings/ }).click();
+  }
+  const dialog = panel.getByRole('dialog', { name: 'Settings' });
+  await expect(dialog).toBeVisible();
+  return dialog;
+}

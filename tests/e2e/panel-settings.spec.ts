@@ -3,25 +3,10 @@
  * reads: the grid's time format (with the toolbar's toggle), the theme, the retention caps the store enforces, the
  * hold timeout holds use. Real Chromium with the built extension, the panel as a tab, a real ws server.
  */
-import type { Locator, Page, Worker } from '@playwright/test';
+import type { Locator, Worker } from '@playwright/test';
 import { test, expect, waitForStore, openLoggingPage } from './fixtures';
-import { echoPage, openPanel, rowWith, sendFromPage, storedSetting } from './panel-helpers';
+import { echoPage, openPanel, openSettings, rowWith, sendFromPage, storedSetting } from './panel-helpers';
 
-const settingsDialog = (panel: Page) => panel.getByRole('dialog', { name: 'Settings' });
-
-/** Opens Settings from the toolbar, or from its "More" menu when the toolbar folded it away. */
-async function openSettings(panel: Page) {
-  const toolbar = panel.getByRole('toolbar', { name: 'Capture' });
-  const button = toolbar.getByRole('button', { name: /^Settings/ });
-  if (await button.isVisible()) await button.click();
-  else {
-    await toolbar.getByRole('button', { name: 'More', exact: true }).click();
-    await panel.getByRole('menu', { name: 'More' }).getByRole('menuitem', { name: /^Settings/ }).click();
-  }
-  const dialog = settingsDialog(panel);
-  await expect(dialog).toBeVisible();
-  return dialog;
-}
 
 /** The retention record in the extension's database, read in the service worker (what the store enforces). */
 const storedRetention = (sw: Worker) =>

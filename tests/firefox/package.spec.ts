@@ -66,6 +66,7 @@ test('every permission either manifest requests is explained in the README', () 
       permissions?: string[];
       host_permissions?: string[];
       optional_permissions?: string[];
+      optional_host_permissions?: string[];
       content_scripts?: Array<{ matches: string[] }>;
     };
     // Content-script matches are host access too: they are what the install prompt warns about.
@@ -73,6 +74,7 @@ test('every permission either manifest requests is explained in the README', () 
       ...(manifest.permissions ?? []),
       ...(manifest.host_permissions ?? []),
       ...(manifest.optional_permissions ?? []),
+      ...(manifest.optional_host_permissions ?? []),
       ...(manifest.content_scripts ?? []).flatMap((c) => c.matches),
     ]);
     expect(requested.size).toBeGreaterThan(0);

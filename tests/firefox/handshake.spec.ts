@@ -1,0 +1,65 @@
+/**
+ * Handshake capture in Firefox (issue #21 §3), where DevTools' HAR has no WebSocket messages: the user asks for it
+ * from a connection's Handshake section in the panel (as a tab), Firefox grants `webRequest` and host access (its
+ * optional-permission prompt is switched off by a pref, as Firefox's own tests do), and the next connections carry
+ * their handshakes: request headers with Origin and Cookie, 101 and Sec-WebSocket-Accept.
+ */
+import { test as base, expect, launchFirefox, openExtensionPage, openPage, startTestServer, uniqueId, waitForStore, type LaunchedFirefox, type TestServer } from './fixtures';
+
+const test = base.extend<{ granting: LaunchedFirefox; site: TestServer }>({
+  granting: async ({}, use) => {
+    const launched = await launchFirefox(undefined, { 'extensions.webextOptionalPermissionPrompts': false });
+    await use(launched);
+    await launched.close();
+  },
+  site: async ({}, use) => {
+    const server = await startTestServer();
+    await use(server);
+    await server.close();
+  },
+});
+
+const aria = (role: string, name: string) => `::-p-aria([role="${role}"][name="${name}"])`;
+type Header = { name: string; value: string };
+
+test('asked for from the panel, handshake capture gives the next connections their handshakes', async ({ granting, site }) => {
+  test.setTimeout(120_000);
+  const reader = await openExtensionPage(granting.browser, '/devtools.html');
+  const id = uniqueId('handshake');
+  const wsUrl = `${site.wsOrigin}/echo?${id}`;
+  const html = `<title>handshakes</title><script>
+    document.cookie = 'session=secret-value';
+    const ws = new WebSocket(${JSON.stringify(wsUrl)});
+    ws.onopen = () => ws.send('hello ${id}');
+  </script>`;
+  const page = await openPage(granting.browser, site.page(`/${id}.html`, html));
+  const first = await waitForStore(reader, (s) => s.frames.some((f) => f.kind === 'frame' && f.dir === 'receive' && f.text === `hello ${id}`));
+  const connection = first.connections.find((c) => c.url === wsUrl)!;
+  expect(connection.handshake).toBeUndefined();
+  const tabId = first.sessions.find((s) => s.id === connection.sessionId)!.tabId!;
+
+  const panel = await openExtensionPage(granting.browser, `/panel.html?tabId=${tabId}`);
+  await expect.poll(() => panel.$eval(aria('status', 'Connection to the extension'), (e) => (e as HTMLElement).innerText.trim()).catch(() => '')).toBe('Connected');
+  // Select the echoed row, open its Handshake section, ask.
+  const row = await panel.waitForSelector(`::-p-aria([role="row"])::-p-text(hello ${id})`);
+  await row!.click();
+  await panel.waitForSelector('details.handshake summary');
+  await panel.$eval('details.handshake', (d) => ((d as HTMLDetailsElement).open = true));
+  const ask = await panel.waitForSelector(`details.handshake ${aria('button', 'Capture handshakes')}`);
+  await ask!.click();
+  await expect.poll(() => panel.$eval('details.handshake', (d) => (d as HTMLElement).innerText).catch(() => '')).toContain('Handshake capture is on');
+
+  await page.reload();
+  const after = await waitForStore(reader, (s) => s.connections.some((c) => c.url === wsUrl && c.id !== connection.id && (c.handshake as { status?: number } | undefined)?.status === 101));
+  const next = after.connections.filter((c) => c.url === wsUrl && c.id !== connection.id);
+  expect(next).toHaveLength(1);
+  const handshake = next[0].handshake as { status: number; source: string; method: string; requestHeaders: Header[]; responseHeaders: Header[] };
+  expect(handshake).toMatchObject({ status: 101, source: 'network', method: 'GET' });
+  const names = (headers: Header[]) => headers.map((h) => h.name.toLowerCase());
+  expect(names(handshake.requestHeaders)).toEqual(expect.arrayContaining(['origin', 'cookie', 'sec-websocket-key', 'sec-websocket-version']));
+  expect(handshake.requestHeaders.find((h) => h.name.toLowerCase() === 'cookie')?.value).toContain('session=secret-value');
+  expect(names(handshake.responseHeaders)).toContain('sec-websocket-accept');
+  await panel.close();
+  await page.close();
+  await reader.close();
+});
