@@ -2,11 +2,28 @@
  * Handshake capture in Firefox (issue #21 §3), where DevTools' HAR has no WebSocket messages: the user asks for it
  * from a connection's Handshake section in the panel (as a tab), Firefox grants `webRequest` and host access (its
  * optional-permission prompt is switched off by a pref, as Firefox's own tests do), and the next connections carry
- * their handshakes: request headers with Origin and Cookie, 101 and Sec-WebSocket-Accept.
+ * their handshakes: request headers with Origin and Cookie, 101 and Sec-WebSocket-Accept; a refused upgrade its 403.
  */
+import { createServer, type Server } from 'node:http';
 import { test as base, expect, launchFirefox, openExtensionPage, openPage, startTestServer, uniqueId, waitForStore, type LaunchedFirefox, type TestServer } from './fixtures';
 
-const test = base.extend<{ granting: LaunchedFirefox; site: TestServer }>({
+/** A server that refuses every WebSocket upgrade with 403. */
+async function startRefusing(): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((_req, res) => res.end());
+  server.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n'));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `ws://127.0.0.1:${(server.address() as { port: number }).port}/refused`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+const test = base.extend<{ granting: LaunchedFirefox; site: TestServer; refusing: { url: string; close(): Promise<void> } }>({
+  refusing: async ({}, use) => {
+    const refusing = await startRefusing();
+    await use(refusing);
+    await refusing.close();
+  },
   granting: async ({}, use) => {
     const launched = await launchFirefox(undefined, { 'extensions.webextOptionalPermissionPrompts': false });
     await use(launched);
@@ -22,7 +39,7 @@ const test = base.extend<{ granting: LaunchedFirefox; site: TestServer }>({
 const aria = (role: string, name: string) => `::-p-aria([role="${role}"][name="${name}"])`;
 type Header = { name: string; value: string };
 
-test('asked for from the panel, handshake capture gives the next connections their handshakes', async ({ granting, site }) => {
+test('asked for from the panel, handshake capture gives the next connections their handshakes', async ({ granting, site, refusing }) => {
   test.setTimeout(120_000);
   const reader = await openExtensionPage(granting.browser, '/devtools.html');
   const id = uniqueId('handshake');
@@ -31,6 +48,7 @@ test('asked for from the panel, handshake capture gives the next connections the
     document.cookie = 'session=secret-value';
     const ws = new WebSocket(${JSON.stringify(wsUrl)});
     ws.onopen = () => ws.send('hello ${id}');
+    const refused = new WebSocket(${JSON.stringify(refusing.url)});
   </script>`;
   const page = await openPage(granting.browser, site.page(`/${id}.html`, html));
   const first = await waitForStore(reader, (s) => s.frames.some((f) => f.kind === 'frame' && f.dir === 'receive' && f.text === `hello ${id}`));
@@ -50,7 +68,17 @@ test('asked for from the panel, handshake capture gives the next connections the
   await expect.poll(() => panel.$eval('details.handshake', (d) => (d as HTMLElement).innerText).catch(() => '')).toContain('Handshake capture is on');
 
   await page.reload();
-  const after = await waitForStore(reader, (s) => s.connections.some((c) => c.url === wsUrl && c.id !== connection.id && (c.handshake as { status?: number } | undefined)?.status === 101));
+  const refusedBefore = new Set(first.connections.filter((c) => c.url === refusing.url).map((c) => c.id));
+  const after = await waitForStore(
+    reader,
+    (s) =>
+      s.connections.some((c) => c.url === wsUrl && c.id !== connection.id && (c.handshake as { status?: number } | undefined)?.status === 101) &&
+      s.connections.some((c) => c.url === refusing.url && !refusedBefore.has(c.id) && c.handshake !== undefined),
+  );
+  // Firefox gives a refused upgrade's status.
+  const refused = after.connections.filter((c) => c.url === refusing.url && !refusedBefore.has(c.id));
+  expect(refused).toHaveLength(1);
+  expect((refused[0].handshake as { status: number }).status).toBe(403);
   const next = after.connections.filter((c) => c.url === wsUrl && c.id !== connection.id);
   expect(next).toHaveLength(1);
   const handshake = next[0].handshake as { status: number; source: string; method: string; requestHeaders: Header[]; responseHeaders: Header[] };
