@@ -170,3 +170,45 @@ describe('startWorker: tabs that go away', () => {
     expect((await listConnections(db, 'removed-tab'))[0].pageGone?.reason).toBe('page-closed');
   });
 });
+
+describe('handshake capture follows the permission', () => {
+  /** A browser whose webRequest appears and goes with the permission, as optional permissions do. */
+  function permissionBrowser(grantedAtStart: boolean) {
+    const added: Array<() => void> = [];
+    const removed: Array<() => void> = [];
+    const listeners = new Set<unknown>();
+    const event = { addListener: (l: unknown) => void listeners.add(l), removeListener: (l: unknown) => void listeners.delete(l) };
+    const webRequest = { onSendHeaders: event, onHeadersReceived: event, onCompleted: event, onErrorOccurred: event };
+    const area = { get: async () => ({}), set: async () => undefined };
+    const state = { granted: grantedAtStart };
+    const browser: WorkerBrowser = {
+      runtime: { id: 'ours', onConnect: { addListener: () => undefined }, onMessage: { addListener: () => undefined }, getURL: () => 'chrome-extension://ours/' },
+      tabs: { sendMessage: () => Promise.reject(new Error('none')), get: async () => ({}), onRemoved: { addListener: () => undefined } },
+      storage: { local: area, session: area },
+      get webRequest() {
+        return state.granted ? webRequest : undefined;
+      },
+      permissions: {
+        contains: async () => state.granted,
+        onAdded: { addListener: (l) => void added.push(l) },
+        onRemoved: { addListener: (l) => void removed.push(l) },
+      },
+    };
+    return { browser, state, listeners, grant: () => ((state.granted = true), added.forEach((l) => l())), revoke: () => ((state.granted = false), removed.forEach((l) => l())) };
+  }
+
+  it('listens from the first task when granted before, from the grant when granted later, and stops when taken back', async () => {
+    const before = permissionBrowser(true);
+    expect(startWorker(before.browser, () => undefined).handshakes.active).toBe(true); // synchronously: the event wakes the worker
+    expect(before.listeners.size).toBe(3); // headers sent, headers received, and one for completed and failed
+
+    const later = permissionBrowser(false);
+    const worker = startWorker(later.browser, () => undefined);
+    expect(worker.handshakes.active).toBe(false);
+    later.grant();
+    await until(() => worker.handshakes.active);
+    later.revoke();
+    await until(() => !worker.handshakes.active);
+    expect(later.listeners.size).toBe(0);
+  });
+});
