@@ -1,6 +1,7 @@
 /**
  * What analysis reads from one frame: its message type (for "top message types" and latency by type), whether it
- * is a heartbeat by its protocol or a well-known pattern, and the ids that make it a request or a response.
+ * is a heartbeat by its protocol or a well-known pattern, and the ids that make it a request, a response, or an
+ * item or the end of a stream of responses.
  * The readers per protocol live in pair-keys-*.ts; pair-keys.ts picks one by decoder id.
  *
  * A reader parses the payload itself (JSON.parse, a few bytes of MQTT) instead of running the connection's full
@@ -30,6 +31,14 @@ export interface FrameFacts {
   requests?: PairMark[];
   /** Exchanges this frame answers. */
   responses?: PairMark[];
+  /**
+   * Items of a stream (GraphQL `next`/`data`, SignalR StreamItem): the first one answers its request like a
+   * response; the request then stays open as a stream, and later items are tied to it (ConnectionPairing's
+   * onStreamItem) until an end marker, an id reuse or the end of the connection.
+   */
+  items?: PairMark[];
+  /** End markers of a stream (GraphQL `complete`/`error`, SignalR Completion): a response that also closes the stream. */
+  ends?: PairMark[];
   /**
    * Marks that answer a waiting request from the other direction when there is one and open an exchange
    * otherwise (user-defined pairs whose request and response paths are the same, e.g. `$.id` ↔ `$.id`).

@@ -35,12 +35,16 @@ export function jsonRpcReader(): FrameReader {
 }
 
 const GRAPHQL_REQUESTS = new Set(['subscribe', 'start']);
-const GRAPHQL_RESPONSES = new Set(['next', 'data', 'error', 'complete']);
+const GRAPHQL_ITEMS = new Set(['next', 'data']);
+/** Both end an operation: `error` is terminal in both protocols (graphql-ws PROTOCOL.md "Error"). */
+const GRAPHQL_ENDS = new Set(['error', 'complete']);
 const GRAPHQL_HEARTBEATS = new Set(['ping', 'pong', 'ka']);
 
 /**
  * GraphQL over WebSocket (graphql-transport-ws and the legacy graphql-ws): `subscribe`/`start` waits for the
- * first `next`/`data`/`error`/`complete` of its id (the first answer is the latency a user feels). The
+ * first `next`/`data`/`error`/`complete` of its id (the first answer is the latency a user feels); `next`/`data`
+ * are stream items (a subscription's every event is tied to it) and `error`/`complete` end the stream, from the
+ * server. A client's `complete` (it unsubscribes) is read as nothing: its stream closes when the id is reused. The
  * connection_init↔connection_ack and ping↔pong exchanges pair by order.
  */
 export function graphqlWsReader(): FrameReader {
@@ -60,7 +64,8 @@ export function graphqlWsReader(): FrameReader {
       const label = name ?? `(anonymous ${fromQuery.kind ?? 'operation'})`;
       facts.type = `${type} ${label}`;
       facts.requests = [{ key: id, label }];
-    } else if (GRAPHQL_RESPONSES.has(type) && id !== undefined) facts.responses = [{ key: id, label: type }];
+    } else if (GRAPHQL_ITEMS.has(type) && id !== undefined) facts.items = [{ key: id, label: type }];
+    else if (GRAPHQL_ENDS.has(type) && id !== undefined) facts.ends = [{ key: id, label: type }];
     else if (type === 'connection_init' || type === 'ping') facts.requests = [ordered.request(dir, type)];
     else if (type === 'connection_ack' || type === 'connection_error') facts.responses = [ordered.response(dir, 'connection_init')];
     else if (type === 'pong') facts.responses = [ordered.response(dir, 'ping')];
@@ -110,8 +115,9 @@ function signalRMessages(frame: FrameLike): HubMessage[] | undefined {
 
 /**
  * SignalR: an Invocation or StreamInvocation with an `invocationId` waits for its Completion (or first
- * StreamItem), either way round (servers invoke clients with results since ASP.NET Core 7). Invocations without
- * an id expect no answer. The handshake pairs by order; Ping is a heartbeat.
+ * StreamItem), either way round (servers invoke clients with results since ASP.NET Core 7). StreamItems are
+ * stream items and the Completion ends the stream (HubProtocol.md, "Streaming"). Invocations without an id expect
+ * no answer. The handshake pairs by order; Ping is a heartbeat.
  */
 export function signalRReader(): FrameReader {
   const ordered = new OrderedKeys();
@@ -121,6 +127,8 @@ export function signalRReader(): FrameReader {
     const dir = frame.dir ?? 'receive';
     const requests: PairMark[] = [];
     const responses: PairMark[] = [];
+    const items: PairMark[] = [];
+    const ends: PairMark[] = [];
     const types: string[] = [];
     for (const m of messages) {
       if (m.handshake === 'request') requests.push(ordered.request(dir, 'handshake'));
@@ -134,9 +142,13 @@ export function signalRReader(): FrameReader {
       const target = typeof m.target === 'string' ? m.target : undefined;
       types.push(target !== undefined ? `${typeName} ${target}` : typeName);
       if ((m.type === 1 || m.type === 4) && id !== undefined) requests.push({ key: id, label: target ?? typeName });
-      if ((m.type === 2 || m.type === 3) && id !== undefined) responses.push({ key: id, label: typeName });
+      if (m.type === 2 && id !== undefined) items.push({ key: id, label: typeName });
+      if (m.type === 3 && id !== undefined) ends.push({ key: id, label: typeName });
     }
-    return { type: types.join(' + '), heartbeat: types.every((t) => t === 'Ping'), requests, responses };
+    const facts: FrameFacts = { type: types.join(' + '), heartbeat: types.every((t) => t === 'Ping'), requests, responses };
+    if (items.length) facts.items = items;
+    if (ends.length) facts.ends = ends;
+    return facts;
   };
 }
 

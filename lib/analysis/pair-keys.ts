@@ -4,7 +4,7 @@
  *
  *   const read = createFrameReader('json-rpc');                          // ids of the protocol
  *   const read = createFrameReader('json', { pairPaths: { request: '$.id', response: '$.replyTo' } });
- *   read(frame) → FrameFacts { type, heartbeat, requests?, responses?, either? }   (see frame-facts.ts)
+ *   read(frame) → FrameFacts { type, heartbeat, requests?, responses?, items?, ends?, either? }   (see frame-facts.ts)
  *
  * Feed one connection's frames in seq order to one reader (MQTT reassembly and order-paired exchanges keep
  * state). With pairPaths, the paths alone decide the pairs; the protocol still gives the type and heartbeats.
@@ -54,7 +54,8 @@ export function createFrameReader(decoderId: string | null, options: FrameReader
   const samePath = JSON.stringify(request.segments) === JSON.stringify(response.segments);
   return (frame) => {
     const facts = base(frame);
-    return { ...facts, ...pathMarks(frame, facts, request, response, samePath) };
+    // The paths alone decide the pairs: the protocol's own marks (stream items and ends too) give way.
+    return { ...facts, items: undefined, ends: undefined, ...pathMarks(frame, facts, request, response, samePath) };
   };
 }
 

@@ -71,7 +71,7 @@ describe('pairing bounds', () => {
       [3, 'm3', 'end'],
       [4, 'm4', 'end'],
     ]);
-    expect(pairing.counts).toEqual({ pairs: 1, unanswered: 2, dropped: 2, outstanding: 0 });
+    expect(pairing.counts).toEqual({ pairs: 1, unanswered: 2, dropped: 2, outstanding: 0, streams: 0, streamItems: 0 });
   });
 
   it('makes a request whose id is reused before its answer unanswered (superseded)', () => {
