@@ -2,7 +2,8 @@
  * The conversation of one stored session, computed where the panel's main thread is not (lib/io/conversation-worker.ts
  * runs it): reads the session's rows in pages, in session order, through SessionAnalysis (pairs, latency, stats,
  * heartbeats) and TimelineBuckets, and keeps per connection what the grid asks of each row, in typed arrays indexed
- * by seq (ConnectionRowTable: ~11 bytes a row, 11 MB for a million). It continues from where it stopped when asked
+ * by seq (ConnectionRowTable: ~11 bytes a row, 11 MB for a million; 4 more on connections with streams). It
+ * continues from where it stopped when asked
  * again (live traffic), so a run after new rows reads only those.
  *
  * What it hands back (`update()`): the figures, the timeline, and for each connection the span of its table that
@@ -14,11 +15,16 @@
  * connection closed (a close or error row) or the session was imported (nothing more will come): the end-of-capture
  * rule of ConnectionPairing.finish.
  *
+ * Stream items (a subscription's later `next`s, SignalR StreamItems; see lib/analysis/pairing.ts): the row of each
+ * is marked ROW_ITEM (ROW_STREAM_END too for the end marker), its partner is the request, its latency the time
+ * since the request, and its index in the stream is kept in a fourth array made for connections that have any.
+ *
  * The user's JSON paths (`pairPaths`) pair the connections whose decoder has no ids of its own (plain JSON, text,
  * MessagePack…): a JSON-RPC or STOMP connection of the same site keeps pairing by its protocol's ids.
  */
 import { PAIRING_DECODERS, SessionAnalysis, type PairPaths, type SessionAnalysisResult } from '../analysis';
 import { smallPayloadKey } from '../analysis/heartbeats';
+import type { StreamItem } from '../analysis/pairing';
 import { TimelineBuckets, type TimelineData } from '../analysis/timeline-buckets';
 import type { FrameRecord } from '../shared/records';
 import { readSessionRows, type InspectorDatabase } from '../store/frame-store';
@@ -28,6 +34,11 @@ export const ROW_REQUEST = 1;
 export const ROW_RESPONSE = 2;
 export const ROW_UNANSWERED = 4;
 export const ROW_HEARTBEAT = 8;
+/** A later item of a stream (partner: its request; latency: the time since it). */
+export const ROW_ITEM = 16;
+/** The item is its stream's end marker (GraphQL complete, SignalR Completion). */
+export const ROW_STREAM_END = 32;
+const ROW_ROLES = ROW_REQUEST | ROW_RESPONSE | ROW_UNANSWERED | ROW_ITEM | ROW_STREAM_END;
 
 /** Rows read per IndexedDB request (a few hundred KB of chunks). */
 export const PAGE_ROWS = 4096;
@@ -59,6 +70,8 @@ export interface RowPatch {
   latency: Float32Array;
   /** Index into the connection's labels. */
   label: Uint16Array;
+  /** A stream item's index in its stream (2, 3, …; 0 elsewhere); absent while the connection has no stream items. */
+  item?: Uint32Array;
   /** The connection's labels from index `labelsFrom` on (the earlier ones were sent before). */
   labelsFrom: number;
   labels: string[];
@@ -82,6 +95,8 @@ export class ConnectionRowTable {
   partner = new Int32Array(256);
   latency = new Float32Array(256);
   label = new Uint16Array(256);
+  /** Made at the connection's first stream item. */
+  item: Uint32Array | undefined;
   labels: string[] = [];
   private labelIndex = new Map<string, number>();
   private labelsSent = 0;
@@ -102,7 +117,7 @@ export class ConnectionRowTable {
   private grow(min: number): void {
     let size = this.flags.length;
     while (size < min) size *= 2;
-    const grown = <T extends Uint8Array | Int32Array | Float32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
+    const grown = <T extends Uint8Array | Int32Array | Float32Array | Uint16Array | Uint32Array>(a: T, make: (n: number) => T): T => {
       const next = make(size);
       next.set(a);
       return next;
@@ -111,6 +126,7 @@ export class ConnectionRowTable {
     this.partner = grown(this.partner, (n) => new Int32Array(n));
     this.latency = grown(this.latency, (n) => new Float32Array(n));
     this.label = grown(this.label, (n) => new Uint16Array(n));
+    if (this.item) this.item = grown(this.item, (n) => new Uint32Array(n));
   }
 
   private labelOf(label: string): number {
@@ -126,10 +142,19 @@ export class ConnectionRowTable {
   setPair(seq: number, role: number, partnerSeq: number, latencyMs: number, label: string): void {
     const i = this.index(seq);
     if (i < 0) return;
-    this.flags[i] = (this.flags[i] & ~(ROW_REQUEST | ROW_RESPONSE | ROW_UNANSWERED)) | role;
+    this.flags[i] = (this.flags[i] & ~ROW_ROLES) | role;
     this.partner[i] = partnerSeq;
     this.latency[i] = latencyMs;
     this.label[i] = this.labelOf(label);
+  }
+
+  /** A stream's later item (or end marker): tied to its request, `sinceRequestMs` after it, `index`-th in the stream. */
+  setItem(seq: number, requestSeq: number, sinceRequestMs: number, label: string, index: number, end: boolean): void {
+    this.setPair(seq, ROW_ITEM | (end ? ROW_STREAM_END : 0), requestSeq, sinceRequestMs, label);
+    const i = seq - this.baseSeq;
+    if (i < 0) return;
+    this.item ??= new Uint32Array(this.flags.length);
+    this.item[i] = index;
   }
 
   setFlag(seq: number, flag: number, label?: string): void {
@@ -161,6 +186,7 @@ export class ConnectionRowTable {
       partner: this.partner.slice(from, to),
       latency: this.latency.slice(from, to),
       label: this.label.slice(from, to),
+      ...(this.item ? { item: this.item.slice(from, to) } : {}),
       labelsFrom,
       labels: this.labels.slice(labelsFrom),
     };
@@ -169,7 +195,7 @@ export class ConnectionRowTable {
 
 /** The buffers of patches, for postMessage's transfer list. */
 export function patchBuffers(patches: readonly RowPatch[]): ArrayBuffer[] {
-  return patches.flatMap((p) => [p.flags.buffer, p.partner.buffer, p.latency.buffer, p.label.buffer] as ArrayBuffer[]);
+  return patches.flatMap((p) => [p.flags.buffer, p.partner.buffer, p.latency.buffer, p.label.buffer, ...(p.item ? [p.item.buffer] : [])] as ArrayBuffer[]);
 }
 
 export class ConversationEngine {
@@ -179,6 +205,8 @@ export class ConversationEngine {
   private readonly tables = new Map<string, ConnectionRowTable>();
   /** Per connection: small payloads seen before the detector called them heartbeats (key → their seqs). */
   private readonly beatCandidates = new Map<string, Map<string, number[]>>();
+  /** Connections whose pairing reports its stream items here (see `analyse`). */
+  private readonly listening = new Set<string>();
   /** Connections whose capture ended (close or error row): their waiting requests are unanswered. */
   private readonly ended = new Set<string>();
   private readonly decoderIds: Record<string, string>;
@@ -209,6 +237,10 @@ export class ConversationEngine {
       onUnanswered: (request) => this.table(request.connectionId).setFlag(request.requestSeq, ROW_REQUEST | ROW_UNANSWERED, request.label),
     });
   }
+
+  private readonly onStreamItem = (item: StreamItem): void => {
+    this.table(item.connectionId).setItem(item.itemSeq, item.requestSeq, item.sinceRequestMs, item.label, item.index, item.end);
+  };
 
   get analysed(): number {
     return this.position;
@@ -251,7 +283,7 @@ export class ConversationEngine {
   /** Analyses one page (session order). Public for tests that feed rows without a database. */
   push(rows: readonly FrameRecord[]): void {
     for (const row of rows) if (!this.tables.has(row.connectionId)) this.table(row.connectionId);
-    this.analysis.push(rows);
+    this.analyse(rows);
     this.timeline.push(rows);
     for (const row of rows) {
       const table = this.table(row.connectionId);
@@ -265,6 +297,25 @@ export class ConversationEngine {
     }
     for (const id of this.ended) this.analysis.pairingOf(id)?.finish();
     this.ended.clear();
+  }
+
+  /**
+   * Feeds SessionAnalysis, and listens to the stream items of each connection's pairing: SessionAnalysis makes a
+   * pairing at its connection's first row and passes only onPair/onUnanswered on to it, so a page is fed in runs
+   * that end at a connection's first row, and the listener is set right after it (a first row cannot be a stream
+   * item: nothing was asked before it). Feeding in runs is the same as one push (analysis is incremental).
+   */
+  private analyse(rows: readonly FrameRecord[]): void {
+    let from = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const id = rows[i].connectionId;
+      if (this.listening.has(id)) continue;
+      this.analysis.push(rows.slice(from, i + 1));
+      from = i + 1;
+      this.analysis.pairingOf(id)?.setStreamItemListener(this.onStreamItem);
+      this.listening.add(id);
+    }
+    if (from < rows.length) this.analysis.push(from === 0 ? rows : rows.slice(from));
   }
 
   /**

@@ -1,5 +1,6 @@
 /**
- * "Go to response" / "Go to request": selects a row's partner in its pair (the Latency cell, the detail pane).
+ * "Go to response" / "Go to request": selects a row's partner in its pair (the Latency cell, the detail pane); from
+ * a stream's later item, the request that opened the stream.
  * The partner is found by (connection, seq) in the view on screen, filtered or not; when the filter hides it, the
  * status line says so instead of changing the filter under the user.
  */

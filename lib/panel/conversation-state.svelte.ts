@@ -1,6 +1,6 @@
 /**
  * The conversation on screen, read the way an engineer reads it (#13): request↔response pairs and their latency,
- * unanswered requests, heartbeats, per-connection and per-session stats, and the timeline's buckets. Computed off
+ * the later items of streams (subscriptions) tied to the request that opened them, unanswered requests, heartbeats, per-connection and per-session stats, and the timeline's buckets. Computed off
  * the main thread over the session's stored rows (lib/io/conversation-worker.ts, through conversation-job.ts), and
  * kept up to date as rows arrive.
  *
@@ -17,18 +17,11 @@ import type { TimelineData } from '../analysis/timeline-buckets';
 import type { ConversationReply } from '../io/conversation-handler';
 import type { FrameRecord } from '../shared/records';
 import { startConversationWorker, type ConversationChannel } from './conversation-job';
-import { ConversationTables } from './conversation-tables';
+import { ConversationTables, type RowPairFacts } from './conversation-tables';
 import type { PanelSettings } from './panel-settings';
 
-/** A message row's place in a pair. */
-export interface RowPair {
-  role: 'request' | 'response';
-  /** The other row's seq, on the same connection. */
-  partnerSeq: number;
-  latencyMs: number;
-  /** Method or message type. */
-  label: string;
-}
+/** A message row's place in a pair: its request or response, or a later item of a stream (conversation-tables.ts). */
+export type RowPair = RowPairFacts;
 
 /** What the root shows: the session, its site and the decoders in use. */
 export interface ConversationScope {

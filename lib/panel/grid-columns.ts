@@ -4,6 +4,7 @@
  */
 import type { FrameRecord } from '../shared/records';
 import type { RowPair } from './conversation-state.svelte';
+import type { StreamItemRole } from './conversation-tables';
 import { formatBytes, formatRowTime, rowType, type TimeMode } from './message-format';
 
 /** What a cell may need besides its row (the grid fills it per row). */
@@ -86,7 +87,9 @@ export const GRID_COLUMNS: readonly GridColumn[] = [
   {
     id: 'latency',
     label: 'Latency',
-    width: 72,
+    // 12 characters at the grid's 11 px monospace: a stream item's "↩ +1.24 s #3" (pairs' "↪ 42 ms" need 72), and
+    // still 75 px for Time at 430 px wide (conversation-filters.test.ts).
+    width: 80,
     minWidth: 40,
     shrinkTier: 3,
     align: 'right',
@@ -105,14 +108,27 @@ export function formatLatency(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 }
 
-/** "↪ 42 ms" on a request (its answer came after), "↩ 42 ms" on its response, "no reply" on a request unanswered. */
+/**
+ * "↪ 42 ms" on a request (its answer came after), "↩ 42 ms" on its response, "no reply" on a request unanswered;
+ * on a stream's later item the time since its request and its place in the stream, "↩ +1.24 s #3" ("end" on the
+ * end marker; the title says it in words).
+ */
 function latencyText(ctx: CellContext): string {
-  if (ctx.pair) return `${ctx.pair.role === 'request' ? '↪' : '↩'} ${formatLatency(ctx.pair.latencyMs)}`;
+  const pair = ctx.pair;
+  if (pair?.role === 'item') return `↩ +${formatLatency(pair.sinceRequestMs)} ${pair.end ? 'end' : `#${pair.index}`}`;
+  if (pair) return `${pair.role === 'request' ? '↪' : '↩'} ${formatLatency(pair.latencyMs)}`;
   return ctx.unanswered ? 'no reply' : '';
+}
+
+/** A stream item in words: "Item 3 of the stream opened by #12 (OnTick), 1.24 s after it" (the grid's title, the detail pane). */
+export function streamItemText(pair: StreamItemRole): string {
+  const stream = `the stream opened by #${pair.partnerSeq}${pair.label ? ` (${pair.label})` : ''}, ${formatLatency(pair.sinceRequestMs)} after it`;
+  return pair.end ? `End of ${stream} (answer ${pair.index})` : `Item ${pair.index} of ${stream}`;
 }
 
 function latencyTitle(ctx: CellContext): string | undefined {
   const pair = ctx.pair;
+  if (pair?.role === 'item') return `${streamItemText(pair)}. Click to go to the request.`;
   if (pair) return `${pair.role === 'request' ? 'Response' : 'Request'}: #${pair.partnerSeq}, ${formatLatency(pair.latencyMs)}${pair.label ? ` (${pair.label})` : ''}. Click to go to it.`;
   return ctx.unanswered ? 'No response came (by the timeout, or before the connection ended)' : undefined;
 }
