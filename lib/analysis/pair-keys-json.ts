@@ -1,20 +1,76 @@
 /**
- * Request↔response ids of the JSON protocols: JSON-RPC 2.0 `id`, GraphQL over WebSocket operation `id`, SignalR
- * `invocationId` (JSON and MessagePack) and WAMP request ids (JSON and MessagePack). Each reader is a
- * FrameReader (see frame-facts.ts); the wire formats are the ones the decoders of the same name read.
+ * Request↔response ids of the JSON protocols: JSON-RPC 2.0 `id` (and pub/sub subscription ids), GraphQL over
+ * WebSocket operation `id`, SignalR `invocationId` (JSON and MessagePack) and WAMP request ids (JSON and
+ * MessagePack). Each reader is a FrameReader (see frame-facts.ts); the wire formats are the ones the decoders of
+ * the same name read.
  */
 import { decode as decodeMsgpack } from '@msgpack/msgpack';
 import { operationOf } from '../decoders/graphql-ws';
 import { signalRMessagePackBodies } from '../decoders/signalr';
 import type { FrameLike } from '../decoders/types';
-import { OrderedKeys, frameText, genericJsonType, isHeartbeatPattern, isObject, plainFacts, tryJson, type FrameFacts, type FrameReader, type PairMark } from './frame-facts';
+import type { Direction } from '../shared/protocol/vocabulary';
+import { OTHER_DIRECTION, OrderedKeys, frameText, genericJsonType, isHeartbeatPattern, isObject, plainFacts, tryJson, type FrameFacts, type FrameReader, type PairMark } from './frame-facts';
 
-/** JSON-RPC 2.0: a request (method + id) waits for the result or error with the same id, either way round. */
+/** Subscribe methods of JSON-RPC pub/sub: eth_subscribe, Solana's accountSubscribe, Polkadot's chain_subscribeNewHeads. */
+const SUBSCRIBE_METHOD = /subscribe/i;
+const UNSUBSCRIBE_METHOD = /unsubscribe/i;
+/** Subscriptions (and subscribe calls awaiting their id) remembered per connection at most; the oldest are forgotten. */
+const MAX_SUBSCRIPTIONS = 10_000;
+
+/**
+ * JSON-RPC pub/sub (geth's "Real-time Events", Solana and Polkadot alike): a subscribe call's result is a
+ * subscription id, and each notification names it in `params.subscription`. The id ties every notification to the
+ * call, so the result is a stream's first item and the notifications its later items; an unsubscribe naming the id
+ * unties it (its stream closes when the call's id is reused or the connection ends). Keys are per direction, as
+ * pairing's: `dir` of the frame that carries the id.
+ */
+class JsonRpcSubscriptions {
+  /** `${request dir}\0${call id}` → the call's method, until its result. */
+  private readonly calls = new Map<string, string>();
+  /** `${notifying dir}\0${subscription id}` → the call's key (its id as JSON). */
+  private readonly subscriptions = new Map<string, string>();
+
+  private static remember(map: Map<string, string>, key: string, value: string): void {
+    if (map.size >= MAX_SUBSCRIPTIONS) map.delete(map.keys().next().value!);
+    map.set(key, value);
+  }
+
+  /** A call: remembered when it subscribes; an unsubscribe forgets the subscription it names. */
+  call(dir: Direction, method: string, key: string, params: unknown): void {
+    if (UNSUBSCRIBE_METHOD.test(method)) {
+      const id = Array.isArray(params) ? params[0] : undefined;
+      if (typeof id === 'string' || typeof id === 'number') this.subscriptions.delete(`${OTHER_DIRECTION[dir]}\u0000${JSON.stringify(id)}`);
+    } else if (SUBSCRIBE_METHOD.test(method)) JsonRpcSubscriptions.remember(this.calls, `${dir}\u0000${key}`, method);
+  }
+
+  /** A result from `dir`: true when it answers a subscribe call with a subscription id (the stream's first item). */
+  result(dir: Direction, key: string, result: unknown): boolean {
+    const call = `${OTHER_DIRECTION[dir]}\u0000${key}`;
+    if (!this.calls.delete(call)) return false;
+    if (typeof result !== 'string' && typeof result !== 'number') return false;
+    JsonRpcSubscriptions.remember(this.subscriptions, `${dir}\u0000${JSON.stringify(result)}`, key);
+    return true;
+  }
+
+  /** The key of the call a notification from `dir` belongs to, if it names a known subscription. */
+  notification(dir: Direction, params: unknown): string | undefined {
+    const id = isObject(params) ? params.subscription : undefined;
+    if (typeof id !== 'string' && typeof id !== 'number') return undefined;
+    return this.subscriptions.get(`${dir}\u0000${JSON.stringify(id)}`);
+  }
+}
+
+/**
+ * JSON-RPC 2.0: a request (method + id) waits for the result or error with the same id, either way round. A
+ * subscribe call's notifications are its stream's items (JsonRpcSubscriptions).
+ */
 export function jsonRpcReader(): FrameReader {
+  const subscriptions = new JsonRpcSubscriptions();
   return (frame) => {
     const text = frameText(frame);
     const value = tryJson(text);
     if (value === undefined) return plainFacts(frame);
+    const dir = frame.dir ?? 'receive';
     const facts: FrameFacts = { type: '', heartbeat: isHeartbeatPattern(text, value), requests: [], responses: [] };
     const types: string[] = [];
     for (const message of Array.isArray(value) ? value : [value]) {
@@ -22,10 +78,20 @@ export function jsonRpcReader(): FrameReader {
       const id = message.id;
       if (typeof message.method === 'string') {
         types.push(message.method);
-        if (id !== undefined && id !== null) facts.requests!.push({ key: JSON.stringify(id), label: message.method });
+        if (id !== undefined && id !== null) {
+          const key = JSON.stringify(id);
+          facts.requests!.push({ key, label: message.method });
+          subscriptions.call(dir, message.method, key, message.params);
+        } else {
+          const call = subscriptions.notification(dir, message.params);
+          if (call !== undefined) (facts.items ??= []).push({ key: call, label: message.method });
+        }
       } else if ('result' in message || 'error' in message) {
         types.push('error' in message ? 'error' : 'result');
-        if (id !== undefined && id !== null) facts.responses!.push({ key: JSON.stringify(id), label: 'result' });
+        if (id === undefined || id === null) continue;
+        const key = JSON.stringify(id);
+        if ('result' in message && subscriptions.result(dir, key, message.result)) (facts.items ??= []).push({ key, label: 'result' });
+        else facts.responses!.push({ key, label: 'result' });
       }
     }
     // A message that is not JSON-RPC (a `{"type":"ping"}` beside it) is named the generic way.

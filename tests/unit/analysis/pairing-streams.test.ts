@@ -244,6 +244,55 @@ describe('SignalR streams', () => {
   });
 });
 
+describe('JSON-RPC pub/sub streams', () => {
+  // Frames as geth's "Real-time Events" page and Solana's RPC reference show them.
+  const HEADS = '0xcd0c3e8af590364c09d0fa6a1210faf5';
+  const head = (n: number) => `{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"${HEADS}","result":{"number":"0x${n.toString(16)}","hash":"0x${n}"}}}`;
+
+  it('eth_subscribe: the result (the subscription id) pairs, each notification naming it is an item; an unsubscribe reusing the id ends the tie', () => {
+    const c = new Conversation();
+    c.send('{"id": 1, "method": "eth_subscribe", "params": ["newHeads"]}'); // 1
+    c.receive(`{"jsonrpc":"2.0","id":1,"result":"${HEADS}"}`, 20); // 2
+    c.receive(head(1), 1000); // 3
+    c.receive(head(2), 1000); // 4
+    c.receive('{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":"0xother","result":{}}}', 1); // 5: no such subscription
+    c.send(`{"id": 1, "method": "eth_unsubscribe", "params": ["${HEADS}"]}`, 10); // 6
+    c.receive('{"jsonrpc":"2.0","id":1,"result":true}', 5); // 7
+    c.receive(head(3), 1); // 8: unsubscribed
+    const { pairs, items, unanswered, before } = streamRows('json-rpc', c.rows);
+    expect(pairs).toEqual([
+      [1, 2, 'eth_subscribe', 20],
+      [6, 7, 'eth_unsubscribe', 5],
+    ]);
+    expect(items).toEqual([
+      [1, 3, 2, 1020, false],
+      [1, 4, 3, 2020, false],
+    ]);
+    expect(unanswered).toEqual([]);
+    expect(before).toMatchObject({ streams: 0, outstanding: 0 });
+  });
+
+  it("Solana's numeric subscription ids; a subscribe that fails is a plain response; other calls are untouched", () => {
+    const c = new Conversation();
+    c.send('{"jsonrpc":"2.0","id":1,"method":"accountSubscribe","params":["CM78CPUeXjn8o3yroDHxUtKsZZgoy4GPkPPXfouKNH12",{"encoding":"jsonParsed","commitment":"finalized"}]}'); // 1
+    c.send('{"jsonrpc":"2.0","id":2,"method":"slotSubscribe"}', 1); // 2
+    c.send('{"jsonrpc":"2.0","id":3,"method":"getSlot"}', 1); // 3
+    c.receive('{"jsonrpc":"2.0","result":23784,"id":1}', 10); // 4
+    c.receive('{"jsonrpc":"2.0","error":{"code":-32601,"message":"Method not found"},"id":2}', 1); // 5
+    c.receive('{"jsonrpc":"2.0","result":5,"id":3}', 1); // 6
+    c.receive('{"jsonrpc":"2.0","method":"accountNotification","params":{"result":{"context":{"slot":5199307},"value":{"lamports":33594}},"subscription":23784}}', 50); // 7
+    c.receive('{"jsonrpc":"2.0","method":"accountNotification","params":{"result":{},"subscription":"23784"}}', 1); // 8: "23784" is not 23784
+    const { pairs, items, before } = streamRows('json-rpc', c.rows);
+    expect(pairs).toEqual([
+      [1, 4, 'accountSubscribe', 12],
+      [2, 5, 'slotSubscribe', 12],
+      [3, 6, 'getSlot', 12],
+    ]);
+    expect(items).toEqual([[1, 7, 2, 64, false]]);
+    expect(before).toMatchObject({ streams: 1, outstanding: 0 });
+  });
+});
+
 describe('streams through SessionAnalysis', () => {
   it('a pairing made by SessionAnalysis reports items once its listener is set', () => {
     const c = tickSubscription();
