@@ -232,6 +232,9 @@ const WAMP_REQUESTS = new Set([16, 32, 34, 48, 64, 66, 68]);
  * WAMP v2: CALL, SUBSCRIBE, UNSUBSCRIBE, REGISTER, UNREGISTER, acknowledged PUBLISH and INVOCATION wait for
  * their reply (RESULT, SUBSCRIBED, … YIELD) or an ERROR naming the same request type and id. Keys carry the
  * request type, so a client's CALL 1 and the router's INVOCATION 1 do not meet. HELLO↔WELCOME pairs by order.
+ * A call's progressive results (`receive_progress`: RESULT or YIELD with `progress: true`) are its stream's items,
+ * the final RESULT/YIELD or an ERROR its end. SUBSCRIBE↔EVENT is not a stream here: a subscription id is the
+ * topic's for the session (a second SUBSCRIBE to the topic gets the same one), so an EVENT names no one request.
  */
 export function wampReader(): FrameReader {
   const ordered = new OrderedKeys();
@@ -262,7 +265,11 @@ export function wampReader(): FrameReader {
       }
     } else if ((WAMP_REPLY_OF[code] !== undefined || code === 8) && requestId !== undefined) {
       const of = code === 8 ? Number(message[1]) : WAMP_REPLY_OF[code];
-      facts.responses = [{ key: `${of}:${String(requestId)}`, label: typeName }];
+      const mark = { key: `${of}:${String(requestId)}`, label: typeName };
+      // Progressive results (RESULT/YIELD with `progress: true`) are a stream; the final one, or an ERROR, ends it.
+      if (code === 50 || code === 70) facts[isObject(message[2]) && message[2].progress === true ? 'items' : 'ends'] = [mark];
+      else if (code === 8 && (of === 48 || of === 68)) facts.ends = [mark];
+      else facts.responses = [mark];
     } else if (code === 1) facts.requests = [ordered.request(dir, 'HELLO')];
     else if (code === 2 || code === 3) facts.responses = [ordered.response(dir, 'HELLO')];
     return facts;

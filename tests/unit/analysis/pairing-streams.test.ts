@@ -293,6 +293,34 @@ describe('JSON-RPC pub/sub streams', () => {
   });
 });
 
+describe('WAMP progressive call results', () => {
+  it('RESULTs with progress: true are items of the CALL, the final RESULT ends it; the same for INVOCATION and YIELD (frames of the WAMP spec)', () => {
+    const c = new Conversation();
+    c.send('[48,77133,{"receive_progress":true},"com.myapp.compute_revenue",[2010,2011,2012]]'); // 1
+    c.receive('[68,87,23,{"receive_progress":true},[2010,2011,2012]]', 2); // 2
+    c.send('[70,87,{"progress":true},["Y2010",120]]', 10); // 3
+    c.receive('[50,77133,{"progress":true},["Y2010",120]]', 1); // 4
+    c.send('[70,87,{"progress":true},["Y2011",205]]', 10); // 5
+    c.receive('[50,77133,{"progress":true},["Y2011",205]]', 1); // 6
+    c.send('[70,87,{},["Total",490]]', 10); // 7
+    c.receive('[50,77133,{},["Total",490]]', 1); // 8
+    c.send('[48,77134,{},"com.myapp.ping"]', 1); // 9
+    c.receive('[50,77134,{},["pong"]]', 4); // 10: a plain call, answered once
+    const { pairs, items } = streamRows('wamp', c.rows);
+    expect(pairs).toEqual([
+      [2, 3, 'INVOCATION', 10],
+      [1, 4, 'com.myapp.compute_revenue', 13],
+      [9, 10, 'com.myapp.ping', 4],
+    ]);
+    expect(items).toEqual([
+      [2, 5, 2, 21, false],
+      [1, 6, 2, 24, false],
+      [2, 7, 3, 32, true],
+      [1, 8, 3, 35, true],
+    ]);
+  });
+});
+
 describe('streams through SessionAnalysis', () => {
   it('a pairing made by SessionAnalysis reports items once its listener is set', () => {
     const c = tickSubscription();
