@@ -138,6 +138,14 @@ describe('GraphQL subscriptions as streams', () => {
     ]);
   });
 
+  it('user-defined JSON paths replace the protocol’s marks, stream items too', () => {
+    const read = createFrameReader('graphql-ws', { pairPaths: { request: '$.id', response: '$.replyTo' } });
+    const facts = read({ dir: 'receive', data: next('s1', 1) });
+    expect(facts).toMatchObject({ type: 'next', requests: [{ key: '"s1"' }] });
+    expect(facts.items).toBeUndefined();
+    expect(read({ dir: 'receive', data: complete('s1') }).ends).toBeUndefined();
+  });
+
   it('gives the same pairs and items fed in chunks of any size as in one run', () => {
     const c = tickSubscription();
     // A second subscription interleaved, and the connection's end while it streams.
