@@ -9,6 +9,7 @@ import type { BrowserContext, Page, Worker } from '@playwright/test';
 import { test, expect, waitForStore, readStore, EXTENSION_DIR, type StoredSnapshot } from './fixtures';
 import { seedStore, tickSessionArgs } from '../support/seed-store';
 import { longestTickGap, startTickGapMeter } from '../support/tick-gap';
+import { exportFile, importFile } from './panel-helpers';
 
 async function tabIdOf(page: Page, sw: Worker): Promise<number> {
   await page.bringToFront();
@@ -25,22 +26,6 @@ async function openPanel(context: BrowserContext, extensionId: string, tabId: nu
   await panel.goto(`chrome-extension://${extensionId}/panel.html${tabId === null ? '' : `?tabId=${tabId}`}`);
   await expect(panel.getByRole('status', { name: 'Connection to the extension' })).toHaveText('Connected');
   return panel;
-}
-
-async function exportFile(panel: Page, scope: string, format: RegExp): Promise<{ name: string; text: string }> {
-  const exportButton = panel.getByRole('button', { name: 'Export', exact: true });
-  if ((await exportButton.getAttribute('aria-expanded')) !== 'true') await exportButton.click();
-  const options = panel.getByRole('group', { name: 'Export options' });
-  await options.getByRole('radio', { name: scope }).check();
-  await options.getByRole('radio', { name: format }).check();
-  const [download] = await Promise.all([panel.waitForEvent('download'), options.getByRole('button', { name: 'Download' }).click()]);
-  const path = await download.path();
-  return { name: download.suggestedFilename(), text: readFileSync(path, 'utf8') };
-}
-
-async function importFile(panel: Page, name: string, text: string): Promise<void> {
-  const [chooser] = await Promise.all([panel.waitForEvent('filechooser'), panel.getByRole('button', { name: 'Import', exact: true }).click()]);
-  await chooser.setFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
 }
 
 /** Rows of one session, ids left out, in connection then seq order. */

@@ -2,7 +2,8 @@
  * Handshake capture (issue #21 §3) with DevTools closed, the panel as a tab: the user opens a connection's
  * Handshake section, clicks "Capture handshakes", the browser grants webRequest, and from then on every
  * connection shows its handshake (request headers with Cookie and Origin, status, response headers with
- * Sec-WebSocket-Accept and Set-Cookie) and a refused upgrade its failure; turning it off in Settings stops it.
+ * Sec-WebSocket-Accept and Set-Cookie) and a refused upgrade its failure; HAR export carries them with Cookie and
+ * Set-Cookie values hidden unless "Include secrets" is ticked, and imports back; turning it off in Settings stops it.
  *
  * Chromium's prompt for host access cannot be answered by automation, so this browser gets a copy of the build
  * whose manifest already grants host access (as a user who said yes would have it); the click still asks for
@@ -16,7 +17,7 @@ import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
 import type { Page } from '@playwright/test';
 import { test as base, expect, launchWithExtension, waitForStore, EXTENSION_DIR } from './fixtures';
-import { openPanel, openSettings, rowWith, tabIdOf } from './panel-helpers';
+import { exportFile, importFile, openPanel, openSettings, rowWith, tabIdOf } from './panel-helpers';
 
 const HOST = 'wsi-handshake.test';
 
@@ -156,13 +157,42 @@ test('handshake capture: asked for from the Handshake section; after Chrome rest
   await expect(section.getByRole('term').filter({ hasText: /^Set-Cookie$/ })).toHaveCount(1);
   await expect(section).toContainText('From the browser (handshake capture).');
 
+  // Exported to HAR as Chrome's HAR carries it, Cookie and Set-Cookie values hidden unless asked for.
+  type HarEntry = { request: { url: string; headers: Header[] }; response: { status: number; headers: Header[] } };
+  const value = (headers: Header[], name: string) => headers.find((h) => h.name === name)?.value;
+  const har = await exportFile(panel, 'Whole session', /HAR/);
+  const entry = (JSON.parse(har.text).log.entries as HarEntry[]).find((e) => e.request.url.endsWith('/ws'))!;
+  expect(entry.response.status).toBe(101);
+  expect(entry.request.headers).toContainEqual({ name: 'Origin', value: site.origin });
+  expect(value(entry.request.headers, 'Cookie')).toMatch(/hidden/);
+  expect(value(entry.response.headers, 'Set-Cookie')).toMatch(/hidden/);
+  expect(har.text).not.toContain('secret-value');
+  expect(har.text).not.toContain('server=granted');
+  const withSecrets = await exportFile(panel, 'Whole session', /HAR/, { includeSecrets: true });
+  const kept = (JSON.parse(withSecrets.text).log.entries as HarEntry[]).find((e) => e.request.url.endsWith('/ws'))!;
+  expect(value(kept.request.headers, 'Cookie')).toBe('session=secret-value');
+  expect(value(kept.response.headers, 'Set-Cookie')).toBe('server=granted');
+
+  const exportButton = panel.getByRole('button', { name: 'Export', exact: true });
+  await exportButton.click(); // close the export options, which cover the grid
+  await expect(exportButton).toHaveAttribute('aria-expanded', 'false');
+
+  // Imported back: the imported connection has the handshake, shown in its Handshake section.
+  await importFile(panel, har.name, har.text);
+  await expect(panel.getByRole('combobox', { name: 'Session' })).toContainText(`imported from ${har.name}`);
+  section = await openHandshake(panel, rowWith(panel, 'hello handshake').first());
+  await expect(section.locator('summary')).toContainText('101 Switching Protocols');
+  await expect(section.getByRole('definition').filter({ hasText: /^http:\/\/wsi-handshake\.test:/ })).toHaveCount(1); // Origin
+  await expect(section).toContainText('From the imported HAR.');
+  await panel.getByRole('combobox', { name: 'Session' }).selectOption({ index: 0 });
+
   // 3. Off in Settings: the permission goes, and the next page load's connections have none.
   const settings = await openSettings(panel);
   const toggle = settings.getByRole('checkbox', { name: /^Capture handshakes/ });
   await expect(toggle).toBeChecked();
   await toggle.uncheck();
   await expect.poll(() => sw.evaluate(() => (globalThis as any).chrome.permissions.contains({ permissions: ['webRequest'] }))).toBe(false);
-  const sessions = new Set(after.connections.map((c) => c.sessionId));
+  const sessions = new Set((await waitForStore(sw, () => true)).connections.map((c) => c.sessionId)); // the imported one too
   await page.reload();
   await waitForStore(sw, (s) => s.frames.some((f) => !sessions.has(f.sessionId) && f.kind === 'frame' && f.dir === 'receive'));
   await page.waitForTimeout(1000); // a handshake is attached within ~100 ms of its connection

@@ -1,4 +1,5 @@
 /** What the panel specs share: the panel opened as a tab, the message grid by role, and an echo page. */
+import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page, Worker } from '@playwright/test';
 import { expect } from './fixtures';
 
@@ -76,4 +77,23 @@ export async function openSettings(panel: Page) {
   const dialog = panel.getByRole('dialog', { name: 'Settings' });
   await expect(dialog).toBeVisible();
   return dialog;
+}
+
+/** Exports from the panel's Export options (scope and format radios by name); the downloaded file's name and text. */
+export async function exportFile(panel: Page, scope: string, format: RegExp, options: { includeSecrets?: boolean } = {}): Promise<{ name: string; text: string }> {
+  const exportButton = panel.getByRole('button', { name: 'Export', exact: true });
+  if ((await exportButton.getAttribute('aria-expanded')) !== 'true') await exportButton.click();
+  const group = panel.getByRole('group', { name: 'Export options' });
+  await group.getByRole('radio', { name: scope }).check();
+  await group.getByRole('radio', { name: format }).check();
+  if (options.includeSecrets !== undefined) await group.getByRole('checkbox', { name: /^Include secrets/ }).setChecked(options.includeSecrets);
+  const [download] = await Promise.all([panel.waitForEvent('download'), group.getByRole('button', { name: 'Download' }).click()]);
+  const path = await download.path();
+  return { name: download.suggestedFilename(), text: readFileSync(path, 'utf8') };
+}
+
+/** Imports a file through the panel's Import button. */
+export async function importFile(panel: Page, name: string, text: string): Promise<void> {
+  const [chooser] = await Promise.all([panel.waitForEvent('filechooser'), panel.getByRole('button', { name: 'Import', exact: true }).click()]);
+  await chooser.setFiles({ name, mimeType: 'application/json', buffer: Buffer.from(text) });
 }
