@@ -134,7 +134,6 @@ export class ConnectionPairing {
   private unanswered = 0;
   private dropped = 0;
   private streamItems = 0;
-  private streamListener: ((item: StreamItem) => void) | undefined;
   /** No waiting request can time out before this time (the oldest one's deadline when last looked at). */
   private nextDeadline = Infinity;
 
@@ -145,16 +144,10 @@ export class ConnectionPairing {
   ) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxOutstanding = options.maxOutstanding ?? DEFAULT_MAX_OUTSTANDING;
-    this.streamListener = options.onStreamItem;
   }
 
   get counts(): PairingCounts {
     return { pairs: this.pairs, unanswered: this.unanswered, dropped: this.dropped, outstanding: this.waiting.size, streams: this.streams.size, streamItems: this.streamItems };
-  }
-
-  /** Sets `onStreamItem` after construction (for a caller that does not make the pairing: SessionAnalysis does). */
-  setStreamItemListener(listener: ((item: StreamItem) => void) | undefined): void {
-    this.streamListener = listener;
   }
 
   /** Reads and pairs a chunk of the connection's rows (seq order, continuing the previous chunk). */
@@ -248,7 +241,7 @@ export class ConnectionPairing {
     s.answers++;
     if (end) this.streams.delete(id);
     this.streamItems++;
-    this.streamListener?.({ connectionId: this.connectionId, requestSeq: s.seq, itemSeq: row.seq, requestTime: s.time, itemTime: row.time, sinceRequestMs: row.time - s.time, index: s.answers, label: s.label, requestDir: s.dir, end });
+    this.options.onStreamItem?.({ connectionId: this.connectionId, requestSeq: s.seq, itemSeq: row.seq, requestTime: s.time, itemTime: row.time, sinceRequestMs: row.time - s.time, index: s.answers, label: s.label, requestDir: s.dir, end });
   }
 
   private giveUp(w: Waiting, reason: UnansweredRequest['reason']): void {

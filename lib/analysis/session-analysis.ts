@@ -19,7 +19,7 @@ import type { FrameFacts, FrameReader } from './frame-facts';
 import { HeartbeatDetector, type DetectedHeartbeat } from './heartbeats';
 import type { LabelledLatencySummary, LatencySummary } from './latency';
 import { createFrameReader, type PairPaths } from './pair-keys';
-import { ConnectionPairing, type Pair, type PairingCounts, type PairingRow, type UnansweredRequest } from './pairing';
+import { ConnectionPairing, type Pair, type PairingCounts, type PairingRow, type StreamItem, type UnansweredRequest } from './pairing';
 import { TrafficStats, type TrafficStatsOptions, type TrafficSummary } from './stats';
 
 /** The row fields analysis reads (a FrameRecord fits). */
@@ -38,6 +38,8 @@ export interface SessionAnalysisOptions extends TrafficStatsOptions {
   maxOutstanding?: number;
   onPair?: (pair: Pair) => void;
   onUnanswered?: (request: UnansweredRequest) => void;
+  /** A stream's later items and its end (ConnectionPairing's onStreamItem). */
+  onStreamItem?: (item: StreamItem) => void;
 }
 
 export interface LatencyFigures {
@@ -89,12 +91,12 @@ export class SessionAnalysis {
     const decoderId = this.options.decoderIds?.[connectionId] ?? null;
     const paths = this.options.pairPaths;
     const pairPaths = isPairPaths(paths) ? paths : paths?.[connectionId];
-    const { timeoutMs, maxOutstanding, onPair, onUnanswered } = this.options;
+    const { timeoutMs, maxOutstanding, onPair, onUnanswered, onStreamItem } = this.options;
     const read = createFrameReader(decoderId, { pairPaths });
     c = {
       decoderId,
       read,
-      pairing: new ConnectionPairing(connectionId, read, { timeoutMs, maxOutstanding, onPair, onUnanswered }),
+      pairing: new ConnectionPairing(connectionId, read, { timeoutMs, maxOutstanding, onPair, onUnanswered, onStreamItem }),
       traffic: new TrafficStats(this.options),
       heartbeats: new HeartbeatDetector(),
     };

@@ -205,8 +205,6 @@ export class ConversationEngine {
   private readonly tables = new Map<string, ConnectionRowTable>();
   /** Per connection: small payloads seen before the detector called them heartbeats (key → their seqs). */
   private readonly beatCandidates = new Map<string, Map<string, number[]>>();
-  /** Connections whose pairing reports its stream items here (see `analyse`). */
-  private readonly listening = new Set<string>();
   /** Connections whose capture ended (close or error row): their waiting requests are unanswered. */
   private readonly ended = new Set<string>();
   private readonly decoderIds: Record<string, string>;
@@ -235,6 +233,7 @@ export class ConversationEngine {
         table.setPair(pair.responseSeq, ROW_RESPONSE, pair.requestSeq, pair.latencyMs, pair.label);
       },
       onUnanswered: (request) => this.table(request.connectionId).setFlag(request.requestSeq, ROW_REQUEST | ROW_UNANSWERED, request.label),
+      onStreamItem: (item) => this.onStreamItem(item),
     });
   }
 
@@ -283,7 +282,7 @@ export class ConversationEngine {
   /** Analyses one page (session order). Public for tests that feed rows without a database. */
   push(rows: readonly FrameRecord[]): void {
     for (const row of rows) if (!this.tables.has(row.connectionId)) this.table(row.connectionId);
-    this.analyse(rows);
+    this.analysis.push(rows);
     this.timeline.push(rows);
     for (const row of rows) {
       const table = this.table(row.connectionId);
@@ -297,25 +296,6 @@ export class ConversationEngine {
     }
     for (const id of this.ended) this.analysis.pairingOf(id)?.finish();
     this.ended.clear();
-  }
-
-  /**
-   * Feeds SessionAnalysis, and listens to the stream items of each connection's pairing: SessionAnalysis makes a
-   * pairing at its connection's first row and passes only onPair/onUnanswered on to it, so a page is fed in runs
-   * that end at a connection's first row, and the listener is set right after it (a first row cannot be a stream
-   * item: nothing was asked before it). Feeding in runs is the same as one push (analysis is incremental).
-   */
-  private analyse(rows: readonly FrameRecord[]): void {
-    let from = 0;
-    for (let i = 0; i < rows.length; i++) {
-      const id = rows[i].connectionId;
-      if (this.listening.has(id)) continue;
-      this.analysis.push(rows.slice(from, i + 1));
-      from = i + 1;
-      this.analysis.pairingOf(id)?.setStreamItemListener(this.onStreamItem);
-      this.listening.add(id);
-    }
-    if (from < rows.length) this.analysis.push(from === 0 ? rows : rows.slice(from));
   }
 
   /**

@@ -330,12 +330,11 @@ describe('WAMP progressive call results', () => {
 });
 
 describe('streams through SessionAnalysis', () => {
-  it('a pairing made by SessionAnalysis reports items once its listener is set', () => {
+  it('SessionAnalysis passes onStreamItem on to each connection\'s pairing', () => {
     const c = tickSubscription();
-    const analysis = new SessionAnalysis({ decoderIds: { c1: 'graphql-ws' } });
-    analysis.push(c.rows.slice(0, 1));
     const items: StreamItem[] = [];
-    analysis.pairingOf('c1')!.setStreamItemListener((i) => items.push(i));
+    const analysis = new SessionAnalysis({ decoderIds: { c1: 'graphql-ws' }, onStreamItem: (i) => items.push(i) });
+    analysis.push(c.rows.slice(0, 1));
     analysis.push(c.rows.slice(1));
     expect(items.map((i) => [i.itemSeq, i.index, i.end])).toEqual([
       [5, 2, false],
