@@ -79,6 +79,8 @@ export function connectionTable(heading: ConnectionHeading, c: ConnectionAnalysi
     for (const label of labels) rows.push(latencyRow(`  ${label}`, byLabel.get(label) ?? empty, pairing.unansweredByLabel[label] ?? 0).map((cell, i) => (i >= 2 && i <= 5 && !byLabel.has(label) ? '–' : cell)));
     lines.push(columns(rows));
     if (pairing.dropped) lines.push(`  (${pairing.dropped} waiting requests dropped over the limit)`);
+    // Streams (subscriptions): later items are tied to their request but are not latencies (first response only).
+    if (pairing.streamItems) lines.push(`  streams     ${pairing.streamItems} later stream item${pairing.streamItems === 1 ? '' : 's'} tied to their requests (latency counts the first response)${pairing.streams ? `, ${pairing.streams} stream${pairing.streams === 1 ? '' : 's'} still open` : ''}`);
   }
   return lines.join('\n');
 }

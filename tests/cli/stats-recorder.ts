@@ -21,7 +21,16 @@ export async function startRecordingServer(): Promise<RecordingServer> {
   const http: Server = createServer((_req, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({ server: http });
   wss.on('connection', (socket, req) => {
-    if (req.url === '/rpc') {
+    if (req.url === '/graphql') {
+      // graphql-transport-ws: a subscribe is answered by three `next` 50 ms apart, then `complete`.
+      socket.on('message', (data) => {
+        const message = JSON.parse(String(data));
+        if (message.type === 'connection_init') socket.send('{"type":"connection_ack"}');
+        if (message.type !== 'subscribe') return;
+        for (let i = 1; i <= 3; i++) setTimeout(() => socket.send(JSON.stringify({ id: message.id, type: 'next', payload: { data: { tick: i } } })), i * 50);
+        setTimeout(() => socket.send(JSON.stringify({ id: message.id, type: 'complete' })), 200);
+      });
+    } else if (req.url === '/rpc') {
       const ping = setInterval(() => socket.send('{"type":"ping"}'), PING_EVERY_MS);
       socket.on('close', () => clearInterval(ping));
       socket.on('message', (data) => {
@@ -110,5 +119,21 @@ export async function recordSession(port: number): Promise<unknown> {
     version: 1,
     session: { pageUrl: 'http://127.0.0.1/app', title: 'stats test', startedAt: rpc.startedAt },
     connections: [connection(rpc), connection(custom)],
+  };
+}
+
+/** One graphql-transport-ws connection: a subscription answered by three `next` and `complete`. */
+export async function recordSubscription(port: number): Promise<unknown> {
+  const graphql = await record(`ws://127.0.0.1:${port}/graphql`, async (send) => {
+    send('{"type":"connection_init"}');
+    await sleep(30);
+    send(JSON.stringify({ id: 'sub-1', type: 'subscribe', payload: { query: 'subscription { tick }' } }));
+    await sleep(400);
+  });
+  return {
+    format: 'websocket-inspector',
+    version: 1,
+    session: { pageUrl: 'http://127.0.0.1/app', title: 'stream stats test', startedAt: graphql.startedAt },
+    connections: [{ url: graphql.url, protocols: ['graphql-transport-ws'], protocol: 'graphql-transport-ws', extensions: '', startedAt: graphql.startedAt, state: 'closed', errored: false, rows: graphql.rows }],
   };
 }

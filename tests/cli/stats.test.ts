@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CUSTOM_DELAY_MS, DELAYS, recordSession, startRecordingServer, type RecordingServer } from './stats-recorder';
+import { CUSTOM_DELAY_MS, DELAYS, recordSession, recordSubscription, startRecordingServer, type RecordingServer } from './stats-recorder';
 
 const root = resolve(__dirname, '../..');
 const bin = join(root, 'bin/ws-inspector.mjs');
@@ -130,6 +130,18 @@ describe('ws-inspector stats', { timeout: 30_000 }, () => {
     expect(out.session.frames).toBeGreaterThan(0);
     const forced = await statsJson([har, '--decoder', 'json']);
     expect(forced.connections.every((c: { decoder: string }) => c.decoder === 'json')).toBe(true);
+  });
+
+  it('ties a subscription\'s later items to it: counted as stream items, not as latencies', async () => {
+    const file = join(dir, 'subscription.wsi.json');
+    writeFileSync(file, JSON.stringify(await recordSubscription(server.port)));
+    const json = await statsJson([file]);
+    const pairing = json.connections[0].pairing;
+    // subscribe ↔ first next is the pair (plus connection_init ↔ connection_ack); next 2, next 3 and complete are items.
+    expect([pairing.pairs, pairing.streamItems, pairing.streams, pairing.unanswered]).toEqual([2, 3, 0, 0]);
+    const table = await runCli(['stats', file]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain('streams     3 later stream items tied to their requests (latency counts the first response)');
   });
 
   it('prints its help with --help', async () => {
