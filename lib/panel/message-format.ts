@@ -133,6 +133,9 @@ export function formatDuration(ms: number): string {
 /** The state column of the connections list (a connection its page took away says so, with the time). */
 export function connectionStateText(c: ConnectionRecord): string {
   if (c.pageGone) return pageGoneText(c.pageGone);
+  // A refused upgrade says its status, as DevTools' Status column does (the page itself only sees an error).
+  const status = c.handshake?.status ?? 0;
+  if (status >= 200 && status !== 101 && c.state !== 'open') return `refused: ${status}${c.handshake?.statusText ? ` ${c.handshake.statusText}` : ''}`;
   switch (c.state) {
     case 'connecting':
       return 'connecting';

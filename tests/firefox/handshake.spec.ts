@@ -79,6 +79,8 @@ test('asked for from the panel, handshake capture gives the next connections the
   const refused = after.connections.filter((c) => c.url === refusing.url && !refusedBefore.has(c.id));
   expect(refused).toHaveLength(1);
   expect((refused[0].handshake as { status: number }).status).toBe(403);
+  // The panel's connection list says so, as DevTools' Status column would.
+  await expect.poll(() => panel.evaluate(() => document.body.innerText)).toContain('refused: 403 Forbidden');
   const next = after.connections.filter((c) => c.url === wsUrl && c.id !== connection.id);
   expect(next).toHaveLength(1);
   const handshake = next[0].handshake as { status: number; source: string; method: string; requestHeaders: Header[]; responseHeaders: Header[] };

@@ -95,6 +95,12 @@ describe('message-format', () => {
     const c = { state: 'closed', closeCode: 4000, closeReason: 'x', errored: true } as ConnectionRecord;
     expect(connectionStateText(c)).toBe('closed 4000 "x" after error');
     expect(connectionStateText({ ...c, state: 'open' })).toBe('open');
+    // A refused upgrade whose status a handshake source saw (DevTools' log, Firefox's webRequest, a HAR).
+    const handshake = { method: 'GET', url: 'ws://a/', status: 403, statusText: 'Forbidden', requestHeaders: [], responseHeaders: [], source: 'devtools' as const };
+    expect(connectionStateText({ ...c, state: 'error', handshake })).toBe('refused: 403 Forbidden');
+    expect(connectionStateText({ ...c, handshake: { ...handshake, statusText: '' } })).toBe('refused: 403');
+    expect(connectionStateText({ ...c, handshake: { ...handshake, status: 101 } })).toBe('closed 4000 "x" after error');
+    expect(connectionStateText({ ...c, handshake: { ...handshake, status: 0, error: 'net::ERR_FAILED' } })).toBe('closed 4000 "x" after error');
   });
 });
 
