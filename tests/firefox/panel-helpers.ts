@@ -188,3 +188,71 @@ export async function socketPage(firefox: LaunchedFirefox, server: TestServer, i
 
 export const sendFromPage = (page: Page, items: string[]) =>
   page.evaluate((list) => list.forEach((m) => (window as unknown as { ws: WebSocket }).ws.send(m)), items);
+
+/**
+ * A value of the extension's `settings` store (preferences, columns, composer history), read in an extension page
+ * (every one shares the database): to wait for a write to land before a reload, and to put back what a test changed.
+ */
+export async function readSetting(extensionPage: Page, key: string): Promise<unknown> {
+  return extensionPage.evaluate(
+    (name) =>
+      new Promise<unknown>((resolve, reject) => {
+        const open = indexedDB.open('websocket-inspector');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const get = open.result.transaction('settings').objectStore('settings').get(name);
+          get.onsuccess = () => (open.result.close(), resolve(get.result));
+          get.onerror = () => (open.result.close(), reject(get.error));
+        };
+      }),
+    key,
+  );
+}
+
+/** Puts `value` back under `key` in the `settings` store, or deletes the key when `value` is undefined. */
+export async function writeSetting(extensionPage: Page, key: string, value: unknown): Promise<void> {
+  await extensionPage.evaluate(
+    (name, json) =>
+      new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open('websocket-inspector');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction('settings', 'readwrite');
+          const store = tx.objectStore('settings');
+          if (json === null) store.delete(name);
+          else store.put(JSON.parse(json), name);
+          tx.oncomplete = () => (open.result.close(), resolve());
+          tx.onerror = () => (open.result.close(), reject(tx.error));
+        };
+      }),
+    key,
+    value === undefined ? null : JSON.stringify(value),
+  );
+}
+
+/** Selects connection `url` in the Connections list (its option's name is "#<n> <url> — <state>, …"). */
+export async function selectConnection(panel: Page, url: string): Promise<void> {
+  const list = await find(panel, aria('listbox', 'Connections'));
+  let option: ElementHandle<Element> | null = null;
+  await expect
+    .poll(async () => {
+      const handle = await list.evaluateHandle((l, url) => [...l.querySelectorAll('[role="option"]')].find((o) => /^#\d+(?:, replay,)? (.*?) — /.exec(o.getAttribute('aria-label') ?? '')?.[1] === url) ?? null, url);
+      option = handle.asElement() as ElementHandle<Element> | null;
+      return option !== null;
+    })
+    .toBe(true);
+  await option!.click();
+  await expect.poll(() => option!.evaluate((o) => o.getAttribute('aria-selected'))).toBe('true');
+}
+
+/** The item of an open menu whose accessible name starts with `prefix` (names that end with a row's number). */
+export async function menuItemStartingWith(menu: ElementHandle<Element>, prefix: string): Promise<ElementHandle<Element>> {
+  const handle = await menu.evaluateHandle(
+    (m, prefix) =>
+      [...m.querySelectorAll('[role^="menuitem"]')].find((i) => (document.getElementById(i.getAttribute('aria-labelledby') ?? '')?.textContent ?? '').startsWith(prefix)) ?? null,
+    prefix,
+  );
+  const item = handle.asElement() as ElementHandle<Element> | null;
+  if (!item) throw new Error(`no menu item starting with "${prefix}"`);
+  return item;
+}
