@@ -9,14 +9,14 @@
  * test puts that history back as it found it.
  */
 import type { ElementHandle, Page } from 'puppeteer-core';
-import type { TestServer } from './fixtures';
+import type { LaunchedFirefox, TestServer } from './fixtures';
 import { test, expect, aria, find, captured, gridRows, openPanel, readSetting, selectConnection, socketPage, textOf, uniqueId, writeSetting } from './panel-helpers';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const PREVIEW = 'Preview (uuid, random and time are new at sending):';
 
 /** A page whose socket to `wsUrl` records what its `onmessage` gets; the tab id once the connection is stored open. */
-async function loggingPage(firefox: Parameters<typeof socketPage>[0], reader: Page, server: TestServer, wsUrl: string) {
+async function loggingPage(firefox: LaunchedFirefox, reader: Page, server: TestServer, wsUrl: string) {
   const id = new URL(wsUrl).search.slice(1);
   const page = await socketPage(firefox, server, id, wsUrl);
   await page.evaluate(() => {
@@ -29,7 +29,7 @@ async function loggingPage(firefox: Parameters<typeof socketPage>[0], reader: Pa
 }
 
 /** The panel on `tabId` with the composer of connection `wsUrl` open. */
-async function openComposer(firefox: Parameters<typeof socketPage>[0], tabId: number, wsUrl: string) {
+async function openComposer(firefox: LaunchedFirefox, tabId: number, wsUrl: string) {
   const panel = await openPanel(firefox.browser, tabId);
   await panel.setViewport({ width: 1200, height: 800 });
   await selectConnection(panel, wsUrl);
