@@ -24,12 +24,14 @@ export interface Recorder {
     note?: string,
     rule?: string,
     original?: string | ArrayBuffer | Blob,
+    /** When it happened (default: now); a send passes the time taken before the browser sent it. */
+    time?: number,
   ): void;
   /**
    * Records page binary data (ArrayBuffer or view) as a plain row, copying its bytes straight into the batch:
    * no ArrayBuffer per frame. False when it cannot (a Blob, or too large: those travel whole).
    */
-  recordBinaryRow(state: SocketState, dir: Direction, data: object, origin: FrameOrigin, status: FrameStatus): boolean;
+  recordBinaryRow(state: SocketState, dir: Direction, data: object, origin: FrameOrigin, status: FrameStatus, time?: number): boolean;
   recordError(state: SocketState): void;
   /** The socket closed: recorded while the hook is active; commands can no longer reach it either way. */
   recordClose(state: SocketState, code: number, reason: string, wasClean: boolean): void;
@@ -43,9 +45,9 @@ export function recorder(natives: Natives, own: OwnObjects, binary: BinaryReader
 
   const now = (): number => timeOrigin + (apply(perfNow, perf, []) as number);
 
-  function recordBinaryRow(state: SocketState, dir: Direction, data: object, origin: FrameOrigin, status: FrameStatus): boolean {
+  function recordBinaryRow(state: SocketState, dir: Direction, data: object, origin: FrameOrigin, status: FrameStatus, time = now()): boolean {
     if (!readBinaryRange(data)) return false;
-    if (binaryRange.length > PLAIN_PAYLOAD_MAX) return recordLargeBinary(state, dir, origin, status);
+    if (binaryRange.length > PLAIN_PAYLOAD_MAX) return recordLargeBinary(state, dir, origin, status, time);
     let length = binaryRange.length;
     let source: Uint8Array;
     try {
@@ -55,7 +57,7 @@ export function recorder(natives: Natives, own: OwnObjects, binary: BinaryReader
       length = 0;
     }
     addBytes(source, length);
-    addRow(frameCodeOf(dir, 2, origin, status), batchIndexOf(state), ++state.seq, now(), length);
+    addRow(frameCodeOf(dir, 2, origin, status), batchIndexOf(state), ++state.seq, time, length);
     counted(length);
     return true;
   }
@@ -66,7 +68,7 @@ export function recorder(natives: Natives, own: OwnObjects, binary: BinaryReader
    * back when that is big enough: memory already touched takes a plain copy, fresh memory page faults as well
    * (about 50 ms for 16 MiB on the benchmark machine, one long task of the page's). False if the data is detached.
    */
-  function recordLargeBinary(state: SocketState, dir: Direction, origin: FrameOrigin, status: FrameStatus): boolean {
+  function recordLargeBinary(state: SocketState, dir: Direction, origin: FrameOrigin, status: FrameStatus, time: number): boolean {
     const length = binaryRange.length;
     let source: Uint8Array;
     try {
@@ -85,7 +87,7 @@ export function recorder(natives: Natives, own: OwnObjects, binary: BinaryReader
       }
     }
     copy ??= copyBuffer(binaryRange.buffer, binaryRange.offset, binaryRange.offset + length);
-    const event: PageFrameEvent = withoutPrototype({ k: 'frame', socketId: state.id, seq: ++state.seq, time: now(), dir, data: copy, origin, status });
+    const event: PageFrameEvent = withoutPrototype({ k: 'frame', socketId: state.id, seq: ++state.seq, time, dir, data: copy, origin, status });
     if ((apply(abByteLength, copy, []) as number) !== length) event.byteLength = length;
     enqueue(event);
     return true;
@@ -106,12 +108,13 @@ export function recorder(natives: Natives, own: OwnObjects, binary: BinaryReader
     note?: string,
     rule?: string,
     original?: string | ArrayBuffer | Blob,
+    time = now(),
   ): void {
     if (typeof data === 'string' && note === undefined && rule === undefined && original === undefined && data.length <= PLAIN_PAYLOAD_MAX) {
-      enqueuePlainText(state, ++state.seq, now(), dir, data, origin, status);
+      enqueuePlainText(state, ++state.seq, time, dir, data, origin, status);
       return;
     }
-    const event: PageFrameEvent = withoutPrototype({ k: 'frame', socketId: state.id, seq: ++state.seq, time: now(), dir, data, origin, status });
+    const event: PageFrameEvent = withoutPrototype({ k: 'frame', socketId: state.id, seq: ++state.seq, time, dir, data, origin, status });
     if (note !== undefined) event.note = note;
     if (rule !== undefined) event.rule = rule;
     if (original !== undefined && typeof original !== 'object') event.original = original;

@@ -233,3 +233,44 @@ describe('installPageHook', () => {
     expect(seen).toEqual([]);
   });
 });
+
+describe('the time of a send', () => {
+  it('is taken before the browser sends: a thread held up after the native send does not shorten a latency', async () => {
+    // A clock the test moves: the native send takes 5 ms of this thread (the network may already deliver the frame).
+    let clock = 1000;
+    class Clock {
+      timeOrigin = 0;
+      now(): number {
+        return clock;
+      }
+    }
+    const win = fakeWindow();
+    Object.assign(win, { Performance: Clock, performance: new Clock() });
+    const proto = win.WebSocket.prototype as unknown as FakeWebSocket;
+    const nativeSend = proto.send;
+    Object.defineProperty(proto, 'send', {
+      value(this: FakeWebSocket, data: unknown) {
+        nativeSend.call(this, data);
+        clock += 5;
+      },
+      writable: true,
+      configurable: true,
+    });
+    {
+      relay = fakeRelay(win);
+      const hook = installPageHook(win)!;
+      const ws = new win.WebSocket('ws://127.0.0.1:1/');
+      network.open(ws);
+      ws.send('text');
+      ws.send(new Uint8Array([1, 2]));
+      hook.flush();
+      await relay.until(1);
+      const frames = allEvents(relay.received).filter((e) => e.k === 'frame');
+      expect(frames.map((e) => [e.data, e.time])).toEqual([
+        ['text', 1000],
+        [[1, 2], 1005],
+      ]);
+      expect(clock).toBe(1010); // both went through the native send
+    }
+  });
+});
