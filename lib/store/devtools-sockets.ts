@@ -38,14 +38,23 @@ export function normalizeSocketUrl(url: string): string {
 export function findHookConnection(connections: ConnectionRecord[], socket: Pick<DevtoolsSocket, 'key' | 'url' | 'startedAt'>): ConnectionRecord | undefined {
   const claimed = connections.find((c) => c.devtoolsKey === socket.key && c.source !== 'devtools');
   if (claimed) return claimed;
-  const url = normalizeSocketUrl(socket.url);
+  return nearestConnection(connections, socket.url, socket.startedAt, (c) => c.source !== 'devtools' && c.devtoolsKey === undefined);
+}
+
+/**
+ * Of the `eligible` connections (never a replay's) with the same URL as `url`, the one whose start is nearest
+ * `startedAt`, within MATCH_WINDOW_MS: how a socket seen by another source (DevTools' log, webRequest) finds the
+ * page hook's connection.
+ */
+export function nearestConnection(connections: ConnectionRecord[], url: string, startedAt: number, eligible: (c: ConnectionRecord) => boolean): ConnectionRecord | undefined {
+  const wanted = normalizeSocketUrl(url);
   let best: ConnectionRecord | undefined;
   for (const c of connections) {
-    if (c.source === 'devtools' || c.devtoolsKey !== undefined || c.initiator === 'replay') continue;
-    if (normalizeSocketUrl(c.url) !== url) continue;
-    const distance = Math.abs(c.startedAt - socket.startedAt);
+    if (c.initiator === 'replay' || !eligible(c)) continue;
+    if (normalizeSocketUrl(c.url) !== wanted) continue;
+    const distance = Math.abs(c.startedAt - startedAt);
     if (distance > MATCH_WINDOW_MS) continue;
-    if (!best || distance < Math.abs(best.startedAt - socket.startedAt)) best = c;
+    if (!best || distance < Math.abs(best.startedAt - startedAt)) best = c;
   }
   return best;
 }

@@ -6,7 +6,7 @@
  * A handshake from DevTools' network log is kept: it is the one DevTools shows, and both say the same.
  */
 import type { ConnectionRecord, Handshake, SessionRecord } from '../shared/records';
-import { MATCH_WINDOW_MS, normalizeSocketUrl } from './devtools-sockets';
+import { MATCH_WINDOW_MS, nearestConnection } from './devtools-sockets';
 import { keyRange, type InspectorDatabase } from './schema';
 
 /** One handshake as the background assembled it from webRequest's events. */
@@ -27,16 +27,7 @@ const SESSIONS_SEARCHED = 3;
 export function findConnectionForRequest(connections: ConnectionRecord[], request: Pick<NetworkHandshake, 'requestId' | 'url' | 'startedAt'>): ConnectionRecord | undefined {
   const claimed = connections.find((c) => c.handshakeRequest === request.requestId);
   if (claimed) return claimed;
-  const url = normalizeSocketUrl(request.url);
-  let best: ConnectionRecord | undefined;
-  for (const c of connections) {
-    if (c.handshakeRequest !== undefined || c.source === 'devtools' || c.initiator === 'replay') continue;
-    if (normalizeSocketUrl(c.url) !== url) continue;
-    const distance = Math.abs(c.startedAt - request.startedAt);
-    if (distance > MATCH_WINDOW_MS) continue;
-    if (!best || distance < Math.abs(best.startedAt - request.startedAt)) best = c;
-  }
-  return best;
+  return nearestConnection(connections, request.url, request.startedAt, (c) => c.handshakeRequest === undefined && c.source !== 'devtools');
 }
 
 /**
