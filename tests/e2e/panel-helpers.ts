@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page, Worker } from '@playwright/test';
 import { expect } from './fixtures';
+import { readSettingInPage } from '../support/panel-page';
 
 /** The tab id of `page` (the extension has no `tabs` permission: query the active tab). */
 export async function tabIdOf(page: Page, sw: Worker): Promise<number> {
@@ -46,24 +47,7 @@ export async function sendFromPage(page: Page, items: Array<string | number[]>) 
 }
 
 /** A value the panel stored in its settings store (the extension's database), undefined until it is written. */
-export async function storedSetting(panel: Page, key: string): Promise<unknown> {
-  return panel.evaluate(
-    (name) =>
-      new Promise<unknown>((resolve, reject) => {
-        const open = indexedDB.open('websocket-inspector');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const get = open.result.transaction('settings').objectStore('settings').get(name);
-          get.onsuccess = () => {
-            open.result.close();
-            resolve(get.result);
-          };
-          get.onerror = () => reject(get.error);
-        };
-      }),
-    key,
-  );
-}
+export const storedSetting = (panel: Page, key: string): Promise<unknown> => panel.evaluate(readSettingInPage, key);
 
 /** Opens Settings from the toolbar, or from its "More" menu when the toolbar folded it away. */
 export async function openSettings(panel: Page) {

@@ -8,6 +8,7 @@
 import type { Page } from '@playwright/test';
 import { test, expect, waitForStore } from './fixtures';
 import { tabIdOf, openPanel, grid, rows, count, echoPage, sendFromPage, storedSetting } from './panel-helpers';
+import { controlsOutsideOf, rowsInViewOf } from '../support/panel-page';
 
 const BOTTOM = { width: 1000, height: 330 };
 const SIDE = { width: 430, height: 900 };
@@ -40,36 +41,10 @@ async function panelWithTraffic(
 const storedLayout = (panel: Page) => storedSetting(panel, 'panelLayout') as Promise<Record<string, unknown> | undefined>;
 
 /** Data rows wholly inside the grid's box (and the window). */
-async function rowsInView(panel: Page): Promise<number> {
-  return grid(panel).evaluate((el) => {
-    const box = el.getBoundingClientRect();
-    const bottom = Math.min(box.bottom, window.innerHeight);
-    return [...el.querySelectorAll('[role="row"]')].filter((row) => {
-      if (!row.querySelector('[role="gridcell"]')) return false;
-      const r = row.getBoundingClientRect();
-      return r.height > 0 && r.top >= box.top - 0.5 && r.bottom <= bottom + 0.5;
-    }).length;
-  });
-}
+const rowsInView = (panel: Page): Promise<number> => grid(panel).evaluate(rowsInViewOf);
 
 /** Controls of `container` shown on screen that stick out of its box (a wrapped or clipped line). */
-async function controlsOutside(container: ReturnType<typeof toolbar>): Promise<string[]> {
-  return container.evaluate((el) => {
-    const box = el.getBoundingClientRect();
-    const shown = (c: Element) => {
-      const style = getComputedStyle(c);
-      const r = c.getBoundingClientRect();
-      return style.visibility !== 'hidden' && r.width > 0 && r.height > 0 && !c.closest('[hidden], dialog');
-    };
-    return [...el.querySelectorAll('button, select, input, [role="status"]')]
-      .filter(shown)
-      .filter((c) => {
-        const r = c.getBoundingClientRect();
-        return r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5 || r.left < box.left - 0.5 || r.right > box.right + 0.5;
-      })
-      .map((c) => c.getAttribute('aria-label') ?? c.textContent?.trim() ?? c.tagName);
-  });
-}
+const controlsOutside = (container: ReturnType<typeof toolbar>): Promise<string[]> => container.evaluate(controlsOutsideOf);
 
 async function expectOneLine(panel: Page): Promise<void> {
   const bar = await toolbar(panel).boundingBox();

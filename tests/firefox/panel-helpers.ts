@@ -9,6 +9,7 @@
  */
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { test as base, expect, launchFirefox, openExtensionPage, openPage, waitForStore, type LaunchedFirefox, type StoredSnapshot, type TestServer } from './fixtures';
+import { readSettingInPage } from '../support/panel-page';
 
 export { expect, openPage, uniqueId, waitForStore } from './fixtures';
 
@@ -193,21 +194,7 @@ export const sendFromPage = (page: Page, items: string[]) =>
  * A value of the extension's `settings` store (preferences, columns, composer history), read in an extension page
  * (every one shares the database): to wait for a write to land before a reload, and to put back what a test changed.
  */
-export async function readSetting(extensionPage: Page, key: string): Promise<unknown> {
-  return extensionPage.evaluate(
-    (name) =>
-      new Promise<unknown>((resolve, reject) => {
-        const open = indexedDB.open('websocket-inspector');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const get = open.result.transaction('settings').objectStore('settings').get(name);
-          get.onsuccess = () => (open.result.close(), resolve(get.result));
-          get.onerror = () => (open.result.close(), reject(get.error));
-        };
-      }),
-    key,
-  );
-}
+export const readSetting = (extensionPage: Page, key: string): Promise<unknown> => extensionPage.evaluate(readSettingInPage, key);
 
 /** Puts `value` back under `key` in the `settings` store, or deletes the key when `value` is undefined. */
 export async function writeSetting(extensionPage: Page, key: string, value: unknown): Promise<void> {

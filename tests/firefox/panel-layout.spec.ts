@@ -6,22 +6,14 @@
  */
 import type { ElementHandle, Page } from 'puppeteer-core';
 import { test, expect, aria, find, captured, framesStored, gridRows, openPanel, reloadPanel, sendFromPage, shownCount, socketPage, toolbarControl, uniqueId } from './panel-helpers';
+import { controlsOutsideOf, rowsInViewOf } from '../support/panel-page';
 
 const SIDE = { width: 430, height: 900 };
 const BOTTOM = { width: 1000, height: 330 };
 
 /** Data rows wholly inside the grid's box and the window. */
 async function rowsInView(panel: Page): Promise<number> {
-  const grid = await find(panel, aria('grid', 'Messages'));
-  return grid.evaluate((el) => {
-    const box = el.getBoundingClientRect();
-    const bottom = Math.min(box.bottom, window.innerHeight);
-    return [...el.querySelectorAll('[role="row"]')].filter((row) => {
-      if (!row.querySelector('[role="gridcell"]')) return false;
-      const r = row.getBoundingClientRect();
-      return r.height > 0 && r.top >= box.top - 0.5 && r.bottom <= bottom + 0.5;
-    }).length;
-  });
+  return (await find(panel, aria('grid', 'Messages'))).evaluate(rowsInViewOf);
 }
 
 /**
@@ -30,21 +22,8 @@ async function rowsInView(panel: Page): Promise<number> {
  */
 async function lineOf(bar: ElementHandle<Element>, control: ElementHandle<Element>): Promise<{ ratio: number; outside: string[] }> {
   const height = await control.evaluate((c) => c.getBoundingClientRect().height);
-  return bar.evaluate((el, controlHeight) => {
-    const box = el.getBoundingClientRect();
-    const shown = (c: Element) => {
-      const r = c.getBoundingClientRect();
-      return getComputedStyle(c).visibility !== 'hidden' && r.width > 0 && r.height > 0 && !c.closest('[hidden], dialog');
-    };
-    const outside = [...el.querySelectorAll('button, select, input, [role="status"]')]
-      .filter(shown)
-      .filter((c) => {
-        const r = c.getBoundingClientRect();
-        return r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5 || r.left < box.left - 0.5 || r.right > box.right + 0.5;
-      })
-      .map((c) => c.getAttribute('aria-label') ?? c.textContent?.trim() ?? c.tagName);
-    return { ratio: box.height / controlHeight, outside };
-  }, height);
+  const barHeight = await bar.evaluate((el) => el.getBoundingClientRect().height);
+  return { ratio: barHeight / height, outside: await bar.evaluate(controlsOutsideOf) };
 }
 
 test('docked at the side (430×900) and at the bottom (1000×330): one toolbar line, one filter line, at least 12 rows in view', async ({ firefox, reader, server }) => {
